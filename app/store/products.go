@@ -1,0 +1,158 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"vendo/app"
+)
+
+// ProductFilter narrows ListProducts.
+type ProductFilter struct {
+	ActiveOnly bool
+	After      string // cursor: the last id of the previous page
+	Limit      int    // 0 means all
+}
+
+// Product returns the product with id.
+func (t *Tx) Product(id string) (app.Product, error) {
+	var p app.Product
+	found, err := getRecord(t.tx.Bucket(bProducts), id, &p)
+	if err == nil && !found {
+		err = notFound("product")
+	}
+	return p, err
+}
+
+// ProductBySlug returns the product at /products/{slug}.
+func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
+	id := index{t.tx.Bucket(bProductsBySlug)}.get(slug)
+	if id == "" {
+		return app.Product{}, notFound("product")
+	}
+	return t.Product(id)
+}
+
+// PutProduct creates (empty ID) or updates a product after validating it,
+// keeping the slug index in step: a changed slug frees the old one, and a
+// slug taken by another product is a conflict.
+func (t *Tx) PutProduct(p *app.Product) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	b := t.tx.Bucket(bProducts)
+	idx := index{t.tx.Bucket(bProductsBySlug)}
+	if p.ID == "" {
+		p.ID = NewID("prod", t.now)
+		p.CreatedAt = t.now
+	} else {
+		var old app.Product
+		found, err := getRecord(b, p.ID, &old)
+		if err != nil {
+			return err
+		}
+		if found && old.Slug != p.Slug {
+			if err := idx.del(old.Slug); err != nil {
+				return err
+			}
+		}
+		if found {
+			p.CreatedAt = old.CreatedAt
+		}
+	}
+	if clash, err := idx.set(p.Slug, p.ID); err != nil {
+		return err
+	} else if clash != "" {
+		return &app.Error{Code: app.ECONFLICT, Field: "slug", Message: fmt.Sprintf("Another product already uses the address %q.", p.Slug)}
+	}
+	p.UpdatedAt = t.now
+	return putRecord(b, p.ID, p)
+}
+
+// DeleteProduct removes a product and its index entries.
+func (t *Tx) DeleteProduct(id string) error {
+	p, err := t.Product(id)
+	if err != nil {
+		return err
+	}
+	if err := (index{t.tx.Bucket(bProductsBySlug)}).del(p.Slug); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bProducts).Delete([]byte(id))
+}
+
+// Products lists products in id (creation) order, paging with a cursor.
+// next is the cursor for the following page, empty at the end.
+func (t *Tx) Products(f ProductFilter) (out []app.Product, next string, err error) {
+	c := t.tx.Bucket(bProducts).Cursor()
+	k, v := c.First()
+	if f.After != "" {
+		k, v = c.Seek([]byte(f.After))
+		if k != nil && string(k) == f.After {
+			k, v = c.Next()
+		}
+	}
+	for ; k != nil; k, v = c.Next() {
+		var p app.Product
+		if err := decode(v, &p); err != nil {
+			return nil, "", fmt.Errorf("product %s: %w", k, err)
+		}
+		if f.ActiveOnly && !p.Active {
+			continue
+		}
+		if f.Limit > 0 && len(out) == f.Limit {
+			return out, out[len(out)-1].ID, nil
+		}
+		out = append(out, p)
+	}
+	return out, "", nil
+}
+
+// CountProducts counts products (all, or active only).
+func (t *Tx) CountProducts(activeOnly bool) (int, error) {
+	if !activeOnly {
+		return t.tx.Bucket(bProducts).Stats().KeyN, nil
+	}
+	n := 0
+	err := t.tx.Bucket(bProducts).ForEach(func(k, v []byte) error {
+		var p struct {
+			Active bool `json:"active"`
+		}
+		if err := decode(v, &p); err != nil {
+			return err
+		}
+		if p.Active {
+			n++
+		}
+		return nil
+	})
+	return n, err
+}
+
+// Product reads one product in its own transaction.
+func (s *Store) Product(ctx context.Context, id string) (p app.Product, err error) {
+	err = s.View(ctx, func(tx *Tx) error { p, err = tx.Product(id); return err })
+	return
+}
+
+// ProductBySlug reads one product by slug in its own transaction.
+func (s *Store) ProductBySlug(ctx context.Context, slug string) (p app.Product, err error) {
+	err = s.View(ctx, func(tx *Tx) error { p, err = tx.ProductBySlug(slug); return err })
+	return
+}
+
+// Products lists products in their own transaction.
+func (s *Store) Products(ctx context.Context, f ProductFilter) (ps []app.Product, next string, err error) {
+	err = s.View(ctx, func(tx *Tx) error { ps, next, err = tx.Products(f); return err })
+	return
+}
+
+// PutProduct stores a product in its own transaction.
+func (s *Store) PutProduct(ctx context.Context, p *app.Product) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.PutProduct(p) })
+}
+
+// DeleteProduct deletes a product in its own transaction.
+func (s *Store) DeleteProduct(ctx context.Context, id string) error {
+	return s.Update(ctx, func(tx *Tx) error { return tx.DeleteProduct(id) })
+}

@@ -1,0 +1,74 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+
+	"vendo/app"
+)
+
+var (
+	keySettings = "shop"
+	keySecret   = "signing_secret"
+)
+
+// Settings returns the shop's settings, or the defaults before any are saved.
+func (t *Tx) Settings() (app.Settings, error) {
+	s := app.DefaultSettings()
+	_, err := getRecord(t.tx.Bucket(bSettings), keySettings, &s)
+	return s, err
+}
+
+// PutSettings validates and stores the settings.
+func (t *Tx) PutSettings(s app.Settings) error {
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	s.UpdatedAt = t.now
+	return putRecord(t.tx.Bucket(bSettings), keySettings, s)
+}
+
+// Settings reads the settings in their own transaction.
+func (s *Store) Settings(ctx context.Context) (app.Settings, error) {
+	var out app.Settings
+	err := s.View(ctx, func(tx *Tx) (err error) { out, err = tx.Settings(); return })
+	return out, err
+}
+
+// UpdateSettings applies fn to the stored settings and saves them.
+func (s *Store) UpdateSettings(ctx context.Context, fn func(*app.Settings) error) (app.Settings, error) {
+	var out app.Settings
+	err := s.Update(ctx, func(tx *Tx) error {
+		cur, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := fn(&cur); err != nil {
+			return err
+		}
+		out = cur
+		return tx.PutSettings(cur)
+	})
+	return out, err
+}
+
+// SigningSecret returns the install's signing key, generating and storing
+// a random one the first time (used when VENDO_SECRET is unset).
+func (s *Store) SigningSecret(ctx context.Context) (string, error) {
+	var secret string
+	err := s.Update(ctx, func(tx *Tx) error {
+		b := tx.tx.Bucket(bSettings)
+		if v := b.Get([]byte(keySecret)); v != nil {
+			secret = string(v)
+			return nil
+		}
+		var raw [32]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return err
+		}
+		secret = hex.EncodeToString(raw[:])
+		return b.Put([]byte(keySecret), []byte(secret))
+	})
+	return secret, err
+}

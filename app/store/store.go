@@ -1,0 +1,176 @@
+// Package store is the only importer of bbolt. It opens the database,
+// migrates it, and offers typed repositories whose secondary indexes are
+// written in the same transaction as their records (DESIGN.md §4).
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+
+	"vendo/app"
+)
+
+// ErrLocked is returned by Open when another process holds the database.
+var ErrLocked = errors.New("database is in use by another process")
+
+// Options tune Open.
+type Options struct {
+	// LockTimeout is how long to wait for the file lock held by another
+	// Vendo before giving up (bbolt waits forever when it is 0).
+	LockTimeout time.Duration
+	// NoSync skips fsync; only for tests and benchmark baselines.
+	NoSync bool
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Store is Vendo's database.
+type Store struct {
+	db  *bolt.DB
+	now func() time.Time
+}
+
+// Open opens (creating when missing) the bbolt file at path and runs the
+// migrations that are due, in one transaction.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.LockTimeout <= 0 {
+		opts.LockTimeout = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("create data directory: %w", err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.LockTimeout, NoSync: opts.NoSync, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, berrors.ErrTimeout) {
+			return nil, fmt.Errorf("open %s: %w", path, ErrLocked)
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, now: opts.Now}
+	if err := s.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Close closes the database.
+func (s *Store) Close() error { return s.db.Close() }
+
+// Path is the database file.
+func (s *Store) Path() string { return s.db.Path() }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.now() }
+
+// Tx is a transaction. Repository methods hang off it so a use case reads
+// and writes one business fact in one transaction.
+type Tx struct {
+	tx  *bolt.Tx
+	now time.Time
+	// afterCommit runs once the transaction has committed (for example to
+	// refresh the search index); never inside a Batch retry.
+	afterCommit []func()
+}
+
+// OnCommit registers fn to run after the transaction commits.
+func (t *Tx) OnCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// Now is the time the transaction started, one value for all its records.
+func (t *Tx) Now() time.Time { return t.now }
+
+// Writable reports whether this is a read-write transaction.
+func (t *Tx) Writable() bool { return t.tx.Writable() }
+
+// View runs fn in a read-only transaction.
+func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return s.db.View(func(btx *bolt.Tx) error {
+		return fn(&Tx{tx: btx, now: s.now()})
+	})
+}
+
+// Update runs fn in a read-write transaction; fn's error rolls it back.
+func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var t *Tx
+	err := s.db.Update(func(btx *bolt.Tx) error {
+		t = &Tx{tx: btx, now: s.now()}
+		return fn(t)
+	})
+	if err == nil && t != nil {
+		for _, f := range t.afterCommit {
+			f()
+		}
+	}
+	return err
+}
+
+// Batch runs fn in a read-write transaction shared with other concurrent
+// Batch calls, so they share one fsync. fn may run more than once, so it
+// must have no effect outside the transaction; OnCommit hooks run once,
+// after the commit that kept fn's writes.
+func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	var t *Tx
+	err := s.db.Batch(func(btx *bolt.Tx) error {
+		t = &Tx{tx: btx, now: s.now()}
+		return fn(t)
+	})
+	if err == nil && t != nil {
+		for _, f := range t.afterCommit {
+			f()
+		}
+	}
+	return err
+}
+
+// Ping checks that the database answers (for /healthz).
+func (s *Store) Ping(ctx context.Context) error {
+	return s.View(ctx, func(tx *Tx) error {
+		if tx.tx.Bucket(bMeta) == nil {
+			return errors.New("meta bucket missing")
+		}
+		return nil
+	})
+}
+
+// WriteBackup writes a consistent snapshot of the database to w while the
+// shop keeps running (a read transaction sees one point in time).
+func (s *Store) WriteBackup(ctx context.Context, w io.Writer) (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		n, err = tx.WriteTo(w)
+		return err
+	})
+	return n, err
+}
+
+// BackupSize is the size a backup written now would have.
+func (s *Store) BackupSize() (int64, error) {
+	var n int64
+	err := s.db.View(func(tx *bolt.Tx) error { n = tx.Size(); return nil })
+	return n, err
+}
+
+func notFound(what string) error {
+	return app.Errorf(app.ENOTFOUND, "That %s does not exist.", what)
+}
