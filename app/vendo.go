@@ -208,11 +208,11 @@ const (
 
 // Plan is one of the three subscription plans.
 type Plan struct {
-	ID          string   `json:"id"`
-	Slug        string   `json:"slug"`
-	Name        string   `json:"name"`
-	Tagline     string   `json:"tagline"`
-	Features    []string `json:"features"`
+	ID       string   `json:"id"`
+	Slug     string   `json:"slug"`
+	Name     string   `json:"name"`
+	Tagline  string   `json:"tagline"`
+	Features []string `json:"features"`
 	// Credits granted per period; Unlimited (-1) means no limit.
 	Credits         int       `json:"credits"`
 	Monthly         PlanPrice `json:"monthly"`

@@ -8,11 +8,13 @@ import (
 // FileMeta describes a stored file; the bytes live on disk under
 // data/files/, named by their SHA-256.
 type FileMeta struct {
-	SHA256      string    `json:"sha256"`
-	Size        int64     `json:"size"`
-	ContentType string    `json:"content_type"`
-	Name        string    `json:"name"` // first name it was uploaded under
-	CreatedAt   time.Time `json:"created_at"`
+	SHA256      string `json:"sha256"`
+	Size        int64  `json:"size"`
+	ContentType string `json:"content_type"`
+	Name        string `json:"name"` // first name it was uploaded under
+	// Public files (cover images) may be served to anyone at /media/{sha}.
+	Public    bool      `json:"public,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
 }
 
 // File returns a file's metadata.
@@ -29,8 +31,14 @@ func (t *Tx) File(sha string) (FileMeta, error) {
 // the first record (content addressing makes them the same file).
 func (t *Tx) PutFile(f FileMeta) error {
 	b := t.tx.Bucket(bFiles)
-	if b.Get([]byte(f.SHA256)) != nil {
-		return nil
+	var old FileMeta
+	if found, err := getRecord(b, f.SHA256, &old); err != nil || found {
+		if err != nil || old.Public || !f.Public {
+			return err
+		}
+		// The same bytes became a cover: publishing is the one change kept.
+		old.Public = true
+		return putRecord(b, f.SHA256, old)
 	}
 	if f.CreatedAt.IsZero() {
 		f.CreatedAt = t.now

@@ -54,7 +54,7 @@ func (t *Tx) PutPlan(p *app.Plan) error {
 	bySlug := index{t.tx.Bucket(bPlansBySlug)}
 	byPrice := index{t.tx.Bucket(bPlansByPrice)}
 	if p.ID == "" {
-		p.ID = NewID("plan", t.now)
+		p.ID = t.NewID("plan_")
 		p.CreatedAt = t.now
 	} else {
 		var old app.Plan

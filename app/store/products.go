@@ -43,7 +43,7 @@ func (t *Tx) PutProduct(p *app.Product) error {
 	b := t.tx.Bucket(bProducts)
 	idx := index{t.tx.Bucket(bProductsBySlug)}
 	if p.ID == "" {
-		p.ID = NewID("prod", t.now)
+		p.ID = t.NewID("prod_")
 		p.CreatedAt = t.now
 	} else {
 		var old app.Product

@@ -36,6 +36,7 @@ type Options struct {
 type Store struct {
 	db  *bolt.DB
 	now func() time.Time
+	ids *idGen
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -57,7 +58,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -79,6 +80,7 @@ func (s *Store) Now() time.Time { return s.now() }
 type Tx struct {
 	tx  *bolt.Tx
 	now time.Time
+	ids *idGen
 	// afterCommit runs once the transaction has committed (for example to
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
@@ -86,6 +88,9 @@ type Tx struct {
 
 // OnCommit registers fn to run after the transaction commits.
 func (t *Tx) OnCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// NewID returns a new sortable id with prefix, increasing within the store.
+func (t *Tx) NewID(prefix string) string { return t.ids.next(prefix, t.now) }
 
 // Now is the time the transaction started, one value for all its records.
 func (t *Tx) Now() time.Time { return t.now }
@@ -99,7 +104,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: s.now()})
+		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids})
 	})
 }
 
@@ -110,7 +115,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	var t *Tx
 	err := s.db.Update(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now()}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids}
 		return fn(t)
 	})
 	if err == nil && t != nil {
@@ -131,7 +136,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	}
 	var t *Tx
 	err := s.db.Batch(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now()}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids}
 		return fn(t)
 	})
 	if err == nil && t != nil {

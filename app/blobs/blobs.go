@@ -1,0 +1,136 @@
+// Package blobs keeps files on disk, named by the SHA-256 of their
+// content under data/files/ab/abcdef…. Writes go to a temp file first and
+// are renamed into place after an fsync, so a half-written file is never
+// visible under its final name.
+package blobs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+)
+
+var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ErrTooLarge is returned by Put when the content exceeds the limit.
+var ErrTooLarge = errors.New("file is larger than the limit")
+
+// Dir is a content-addressed directory.
+type Dir struct{ root string }
+
+// Open prepares root and removes temp files left by a crash.
+func Open(root string) (*Dir, error) {
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o750); err != nil {
+		return nil, fmt.Errorf("create files directory: %w", err)
+	}
+	d := &Dir{root: root}
+	if err := d.CleanTemp(); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// CleanTemp deletes unfinished uploads (there are none while the server is
+// not running, so this is safe at start-up).
+func (d *Dir) CleanTemp() error {
+	entries, err := os.ReadDir(filepath.Join(d.root, "tmp"))
+	if err != nil {
+		return fmt.Errorf("read temp directory: %w", err)
+	}
+	for _, e := range entries {
+		if err := os.Remove(filepath.Join(d.root, "tmp", e.Name())); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("remove temp file: %w", err)
+		}
+	}
+	return nil
+}
+
+// Root is the directory.
+func (d *Dir) Root() string { return d.root }
+
+// Path returns where the file with sha lives, checking that sha is a
+// well-formed hash (so no path can be smuggled in) and that it exists.
+func (d *Dir) Path(sha string) (string, error) {
+	if !shaRE.MatchString(sha) {
+		return "", fmt.Errorf("bad file id %q", sha)
+	}
+	p := filepath.Join(d.root, sha[:2], sha)
+	if _, err := os.Stat(p); err != nil {
+		return "", fmt.Errorf("file %s: %w", sha, err)
+	}
+	return p, nil
+}
+
+// Put streams r to disk (never holding it in memory), returning its SHA-256
+// and size. limit ≤ 0 means no limit.
+func (d *Dir) Put(ctx context.Context, r io.Reader, limit int64) (sha string, size int64, err error) {
+	tmp, err := os.CreateTemp(filepath.Join(d.root, "tmp"), "upload-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("create temp file: %w", err)
+	}
+	defer func() {
+		if err != nil {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	h := sha256.New()
+	src := r
+	if limit > 0 {
+		src = io.LimitReader(r, limit+1)
+	}
+	size, err = io.Copy(io.MultiWriter(tmp, h), readerWithContext{ctx, src})
+	if err != nil {
+		return "", 0, fmt.Errorf("write file: %w", err)
+	}
+	if limit > 0 && size > limit {
+		return "", 0, ErrTooLarge
+	}
+	if err = tmp.Sync(); err != nil {
+		return "", 0, fmt.Errorf("sync file: %w", err)
+	}
+	if err = tmp.Close(); err != nil {
+		return "", 0, fmt.Errorf("close file: %w", err)
+	}
+	sha = hex.EncodeToString(h.Sum(nil))
+	dir := filepath.Join(d.root, sha[:2])
+	if err = os.MkdirAll(dir, 0o750); err != nil {
+		return "", 0, fmt.Errorf("create directory: %w", err)
+	}
+	if err = os.Rename(tmp.Name(), filepath.Join(dir, sha)); err != nil {
+		return "", 0, fmt.Errorf("move file into place: %w", err)
+	}
+	syncDir(dir)
+	return sha, size, nil
+}
+
+// PutBytes stores small in-memory content (demo files, generated covers).
+func (d *Dir) PutBytes(ctx context.Context, b []byte) (string, int64, error) {
+	return d.Put(ctx, strings.NewReader(string(b)), 0)
+}
+
+func syncDir(dir string) {
+	if f, err := os.Open(dir); err == nil {
+		f.Sync()
+		f.Close()
+	}
+}
+
+type readerWithContext struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (r readerWithContext) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return r.r.Read(p)
+}

@@ -1,0 +1,96 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"io/fs"
+	"mime"
+	"path"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// assets serves the embedded static tree from memory. Pages link to
+// "/static/css/app.css?v=<hash>": a versioned URL is cacheable for a year,
+// an unversioned one is revalidated with its ETag.
+type assets struct {
+	files map[string]*asset
+}
+
+type asset struct {
+	body        []byte
+	etag        string
+	version     string
+	contentType string
+}
+
+func loadAssets(fsys fs.FS) (*assets, error) {
+	a := &assets{files: map[string]*asset{}}
+	err := fs.WalkDir(fsys, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+			return err
+		}
+		body, err := fs.ReadFile(fsys, p)
+		if err != nil {
+			return err
+		}
+		sum := sha256.Sum256(body)
+		ct := mime.TypeByExtension(path.Ext(p))
+		switch path.Ext(p) {
+		case ".webmanifest":
+			ct = "application/manifest+json"
+		case ".js":
+			ct = "text/javascript; charset=utf-8"
+		case ".css":
+			ct = "text/css; charset=utf-8"
+		case ".svg":
+			ct = "image/svg+xml"
+		}
+		if ct == "" {
+			ct = "application/octet-stream"
+		}
+		a.files[p] = &asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, version: hex.EncodeToString(sum[:5]), contentType: ct}
+		return nil
+	})
+	return a, err
+}
+
+// url returns the versioned address of a static file, for templates.
+func (a *assets) url(name string) string {
+	if f, ok := a.files[name]; ok {
+		return "/static/" + name + "?v=" + f.version
+	}
+	return "/static/" + name
+}
+
+func (a *assets) serve(c *fiber.Ctx, name string) error {
+	f, ok := a.files[name]
+	if !ok {
+		return fiber.ErrNotFound
+	}
+	c.Set(fiber.HeaderContentType, f.contentType)
+	c.Set(fiber.HeaderETag, f.etag)
+	if v := c.Query("v"); v != "" && v == f.version {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
+	} else {
+		c.Set(fiber.HeaderCacheControl, "public, max-age=0, must-revalidate")
+	}
+	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, f.etag) {
+		return c.SendStatus(fiber.StatusNotModified)
+	}
+	return c.Send(f.body)
+}
+
+func (s *Server) handleStatic(c *fiber.Ctx) error {
+	name := strings.TrimPrefix(c.Params("*"), "/")
+	if name == "" || strings.Contains(name, "..") {
+		return fiber.ErrNotFound
+	}
+	return s.assets.serve(c, name)
+}
+
+// handleServiceWorker serves sw.js from the root so its scope is the site.
+func (s *Server) handleServiceWorker(c *fiber.Ctx) error {
+	return s.assets.serve(c, "sw.js")
+}

@@ -1,0 +1,25 @@
+package web
+
+import (
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// requestLog logs each request at debug level, and failures at warn.
+func (s *Server) requestLog(c *fiber.Ctx) error {
+	start := time.Now()
+	err := c.Next()
+	status := c.Response().StatusCode()
+	if err != nil {
+		// The error handler sets the final status after us; log the error itself.
+		s.log.Debug("request", "method", c.Method(), "path", c.Path(), "err", err, "dur", time.Since(start))
+		return err
+	}
+	if status >= 500 {
+		s.log.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "dur", time.Since(start))
+	} else {
+		s.log.Debug("request", "method", c.Method(), "path", c.Path(), "status", status, "dur", time.Since(start))
+	}
+	return nil
+}

@@ -1,0 +1,29 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+)
+
+// handlePlans shows the three plans; the monthly/yearly switch swaps the
+// grid partial for htmx and is a plain link without JavaScript.
+func (s *Server) handlePlans(c *fiber.Ctx) error {
+	plans, err := s.store.Plans(c.UserContext())
+	if err != nil {
+		return err
+	}
+	iv := app.Monthly
+	if c.Query("interval") == string(app.Yearly) {
+		iv = app.Yearly
+	}
+	best := 0
+	for i := range plans {
+		if sv := plans[i].YearlySaving(); sv > best {
+			best = sv
+		}
+	}
+	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
+		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": "",
+	})
+}

@@ -1,0 +1,98 @@
+package web
+
+import (
+	"html/template"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+)
+
+// funcs are the template helpers. None returns template.HTML built from
+// stored data: everything a merchant or customer typed is escaped.
+func (s *Server) funcs() template.FuncMap {
+	return template.FuncMap{
+		"asset": func(name string) string { return s.assets.url(name) },
+		"money": func(m app.Money) string { return m.String() },
+		"bytes": humanBytes,
+		"paragraphs": func(text string) []string {
+			var out []string
+			for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
+				if p = strings.TrimSpace(p); p != "" {
+					out = append(out, p)
+				}
+			}
+			return out
+		},
+		"date": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("Jan 2, 2006")
+		},
+		"datetime": func(t time.Time) string {
+			if t.IsZero() {
+				return ""
+			}
+			return t.Format("Jan 2, 2006 15:04 MST")
+		},
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return strconv.FormatInt(n, 10) + " B"
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	v := float64(n) / float64(div)
+	prec := 1
+	if v >= 100 {
+		prec = 0
+	}
+	return strconv.FormatFloat(v, 'f', prec, 64) + " " + string("KMGTPE"[exp]) + "B"
+}
+
+// isHTMX reports whether the request came from htmx (and wants a partial).
+func isHTMX(c *fiber.Ctx) bool {
+	return c.Get("HX-Request") == "true" && c.Get("HX-History-Restore-Request") != "true"
+}
+
+// page renders a full page, or only partial for an htmx request when a
+// partial is named: one handler serves both, so every page works without
+// JavaScript.
+func (s *Server) page(c *fiber.Ctx, name, partial string, data fiber.Map) error {
+	s.fill(c, data)
+	c.Set(fiber.HeaderVary, "HX-Request")
+	if partial != "" && isHTMX(c) {
+		return c.Render(partial, data, "")
+	}
+	return c.Render(name, data)
+}
+
+// fill adds what the layout needs to a page's data.
+func (s *Server) fill(c *fiber.Ctx, data fiber.Map) {
+	if _, ok := data["Shop"]; !ok {
+		settings, err := s.store.Settings(c.UserContext())
+		if err != nil {
+			s.log.Error("read settings", "err", err)
+			settings = app.DefaultSettings()
+		}
+		data["Shop"] = settings
+	}
+	data["Sandbox"] = s.cfg.SandboxMode()
+	data["Year"] = time.Now().Year()
+	if _, ok := data["Nav"]; !ok {
+		data["Nav"] = ""
+	}
+	if _, ok := data["CartCount"]; !ok {
+		data["CartCount"] = 0
+	}
+}

@@ -1,0 +1,31 @@
+package web
+
+import (
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/recover"
+)
+
+// routes lists every route, middleware and guard in one place.
+func (s *Server) routes(mount func(*fiber.App)) {
+	a := s.app
+	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	a.Use(s.requestLog)
+
+	a.Get("/static/*", s.handleStatic)
+	a.Get("/sw.js", s.handleServiceWorker)
+	a.Get("/favicon.ico", func(c *fiber.Ctx) error {
+		return c.Redirect(s.assets.url("img/favicon.svg"), fiber.StatusMovedPermanently)
+	})
+	a.Get("/healthz", s.handleHealth)
+
+	a.Get("/", s.handleHome)
+	a.Get("/products", s.handleCatalog)
+	a.Get("/products/:slug", s.handleProduct)
+	a.Get("/plans", s.handlePlans)
+	a.Get("/media/:sha", s.handleMedia)
+
+	if mount != nil {
+		mount(a)
+	}
+	a.Use(func(c *fiber.Ctx) error { return fiber.ErrNotFound })
+}

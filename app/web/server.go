@@ -1,0 +1,78 @@
+// Package web is Vendo's HTTP face: the Fiber app, its routes, and the
+// handlers that turn requests into calls on the shop and pages.
+package web
+
+import (
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/template/html/v2"
+
+	"vendo/app"
+	"vendo/app/config"
+	"vendo/app/store"
+)
+
+// Deps are what the web layer needs; built by the server package.
+type Deps struct {
+	Config *config.Config
+	Store  *store.Store
+	Log    *slog.Logger
+	Views  fs.FS // views/ tree
+	Static fs.FS // static/ tree
+	Files  FileOpener
+	// Mount, when set, lets the caller add routes (the sandbox) before the
+	// catch-all 404.
+	Mount func(*fiber.App)
+}
+
+// FileOpener reads content-addressed files (product files, covers).
+type FileOpener interface {
+	Path(sha string) (string, error)
+}
+
+// Server holds the web layer's dependencies; handlers are its methods.
+type Server struct {
+	cfg    *config.Config
+	store  *store.Store
+	log    *slog.Logger
+	files  FileOpener
+	assets *assets
+	app    *fiber.App
+}
+
+// New builds the Fiber app with every route, parsing all templates now so a
+// broken one fails at start-up rather than at the first visitor.
+func New(d Deps) (*Server, error) {
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files}
+	var err error
+	if s.assets, err = loadAssets(d.Static); err != nil {
+		return nil, fmt.Errorf("static assets: %w", err)
+	}
+	engine := html.NewFileSystem(http.FS(d.Views), ".html")
+	engine.AddFuncMap(s.funcs())
+	if err := engine.Load(); err != nil {
+		return nil, fmt.Errorf("parse templates: %w", err)
+	}
+	s.app = fiber.New(fiber.Config{
+		AppName:               "Vendo " + app.Version,
+		Views:                 engine,
+		ViewsLayout:           "layouts/main",
+		ErrorHandler:          s.handleError,
+		DisableStartupMessage: true,
+		ReadTimeout:           60 * time.Second,
+		WriteTimeout:          0, // downloads of large files may take long
+		IdleTimeout:           120 * time.Second,
+		BodyLimit:             4 << 20,
+		ProxyHeader:           "",
+	})
+	s.routes(d.Mount)
+	return s, nil
+}
+
+// App is the Fiber app, for Listen and for tests.
+func (s *Server) App() *fiber.App { return s.app }

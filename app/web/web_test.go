@@ -1,0 +1,168 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"vendo/app/blobs"
+	"vendo/app/config"
+	"vendo/app/demo"
+	"vendo/app/store"
+	"vendo/app/web"
+	"vendo/static"
+	"vendo/views"
+)
+
+// testShop is a sandbox-mode shop with the demo catalog on a temp dir.
+type testShop struct {
+	srv   *web.Server
+	store *store.Store
+}
+
+func newTestShop(t *testing.T) *testShop {
+	t.Helper()
+	dir := t.TempDir()
+	cfg, err := config.Load([]string{"-data", dir}, func(string) string { return "" }, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(cfg.DBPath(), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	files, err := blobs.Open(cfg.FilesDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := demo.Seed(context.Background(), st, files); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Views: views.FS, Static: static.FS, Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &testShop{srv: srv, store: st}
+}
+
+func (s *testShop) do(t *testing.T, req *http.Request) (*http.Response, string) {
+	t.Helper()
+	resp, err := s.srv.App().Test(req, 10_000)
+	if err != nil {
+		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp, string(body)
+}
+
+func TestPublicPages(t *testing.T) {
+	shop := newTestShop(t)
+	tests := []struct {
+		name        string
+		url         string
+		htmx        bool
+		wantStatus  int
+		wantContain []string
+		wantAbsent  []string
+	}{
+		{name: "home shows demo products and sandbox banner", url: "/", wantStatus: 200,
+			wantContain: []string{"Vendo Demo Shop", "Sandbox — no real payments", "Type Specimen Poster", "/static/css/app.css?v="}},
+		{name: "catalog lists products", url: "/products", wantStatus: 200,
+			wantContain: []string{"<h1>Products</h1>", "Sunrise Wallpapers", "$5.00", "Type Specimen Poster"}},
+		{name: "catalog search as htmx gets only the partial", url: "/products?q=wallpaper", htmx: true, wantStatus: 200,
+			wantContain: []string{`id="product-results"`, "Sunrise Wallpapers"}, wantAbsent: []string{"<html", "Field Notes Icon Pack"}},
+		{name: "accent-insensitive search", url: "/products?q=cafe", wantStatus: 200,
+			wantContain: []string{"Café Budget Planner"}, wantAbsent: []string{"Sunrise Wallpapers"}},
+		{name: "no match says so", url: "/products?q=zzzz", wantStatus: 200, wantContain: []string{"Nothing matches"}},
+		{name: "product page with files and price", url: "/products/the-calm-inbox", wantStatus: 200,
+			wantContain: []string{"The Calm Inbox", "$12.00", "the-calm-inbox.pdf", "Add to cart"}},
+		{name: "unknown product is a styled 404", url: "/products/nope", wantStatus: 404,
+			wantContain: []string{"That product does not exist.", "Back to the shop"}},
+		{name: "plans monthly", url: "/plans", wantStatus: 200,
+			wantContain: []string{"Starter", "Pro", "Team", "$9.00", "Unlimited credits"}},
+		{name: "plans yearly partial shows saving", url: "/plans?interval=year", htmx: true, wantStatus: 200,
+			wantContain: []string{`id="plan-grid"`, "$190.00", "Save 16% compared to monthly"}, wantAbsent: []string{"<html"}},
+		{name: "unknown page", url: "/no/such/page", wantStatus: 404, wantContain: []string{"We could not find that page"}},
+		{name: "health", url: "/healthz", wantStatus: 200, wantContain: []string{`"status":"ok"`}},
+		{name: "manifest", url: "/static/manifest.webmanifest", wantStatus: 200, wantContain: []string{`"start_url": "/"`}},
+		{name: "service worker at root", url: "/sw.js", wantStatus: 200, wantContain: []string{"vendo-shell"}},
+		{name: "htmx is vendored", url: "/static/js/htmx-2.0.11.min.js", wantStatus: 200, wantContain: []string{"htmx"}},
+		{name: "static traversal refused", url: "/static/..%2f..%2fgo.mod", wantStatus: 404},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req := httptest.NewRequest("GET", tt.url, nil)
+			if tt.htmx {
+				req.Header.Set("HX-Request", "true")
+			}
+			resp, body := shop.do(t, req)
+			if resp.StatusCode != tt.wantStatus {
+				t.Fatalf("status %d, want %d; body:\n%.500s", resp.StatusCode, tt.wantStatus, body)
+			}
+			for _, w := range tt.wantContain {
+				if !strings.Contains(body, w) {
+					t.Errorf("body lacks %q", w)
+				}
+			}
+			for _, w := range tt.wantAbsent {
+				if strings.Contains(body, w) {
+					t.Errorf("body has %q but should not", w)
+				}
+			}
+		})
+	}
+}
+
+func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
+	shop := newTestShop(t)
+	_, page := shop.do(t, httptest.NewRequest("GET", "/", nil))
+	i := strings.Index(page, "/static/css/app.css?v=")
+	if i < 0 {
+		t.Fatal("page does not link the versioned stylesheet")
+	}
+	url := page[i : i+strings.IndexByte(page[i:], '"')]
+	resp, body := shop.do(t, httptest.NewRequest("GET", url, nil))
+	if resp.StatusCode != 200 || !strings.Contains(body, "--brand") {
+		t.Fatalf("stylesheet: %d", resp.StatusCode)
+	}
+	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "max-age=31536000") || !strings.Contains(cc, "immutable") {
+		t.Errorf("versioned asset Cache-Control = %q", cc)
+	}
+	etag := resp.Header.Get("ETag")
+	// An unversioned request revalidates, and a matching ETag gets 304.
+	req := httptest.NewRequest("GET", "/static/css/app.css", nil)
+	req.Header.Set("If-None-Match", etag)
+	resp, _ = shop.do(t, req)
+	if resp.StatusCode != http.StatusNotModified {
+		t.Errorf("conditional request: %d, want 304", resp.StatusCode)
+	}
+	if cc := resp.Header.Get("Cache-Control"); strings.Contains(cc, "immutable") {
+		t.Errorf("unversioned asset must not be immutable: %q", cc)
+	}
+}
+
+func TestCoverImagesArePublicButProductFilesAreNot(t *testing.T) {
+	shop := newTestShop(t)
+	p, err := shop.store.ProductBySlug(context.Background(), "sunrise-wallpapers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, body := shop.do(t, httptest.NewRequest("GET", "/media/"+p.Cover, nil))
+	if resp.StatusCode != 200 || !strings.Contains(body, "<svg") || resp.Header.Get("Content-Type") != "image/svg+xml" {
+		t.Fatalf("cover: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	resp, _ = shop.do(t, httptest.NewRequest("GET", "/media/"+p.Files[0].SHA256, nil))
+	if resp.StatusCode != 404 {
+		t.Fatalf("a product file through /media: %d, want 404", resp.StatusCode)
+	}
+	resp, _ = shop.do(t, httptest.NewRequest("GET", "/media/..%2f..%2fvendo.db", nil))
+	if resp.StatusCode != 404 {
+		t.Fatalf("traversal through /media: %d, want 404", resp.StatusCode)
+	}
+}

@@ -1,0 +1,99 @@
+// Command vendo is a shop in one file: it serves the store, the admin and,
+// without Stripe keys, an offline Stripe sandbox.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"vendo/app"
+	"vendo/app/config"
+	"vendo/app/server"
+)
+
+const usage = `Vendo — a shop in one file.
+
+Usage:
+  vendo [flags]             serve the shop
+  vendo backup FILE         write a consistent backup (database and files)
+  vendo sync                reconcile the database with Stripe
+  vendo admin-link          print a one-time admin sign-in link
+  vendo version             print the version
+
+Flags (each overrides its environment variable):
+`
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	cmd := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "version":
+		fmt.Fprintf(stdout, "vendo %s\n", app.Version)
+		return 0
+	case "help":
+		fmt.Fprint(stdout, usage)
+		config.Load([]string{"-h"}, getenv, stdout)
+		return 0
+	case "serve", "backup", "sync", "admin-link":
+	default:
+		fmt.Fprintf(stderr, "vendo: unknown command %q. Run `vendo help` for the commands.\n", cmd)
+		return 2
+	}
+
+	var cmdArgs []string
+	if cmd == "backup" {
+		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
+			fmt.Fprintln(stderr, "vendo backup: name the file to write, like `vendo backup vendo-backup.tar.gz`.")
+			return 2
+		}
+		cmdArgs, args = args[:1], args[1:]
+	}
+	cfg, err := config.Load(args, getenv, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	log := newLogger(cfg, stderr)
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	switch cmd {
+	case "serve":
+		srv, err := server.Open(ctx, cfg, log)
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo: %v\n", err)
+			return 1
+		}
+		if err := srv.Serve(ctx); err != nil {
+			fmt.Fprintf(stderr, "vendo: %v\n", err)
+			return 1
+		}
+		return 0
+	default:
+		_ = cmdArgs
+		fmt.Fprintf(stderr, "vendo %s: not yet available in this version.\n", cmd)
+		return 1
+	}
+}
+
+func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {
+	var level slog.Level
+	_ = level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}

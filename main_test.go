@@ -1,0 +1,200 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// These tests run the real binary the way a merchant does: built, copied to
+// a directory with nothing beside it, and started as a process.
+
+var binPath string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "vendo-bin-")
+	if err != nil {
+		panic(err)
+	}
+	binPath = filepath.Join(dir, "vendo")
+	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
+	if err != nil {
+		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// startVendo runs the binary from an empty working directory and waits for
+// /healthz.
+func startVendo(t *testing.T, dataDir, addr string, env ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(binPath, "-data", dataDir, "-addr", addr)
+	cmd.Dir = t.TempDir()
+	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}, env...)
+	var logs bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &logs, &logs
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		cmd.Process.Signal(os.Interrupt)
+		done := make(chan struct{})
+		go func() { cmd.Wait(); close(done) }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("vendo output:\n%s", logs.String())
+		}
+	})
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get("http://" + addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == 200 {
+				return cmd
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("vendo did not become healthy; output:\n%s", logs.String())
+	return nil
+}
+
+func get(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+func TestBinaryServesEveryPageFromAnyDirectory(t *testing.T) {
+	addr := freeAddr(t)
+	startVendo(t, t.TempDir(), addr)
+	base := "http://" + addr
+	for _, tc := range []struct{ path, want string }{
+		{"/", "Vendo Demo Shop"},
+		{"/products", "Sunrise Wallpapers"},
+		{"/products/lo-fi-sample-kit", "chord-c-major-90bpm.wav"},
+		{"/plans", "Team"},
+		{"/static/css/app.css", "--brand"},
+		{"/static/js/htmx-2.0.11.min.js", "htmx"},
+		{"/static/js/vendo.js", "serviceWorker"},
+		{"/static/img/favicon.svg", "<svg"},
+		{"/static/manifest.webmanifest", "Vendo"},
+		{"/sw.js", "caches"},
+	} {
+		status, body := get(t, base+tc.path)
+		if status != 200 || !strings.Contains(body, tc.want) {
+			t.Errorf("GET %s: %d, body has %q: %v", tc.path, status, tc.want, strings.Contains(body, tc.want))
+		}
+	}
+}
+
+func TestSecondInstanceOnSameDataDirExitsWithMessage(t *testing.T) {
+	data := t.TempDir()
+	startVendo(t, data, freeAddr(t))
+	cmd := exec.Command(binPath, "-data", data, "-addr", freeAddr(t))
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	done := make(chan struct{})
+	var out []byte
+	var err error
+	go func() { out, err = cmd.CombinedOutput(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		cmd.Process.Kill()
+		t.Fatal("second instance hung instead of exiting")
+	}
+	if err == nil {
+		t.Fatal("second instance exited 0")
+	}
+	if !strings.Contains(string(out), "another Vendo is already running") {
+		t.Fatalf("message does not explain the lock:\n%s", out)
+	}
+}
+
+func TestInvalidConfigExitsWithFixingSentence(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  []string
+		want []string
+	}{
+		{"live key without webhook secret", nil, []string{"STRIPE_SECRET_KEY=sk_live_abc", "VENDO_BASE_URL=https://shop.example.com"},
+			[]string{"STRIPE_WEBHOOK_SECRET is not", "stripe listen"}},
+		{"unparsable address", []string{"-addr", "not-an-address"}, nil, []string{"is not a listen address", "host:port"}},
+		{"bad port", []string{"-addr", "127.0.0.1:99999"}, nil, []string{"no valid port"}},
+		{"unknown command", []string{"frobnicate"}, nil, []string{"unknown command"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cmd := exec.Command(binPath, tt.args...)
+			cmd.Dir = t.TempDir()
+			cmd.Env = append([]string{"PATH=" + os.Getenv("PATH")}, tt.env...)
+			out, err := cmd.CombinedOutput()
+			if err == nil {
+				t.Fatalf("exited 0:\n%s", out)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(string(out), w) {
+					t.Errorf("output lacks %q:\n%s", w, out)
+				}
+			}
+		})
+	}
+}
+
+func TestVersionCommand(t *testing.T) {
+	out, err := exec.Command(binPath, "version").CombinedOutput()
+	if err != nil || !strings.HasPrefix(string(out), "vendo ") {
+		t.Fatalf("version: %v %q", err, out)
+	}
+}
+
+func TestGracefulShutdownClosesDatabase(t *testing.T) {
+	data := t.TempDir()
+	addr := freeAddr(t)
+	cmd := startVendo(t, data, addr)
+	cmd.Process.Signal(os.Interrupt)
+	waitErr := make(chan error, 1)
+	go func() { waitErr <- cmd.Wait() }()
+	select {
+	case err := <-waitErr:
+		if err != nil {
+			t.Fatalf("exit after SIGINT: %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("did not stop after SIGINT")
+	}
+	// The lock is released: a new instance starts at once on the same data.
+	startVendo(t, data, freeAddr(t))
+}
