@@ -17,6 +17,43 @@ var (
 	bPlansBySlug    = []byte("plans_by_slug")
 	bPlansByPrice   = []byte("plans_by_stripe_price")
 	bFiles          = []byte("files")
+
+	// Accounts (step 3).
+	bCustomers         = []byte("customers")
+	bCustomersByEmail  = []byte("customers_by_email")
+	bCustomersByStripe = []byte("customers_by_stripe")
+	bIdentities        = []byte("identities") // provider + ":" + user id → customer id
+	bSessions          = []byte("sessions")
+	bLoginTokens       = []byte("login_tokens") // sha256(token) → login token record
+	bOutbox            = []byte("outbox")
+	bRateLimits        = []byte("rate_limits")
+
+	// Webhook ledger (step 4).
+	bEvents          = []byte("stripe_events")    // event id → ledger record
+	bEventsByTime    = []byte("stripe_events_by_received")
+	bStripeSnapshots = []byte("stripe_snapshots") // Stripe object id → snapshot time, for order safety
+
+	// Store (step 5).
+	bCarts               = []byte("carts")
+	bOrders              = []byte("orders")
+	bOrdersBySession     = []byte("orders_by_checkout_session")
+	bOrdersByPayment     = []byte("orders_by_payment_intent")
+	bOrdersByCustomer    = []byte("orders_by_customer") // customer id + "/" + order id → ""
+	bEntitlements        = []byte("entitlements")
+	bEntitlementsByOwner = []byte("entitlements_by_customer") // customer id + "/" + entitlement id → ""
+	bDownloads           = []byte("downloads")
+
+	// Subscriptions (step 6).
+	bSubscriptions           = []byte("subscriptions")
+	bSubscriptionsByStripe   = []byte("subscriptions_by_stripe")
+	bSubscriptionsByCustomer = []byte("subscriptions_by_customer")
+	bCredits                 = []byte("credit_ledger")
+	bLicenses                = []byte("licenses")
+	bLicensesByKey           = []byte("licenses_by_key")
+	bInvoices                = []byte("invoices")
+
+	// Admin (step 7).
+	bAudit = []byte("audit")
 )
 
 var keySchema = []byte("schema_version")
@@ -30,6 +67,14 @@ var migrations = []migration{
 	// 1: the foundation's buckets.
 	func(tx *bolt.Tx) error {
 		return createBuckets(tx, bSettings, bProducts, bProductsBySlug, bPlans, bPlansBySlug, bPlansByPrice, bFiles)
+	},
+	// 2: every entity bucket of the later steps, created together so the
+	// steps can land in any order.
+	func(tx *bolt.Tx) error {
+		return createBuckets(tx, bCustomers, bCustomersByEmail, bCustomersByStripe, bIdentities, bSessions, bLoginTokens,
+			bOutbox, bRateLimits, bEvents, bEventsByTime, bStripeSnapshots, bCarts, bOrders, bOrdersBySession,
+			bOrdersByPayment, bOrdersByCustomer, bEntitlements, bEntitlementsByOwner, bDownloads, bSubscriptions,
+			bSubscriptionsByStripe, bSubscriptionsByCustomer, bCredits, bLicenses, bLicensesByKey, bInvoices, bAudit)
 	},
 }
 
