@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"time"
+)
+
+// Outcomes of a Stripe event in the ledger.
+const (
+	EventApplied = "applied" // a handler ran and its effects committed
+	EventIgnored = "ignored" // no handler for the type; acknowledged
+	EventFailed  = "failed"  // a handler failed; Stripe retries, an admin may replay
+)
+
+// EventRecord is one Stripe event in the webhook ledger (DESIGN.md §5 rule 2).
+type EventRecord struct {
+	ID          string    `json:"id"`
+	Type        string    `json:"type"`
+	ObjectID    string    `json:"object_id"`
+	Created     time.Time `json:"created"`     // Stripe's created time (1 s resolution)
+	ReceivedAt  time.Time `json:"received_at"` // first time Vendo saw it
+	ProcessedAt time.Time `json:"processed_at"`
+	Outcome     string    `json:"outcome"`
+	Error       string    `json:"error,omitempty"`
+	Attempts    int       `json:"attempts"`
+	Source      string    `json:"source"` // webhook, sync or replay
+	Payload     []byte    `json:"payload,omitempty"`
+}
+
+// Done reports whether the event needs no more processing: a seen event
+// is answered 2xx and changes nothing.
+func (e *EventRecord) Done() bool { return e.Outcome == EventApplied || e.Outcome == EventIgnored }
+
+// Event returns the ledger record for a Stripe event id.
+func (t *Tx) Event(id string) (EventRecord, bool, error) {
+	var e EventRecord
+	found, err := getRecord(t.tx.Bucket(bEvents), id, &e)
+	return e, found, err
+}
+
+// PutEvent writes a ledger record, indexing it by received time so the
+// admin lists newest first without scanning.
+func (t *Tx) PutEvent(e *EventRecord) error {
+	if e.ID == "" {
+		return fmt.Errorf("event without id")
+	}
+	var old EventRecord
+	found, err := getRecord(t.tx.Bucket(bEvents), e.ID, &old)
+	if err != nil {
+		return err
+	}
+	if found {
+		e.ReceivedAt = old.ReceivedAt
+		if e.Payload == nil {
+			e.Payload = old.Payload
+		}
+	} else {
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = t.now
+		}
+		if err := t.tx.Bucket(bEventsByTime).Put(timeKey(e.ReceivedAt, e.ID), nil); err != nil {
+			return err
+		}
+	}
+	return putRecord(t.tx.Bucket(bEvents), e.ID, e)
+}
+
+// EventFilter narrows Events.
+type EventFilter struct {
+	Type    string
+	Outcome string
+	Before  string // cursor from the previous page
+	Limit   int
+}
+
+// Events lists ledger records newest first.
+func (t *Tx) Events(f EventFilter) (out []EventRecord, next string, err error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	c := t.tx.Bucket(bEventsByTime).Cursor()
+	var k []byte
+	if f.Before != "" {
+		k, _ = c.Seek([]byte(f.Before))
+		if k != nil {
+			k, _ = c.Prev()
+		} else {
+			k, _ = c.Last()
+		}
+	} else {
+		k, _ = c.Last()
+	}
+	events := t.tx.Bucket(bEvents)
+	for ; k != nil; k, _ = c.Prev() {
+		id := string(k[8:])
+		var e EventRecord
+		found, err := getRecord(events, id, &e)
+		if err != nil {
+			return nil, "", err
+		}
+		if !found || (f.Type != "" && e.Type != f.Type) || (f.Outcome != "" && e.Outcome != f.Outcome) {
+			continue
+		}
+		if len(out) == f.Limit {
+			return out, string(timeKey(out[len(out)-1].ReceivedAt, out[len(out)-1].ID)), nil
+		}
+		out = append(out, e)
+	}
+	return out, "", nil
+}
+
+// CountEvents counts ledger records by outcome.
+func (t *Tx) CountEvents() (map[string]int, error) {
+	out := map[string]int{}
+	err := t.tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
+		var e struct {
+			Outcome string `json:"outcome"`
+		}
+		if err := decode(v, &e); err != nil {
+			return err
+		}
+		out[e.Outcome]++
+		return nil
+	})
+	return out, err
+}
+
+// AcceptSnapshot is the second order guard of DESIGN.md §5 rule 3: it
+// records that the object's stored state comes from a snapshot taken at
+// `at`, and reports false (changing nothing) when a newer snapshot of the
+// same object was already stored, so a late delivery never rolls state back.
+func (t *Tx) AcceptSnapshot(objectID string, at time.Time) (bool, error) {
+	b := t.tx.Bucket(bStripeSnapshots)
+	if v := b.Get([]byte(objectID)); len(v) == 8 {
+		if prev := int64(binary.BigEndian.Uint64(v)); prev > at.UnixNano() {
+			return false, nil
+		}
+	}
+	var v [8]byte
+	binary.BigEndian.PutUint64(v[:], uint64(at.UnixNano()))
+	return true, b.Put([]byte(objectID), v[:])
+}
+
+// SnapshotTime returns the time of the stored snapshot of a Stripe object.
+func (t *Tx) SnapshotTime(objectID string) (time.Time, bool) {
+	if v := t.tx.Bucket(bStripeSnapshots).Get([]byte(objectID)); len(v) == 8 {
+		return time.Unix(0, int64(binary.BigEndian.Uint64(v))), true
+	}
+	return time.Time{}, false
+}
+
+// Event reads a ledger record in its own transaction.
+func (s *Store) Event(ctx context.Context, id string) (e EventRecord, found bool, err error) {
+	err = s.View(ctx, func(tx *Tx) error { e, found, err = tx.Event(id); return err })
+	return
+}
+
+// timeKey is a big-endian nanosecond time followed by an id: keys sort by
+// time, ties by id.
+func timeKey(t time.Time, id string) []byte {
+	k := make([]byte, 8+len(id))
+	binary.BigEndian.PutUint64(k, uint64(t.UnixNano()))
+	copy(k[8:], id)
+	return k
+}
+
+var keyLastSync = []byte("last_stripe_sync")
+
+// LastSync is when reconciliation with Stripe last completed.
+func (s *Store) LastSync(ctx context.Context) (time.Time, error) {
+	var t time.Time
+	err := s.View(ctx, func(tx *Tx) error {
+		if v := tx.tx.Bucket(bMeta).Get(keyLastSync); len(v) == 8 {
+			t = time.Unix(0, int64(binary.BigEndian.Uint64(v)))
+		}
+		return nil
+	})
+	return t, err
+}
+
+// SetLastSync records a completed reconciliation.
+func (s *Store) SetLastSync(ctx context.Context, at time.Time) error {
+	return s.Update(ctx, func(tx *Tx) error {
+		var v [8]byte
+		binary.BigEndian.PutUint64(v[:], uint64(at.UnixNano()))
+		return tx.tx.Bucket(bMeta).Put(keyLastSync, v[:])
+	})
+}

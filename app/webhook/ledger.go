@@ -1,0 +1,179 @@
+// Package webhook receives Stripe's events: it checks their signature,
+// keeps the ledger that makes processing idempotent and order-safe, and
+// dispatches each event type to the handler the shop registered
+// (DESIGN.md §5 rules 2–4).
+package webhook
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// Event is the event a handler sees.
+type Event = stripeapi.Event
+
+// Apply writes an event's effects. It runs inside the ledger's write
+// transaction, which may be a shared Batch that runs it more than once: it
+// must only touch the store through tx (mail goes to the outbox in tx).
+type Apply func(tx *store.Tx) error
+
+// Handler prepares an event outside any transaction (re-fetching the
+// object from Stripe, so a network call never holds bbolt's single writer)
+// and returns the Apply to run in the ledger's transaction. A nil Apply
+// means nothing to do.
+type Handler func(ctx context.Context, ev Event) (Apply, error)
+
+// Ledger records every event and runs its handler exactly once.
+type Ledger struct {
+	store    *store.Store
+	log      *slog.Logger
+	mu       sync.RWMutex
+	handlers map[string]Handler
+}
+
+// NewLedger returns a ledger with no handlers: every event is ignored
+// until the shop registers handlers for its types.
+func NewLedger(st *store.Store, log *slog.Logger) *Ledger {
+	return &Ledger{store: st, log: log, handlers: map[string]Handler{}}
+}
+
+// Handle registers h for the event types (set up at start-up).
+func (l *Ledger) Handle(h Handler, types ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, t := range types {
+		l.handlers[t] = h
+	}
+}
+
+func (l *Ledger) handler(typ string) Handler {
+	l.mu.RLock()
+	defer l.mu.RUnlock()
+	return l.handlers[typ]
+}
+
+// Result is what processing an event did.
+type Result struct {
+	Outcome   string // store.EventApplied, EventIgnored, EventFailed
+	Duplicate bool   // the ledger had already processed it: nothing changed
+}
+
+// ErrHandler wraps a handler's failure: the event is recorded as failed and
+// Stripe is answered 5xx so it retries.
+var ErrHandler = errors.New("event handler failed")
+
+// Process runs one event through the ledger. It returns only after the
+// transaction that recorded the event committed, so answering 2xx after
+// it never acknowledges an event a crash could lose.
+func (l *Ledger) Process(ctx context.Context, ev Event, source string) (Result, error) {
+	return l.process(ctx, ev, source, false)
+}
+
+// Replay re-runs a recorded event through its handler, whatever its
+// outcome was (an admin action). Handlers are idempotent in the domain
+// (one order per session, one activation per subscription), so replaying a
+// success changes nothing and replaying a failure may now succeed.
+func (l *Ledger) Replay(ctx context.Context, id string) (Result, error) {
+	rec, found, err := l.store.Event(ctx, id)
+	if err != nil {
+		return Result{}, err
+	}
+	if !found {
+		return Result{}, fmt.Errorf("replay %s: no such event in the ledger", id)
+	}
+	ev := Event{ID: rec.ID, Type: rec.Type, Created: rec.Created, ObjectID: rec.ObjectID, Raw: rec.Payload}
+	return l.process(ctx, ev, "replay", true)
+}
+
+func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bool) (Result, error) {
+	// A cheap read first: most duplicates stop here without a write.
+	if !replay {
+		rec, found, err := l.store.Event(ctx, ev.ID)
+		if err != nil {
+			return Result{}, fmt.Errorf("read ledger: %w", err)
+		}
+		if found && rec.Done() {
+			return Result{Outcome: rec.Outcome, Duplicate: true}, nil
+		}
+	}
+
+	h := l.handler(ev.Type)
+	var apply Apply
+	if h != nil {
+		var err error
+		apply, err = h(ctx, ev)
+		if err != nil {
+			return l.fail(ctx, ev, source, err)
+		}
+	}
+
+	var res Result
+	err := l.store.Batch(ctx, func(tx *store.Tx) error {
+		res = Result{}
+		rec, found, err := tx.Event(ev.ID)
+		if err != nil {
+			return err
+		}
+		// Checked again inside the transaction: a concurrent delivery of
+		// the same event may have committed since the read above.
+		if found && rec.Done() && !replay {
+			res = Result{Outcome: rec.Outcome, Duplicate: true}
+			return nil
+		}
+		outcome := store.EventIgnored
+		if h != nil {
+			outcome = store.EventApplied
+			if apply != nil {
+				if err := apply(tx); err != nil {
+					return fmt.Errorf("%w: %w", ErrHandler, err)
+				}
+			}
+		}
+		if replay && found && rec.Done() {
+			outcome = rec.Outcome
+		}
+		res.Outcome = outcome
+		return tx.PutEvent(&store.EventRecord{
+			ID: ev.ID, Type: ev.Type, ObjectID: ev.ObjectID, Created: ev.Created, ProcessedAt: tx.Now(),
+			Outcome: outcome, Attempts: rec.Attempts + 1, Source: source, Payload: ev.Raw,
+		})
+	})
+	if err != nil {
+		return l.fail(ctx, ev, source, err)
+	}
+	return res, nil
+}
+
+// fail records a failed attempt in its own transaction (the handler's was
+// rolled back), unless a concurrent delivery has succeeded meanwhile.
+func (l *Ledger) fail(ctx context.Context, ev Event, source string, cause error) (Result, error) {
+	l.log.Error("stripe event failed", "event", ev.ID, "type", ev.Type, "object", ev.ObjectID, "err", cause)
+	// Record even when the request's context is gone: the failure must be
+	// visible to the admin.
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	err := l.store.Update(rctx, func(tx *store.Tx) error {
+		rec, found, err := tx.Event(ev.ID)
+		if err != nil {
+			return err
+		}
+		if found && rec.Done() {
+			return nil
+		}
+		return tx.PutEvent(&store.EventRecord{
+			ID: ev.ID, Type: ev.Type, ObjectID: ev.ObjectID, Created: ev.Created, ProcessedAt: tx.Now(),
+			Outcome: store.EventFailed, Error: cause.Error(), Attempts: rec.Attempts + 1, Source: source, Payload: ev.Raw,
+		})
+	})
+	if err != nil {
+		l.log.Error("record failed stripe event", "event", ev.ID, "err", err)
+	}
+	return Result{Outcome: store.EventFailed}, fmt.Errorf("process %s (%s): %w", ev.ID, ev.Type, cause)
+}

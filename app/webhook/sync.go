@@ -1,0 +1,156 @@
+package webhook
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// Lister is the part of the Stripe client reconciliation needs.
+type Lister interface {
+	ListEvents(ctx context.Context, since time.Time, fn func(stripeapi.Event) error) (int, error)
+	ListSubscriptionIDs(ctx context.Context) ([]string, error)
+	ListCompletedSessionIDs(ctx context.Context, since time.Time) ([]string, error)
+}
+
+// Syncer heals missed webhooks: it lists recent events, subscriptions and
+// completed Checkout Sessions from Stripe and feeds what the ledger has not
+// seen through the same handlers.
+type Syncer struct {
+	Ledger *Ledger
+	Stripe Lister
+	Store  *store.Store
+	Log    *slog.Logger
+	// Window is how far back the first sync looks (Stripe keeps events for
+	// 30 days); later syncs start an hour before the previous one.
+	Window time.Duration
+}
+
+// Progress is told how far a sync got: stage is "events", "subscriptions"
+// or "sessions".
+type Progress func(stage string, done, total int)
+
+// Summary counts what a sync did.
+type Summary struct {
+	Events, NewEvents, FailedEvents int
+	Subscriptions, Sessions         int
+	Failed                          int // reconciliations of objects that failed
+	Since                           time.Time
+	Took                            time.Duration
+}
+
+func (s Summary) String() string {
+	return fmt.Sprintf("%d events checked (%d new, %d failed), %d subscriptions and %d checkout sessions reconciled (%d failed), since %s, in %s",
+		s.Events, s.NewEvents, s.FailedEvents, s.Subscriptions, s.Sessions, s.Failed, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
+}
+
+// Run performs one reconciliation.
+func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
+	start := time.Now()
+	if progress == nil {
+		progress = func(string, int, int) {}
+	}
+	window := s.Window
+	if window <= 0 {
+		window = 30 * 24 * time.Hour
+	}
+	since := s.Store.Now().Add(-window)
+	last, err := s.Store.LastSync(ctx)
+	if err != nil {
+		return Summary{}, err
+	}
+	if !last.IsZero() && last.Add(-time.Hour).After(since) {
+		since = last.Add(-time.Hour)
+	}
+	sum := Summary{Since: since}
+
+	var events []stripeapi.Event
+	if _, err := s.Stripe.ListEvents(ctx, since, func(ev stripeapi.Event) error { events = append(events, ev); return nil }); err != nil {
+		return sum, fmt.Errorf("list events: %w", err)
+	}
+	for i, ev := range events {
+		res, err := s.Ledger.Process(ctx, ev, "sync")
+		sum.Events++
+		switch {
+		case err != nil:
+			sum.FailedEvents++
+		case !res.Duplicate:
+			sum.NewEvents++
+		}
+		progress("events", i+1, len(events))
+		if ctx.Err() != nil {
+			return sum, ctx.Err()
+		}
+	}
+
+	subs, err := s.Stripe.ListSubscriptionIDs(ctx)
+	if err != nil {
+		return sum, fmt.Errorf("list subscriptions: %w", err)
+	}
+	for i, id := range subs {
+		if err := s.Ledger.Reconcile(ctx, "customer.subscription.updated", id); err != nil {
+			sum.Failed++
+			s.Log.Warn("reconcile subscription", "subscription", id, "err", err)
+		}
+		sum.Subscriptions++
+		progress("subscriptions", i+1, len(subs))
+	}
+
+	sessions, err := s.Stripe.ListCompletedSessionIDs(ctx, since)
+	if err != nil {
+		return sum, fmt.Errorf("list checkout sessions: %w", err)
+	}
+	for i, id := range sessions {
+		if err := s.Ledger.Reconcile(ctx, "checkout.session.completed", id); err != nil {
+			sum.Failed++
+			s.Log.Warn("reconcile checkout session", "session", id, "err", err)
+		}
+		sum.Sessions++
+		progress("sessions", i+1, len(sessions))
+	}
+	sum.Took = time.Since(start)
+	if err := s.Store.SetLastSync(ctx, s.Store.Now()); err != nil {
+		return sum, err
+	}
+	s.Log.Info("stripe sync done", "summary", sum.String())
+	return sum, nil
+}
+
+// Every runs Run at each interval until ctx ends (the background
+// reconciliation).
+func (s *Syncer) Every(ctx context.Context, interval time.Duration) {
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if _, err := s.Run(ctx, nil); err != nil && ctx.Err() == nil {
+				s.Log.Warn("background stripe sync failed; will retry at the next interval", "err", err)
+			}
+		}
+	}
+}
+
+// Reconcile runs the handler registered for typ on an object, as if an
+// event about it had arrived, without a ledger record: handlers re-fetch
+// the object and are idempotent, so this only fills in what was missed.
+func (l *Ledger) Reconcile(ctx context.Context, typ, objectID string) error {
+	h := l.handler(typ)
+	if h == nil {
+		return nil
+	}
+	apply, err := h(ctx, Event{ID: "sync:" + objectID, Type: typ, ObjectID: objectID, Created: time.Now()})
+	if err != nil || apply == nil {
+		return err
+	}
+	return l.store.Batch(ctx, func(tx *store.Tx) error { return apply(tx) })
+}
