@@ -29,7 +29,7 @@ var (
 	bRateLimits        = []byte("rate_limits")
 
 	// Webhook ledger (step 4).
-	bEvents          = []byte("stripe_events")    // event id → ledger record
+	bEvents          = []byte("stripe_events") // event id → ledger record
 	bEventsByTime    = []byte("stripe_events_by_received")
 	bStripeSnapshots = []byte("stripe_snapshots") // Stripe object id → snapshot time, for order safety
 
