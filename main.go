@@ -71,7 +71,7 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 
 	switch cmd {
 	case "serve":
-		srv, err := server.Open(ctx, cfg, log)
+		srv, err := server.Open(ctx, cfg, log, nil)
 		if err != nil {
 			fmt.Fprintf(stderr, "vendo: %v\n", err)
 			return 1
@@ -81,8 +81,25 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 1
 		}
 		return 0
+	case "sync":
+		bar := newProgressBar(stderr)
+		summary, err := server.RunSync(ctx, cfg, log, bar.update)
+		bar.finish()
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo sync: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Sync complete: %s\n", summary)
+		return 0
+	case "backup":
+		n, err := server.RunBackup(ctx, cfg, cmdArgs[0])
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo backup: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Backup written to %s (%s). Restore by extracting it into an empty data directory.\n", cmdArgs[0], humanSize(n))
+		return 0
 	default:
-		_ = cmdArgs
 		fmt.Fprintf(stderr, "vendo %s: not yet available in this version.\n", cmd)
 		return 1
 	}

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -20,23 +21,33 @@ import (
 	"vendo/app/config"
 	"vendo/app/demo"
 	"vendo/app/store"
+	"vendo/app/stripeapi"
 	"vendo/app/web"
+	"vendo/app/webhook"
 	"vendo/static"
 	"vendo/views"
 )
 
 // Server is a running Vendo.
 type Server struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	store *store.Store
-	files *blobs.Dir
-	web   *web.Server
+	cfg    *config.Config
+	log    *slog.Logger
+	store  *store.Store
+	files  *blobs.Dir
+	web    *web.Server
+	ln     net.Listener
+	stripe *stripeapi.Client
+	// sandbox is the offline Stripe stand-in, nil in Stripe mode.
+	sandbox sandboxService
+	ledger  *webhook.Ledger
+	syncer  *webhook.Syncer
 }
 
-// Open prepares everything short of listening: store, files, demo data and
-// the web app. A failure here is a start-up failure with a clear message.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, error) {
+// Open prepares everything: the listener (so the sandbox and the Stripe
+// client know the real address), store, files, demo data, payments and the
+// web app. A failure here is a start-up failure with a clear message. ln
+// may be nil to listen on cfg.Addr.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.Listener) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
 	}
@@ -51,9 +62,19 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, e
 	ok := false
 	defer func() {
 		if !ok {
-			st.Close()
+			s.closeAll()
 		}
 	}()
+	if ln == nil {
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("cannot listen on %s: %w (set VENDO_ADDR or -addr to a free address)", cfg.Addr, err)
+		}
+	}
+	s.ln = ln
+	if _, port, _ := net.SplitHostPort(cfg.Addr); port == "0" && getenvBaseURLUnset(cfg) {
+		// Tests listen on port 0: the public address is the real one.
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
 	if s.files, err = blobs.Open(cfg.FilesDir()); err != nil {
 		return nil, err
 	}
@@ -66,11 +87,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger) (*Server, e
 			log.Info("seeded the demo catalog (sandbox mode)")
 		}
 	}
+	if err := s.openPayments(ctx); err != nil {
+		return nil, err
+	}
 	viewsFS, staticFS := fs.FS(views.FS), fs.FS(static.FS)
 	if cfg.Dev {
 		viewsFS, staticFS = os.DirFS("views"), os.DirFS("static")
 	}
-	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files})
+	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
+	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
+		Webhook: receiver.Handle, Mount: s.mountSandbox})
 	if err != nil {
 		return nil, err
 	}
@@ -84,42 +110,74 @@ func (s *Server) App() *fiber.App { return s.web.App() }
 // Store is the database, for tests and commands.
 func (s *Server) Store() *store.Store { return s.store }
 
-// Serve listens on cfg.Addr and serves until ctx ends; then in-flight
-// requests get ShutdownTimeout to finish and the database is closed.
-func (s *Server) Serve(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.cfg.Addr)
-	if err != nil {
-		s.store.Close()
-		return fmt.Errorf("cannot listen on %s: %w (set VENDO_ADDR or -addr to a free address)", s.cfg.Addr, err)
-	}
-	return s.ServeListener(ctx, ln)
-}
+// Addr is the address the server listens on.
+func (s *Server) Addr() string { return s.ln.Addr().String() }
 
-// ServeListener serves on an open listener (tests pass 127.0.0.1:0).
-func (s *Server) ServeListener(ctx context.Context, ln net.Listener) error {
+// Serve serves until ctx ends; then in-flight requests get ShutdownTimeout
+// to finish, background work stops and the database is closed.
+func (s *Server) Serve(ctx context.Context) error {
+	ln := s.ln
 	mode := "stripe"
 	if s.cfg.SandboxMode() {
 		mode = "sandbox"
 	}
 	s.log.Info("Vendo is running", "url", s.cfg.BaseURL, "addr", ln.Addr().String(), "mode", mode, "data", s.cfg.DataDir, "version", app.Version)
+	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBG()
+	stopControl, err := s.serveControl(bg)
+	if err != nil {
+		s.log.Warn("control socket unavailable: `vendo sync` and `vendo backup` need the shop stopped", "err", err)
+		stopControl = func() {}
+	}
+	s.startBackground(bg)
+
 	errc := make(chan error, 1)
 	go func() { errc <- s.web.App().Listener(ln) }()
 	select {
 	case err := <-errc:
-		s.store.Close()
+		stopControl()
+		stopBG()
+		s.closeAll()
 		return err
 	case <-ctx.Done():
 	}
 	s.log.Info("shutting down: finishing in-flight requests")
+	stopControl()
 	if err := s.web.App().ShutdownWithTimeout(s.cfg.ShutdownTimeout); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
-	if err := s.store.Close(); err != nil {
+	stopBG()
+	if err := s.closeAll(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
 	s.log.Info("stopped cleanly")
 	return nil
 }
 
-// Close releases the store without serving (commands and tests).
-func (s *Server) Close() error { return s.store.Close() }
+// startBackground starts the periodic work: reconciliation with Stripe and
+// the sandbox's webhook delivery.
+func (s *Server) startBackground(ctx context.Context) {
+	if s.sandbox != nil {
+		s.sandbox.Start(ctx)
+	}
+	go s.syncer.Every(ctx, s.cfg.SyncInterval)
+}
+
+// Close releases everything without serving (commands and tests).
+func (s *Server) Close() error { return s.closeAll() }
+
+func (s *Server) closeAll() error {
+	if s.ln != nil {
+		s.ln.Close()
+	}
+	if s.sandbox != nil {
+		if err := s.sandbox.Close(); err != nil {
+			s.log.Warn("close sandbox", "err", err)
+		}
+	}
+	return s.store.Close()
+}
+
+func getenvBaseURLUnset(cfg *config.Config) bool {
+	return cfg.BaseURL == "" || strings.HasSuffix(cfg.BaseURL, ":0")
+}

@@ -6,7 +6,7 @@ import (
 )
 
 // routes lists every route, middleware and guard in one place.
-func (s *Server) routes(mount func(*fiber.App)) {
+func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	a.Use(s.requestLog)
@@ -17,6 +17,9 @@ func (s *Server) routes(mount func(*fiber.App)) {
 		return c.Redirect(s.assets.url("img/favicon.svg"), fiber.StatusMovedPermanently)
 	})
 	a.Get("/healthz", s.handleHealth)
+	if webhook != nil {
+		a.Post("/webhooks/stripe", webhook)
+	}
 
 	a.Get("/", s.handleHome)
 	a.Get("/products", s.handleCatalog)

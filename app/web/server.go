@@ -25,6 +25,8 @@ type Deps struct {
 	Views  fs.FS // views/ tree
 	Static fs.FS // static/ tree
 	Files  FileOpener
+	// Webhook handles POST /webhooks/stripe (webhook.Receiver).
+	Webhook fiber.Handler
 	// Mount, when set, lets the caller add routes (the sandbox) before the
 	// catch-all 404.
 	Mount func(*fiber.App)
@@ -70,7 +72,7 @@ func New(d Deps) (*Server, error) {
 		BodyLimit:             4 << 20,
 		ProxyHeader:           "",
 	})
-	s.routes(d.Mount)
+	s.routes(d.Webhook, d.Mount)
 	return s, nil
 }
 
