@@ -1,0 +1,85 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+
+	"vendo/app"
+)
+
+// sessionKey is the SHA-256 of a session id: the database never holds an
+// id a reader could put in a cookie.
+func sessionKey(id string) string {
+	sum := sha256.Sum256([]byte(id))
+	return hex.EncodeToString(sum[:])
+}
+
+// Session returns the live session with id. A missing or expired session
+// is ENOTFOUND: an expired one is refused even before the sweeper removes it.
+func (t *Tx) Session(id string) (app.Session, error) {
+	var s app.Session
+	if id == "" {
+		return s, notFound("session")
+	}
+	found, err := getRecord(t.tx.Bucket(bSessions), sessionKey(id), &s)
+	if err != nil {
+		return s, err
+	}
+	if !found || !t.now.Before(s.ExpiresAt) {
+		return app.Session{}, notFound("session")
+	}
+	s.ID = id
+	return s, nil
+}
+
+// PutSession stores a session under its id (which must be set).
+func (t *Tx) PutSession(s *app.Session) error {
+	if s.ID == "" {
+		return fmt.Errorf("put session: no id")
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = t.now
+	}
+	return putRecord(t.tx.Bucket(bSessions), sessionKey(s.ID), s)
+}
+
+// DeleteSession removes a session; a missing one is not an error.
+func (t *Tx) DeleteSession(id string) error {
+	return t.tx.Bucket(bSessions).Delete([]byte(sessionKey(id)))
+}
+
+// DeleteCustomerSessions signs a customer out everywhere and returns how
+// many sessions ended.
+func (t *Tx) DeleteCustomerSessions(customerID string) (int, error) {
+	return t.deleteSessionsWhere(func(s *app.Session) bool { return s.CustomerID == customerID })
+}
+
+// SweepSessions removes the expired sessions and returns how many.
+func (t *Tx) SweepSessions() (int, error) {
+	return t.deleteSessionsWhere(func(s *app.Session) bool { return !t.now.Before(s.ExpiresAt) })
+}
+
+func (t *Tx) deleteSessionsWhere(match func(*app.Session) bool) (int, error) {
+	b := t.tx.Bucket(bSessions)
+	var doomed [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		var s app.Session
+		if err := decode(v, &s); err != nil || match(&s) {
+			doomed = append(doomed, append([]byte(nil), k...)) // an unreadable session is as good as expired
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range doomed {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(doomed), nil
+}
+
+// CountSessions counts stored sessions (live or not yet swept).
+func (t *Tx) CountSessions() int { return t.tx.Bucket(bSessions).Stats().KeyN }
