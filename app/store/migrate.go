@@ -54,6 +54,10 @@ var (
 
 	// Admin (step 7).
 	bAudit = []byte("audit")
+
+	// Stripe product id → Vendo product id: line items name the Stripe
+	// product, which survives price changes (Prices are immutable).
+	bProductsByStripe = []byte("products_by_stripe_product")
 )
 
 var keySchema = []byte("schema_version")
@@ -76,6 +80,8 @@ var migrations = []migration{
 			bOrdersByPayment, bOrdersByCustomer, bEntitlements, bEntitlementsByOwner, bDownloads, bSubscriptions,
 			bSubscriptionsByStripe, bSubscriptionsByCustomer, bCredits, bLicenses, bLicensesByKey, bInvoices, bAudit)
 	},
+	// 3: products by their Stripe product id.
+	func(tx *bolt.Tx) error { return createBuckets(tx, bProductsByStripe) },
 }
 
 func createBuckets(tx *bolt.Tx, names ...[]byte) error {

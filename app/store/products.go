@@ -56,6 +56,11 @@ func (t *Tx) PutProduct(p *app.Product) error {
 				return err
 			}
 		}
+		if found && old.StripeProductID != "" && old.StripeProductID != p.StripeProductID {
+			if err := (index{t.tx.Bucket(bProductsByStripe)}).del(old.StripeProductID); err != nil {
+				return err
+			}
+		}
 		if found {
 			p.CreatedAt = old.CreatedAt
 		}
@@ -65,8 +70,24 @@ func (t *Tx) PutProduct(p *app.Product) error {
 	} else if clash != "" {
 		return &app.Error{Code: app.ECONFLICT, Field: "slug", Message: fmt.Sprintf("Another product already uses the address %q.", p.Slug)}
 	}
+	if p.StripeProductID != "" {
+		if clash, err := (index{t.tx.Bucket(bProductsByStripe)}).set(p.StripeProductID, p.ID); err != nil {
+			return err
+		} else if clash != "" {
+			return app.Errorf(app.ECONFLICT, "The Stripe product %s already belongs to another product.", p.StripeProductID)
+		}
+	}
 	p.UpdatedAt = t.now
 	return putRecord(b, p.ID, p)
+}
+
+// ProductByStripeID returns the product a Stripe product id belongs to.
+func (t *Tx) ProductByStripeID(stripeProductID string) (app.Product, error) {
+	id := index{t.tx.Bucket(bProductsByStripe)}.get(stripeProductID)
+	if id == "" {
+		return app.Product{}, notFound("product")
+	}
+	return t.Product(id)
 }
 
 // DeleteProduct removes a product and its index entries.
@@ -77,6 +98,11 @@ func (t *Tx) DeleteProduct(id string) error {
 	}
 	if err := (index{t.tx.Bucket(bProductsBySlug)}).del(p.Slug); err != nil {
 		return err
+	}
+	if p.StripeProductID != "" {
+		if err := (index{t.tx.Bucket(bProductsByStripe)}).del(p.StripeProductID); err != nil {
+			return err
+		}
 	}
 	return t.tx.Bucket(bProducts).Delete([]byte(id))
 }

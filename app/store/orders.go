@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"vendo/app"
+)
+
+// Order returns the order with id.
+func (t *Tx) Order(id string) (app.Order, error) {
+	var o app.Order
+	found, err := getRecord(t.tx.Bucket(bOrders), id, &o)
+	if err == nil && !found {
+		err = notFound("order")
+	}
+	return o, err
+}
+
+// OrderByCheckoutSession returns the order made from a Checkout Session;
+// found is false when there is none yet (fulfilment uses this to grant
+// exactly once per session).
+func (t *Tx) OrderByCheckoutSession(sessionID string) (app.Order, bool, error) {
+	id := index{t.tx.Bucket(bOrdersBySession)}.get(sessionID)
+	if id == "" {
+		return app.Order{}, false, nil
+	}
+	o, err := t.Order(id)
+	return o, err == nil, err
+}
+
+// OrderByPaymentIntent returns the order paid by a PaymentIntent (refunds
+// arrive as charges that name their PaymentIntent).
+func (t *Tx) OrderByPaymentIntent(pi string) (app.Order, bool, error) {
+	id := index{t.tx.Bucket(bOrdersByPayment)}.get(pi)
+	if id == "" {
+		return app.Order{}, false, nil
+	}
+	o, err := t.Order(id)
+	return o, err == nil, err
+}
+
+// PutOrder creates or updates an order with its indexes. A Checkout Session
+// or PaymentIntent already tied to another order is a conflict: one session
+// makes one order.
+func (t *Tx) PutOrder(o *app.Order) error {
+	if o.CheckoutSessionID == "" {
+		return fmt.Errorf("order without checkout session")
+	}
+	b := t.tx.Bucket(bOrders)
+	if o.ID == "" {
+		o.ID = t.NewID("ord_")
+		o.CreatedAt = t.now
+		seq, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		o.Number = 1000 + int64(seq)
+	} else {
+		var old app.Order
+		found, err := getRecord(b, o.ID, &old)
+		if err != nil {
+			return err
+		}
+		if found {
+			o.CreatedAt, o.Number = old.CreatedAt, old.Number
+			if old.PaymentIntentID != "" && old.PaymentIntentID != o.PaymentIntentID {
+				if err := (index{t.tx.Bucket(bOrdersByPayment)}).del(old.PaymentIntentID); err != nil {
+					return err
+				}
+			}
+			if old.CustomerID != o.CustomerID && old.CustomerID != "" {
+				if err := t.tx.Bucket(bOrdersByCustomer).Delete([]byte(old.CustomerID + "/" + o.ID)); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	if clash, err := (index{t.tx.Bucket(bOrdersBySession)}).set(o.CheckoutSessionID, o.ID); err != nil {
+		return err
+	} else if clash != "" {
+		return app.Errorf(app.ECONFLICT, "The checkout session %s already made order %s.", o.CheckoutSessionID, clash)
+	}
+	if o.PaymentIntentID != "" {
+		if clash, err := (index{t.tx.Bucket(bOrdersByPayment)}).set(o.PaymentIntentID, o.ID); err != nil {
+			return err
+		} else if clash != "" {
+			return app.Errorf(app.ECONFLICT, "The payment %s already belongs to order %s.", o.PaymentIntentID, clash)
+		}
+	}
+	if o.CustomerID != "" {
+		if err := t.tx.Bucket(bOrdersByCustomer).Put([]byte(o.CustomerID+"/"+o.ID), nil); err != nil {
+			return err
+		}
+	}
+	o.UpdatedAt = t.now
+	return putRecord(b, o.ID, o)
+}
+
+// OrderFilter narrows Orders.
+type OrderFilter struct {
+	Status     string
+	CustomerID string
+	From, To   time.Time // created in [From, To)
+	Before     string    // cursor: list orders older than this id
+	Limit      int
+}
+
+// Orders lists orders newest first, paging with a cursor.
+func (t *Tx) Orders(f OrderFilter) (out []app.Order, next string, err error) {
+	if f.Limit <= 0 {
+		f.Limit = 50
+	}
+	keep := func(o *app.Order) bool {
+		return (f.Status == "" || o.Status == f.Status) &&
+			(f.From.IsZero() || !o.CreatedAt.Before(f.From)) &&
+			(f.To.IsZero() || o.CreatedAt.Before(f.To))
+	}
+	if f.CustomerID != "" {
+		// The customer index is sorted by order id, so newest is last.
+		c := t.tx.Bucket(bOrdersByCustomer).Cursor()
+		prefix := []byte(f.CustomerID + "/")
+		var ids []string
+		for k, _ := c.Seek(prefix); k != nil && strings.HasPrefix(string(k), string(prefix)); k, _ = c.Next() {
+			ids = append(ids, string(k[len(prefix):]))
+		}
+		for i := len(ids) - 1; i >= 0; i-- {
+			if f.Before != "" && ids[i] >= f.Before {
+				continue
+			}
+			o, err := t.Order(ids[i])
+			if err != nil {
+				return nil, "", err
+			}
+			if !keep(&o) {
+				continue
+			}
+			if len(out) == f.Limit {
+				return out, out[len(out)-1].ID, nil
+			}
+			out = append(out, o)
+		}
+		return out, "", nil
+	}
+	c := t.tx.Bucket(bOrders).Cursor()
+	var k, v []byte
+	if f.Before != "" {
+		k, v = c.Seek([]byte(f.Before))
+		if k == nil {
+			k, v = c.Last()
+		} else {
+			k, v = c.Prev()
+		}
+	} else {
+		k, v = c.Last()
+	}
+	for ; k != nil; k, v = c.Prev() {
+		var o app.Order
+		if err := decode(v, &o); err != nil {
+			return nil, "", fmt.Errorf("order %s: %w", k, err)
+		}
+		if !keep(&o) {
+			continue
+		}
+		if len(out) == f.Limit {
+			return out, out[len(out)-1].ID, nil
+		}
+		out = append(out, o)
+	}
+	return out, "", nil
+}
+
+// ForEachOrder calls fn for every order, oldest first (dashboards).
+func (t *Tx) ForEachOrder(fn func(*app.Order) error) error {
+	return t.tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+		var o app.Order
+		if err := decode(v, &o); err != nil {
+			return err
+		}
+		return fn(&o)
+	})
+}
+
+// Order reads an order in its own transaction.
+func (s *Store) Order(ctx context.Context, id string) (o app.Order, err error) {
+	err = s.View(ctx, func(tx *Tx) error { o, err = tx.Order(id); return err })
+	return
+}
