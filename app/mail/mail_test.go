@@ -1,0 +1,270 @@
+package mail_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"log/slog"
+	"net"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"vendo/app"
+	"vendo/app/mail"
+	"vendo/app/mail/mailtest"
+	"vendo/app/store"
+	"vendo/views"
+)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
+
+// syncBuffer is a log sink safe for the worker goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+func (s *syncBuffer) String() string { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+func openStore(t *testing.T, path string, c *clock) *store.Store {
+	t.Helper()
+	st, err := store.Open(path, store.Options{NoSync: true, Now: c.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func newMailer(t *testing.T, st *store.Store, smtpURL string, log *syncBuffer) *mail.Mailer {
+	t.Helper()
+	if log == nil {
+		log = &syncBuffer{}
+	}
+	m, err := mail.New(mail.Config{Store: st, Log: slog.New(slog.NewTextHandler(log, nil)), Views: views.FS,
+		BaseURL: "http://shop.test", SMTPURL: smtpURL, Poll: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func queueLogin(t *testing.T, st *store.Store, m *mail.Mailer, to, link string) {
+	t.Helper()
+	err := st.Update(context.Background(), func(tx *store.Tx) error {
+		return m.Queue(tx, "login", to, map[string]any{"Link": link, "Minutes": 15})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// deadSMTP is an address where nothing listens.
+func deadSMTP(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "smtp://" + addr
+}
+
+func TestComposeUsesTheTemplates(t *testing.T) {
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Tiny <Shop>"
+	msg, err := m.Compose(settings, "login", "ada@example.com", map[string]any{"Link": "http://shop.test/login/email/abc?x=1&y=2", "Minutes": 15})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if msg.Subject != "Your sign-in link for Tiny <Shop>" {
+		t.Errorf("subject %q", msg.Subject)
+	}
+	if !strings.Contains(msg.Text, "http://shop.test/login/email/abc?x=1&y=2\n") || strings.HasPrefix(msg.Text, "Subject") {
+		t.Errorf("text body:\n%s", msg.Text)
+	}
+	if !strings.Contains(msg.HTML, `href="http://shop.test/login/email/abc?x=1&amp;y=2"`) || !strings.Contains(msg.HTML, "Tiny &lt;Shop&gt;") {
+		t.Errorf("html is not escaped as expected:\n%s", msg.HTML)
+	}
+	if _, err := m.Compose(settings, "nope", "a@x.io", nil); err == nil {
+		t.Error("an unknown template composes")
+	}
+}
+
+func TestQueuedMailIsDeliveredOverSMTPAfterCommitOnly(t *testing.T) {
+	inbox := mailtest.Start(t)
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	m := newMailer(t, st, inbox.URL, nil)
+	ctx := context.Background()
+
+	// A transaction that rolls back queues nothing.
+	boom := errors.New("boom")
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		if err := m.Queue(tx, "login", "eve@example.com", map[string]any{"Link": "http://x", "Minutes": 15}); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatal(err)
+	}
+	queueLogin(t, st, m, "ada@example.com", "http://shop.test/login/email/TOKEN")
+	n, err := m.Flush(ctx)
+	if err != nil || n != 1 {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	got := inbox.Wait(1, 5*time.Second)
+	if len(got) != 1 {
+		t.Fatalf("received %d messages, want 1", len(got))
+	}
+	msg := got[0]
+	if len(msg.To) != 1 || msg.To[0] != "ada@example.com" {
+		t.Errorf("envelope to %v", msg.To)
+	}
+	if s := msg.Header("Subject"); s != "Your sign-in link for Vendo" {
+		t.Errorf("subject %q", s)
+	}
+	if f := msg.Header("From"); !strings.Contains(f, "no-reply@shop.test") {
+		t.Errorf("from %q", f)
+	}
+	text, err := msg.Part("text/plain")
+	if err != nil || !strings.Contains(text, "http://shop.test/login/email/TOKEN") {
+		t.Errorf("text part: %v\n%s", err, text)
+	}
+	if html, err := msg.Part("text/html"); err != nil || !strings.Contains(html, `href="http://shop.test/login/email/TOKEN"`) {
+		t.Errorf("html part: %v", err)
+	}
+	// Nothing is due any more; the record says sent.
+	if n, _ := m.Flush(ctx); n != 0 {
+		t.Errorf("second flush sent %d", n)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		if len(all) != 1 || all[0].Status != app.MailSent || all[0].Attempts != 1 {
+			t.Errorf("outbox: %+v", all)
+		}
+		return nil
+	})
+}
+
+func TestWithoutSMTPMailIsLoggedAndKept(t *testing.T) {
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	log := &syncBuffer{}
+	m := newMailer(t, st, "", log)
+	queueLogin(t, st, m, "ada@example.com", "http://shop.test/login/email/LOGGED")
+	if n, err := m.Flush(context.Background()); n != 1 || err != nil {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	if out := log.String(); !strings.Contains(out, "http://shop.test/login/email/LOGGED") || !strings.Contains(out, "mail queued") {
+		t.Errorf("the log does not show the message:\n%s", out)
+	}
+	st.View(context.Background(), func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		if len(all) != 1 || all[0].Status != app.MailLogged {
+			t.Errorf("outbox: %+v", all)
+		}
+		return nil
+	})
+}
+
+func TestOutboxSurvivesARestartAndDeliversOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "v.db")
+	c := &clock{t: time.Now()}
+	ctx := context.Background()
+
+	// SMTP is down: the attempt fails and a retry is scheduled.
+	st := openStore(t, path, c)
+	down := newMailer(t, st, deadSMTP(t), nil)
+	queueLogin(t, st, down, "ada@example.com", "http://shop.test/login/email/AFTER-RESTART")
+	if n, _ := down.Flush(ctx); n != 0 {
+		t.Fatalf("delivered %d with SMTP down", n)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		if len(all) != 1 || all[0].Status != app.MailPending || all[0].Attempts != 1 || all[0].LastError == "" ||
+			!all[0].NextAttemptAt.After(c.Now()) {
+			t.Errorf("after a failed attempt: %+v", all)
+		}
+		return nil
+	})
+	if err := st.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// Restart with a working server; once the backoff has passed the
+	// worker delivers the message, exactly once.
+	inbox := mailtest.Start(t)
+	st = openStore(t, path, c)
+	defer st.Close()
+	up := newMailer(t, st, inbox.URL, nil)
+	c.Advance(mail.Backoff(1) + time.Second)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() { up.Run(runCtx); close(done) }()
+	got := inbox.Wait(1, 5*time.Second)
+	time.Sleep(100 * time.Millisecond) // a few more polls: no duplicate
+	stop()
+	<-done
+	if got = inbox.Messages(); len(got) != 1 {
+		t.Fatalf("received %d messages, want exactly 1", len(got))
+	}
+	if text, _ := got[0].Part("text/plain"); !strings.Contains(text, "AFTER-RESTART") {
+		t.Errorf("wrong message: %s", text)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		if all[0].Status != app.MailSent || all[0].Attempts != 2 || all[0].LastError != "" {
+			t.Errorf("after delivery: %+v", all[0])
+		}
+		return nil
+	})
+}
+
+func TestRetriesBackOffAndGiveUp(t *testing.T) {
+	for n, want := range map[int]time.Duration{1: 30 * time.Second, 2: time.Minute, 3: 2 * time.Minute, 10: time.Hour, 30: time.Hour} {
+		if got := mail.Backoff(n); got != want {
+			t.Errorf("Backoff(%d) = %v, want %v", n, got, want)
+		}
+	}
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	m, err := mail.New(mail.Config{Store: st, Log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), Views: views.FS,
+		BaseURL: "http://shop.test", SMTPURL: deadSMTP(t), MaxAttempts: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	queueLogin(t, st, m, "ada@example.com", "http://x")
+	for i := 0; i < 5; i++ {
+		m.Flush(context.Background())
+		c.Advance(time.Hour)
+	}
+	st.View(context.Background(), func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		if all[0].Status != app.MailFailed || all[0].Attempts != 3 {
+			t.Errorf("after the last attempt: %+v", all[0])
+		}
+		return nil
+	})
+}
