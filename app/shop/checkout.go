@@ -1,0 +1,113 @@
+package shop
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// Buyer is who checks out: a signed-in customer, or nobody yet (Checkout
+// asks for the email).
+type Buyer struct {
+	CustomerID       string
+	Email            string
+	StripeCustomerID string
+}
+
+// Checkout creates a Stripe Checkout Session for the cart and returns the
+// URL to redirect to. Products and prices missing in Stripe are created
+// first and their ids stored. The idempotency key covers the cart's exact
+// content, so a double click makes one session, and a changed cart a new
+// one.
+func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string, error) {
+	cart, err := s.Cart(ctx, cartID)
+	if err != nil {
+		return "", err
+	}
+	if cart.Empty() {
+		return "", app.Errorf(app.EINVALID, "Your cart is empty.")
+	}
+	for _, l := range cart.Lines {
+		if l.Product.Price.Currency != cart.Total.Currency {
+			return "", app.Errorf(app.EINVALID, "Items in different currencies cannot be bought together: buy %s separately.", l.Product.Title)
+		}
+		if l.Product.Price.Amount == 0 {
+			return "", app.Errorf(app.EINVALID, "%s is free: add it to your library from its page instead.", l.Product.Title)
+		}
+	}
+	lines := make([]stripeapi.CheckoutLine, 0, len(cart.Lines))
+	var ids []string
+	for _, l := range cart.Lines {
+		priceID, err := s.ensurePrice(ctx, l.Product)
+		if err != nil {
+			return "", err
+		}
+		lines = append(lines, stripeapi.CheckoutLine{PriceID: priceID, Quantity: l.Quantity})
+		ids = append(ids, l.Product.ID+":"+strconv.FormatInt(l.Quantity, 10)+":"+priceID)
+	}
+	var updated int64
+	s.Store.View(ctx, func(tx *store.Tx) error {
+		c, err := tx.Cart(cartID)
+		updated = c.UpdatedAt.UnixNano()
+		return err
+	})
+	sum := sha256.Sum256([]byte(cartID + "|" + buyer.CustomerID + "|" + strings.Join(ids, ",") + "|" + strconv.FormatInt(updated, 10)))
+	meta := map[string]string{"vendo_cart_id": cartID, "vendo_kind": "order"}
+	if buyer.CustomerID != "" {
+		meta["vendo_customer_id"] = buyer.CustomerID
+	}
+	_, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
+		Mode:              "payment",
+		Lines:             lines,
+		ClientReferenceID: cartID,
+		Customer:          buyer.StripeCustomerID,
+		CustomerEmail:     buyer.Email,
+		Metadata:          meta,
+		SuccessURL:        s.BaseURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:         s.BaseURL + "/checkout/cancel",
+		IdempotencyKey:    "vendo-checkout-" + hex.EncodeToString(sum[:16]),
+	})
+	if err != nil {
+		return "", err
+	}
+	return url, nil
+}
+
+// ensurePrice returns the product's Stripe Price, creating the Stripe
+// Product and Price when missing and storing their ids.
+func (s *Shop) ensurePrice(ctx context.Context, p app.Product) (string, error) {
+	if p.StripePriceID != "" && p.StripeProductID != "" {
+		return p.StripePriceID, nil
+	}
+	prodID, err := s.Stripe.EnsureProduct(ctx, p.StripeProductID, p.ID, p.Title)
+	if err != nil {
+		return "", fmt.Errorf("stripe product for %s: %w", p.Slug, err)
+	}
+	key := fmt.Sprintf("%s-%d-%s", p.ID, p.Price.Amount, p.Price.Currency)
+	priceID, err := s.Stripe.CreatePrice(ctx, prodID, stripeapi.PriceSpec{Amount: p.Price.Amount, Currency: p.Price.Currency}, p.ID, key)
+	if err != nil {
+		return "", fmt.Errorf("stripe price for %s: %w", p.Slug, err)
+	}
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Product(p.ID)
+		if err != nil {
+			return err
+		}
+		// Only fill in: a concurrent price change keeps its own new price.
+		if cur.StripeProductID == "" {
+			cur.StripeProductID = prodID
+		}
+		if cur.StripePriceID == "" && cur.Price == p.Price {
+			cur.StripePriceID = priceID
+		}
+		return tx.PutProduct(&cur)
+	})
+	return priceID, err
+}

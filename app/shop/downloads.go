@@ -1,0 +1,143 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"os"
+
+	"vendo/app"
+	"vendo/app/store"
+)
+
+// Download is a file a customer may fetch now.
+type Download struct {
+	Path          string
+	Name          string
+	ContentType   string
+	Size          int64
+	ETag          string
+	CustomerID    string
+	EntitlementID string
+	ProductID     string
+	FileSHA256    string
+}
+
+// OpenDownload checks a download link, in this order: signature (forged
+// → 403), expiry (410), the viewer (a signed-in customer may not use
+// someone else's link → 403), the entitlement still active (revoked by a
+// refund → 403), the file still part of the product, and the download
+// limit. countIt (a request from the first byte) counts one download
+// against the limit, in the same transaction as the check.
+func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string, countIt bool) (Download, error) {
+	claim, err := s.Signer.Verify(token, s.now())
+	if err != nil {
+		return Download{}, err
+	}
+	if viewerCustomerID != "" && viewerCustomerID != claim.CustomerID {
+		return Download{}, app.Errorf(app.EFORBIDDEN, "This download link belongs to another account. Open your own library to download your files.")
+	}
+	var d Download
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		e, err := tx.Entitlement(claim.EntitlementID)
+		if app.IsNotFound(err) || (err == nil && (e.CustomerID != claim.CustomerID || !e.Active())) {
+			return app.Errorf(app.EFORBIDDEN, "You no longer have access to this file. If you think this is a mistake, contact the shop.")
+		}
+		if err != nil {
+			return err
+		}
+		p, err := tx.Product(e.ProductID)
+		if err != nil {
+			return err
+		}
+		var ref *app.FileRef
+		for i := range p.Files {
+			if p.Files[i].SHA256 == claim.FileSHA256 {
+				ref = &p.Files[i]
+			}
+		}
+		if ref == nil {
+			return app.Errorf(app.EGONE, "This file was replaced. Open your library for the current version.")
+		}
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if countIt {
+			if e.Downloads >= settings.DownloadLimit {
+				return app.Errorf(app.EFORBIDDEN, "This file was downloaded %d times, the most this shop allows. Contact the shop if you need it again.", e.Downloads)
+			}
+			e.Downloads++
+			if err := tx.PutEntitlement(&e); err != nil {
+				return err
+			}
+		}
+		d = Download{Name: ref.Name, ContentType: ref.ContentType, Size: ref.Size, ETag: `"` + ref.SHA256[:32] + `"`,
+			CustomerID: e.CustomerID, EntitlementID: e.ID, ProductID: e.ProductID, FileSHA256: ref.SHA256}
+		return nil
+	})
+	if err != nil {
+		return Download{}, err
+	}
+	if d.Path, err = s.Files.Path(d.FileSHA256); err != nil {
+		return Download{}, fmt.Errorf("file of %s: %w", d.ProductID, err)
+	}
+	if st, err := os.Stat(d.Path); err == nil {
+		d.Size = st.Size()
+	}
+	return d, nil
+}
+
+// LogDownload records a finished (or interrupted) transfer.
+func (s *Shop) LogDownload(ctx context.Context, d Download, bytes int64, rng, ip string) {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		return tx.RecordDownload(&app.DownloadRecord{CustomerID: d.CustomerID, EntitlementID: d.EntitlementID, ProductID: d.ProductID,
+			FileSHA256: d.FileSHA256, FileName: d.Name, Bytes: bytes, Range: rng, IP: ip})
+	})
+	if err != nil {
+		s.Log.Error("log download", "entitlement", d.EntitlementID, "err", err)
+	}
+}
+
+// Library is a customer's products with fresh download links.
+type LibraryItem struct {
+	Product     app.Product
+	Entitlement app.Entitlement
+	Links       []DownloadLink
+}
+
+// Library lists what a customer may download, newest first.
+func (s *Shop) Library(ctx context.Context, customerID string) ([]LibraryItem, error) {
+	var out []LibraryItem
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		es, err := tx.EntitlementsOf(customerID, true)
+		if err != nil {
+			return err
+		}
+		seen := map[string]bool{}
+		for i := len(es) - 1; i >= 0; i-- {
+			e := es[i]
+			if seen[e.ProductID] {
+				continue
+			}
+			seen[e.ProductID] = true
+			p, err := tx.Product(e.ProductID)
+			if app.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			links, err := s.LinksFor(tx, e, settings.DownloadExpiry)
+			if err != nil {
+				return err
+			}
+			out = append(out, LibraryItem{Product: p, Entitlement: e, Links: links})
+		}
+		return nil
+	})
+	return out, err
+}

@@ -1,0 +1,273 @@
+package shop
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+	"vendo/app/webhook"
+)
+
+// ErrNotPaid is returned by FulfilCheckout while the session's payment is
+// not confirmed (the success page then shows "processing" and polls).
+var ErrNotPaid = errors.New("checkout not paid yet")
+
+// FulfilCheckout is DESIGN.md §5 rule 4, for the success page: it re-fetches
+// the session with its line items and, when paid, makes the order and
+// grants its entitlements exactly once per session. The webhook path runs
+// the same apply step through the ledger.
+func (s *Shop) FulfilCheckout(ctx context.Context, sessionID string) (app.Order, error) {
+	sess, err := s.Stripe.GetCheckoutSession(ctx, sessionID)
+	if err != nil {
+		return app.Order{}, err
+	}
+	if sess.Mode != "payment" {
+		return app.Order{}, app.Errorf(app.EINVALID, "That checkout was not a purchase.")
+	}
+	var order app.Order
+	err = s.Store.Update(ctx, func(tx *store.Tx) (err error) {
+		order, err = s.applySession(tx, sess)
+		if err == nil {
+			tx.OnCommit(s.afterFulfil)
+		}
+		return err
+	})
+	if err != nil {
+		return order, err
+	}
+	if order.ID == "" || order.Status == app.OrderPending {
+		return order, ErrNotPaid
+	}
+	return order, nil
+}
+
+// HandleCheckoutEvent is the ledger handler for checkout.session.completed
+// and checkout.session.async_payment_succeeded / _failed.
+func (s *Shop) HandleCheckoutEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	sess, err := s.Stripe.GetCheckoutSession(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Mode != "payment" {
+		return nil, nil // subscriptions are handled by their own events
+	}
+	return func(tx *store.Tx) error {
+		_, err := s.applySession(tx, sess)
+		if err == nil {
+			tx.OnCommit(s.afterFulfil)
+		}
+		return err
+	}, nil
+}
+
+func (s *Shop) afterFulfil() {
+	if s.Mail != nil {
+		s.Mail.Notify()
+	}
+}
+
+// applySession writes what a fetched session means, inside one
+// transaction: the ledger's, or the success page's. It is idempotent: a
+// session already turned into a paid order changes nothing.
+func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, error) {
+	order, found, err := tx.OrderByCheckoutSession(sess.ID)
+	if err != nil {
+		return order, err
+	}
+	if found && order.Status != app.OrderPending {
+		return order, nil
+	}
+	if sess.Status != "complete" {
+		// Open (not paid yet) or expired: nothing to fulfil.
+		return order, nil
+	}
+	if ok, err := tx.AcceptSnapshot(sess.ID, sess.FetchedAt); err != nil || !ok {
+		return order, err
+	}
+	paid := sess.PaymentStatus == "paid" || sess.PaymentStatus == "no_payment_required"
+
+	if !found {
+		cust, err := s.customerForSession(tx, sess)
+		if err != nil {
+			return order, err
+		}
+		order = app.Order{
+			CustomerID: cust.ID, Email: cust.Email, Name: sess.Name, CartID: sess.ClientReferenceID,
+			CheckoutSessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, StripeCustomerID: sess.CustomerID,
+			Subtotal: app.Money{Amount: sess.AmountSubtotal, Currency: sess.Currency},
+			Total:    app.Money{Amount: sess.AmountTotal, Currency: sess.Currency},
+			Status:   app.OrderPending,
+		}
+		for _, l := range sess.Lines {
+			line := app.OrderLine{Title: l.Description, Quantity: l.Quantity, StripePriceID: l.PriceID,
+				UnitAmount: app.Money{Amount: l.UnitAmount, Currency: l.Currency}, Total: app.Money{Amount: l.AmountTotal, Currency: l.Currency}}
+			if p, err := tx.ProductByStripeID(l.StripeProductID); err == nil {
+				line.ProductID, line.Title = p.ID, p.Title
+			} else if !app.IsNotFound(err) {
+				return order, err
+			} else {
+				s.Log.Warn("checkout line for an unknown Stripe product", "session", sess.ID, "stripe_product", l.StripeProductID)
+			}
+			order.Lines = append(order.Lines, line)
+		}
+	}
+	if order.PaymentIntentID == "" {
+		order.PaymentIntentID = sess.PaymentIntentID
+	}
+	if !paid {
+		return order, tx.PutOrder(&order)
+	}
+
+	order.Status, order.PaidAt = app.OrderPaid, tx.Now()
+	if err := tx.PutOrder(&order); err != nil {
+		return order, err
+	}
+	var granted []app.Entitlement
+	for _, l := range order.Lines {
+		if l.ProductID == "" {
+			continue
+		}
+		e := app.Entitlement{CustomerID: order.CustomerID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: order.ID}
+		if err := tx.PutEntitlement(&e); err != nil {
+			return order, err
+		}
+		granted = append(granted, e)
+	}
+	if order.CartID != "" {
+		if err := tx.DeleteCart(order.CartID); err != nil {
+			return order, err
+		}
+	}
+	if err := s.queueReceipt(tx, order, granted); err != nil {
+		return order, err
+	}
+	return order, nil
+}
+
+// customerForSession finds the buyer: the signed-in customer who started
+// the checkout, else the Stripe customer, else the email (creating a
+// customer for a first-time buyer; the email is proved later by signing in
+// with a link).
+func (s *Shop) customerForSession(tx *store.Tx, sess stripeapi.Session) (app.Customer, error) {
+	var cust app.Customer
+	var err error
+	switch {
+	case sess.Metadata["vendo_customer_id"] != "":
+		cust, err = tx.Customer(sess.Metadata["vendo_customer_id"])
+	case sess.CustomerID != "":
+		cust, err = tx.CustomerByStripeID(sess.CustomerID)
+		if app.IsNotFound(err) && sess.Email != "" {
+			cust, err = tx.CustomerByEmail(sess.Email)
+		}
+	case sess.Email != "":
+		cust, err = tx.CustomerByEmail(sess.Email)
+	default:
+		return cust, fmt.Errorf("session %s has neither customer nor email", sess.ID)
+	}
+	if app.IsNotFound(err) {
+		if sess.Email == "" {
+			return cust, fmt.Errorf("session %s: customer unknown and no email", sess.ID)
+		}
+		cust = app.Customer{Email: app.NormalizeEmail(sess.Email), Name: sess.Name}
+		err = nil
+	}
+	if err != nil {
+		return cust, err
+	}
+	changed := cust.ID == ""
+	if cust.StripeCustomerID == "" && sess.CustomerID != "" {
+		cust.StripeCustomerID, changed = sess.CustomerID, true
+	}
+	if cust.Name == "" && sess.Name != "" {
+		cust.Name, changed = sess.Name, true
+	}
+	if changed {
+		if err := tx.PutCustomer(&cust); err != nil {
+			return cust, err
+		}
+	}
+	return cust, nil
+}
+
+// DownloadLink is a signed link to one file, for pages and emails.
+type DownloadLink struct {
+	ProductTitle string
+	FileName     string
+	Size         int64
+	URL          string
+}
+
+// LinksFor signs download links for an entitlement's product files.
+func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) ([]DownloadLink, error) {
+	p, err := tx.Product(e.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	var out []DownloadLink
+	exp := s.now().Add(expiry)
+	for _, f := range p.Files {
+		tok := s.Signer.Sign(DownloadClaim{CustomerID: e.CustomerID, EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
+		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + "/downloads/" + tok})
+	}
+	return out, nil
+}
+
+func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitlement) error {
+	if s.Mail == nil {
+		return nil
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	var links []DownloadLink
+	for _, e := range granted {
+		l, err := s.LinksFor(tx, e, settings.DownloadExpiry)
+		if err != nil {
+			return err
+		}
+		links = append(links, l...)
+	}
+	return s.Mail.Queue(tx, "receipt", order.Email, map[string]any{
+		"Order": order, "Links": links, "LibraryURL": s.BaseURL + "/account", "LoginURL": s.BaseURL + "/login?next=/account",
+	})
+}
+
+// HandleAsyncPaymentFailed marks an order whose delayed payment failed and
+// tells the customer.
+func (s *Shop) HandleAsyncPaymentFailed(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	sess, err := s.Stripe.GetCheckoutSession(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	if sess.Mode != "payment" {
+		return nil, nil
+	}
+	return func(tx *store.Tx) error {
+		order, found, err := tx.OrderByCheckoutSession(sess.ID)
+		if err != nil {
+			return err
+		}
+		if !found {
+			if order, err = s.applySession(tx, sess); err != nil {
+				return err
+			}
+		}
+		if order.ID == "" || order.Status != app.OrderPending {
+			return nil
+		}
+		order.Status = app.OrderFailed
+		if err := tx.PutOrder(&order); err != nil {
+			return err
+		}
+		if s.Mail != nil {
+			tx.OnCommit(s.Mail.Notify)
+			return s.Mail.Queue(tx, "payment_failed", order.Email, map[string]any{"Order": order, "CartURL": s.BaseURL + "/cart"})
+		}
+		return nil
+	}, nil
+}

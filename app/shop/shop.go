@@ -1,0 +1,58 @@
+// Package shop holds Vendo's use cases as plain Go: the cart, checkout,
+// fulfilment, refunds and downloads (and, later, subscriptions and
+// credits). Handlers in web call these; tests call them directly.
+package shop
+
+import (
+	"context"
+	"log/slog"
+	"time"
+
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// Payments is the part of the Stripe client the shop uses.
+type Payments interface {
+	EnsureProduct(ctx context.Context, productID, vendoID, name string) (string, error)
+	CreatePrice(ctx context.Context, productID string, spec stripeapi.PriceSpec, vendoID, key string) (string, error)
+	DeactivatePrice(ctx context.Context, priceID string) error
+	CreateCheckoutSession(ctx context.Context, r stripeapi.CheckoutRequest) (id, url string, err error)
+	GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error)
+	GetCharge(ctx context.Context, id string) (stripeapi.Charge, error)
+	CreateRefund(ctx context.Context, paymentIntentID string, amount int64, reason, key string) (string, error)
+}
+
+// Mailer queues templated mail inside a transaction (mail.Mailer).
+type Mailer interface {
+	Queue(tx *store.Tx, name, to string, data map[string]any) error
+	Notify()
+}
+
+// Files finds content-addressed files on disk (blobs.Dir).
+type Files interface {
+	Path(sha string) (string, error)
+}
+
+// Shop is the use cases' dependencies.
+type Shop struct {
+	Store   *store.Store
+	Stripe  Payments
+	Mail    Mailer
+	Signer  *Signer
+	Files   Files
+	BaseURL string
+	Log     *slog.Logger
+	// Now is the clock for link expiry; time.Now when nil.
+	Now func() time.Time
+	// OnCatalogChange is told when products change (search index, page
+	// cache).
+	OnCatalogChange func()
+}
+
+func (s *Shop) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
