@@ -92,7 +92,21 @@ func (s *Server) fill(c *fiber.Ctx, data fiber.Map) {
 	if _, ok := data["Nav"]; !ok {
 		data["Nav"] = ""
 	}
+	if _, ok := data["CSRF"]; !ok {
+		data["CSRF"] = s.csrfToken(c)
+	}
+	if cust, ok := s.viewer(c); ok {
+		if _, set := data["User"]; !set {
+			data["User"] = cust
+		}
+	}
 	if _, ok := data["CartCount"]; !ok {
-		data["CartCount"] = 0
+		var n int64
+		if id := s.cartID(c, false); id != "" && s.shop != nil {
+			if v, err := s.shop.Cart(c.UserContext(), id); err == nil {
+				n = v.Count
+			}
+		}
+		data["CartCount"] = n
 	}
 }

@@ -27,6 +27,16 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/plans", s.handlePlans)
 	a.Get("/media/:sha", s.handleMedia)
 
+	a.Get("/cart", s.handleCart)
+	a.Post("/cart/items", s.handleCartAdd)
+	a.Post("/cart/items/:id", s.handleCartUpdate)
+	a.Delete("/cart/items/:id", s.handleCartRemove)
+	a.Post("/cart/items/:id/remove", s.handleCartRemove) // the same, for a plain form
+	a.Post("/checkout", s.handleCheckout)
+	a.Get("/checkout/success", s.handleCheckoutSuccess)
+	a.Get("/checkout/cancel", s.handleCheckoutCancel)
+	a.Get("/downloads/:token", s.handleDownload)
+
 	if mount != nil {
 		mount(a)
 	}

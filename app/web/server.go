@@ -14,6 +14,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/config"
+	"vendo/app/shop"
 	"vendo/app/store"
 )
 
@@ -25,6 +26,7 @@ type Deps struct {
 	Views  fs.FS // views/ tree
 	Static fs.FS // static/ tree
 	Files  FileOpener
+	Shop   *shop.Shop
 	// Webhook handles POST /webhooks/stripe (webhook.Receiver).
 	Webhook fiber.Handler
 	// Mount, when set, lets the caller add routes (the sandbox) before the
@@ -43,6 +45,7 @@ type Server struct {
 	store  *store.Store
 	log    *slog.Logger
 	files  FileOpener
+	shop   *shop.Shop
 	assets *assets
 	app    *fiber.App
 }
@@ -50,7 +53,7 @@ type Server struct {
 // New builds the Fiber app with every route, parsing all templates now so a
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop}
 	var err error
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)

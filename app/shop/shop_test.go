@@ -1,0 +1,407 @@
+package shop_test
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"testing"
+	"time"
+
+	"vendo/app"
+	"vendo/app/blobs"
+	"vendo/app/shop"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+	"vendo/app/webhook"
+)
+
+// fakeStripe is a Payments stand-in holding sessions and charges as the
+// API would answer them now.
+type fakeStripe struct {
+	mu       sync.Mutex
+	sessions map[string]stripeapi.Session
+	charges  map[string]stripeapi.Charge
+	refunds  []string
+	created  []stripeapi.CheckoutRequest
+	n        int
+}
+
+func newFakeStripe() *fakeStripe {
+	return &fakeStripe{sessions: map[string]stripeapi.Session{}, charges: map[string]stripeapi.Charge{}}
+}
+
+func (f *fakeStripe) EnsureProduct(ctx context.Context, id, vendoID, name string) (string, error) {
+	if id != "" {
+		return id, nil
+	}
+	return "prod_" + vendoID, nil
+}
+func (f *fakeStripe) CreatePrice(ctx context.Context, productID string, spec stripeapi.PriceSpec, vendoID, key string) (string, error) {
+	return "price_" + key, nil
+}
+func (f *fakeStripe) DeactivatePrice(ctx context.Context, priceID string) error { return nil }
+func (f *fakeStripe) CreateCheckoutSession(ctx context.Context, r stripeapi.CheckoutRequest) (string, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.n++
+	f.created = append(f.created, r)
+	id := fmt.Sprintf("cs_test_%d", f.n)
+	return id, "https://checkout.example/" + id, nil
+}
+func (f *fakeStripe) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sessions[id]
+	if !ok {
+		return s, app.Errorf(app.ENOTFOUND, "no such session")
+	}
+	s.FetchedAt = time.Now()
+	return s, nil
+}
+func (f *fakeStripe) GetCharge(ctx context.Context, id string) (stripeapi.Charge, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	c := f.charges[id]
+	c.FetchedAt = time.Now()
+	return c, nil
+}
+func (f *fakeStripe) CreateRefund(ctx context.Context, pi string, amount int64, reason, key string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.refunds = append(f.refunds, key)
+	return "re_" + key, nil
+}
+
+// fakeMail records queued mail by writing nothing outside the
+// transaction: it counts only committed messages through OnCommit.
+type fakeMail struct {
+	mu   sync.Mutex
+	sent []string
+}
+
+func (m *fakeMail) Queue(tx *store.Tx, name, to string, data map[string]any) error {
+	tx.OnCommit(func() { m.mu.Lock(); m.sent = append(m.sent, name+":"+to); m.mu.Unlock() })
+	return nil
+}
+func (m *fakeMail) Notify() {}
+
+type fixture struct {
+	shop    *shop.Shop
+	store   *store.Store
+	stripe  *fakeStripe
+	mail    *fakeMail
+	product app.Product
+	now     time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	dir := t.TempDir()
+	st, err := store.Open(dir+"/vendo.db", store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	files, err := blobs.Open(dir + "/files")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sha, size, err := files.PutBytes(context.Background(), []byte("the ebook's bytes"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := &fixture{store: st, stripe: newFakeStripe(), mail: &fakeMail{}, now: time.Now()}
+	f.shop = &shop.Shop{Store: st, Stripe: f.stripe, Mail: f.mail, Signer: shop.NewSigner([]byte("0123456789abcdef0123456789abcdef")),
+		Files: files, BaseURL: "http://shop.test", Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: func() time.Time { return f.now }}
+	f.product = app.Product{Slug: "ebook", Title: "Ebook", Price: app.Money{Amount: 1200, Currency: "usd"}, Active: true, StripeProductID: "prod_ebook", StripePriceID: "price_ebook",
+		Files: []app.FileRef{{SHA256: sha, Name: "ebook.pdf", Size: size, ContentType: "application/pdf"}}}
+	if err := st.PutProduct(context.Background(), &f.product); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// paidSession registers a completed, paid session for the product.
+func (f *fixture) paidSession(id, email string, qty int64) {
+	f.stripe.sessions[id] = stripeapi.Session{ID: id, Mode: "payment", Status: "complete", PaymentStatus: "paid", Email: email, Name: "Ada",
+		CustomerID: "cus_" + email, PaymentIntentID: "pi_" + id, ClientReferenceID: "cart_a_x", AmountSubtotal: 1200 * qty, AmountTotal: 1200 * qty, Currency: "usd",
+		Lines: []stripeapi.SessionLine{{PriceID: "price_ebook", StripeProductID: "prod_ebook", Quantity: qty, UnitAmount: 1200, AmountTotal: 1200 * qty, Currency: "usd", Description: "Ebook"}}}
+}
+
+func (f *fixture) deliver(t *testing.T, h webhook.Handler, typ, objectID string) error {
+	t.Helper()
+	apply, err := h(context.Background(), webhook.Event{ID: "evt_" + objectID, Type: typ, ObjectID: objectID})
+	if err != nil || apply == nil {
+		return err
+	}
+	return f.store.Update(context.Background(), func(tx *store.Tx) error { return apply(tx) })
+}
+
+func (f *fixture) counts(t *testing.T) (orders, entitlements int) {
+	t.Helper()
+	f.store.View(context.Background(), func(tx *store.Tx) error {
+		os, _, err := tx.Orders(store.OrderFilter{Limit: 1000})
+		orders = len(os)
+		for _, o := range os {
+			es, _ := tx.EntitlementsOf(o.CustomerID, false)
+			entitlements += len(es)
+		}
+		return err
+	})
+	return
+}
+
+func TestFulfilmentHappensOnceWhicheverComesFirst(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.paidSession("cs_1", "ada@example.com", 1)
+	// Cart to be emptied by fulfilment.
+	if _, err := f.shop.AddToCart(ctx, "cart_a_x", f.product.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+
+	o1, err := f.shop.FulfilCheckout(ctx, "cs_1") // success page
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 2; i++ { // webhook, twice
+		if err := f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o2, err := f.shop.FulfilCheckout(ctx, "cs_1") // success page again
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o1.ID != o2.ID || o1.Number != 1001 {
+		t.Fatalf("orders %s/%d and %s", o1.ID, o1.Number, o2.ID)
+	}
+	orders, ents := f.counts(t)
+	if orders != 1 || ents != 1 {
+		t.Fatalf("%d orders, %d entitlements; want 1 and 1", orders, ents)
+	}
+	if o1.Status != app.OrderPaid || o1.Total.Amount != 1200 || o1.Lines[0].ProductID != f.product.ID || o1.Email != "ada@example.com" {
+		t.Fatalf("order: %+v", o1)
+	}
+	if len(f.mail.sent) != 1 || f.mail.sent[0] != "receipt:ada@example.com" {
+		t.Fatalf("mail: %v", f.mail.sent)
+	}
+	v, _ := f.shop.Cart(ctx, "cart_a_x")
+	if !v.Empty() {
+		t.Fatal("cart not emptied after purchase")
+	}
+}
+
+func TestConcurrentFulfilmentGrantsOnce(t *testing.T) {
+	f := newFixture(t)
+	f.paidSession("cs_c", "bo@example.com", 1)
+	var wg sync.WaitGroup
+	for i := 0; i < 8; i++ {
+		wg.Add(2)
+		go func() { defer wg.Done(); f.shop.FulfilCheckout(context.Background(), "cs_c") }()
+		go func() { defer wg.Done(); f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_c") }()
+	}
+	wg.Wait()
+	if orders, ents := f.counts(t); orders != 1 || ents != 1 {
+		t.Fatalf("%d orders, %d entitlements after concurrent fulfilment", orders, ents)
+	}
+}
+
+func TestUnpaidSessionMakesNoGrant(t *testing.T) {
+	f := newFixture(t)
+	f.paidSession("cs_u", "cy@example.com", 1)
+	s := f.stripe.sessions["cs_u"]
+	s.Status, s.PaymentStatus = "open", "unpaid"
+	f.stripe.sessions["cs_u"] = s
+	if _, err := f.shop.FulfilCheckout(context.Background(), "cs_u"); err != shop.ErrNotPaid {
+		t.Fatalf("err = %v, want ErrNotPaid", err)
+	}
+	if orders, ents := f.counts(t); orders != 0 || ents != 0 {
+		t.Fatalf("%d orders, %d entitlements for an unpaid session", orders, ents)
+	}
+	// Async payment: complete but unpaid → pending order, no grant; then paid.
+	s.Status = "complete"
+	f.stripe.sessions["cs_u"] = s
+	o, err := f.shop.FulfilCheckout(context.Background(), "cs_u")
+	if err != shop.ErrNotPaid || o.Status != app.OrderPending {
+		t.Fatalf("async pending: %v %q", err, o.Status)
+	}
+	if _, ents := f.counts(t); ents != 0 {
+		t.Fatal("pending order granted entitlements")
+	}
+	s.PaymentStatus = "paid"
+	f.stripe.sessions["cs_u"] = s
+	if err := f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.async_payment_succeeded", "cs_u"); err != nil {
+		t.Fatal(err)
+	}
+	if orders, ents := f.counts(t); orders != 1 || ents != 1 {
+		t.Fatalf("after async success: %d orders, %d entitlements", orders, ents)
+	}
+}
+
+func TestRefundRevokesAndDownloadChecks(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.paidSession("cs_r", "di@example.com", 1)
+	order, err := f.shop.FulfilCheckout(ctx, "cs_r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lib, err := f.shop.Library(ctx, order.CustomerID)
+	if err != nil || len(lib) != 1 || len(lib[0].Links) != 1 {
+		t.Fatalf("library: %+v %v", lib, err)
+	}
+	url := lib[0].Links[0].URL
+	token := url[len("http://shop.test/downloads/"):]
+
+	d, err := f.shop.OpenDownload(ctx, token, "", true)
+	if err != nil || d.Name != "ebook.pdf" || d.Size != int64(len("the ebook's bytes")) {
+		t.Fatalf("open: %+v %v", d, err)
+	}
+	// Someone else signed in may not use it.
+	if _, err := f.shop.OpenDownload(ctx, token, "cus_someone_else", true); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("other customer: %v", err)
+	}
+	// Forged: one character changed.
+	forged := token[:len(token)-1] + string("AB"[len(token)%2])
+	if _, err := f.shop.OpenDownload(ctx, forged, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("forged: %v", err)
+	}
+	// Expired.
+	f.now = f.now.Add(25 * time.Hour)
+	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EGONE {
+		t.Fatalf("expired: %v", err)
+	}
+	f.now = time.Now()
+
+	// Partial refund keeps access; full refund revokes it.
+	f.stripe.charges["ch_r"] = stripeapi.Charge{ID: "ch_r", PaymentIntentID: "pi_cs_r", Amount: 1200, AmountRefunded: 200,
+		Refunds: []stripeapi.RefundInfo{{ID: "re_1", Amount: 200, Status: "succeeded"}}}
+	if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_r"); err != nil {
+		t.Fatal(err)
+	}
+	o, _ := f.store.Order(ctx, order.ID)
+	if o.Status != app.OrderPartiallyRefunded || o.AmountRefunded != 200 {
+		t.Fatalf("after partial refund: %q %d", o.Status, o.AmountRefunded)
+	}
+	if _, err := f.shop.OpenDownload(ctx, token, "", false); err != nil {
+		t.Fatalf("partial refund revoked access: %v", err)
+	}
+	f.stripe.charges["ch_r"] = stripeapi.Charge{ID: "ch_r", PaymentIntentID: "pi_cs_r", Amount: 1200, AmountRefunded: 1200, Refunded: true,
+		Refunds: []stripeapi.RefundInfo{{ID: "re_1", Amount: 200}, {ID: "re_2", Amount: 1000}}}
+	for i := 0; i < 2; i++ {
+		if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_r"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	o, _ = f.store.Order(ctx, order.ID)
+	if o.Status != app.OrderRefunded || len(o.Refunds) != 2 {
+		t.Fatalf("after full refund: %q %d refunds", o.Status, len(o.Refunds))
+	}
+	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("refunded link: %v, want forbidden", err)
+	}
+	if lib, _ := f.shop.Library(ctx, order.CustomerID); len(lib) != 0 {
+		t.Fatalf("library after refund: %d items", len(lib))
+	}
+}
+
+func TestDownloadLimit(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.store.UpdateSettings(ctx, func(s *app.Settings) error { s.DownloadLimit = 2; return nil })
+	f.paidSession("cs_l", "ed@example.com", 1)
+	order, _ := f.shop.FulfilCheckout(ctx, "cs_l")
+	lib, _ := f.shop.Library(ctx, order.CustomerID)
+	token := lib[0].Links[0].URL[len("http://shop.test/downloads/"):]
+	for i := 0; i < 2; i++ {
+		if _, err := f.shop.OpenDownload(ctx, token, "", true); err != nil {
+			t.Fatalf("download %d: %v", i+1, err)
+		}
+	}
+	// A resumed transfer (Range not from 0) does not count.
+	if _, err := f.shop.OpenDownload(ctx, token, "", false); err != nil {
+		t.Fatalf("resume: %v", err)
+	}
+	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("third download: %v, want forbidden", err)
+	}
+}
+
+func TestCartRules(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	for _, q := range []int64{0, -1, 100} {
+		if _, err := f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, q); app.ErrorCode(err) != app.EINVALID {
+			t.Errorf("quantity %d accepted: %v", q, err)
+		}
+	}
+	if v, _ := f.shop.Cart(ctx, "cart_a_q"); !v.Empty() {
+		t.Fatal("invalid quantities changed the cart")
+	}
+	v, err := f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, 2)
+	if err != nil || v.Total.Amount != 2400 || v.Count != 2 {
+		t.Fatalf("add: %+v %v", v, err)
+	}
+	v, _ = f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, 98)
+	if v.Lines[0].Quantity != 99 {
+		t.Fatalf("quantity not capped: %d", v.Lines[0].Quantity)
+	}
+	if _, err := f.shop.AddToCart(ctx, "cart_a_q", "prod_nope", 1); !app.IsNotFound(err) {
+		t.Fatalf("unknown product: %v", err)
+	}
+	// Merge at sign-in.
+	f.shop.SetQuantity(ctx, "cart_a_q", f.product.ID, 1)
+	if err := f.shop.MergeCarts(ctx, "cart_a_q", "cust_1"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := f.shop.Cart(ctx, app.CustomerCartID("cust_1")); v.Count != 1 {
+		t.Fatalf("merged cart count %d", v.Count)
+	}
+	if v, _ := f.shop.Cart(ctx, "cart_a_q"); !v.Empty() {
+		t.Fatal("anonymous cart left after merge")
+	}
+	// Checkout uses the product's Stripe price and a stable idempotency key.
+	url1, err := f.shop.Checkout(ctx, app.CustomerCartID("cust_1"), shop.Buyer{CustomerID: "cust_1", Email: "x@example.com"})
+	if err != nil || url1 == "" {
+		t.Fatalf("checkout: %v", err)
+	}
+	f.shop.Checkout(ctx, app.CustomerCartID("cust_1"), shop.Buyer{CustomerID: "cust_1", Email: "x@example.com"})
+	c := f.stripe.created
+	if len(c) != 2 || c[0].IdempotencyKey != c[1].IdempotencyKey || c[0].Lines[0].PriceID != "price_ebook" || c[0].Mode != "payment" {
+		t.Fatalf("checkout requests: %+v", c)
+	}
+	if _, err := f.shop.Checkout(ctx, "cart_a_empty", shop.Buyer{}); app.ErrorCode(err) != app.EINVALID {
+		t.Fatalf("empty cart checkout: %v", err)
+	}
+}
+
+func TestParseRange(t *testing.T) {
+	tests := []struct {
+		h             string
+		size          int64
+		want          shop.ByteRange
+		ok, unsatisfy bool
+	}{
+		{"bytes=0-99", 1000, shop.ByteRange{0, 100}, true, false},
+		{"bytes=500-", 1000, shop.ByteRange{500, 500}, true, false},
+		{"bytes=-100", 1000, shop.ByteRange{900, 100}, true, false},
+		{"bytes=-2000", 1000, shop.ByteRange{0, 1000}, true, false},
+		{"bytes=990-2000", 1000, shop.ByteRange{990, 10}, true, false},
+		{"bytes=1000-", 1000, shop.ByteRange{}, false, true},
+		{"bytes=-0", 1000, shop.ByteRange{}, false, true},
+		{"bytes=5-1", 1000, shop.ByteRange{}, false, false},
+		{"bytes=0-1,5-9", 1000, shop.ByteRange{}, false, false},
+		{"items=0-1", 1000, shop.ByteRange{}, false, false},
+		{"bytes=abc", 1000, shop.ByteRange{}, false, false},
+		{"", 1000, shop.ByteRange{}, false, false},
+	}
+	for _, tt := range tests {
+		got, ok, uns := shop.ParseRange(tt.h, tt.size)
+		if got != tt.want || ok != tt.ok || uns != tt.unsatisfy {
+			t.Errorf("ParseRange(%q, %d) = %v %v %v; want %v %v %v", tt.h, tt.size, got, ok, uns, tt.want, tt.ok, tt.unsatisfy)
+		}
+	}
+}

@@ -1,0 +1,106 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+	"vendo/app/shop"
+)
+
+const cartCookie = "vendo_cart"
+
+// cartID is the visitor's cart: the customer's when signed in, else the
+// anonymous cart named by a cookie (created on first use when create).
+func (s *Server) cartID(c *fiber.Ctx, create bool) string {
+	if id := s.viewerID(c); id != "" {
+		return app.CustomerCartID(id)
+	}
+	if v := c.Cookies(cartCookie); strings.HasPrefix(v, "cart_a_") && len(v) == 7+32 {
+		return v
+	}
+	if !create {
+		return ""
+	}
+	var b [16]byte
+	rand.Read(b[:])
+	id := "cart_a_" + hex.EncodeToString(b[:])
+	c.Cookie(&fiber.Cookie{Name: cartCookie, Value: id, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+	return id
+}
+
+// handleCart shows the cart.
+func (s *Server) handleCart(c *fiber.Ctx) error {
+	v, err := s.shop.Cart(c.UserContext(), s.cartID(c, false))
+	if err != nil {
+		return err
+	}
+	return s.page(c, "pages/cart", "partials/cart_table", fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count})
+}
+
+// handleCartAdd adds a product (POST /cart/items: product, quantity).
+func (s *Server) handleCartAdd(c *fiber.Ctx) error {
+	q, err := parseQuantity(c.FormValue("quantity", "1"))
+	if err != nil {
+		return err
+	}
+	v, err := s.shop.AddToCart(c.UserContext(), s.cartID(c, true), c.FormValue("product"), q)
+	if err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		return c.Render("partials/cart_added", fiber.Map{"Cart": v, "CartCount": v.Count}, "")
+	}
+	return c.Redirect("/cart", fiber.StatusSeeOther)
+}
+
+// handleCartUpdate changes a line's quantity (POST /cart/items/:id).
+func (s *Server) handleCartUpdate(c *fiber.Ctx) error {
+	q, err := parseQuantity(c.FormValue("quantity"))
+	var v shop.CartView
+	if err == nil {
+		v, err = s.shop.SetQuantity(c.UserContext(), s.cartID(c, false), c.Params("id"), q)
+	}
+	if err != nil {
+		if isHTMX(c) && app.ErrorCode(err) == app.EINVALID {
+			// Re-render the table with the message next to the line.
+			v, _ = s.shop.Cart(c.UserContext(), s.cartID(c, false))
+			c.Status(fiber.StatusUnprocessableEntity)
+			c.Set("HX-Reswap", "outerHTML")
+			return c.Render("partials/cart_table", fiber.Map{"Cart": v, "CartCount": v.Count, "CSRF": s.csrfToken(c), "LineError": c.Params("id"), "Error": app.ErrorMessage(err)}, "")
+		}
+		return err
+	}
+	return s.cartResult(c, v)
+}
+
+// handleCartRemove removes a line (DELETE /cart/items/:id, or POST with
+// _method=delete from a plain form).
+func (s *Server) handleCartRemove(c *fiber.Ctx) error {
+	v, err := s.shop.RemoveFromCart(c.UserContext(), s.cartID(c, false), c.Params("id"))
+	if err != nil {
+		return err
+	}
+	return s.cartResult(c, v)
+}
+
+func (s *Server) cartResult(c *fiber.Ctx, v shop.CartView) error {
+	if isHTMX(c) {
+		return c.Render("partials/cart_table", fiber.Map{"Cart": v, "CartCount": v.Count, "CSRF": s.csrfToken(c), "OOBBadge": true}, "")
+	}
+	return c.Redirect("/cart", fiber.StatusSeeOther)
+}
+
+func parseQuantity(s string) (int64, error) {
+	q, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return 0, &app.Error{Code: app.EINVALID, Field: "quantity", Message: "Enter the quantity as a whole number."}
+	}
+	return q, shop.ValidateQuantity(q)
+}

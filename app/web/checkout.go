@@ -1,0 +1,67 @@
+package web
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+	"vendo/app/shop"
+)
+
+// handleCheckout sends the cart to Stripe Checkout (303).
+func (s *Server) handleCheckout(c *fiber.Ctx) error {
+	buyer := shop.Buyer{}
+	if cust, ok := s.viewer(c); ok {
+		buyer = shop.Buyer{CustomerID: cust.ID, Email: cust.Email, StripeCustomerID: cust.StripeCustomerID}
+	}
+	url, err := s.shop.Checkout(c.UserContext(), s.cartID(c, false), buyer)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(url, fiber.StatusSeeOther)
+}
+
+// handleCheckoutSuccess fulfils the session (whichever of this page and
+// the webhook comes first) and shows the order; while the payment is
+// processing it shows a state that polls.
+func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
+	id := c.Query("session_id")
+	if !strings.HasPrefix(id, "cs_") || len(id) > 200 {
+		return app.Errorf(app.ENOTFOUND, "That checkout does not exist.")
+	}
+	order, err := s.shop.FulfilCheckout(c.UserContext(), id)
+	data := fiber.Map{"Title": "Thank you", "SessionID": id}
+	switch {
+	case errors.Is(err, shop.ErrNotPaid):
+		data["Processing"] = true
+		data["Order"] = order
+	case err != nil:
+		return err
+	default:
+		data["Order"] = order
+		items, err := s.shop.Library(c.UserContext(), order.CustomerID)
+		if err != nil {
+			return err
+		}
+		var bought []shop.LibraryItem
+		for _, it := range items {
+			for _, l := range order.Lines {
+				if l.ProductID == it.Product.ID {
+					bought = append(bought, it)
+				}
+			}
+		}
+		data["Items"] = bought
+		// The buyer's cart is now empty: the badge should say so.
+		data["CartCount"] = 0
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.page(c, "pages/checkout_success", "partials/checkout_status", data)
+}
+
+// handleCheckoutCancel is where Checkout's back link lands.
+func (s *Server) handleCheckoutCancel(c *fiber.Ctx) error {
+	return s.page(c, "pages/checkout_cancel", "", fiber.Map{"Title": "Checkout cancelled", "Nav": "cart"})
+}
