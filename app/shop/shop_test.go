@@ -201,7 +201,10 @@ func TestConcurrentFulfilmentGrantsOnce(t *testing.T) {
 	for i := 0; i < 8; i++ {
 		wg.Add(2)
 		go func() { defer wg.Done(); f.shop.FulfilCheckout(context.Background(), "cs_c") }()
-		go func() { defer wg.Done(); f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_c") }()
+		go func() {
+			defer wg.Done()
+			f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_c")
+		}()
 	}
 	wg.Wait()
 	if orders, ents := f.counts(t); orders != 1 || ents != 1 {
