@@ -21,6 +21,14 @@ type Payments interface {
 	GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error)
 	GetCharge(ctx context.Context, id string) (stripeapi.Charge, error)
 	CreateRefund(ctx context.Context, paymentIntentID string, amount int64, reason, key string) (string, error)
+
+	CreateCustomer(ctx context.Context, vendoID, email, name string) (string, error)
+	GetCustomer(ctx context.Context, id string) (stripeapi.Customer, error)
+	GetSubscription(ctx context.Context, id string) (stripeapi.Subscription, error)
+	GetInvoice(ctx context.Context, id string) (stripeapi.Invoice, error)
+	ListInvoices(ctx context.Context, customerID string, limit int) ([]stripeapi.Invoice, error)
+	EnsurePortalConfiguration(ctx context.Context, id string, products []stripeapi.PortalProduct, returnURL string) (string, error)
+	CreatePortalSession(ctx context.Context, customerID, configurationID, returnURL string) (string, error)
 }
 
 // Mailer queues templated mail inside a transaction (mail.Mailer).

@@ -20,16 +20,58 @@ import (
 // fakeStripe is a Payments stand-in holding sessions and charges as the
 // API would answer them now.
 type fakeStripe struct {
-	mu       sync.Mutex
-	sessions map[string]stripeapi.Session
-	charges  map[string]stripeapi.Charge
-	refunds  []string
-	created  []stripeapi.CheckoutRequest
-	n        int
+	mu            sync.Mutex
+	sessions      map[string]stripeapi.Session
+	charges       map[string]stripeapi.Charge
+	subs          map[string]stripeapi.Subscription
+	invoices      map[string]stripeapi.Invoice
+	refunds       []string
+	created       []stripeapi.CheckoutRequest
+	n             int
+	subFetches    int
+	portalConfigs int
 }
 
 func newFakeStripe() *fakeStripe {
-	return &fakeStripe{sessions: map[string]stripeapi.Session{}, charges: map[string]stripeapi.Charge{}}
+	return &fakeStripe{sessions: map[string]stripeapi.Session{}, charges: map[string]stripeapi.Charge{},
+		subs: map[string]stripeapi.Subscription{}, invoices: map[string]stripeapi.Invoice{}}
+}
+
+func (f *fakeStripe) CreateCustomer(ctx context.Context, vendoID, email, name string) (string, error) {
+	return "cus_" + vendoID, nil
+}
+func (f *fakeStripe) GetCustomer(ctx context.Context, id string) (stripeapi.Customer, error) {
+	return stripeapi.Customer{ID: id, Email: id + "@example.com"}, nil
+}
+func (f *fakeStripe) GetSubscription(ctx context.Context, id string) (stripeapi.Subscription, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.subFetches++
+	s, ok := f.subs[id]
+	if !ok {
+		return s, app.Errorf(app.ENOTFOUND, "no such subscription")
+	}
+	s.FetchedAt = time.Now()
+	return s, nil
+}
+func (f *fakeStripe) GetInvoice(ctx context.Context, id string) (stripeapi.Invoice, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	in, ok := f.invoices[id]
+	if !ok {
+		return in, app.Errorf(app.ENOTFOUND, "no such invoice")
+	}
+	return in, nil
+}
+func (f *fakeStripe) ListInvoices(ctx context.Context, customerID string, limit int) ([]stripeapi.Invoice, error) {
+	return nil, nil
+}
+func (f *fakeStripe) EnsurePortalConfiguration(ctx context.Context, id string, products []stripeapi.PortalProduct, returnURL string) (string, error) {
+	f.portalConfigs++
+	return "bpc_1", nil
+}
+func (f *fakeStripe) CreatePortalSession(ctx context.Context, customerID, configurationID, returnURL string) (string, error) {
+	return "https://portal.example/" + customerID, nil
 }
 
 func (f *fakeStripe) EnsureProduct(ctx context.Context, id, vendoID, name string) (string, error) {

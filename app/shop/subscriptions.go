@@ -1,0 +1,369 @@
+package shop
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+	"vendo/app/webhook"
+)
+
+// subscriptionTruth is what the state machine decides on: the subscription
+// as Stripe has it now, and (when known) its latest invoice.
+type subscriptionTruth struct {
+	sub     stripeapi.Subscription
+	invoice *stripeapi.Invoice
+	// email of the Stripe customer, when Vendo's metadata is missing.
+	email, name string
+}
+
+// fetchSubscription re-fetches a subscription, its latest invoice and, when
+// the subscription was not made through Vendo, its customer (outside any
+// transaction).
+func (s *Shop) fetchSubscription(ctx context.Context, id string) (subscriptionTruth, error) {
+	sub, err := s.Stripe.GetSubscription(ctx, id)
+	if err != nil {
+		return subscriptionTruth{}, err
+	}
+	t := subscriptionTruth{sub: sub}
+	if sub.LatestInvoiceID != "" {
+		in, err := s.Stripe.GetInvoice(ctx, sub.LatestInvoiceID)
+		if err != nil {
+			return t, err
+		}
+		t.invoice = &in
+	}
+	if sub.Metadata["vendo_customer_id"] == "" && sub.CustomerID != "" {
+		cu, err := s.Stripe.GetCustomer(ctx, sub.CustomerID)
+		if err != nil {
+			return t, err
+		}
+		t.email, t.name = cu.Email, cu.Name
+	}
+	return t, nil
+}
+
+// HandleSubscriptionEvent is the ledger handler for
+// customer.subscription.created/updated/deleted: the event is only a
+// notification; the state machine runs on the re-fetched subscription.
+func (s *Shop) HandleSubscriptionEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	t, err := s.fetchSubscription(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	return func(tx *store.Tx) error {
+		_, err := s.applySubscription(tx, t)
+		return err
+	}, nil
+}
+
+// HandleScheduleCanceled handles subscription_schedule.canceled: the event
+// names a schedule; the subscription it governed is re-fetched.
+func (s *Shop) HandleScheduleCanceled(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	var payload struct {
+		Data struct {
+			Object struct {
+				Subscription any `json:"subscription"`
+			} `json:"object"`
+		} `json:"data"`
+	}
+	if err := json.Unmarshal(ev.Raw, &payload); err != nil {
+		return nil, nil
+	}
+	var subID string
+	switch v := payload.Data.Object.Subscription.(type) {
+	case string:
+		subID = v
+	case map[string]any:
+		subID, _ = v["id"].(string)
+	}
+	if subID == "" {
+		return nil, nil
+	}
+	return s.HandleSubscriptionEvent(ctx, webhook.Event{ID: ev.ID, Type: ev.Type, ObjectID: subID})
+}
+
+// HandleInvoiceEvent handles invoice.paid and invoice.payment_failed:
+// paid refills credits once per invoice of a new period; failed marks the
+// subscription past due and emails the customer.
+func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	in, err := s.Stripe.GetInvoice(ctx, ev.ObjectID)
+	if err != nil {
+		return nil, err
+	}
+	if in.SubscriptionID == "" {
+		return nil, nil
+	}
+	t, err := s.fetchSubscription(ctx, in.SubscriptionID)
+	if err != nil {
+		return nil, err
+	}
+	failed := ev.Type == "invoice.payment_failed"
+	return func(tx *store.Tx) error {
+		sub, err := s.applySubscription(tx, t)
+		if err != nil || sub.ID == "" {
+			return err
+		}
+		if in.Paid && !failed {
+			return s.refill(tx, &sub, in)
+		}
+		if failed && !in.Paid && s.Mail != nil {
+			cust, err := tx.Customer(sub.CustomerID)
+			if err != nil {
+				return err
+			}
+			tx.OnCommit(s.Mail.Notify)
+			return s.Mail.Queue(tx, "renewal_failed", cust.Email, map[string]any{
+				"Amount": app.Money{Amount: in.AmountDue, Currency: in.Currency}, "InvoiceURL": in.HostedURL,
+				"AccountURL": s.BaseURL + "/account",
+			})
+		}
+		return nil
+	}, nil
+}
+
+// refill resets the credit balance for the period an invoice paid for,
+// once per invoice.
+func (s *Shop) refill(tx *store.Tx, sub *app.Subscription, in stripeapi.Invoice) error {
+	if slices.Contains(sub.RefilledInvoices, in.ID) || !sub.Fulfilled || sub.Terminated {
+		return nil
+	}
+	plan, err := tx.Plan(sub.PlanID)
+	if err != nil {
+		return err
+	}
+	sub.RefilledInvoices = append(sub.RefilledInvoices, in.ID)
+	if len(sub.RefilledInvoices) > 50 {
+		sub.RefilledInvoices = sub.RefilledInvoices[len(sub.RefilledInvoices)-50:]
+	}
+	if in.PeriodEnd.After(sub.CurrentPeriodEnd) {
+		sub.CurrentPeriodStart, sub.CurrentPeriodEnd = in.PeriodStart, in.PeriodEnd
+	}
+	prev := sub.Credits
+	sub.Credits = plan.Credits
+	if err := tx.PutSubscription(sub); err != nil {
+		return err
+	}
+	return tx.AddCredit(&app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: plan.Credits - max(prev, 0),
+		Balance: sub.Credits, Reason: "period_grant", Ref: in.ID})
+}
+
+// applySubscription is the state machine of DESIGN.md §5 rule 5, run on
+// the truth fetched from Stripe inside the ledger's transaction. It
+// returns the stored mirror (empty when it decided to store nothing).
+func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscription, error) {
+	fetched := t.sub
+	rec, found, err := tx.SubscriptionByStripeID(fetched.ID)
+	if err != nil {
+		return rec, err
+	}
+	active := app.ActiveStatus(fetched.Status)
+	if !found && !active {
+		// Termination of an unknown subscription changes nothing.
+		return rec, nil
+	}
+	if ok, err := tx.AcceptSnapshot(fetched.ID, fetched.FetchedAt); err != nil || !ok {
+		return rec, err // an older snapshot than the one stored: ignore it
+	}
+	if !found {
+		cust, err := s.subscriber(tx, t)
+		if err != nil {
+			return rec, err
+		}
+		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
+	}
+	plan, interval, err := tx.PlanByStripePrice(fetched.PriceID)
+	if err != nil {
+		return rec, fmt.Errorf("subscription %s is on price %s, which no plan has: %w", fetched.ID, fetched.PriceID, err)
+	}
+	oldPlanID := rec.PlanID
+	rec.StripeCustomerID = fetched.CustomerID
+	rec.Status = fetched.Status
+	rec.PriceID, rec.PlanID, rec.Interval = fetched.PriceID, plan.ID, interval
+	rec.CurrentPeriodStart, rec.CurrentPeriodEnd = fetched.CurrentPeriodStart, fetched.CurrentPeriodEnd
+	rec.CancelAtPeriodEnd, rec.CanceledAt, rec.EndedAt = fetched.CancelAtPeriodEnd, fetched.CanceledAt, fetched.EndedAt
+	rec.LatestInvoiceID = fetched.LatestInvoiceID
+	rec.SnapshotAt = fetched.FetchedAt
+
+	switch {
+	case active && !rec.Fulfilled:
+		// New activation: grants, credits, license key; once.
+		if err := s.activate(tx, &rec, plan, t.invoice); err != nil {
+			return rec, err
+		}
+	case active && oldPlanID != "" && oldPlanID != plan.ID:
+		// A plan switch moves the credit allowance to the new plan.
+		if err := s.switchPlan(tx, &rec, oldPlanID, plan); err != nil {
+			return rec, err
+		}
+	case !active && rec.Fulfilled && !rec.Terminated:
+		if err := s.terminate(tx, &rec); err != nil {
+			return rec, err
+		}
+	}
+	// A new paid period found by a refresh refills like invoice.paid.
+	if active && rec.Fulfilled && t.invoice != nil && t.invoice.Paid && !slices.Contains(rec.RefilledInvoices, t.invoice.ID) {
+		if err := tx.PutSubscription(&rec); err != nil {
+			return rec, err
+		}
+		if err := s.refill(tx, &rec, *t.invoice); err != nil {
+			return rec, err
+		}
+		return rec, nil
+	}
+	return rec, tx.PutSubscription(&rec)
+}
+
+func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan, in *stripeapi.Invoice) error {
+	rec.Fulfilled, rec.Terminated = true, false
+	rec.Credits = plan.Credits
+	if in != nil && in.Paid {
+		rec.RefilledInvoices = append(rec.RefilledInvoices, in.ID)
+	}
+	if err := tx.PutSubscription(rec); err != nil { // gives rec an id
+		return err
+	}
+	if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: plan.Credits, Balance: rec.Credits, Reason: "period_grant", Ref: rec.LatestInvoiceID}); err != nil {
+		return err
+	}
+	lic, err := s.issueLicense(tx, app.License{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, PlanID: plan.ID, ExpiresAt: rec.CurrentPeriodEnd})
+	if err != nil {
+		return err
+	}
+	rec.LicenseID = lic.ID
+	if s.Mail != nil {
+		cust, err := tx.Customer(rec.CustomerID)
+		if err != nil {
+			return err
+		}
+		tx.OnCommit(s.Mail.Notify)
+		return s.Mail.Queue(tx, "subscription_started", cust.Email, map[string]any{
+			"Plan": plan, "Subscription": *rec, "License": lic, "AccountURL": s.BaseURL + "/account"})
+	}
+	return nil
+}
+
+func (s *Shop) switchPlan(tx *store.Tx, rec *app.Subscription, oldPlanID string, plan app.Plan) error {
+	old, err := tx.Plan(oldPlanID)
+	if err != nil && !app.IsNotFound(err) {
+		return err
+	}
+	prev := rec.Credits
+	switch {
+	case plan.Credits == app.Unlimited:
+		rec.Credits = app.Unlimited
+	case old.Credits == app.Unlimited || prev == app.Unlimited:
+		rec.Credits = plan.Credits
+	default:
+		// Keep what was spent this period: the allowance moves, the spending stays.
+		rec.Credits = max(0, prev+plan.Credits-old.Credits)
+	}
+	if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: rec.Credits - max(prev, 0),
+		Balance: rec.Credits, Reason: "plan_change", Ref: old.Slug + "→" + plan.Slug}); err != nil {
+		return err
+	}
+	if rec.LicenseID != "" {
+		lic, err := tx.License(rec.LicenseID)
+		if err != nil {
+			return err
+		}
+		lic.PlanID = plan.ID
+		return tx.PutLicense(&lic)
+	}
+	return nil
+}
+
+// terminate revokes what the plan granted: credit-unlocked products, the
+// credit balance and the license key.
+func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
+	rec.Fulfilled, rec.Terminated = false, true
+	if _, err := tx.RevokeEntitlements(rec.CustomerID, app.SourceCredit, rec.ID, "subscription ended"); err != nil {
+		return err
+	}
+	if _, err := tx.RevokeEntitlements(rec.CustomerID, app.SourcePlan, rec.ID, "subscription ended"); err != nil {
+		return err
+	}
+	if rec.Credits != 0 {
+		if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: -max(rec.Credits, 0), Balance: 0, Reason: "terminated"}); err != nil {
+			return err
+		}
+	}
+	rec.Credits = 0
+	if rec.LicenseID != "" {
+		lic, err := tx.License(rec.LicenseID)
+		if err != nil {
+			return err
+		}
+		if lic.Status == app.LicenseActive {
+			lic.Status, lic.RevokedAt, lic.RevokedReason = app.LicenseRevoked, tx.Now(), "subscription ended"
+			if err := tx.PutLicense(&lic); err != nil {
+				return err
+			}
+		}
+	}
+	if s.Mail != nil {
+		cust, err := tx.Customer(rec.CustomerID)
+		if err != nil {
+			return err
+		}
+		tx.OnCommit(s.Mail.Notify)
+		return s.Mail.Queue(tx, "subscription_ended", cust.Email, map[string]any{"PlansURL": s.BaseURL + "/plans"})
+	}
+	return nil
+}
+
+// subscriber finds the customer a subscription belongs to: Vendo's
+// metadata first, else the Stripe customer, else its email.
+func (s *Shop) subscriber(tx *store.Tx, t subscriptionTruth) (app.Customer, error) {
+	if id := t.sub.Metadata["vendo_customer_id"]; id != "" {
+		return tx.Customer(id)
+	}
+	cust, err := tx.CustomerByStripeID(t.sub.CustomerID)
+	if err == nil || !app.IsNotFound(err) {
+		return cust, err
+	}
+	if t.email == "" {
+		return cust, fmt.Errorf("subscription %s: unknown customer %s without email", t.sub.ID, t.sub.CustomerID)
+	}
+	cust, err = tx.CustomerByEmail(t.email)
+	if app.IsNotFound(err) {
+		cust, err = app.Customer{Email: app.NormalizeEmail(t.email), Name: t.name}, nil
+	}
+	if err != nil {
+		return cust, err
+	}
+	cust.StripeCustomerID = t.sub.CustomerID
+	return cust, tx.PutCustomer(&cust)
+}
+
+// issueLicense makes a license with a fresh random key.
+func (s *Shop) issueLicense(tx *store.Tx, l app.License) (app.License, error) {
+	l.Key = NewLicenseKey()
+	l.Status = app.LicenseActive
+	return l, tx.PutLicense(&l)
+}
+
+// licenseAlphabet leaves out 0/O and 1/I/L, which people misread.
+const licenseAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+// NewLicenseKey returns a key like VENDO-7KQ4-M2XP-9RTA-H3CW: about 79
+// random bits in groups a person can read out.
+func NewLicenseKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	var sb strings.Builder
+	sb.WriteString("VENDO")
+	for i := 0; i < 16; i++ {
+		if i%4 == 0 {
+			sb.WriteByte('-')
+		}
+		sb.WriteByte(licenseAlphabet[int(b[i])%len(licenseAlphabet)])
+	}
+	return sb.String()
+}
