@@ -10,8 +10,10 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"vendo/app"
+	"vendo/app/auth"
 	"vendo/app/config"
 	"vendo/app/server"
 )
@@ -98,6 +100,21 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 1
 		}
 		fmt.Fprintf(stdout, "Backup written to %s (%s). Restore by extracting it into an empty data directory.\n", cmdArgs[0], humanSize(n))
+		return 0
+	case "admin-link":
+		// No database needed: the running shop holds its lock, and the
+		// link is signed with the secret in the data directory.
+		secret, err := auth.LoadSecret(cfg.DataDir, cfg.Secret)
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
+			return 1
+		}
+		link, err := auth.NewAdminLink(secret, cfg.BaseURL, time.Now())
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Open this link within %d minutes to sign in as the shop's owner. It works once.\n%s\n", int(auth.AdminLinkTTL.Minutes()), link)
 		return 0
 	default:
 		fmt.Fprintf(stderr, "vendo %s: not yet available in this version.\n", cmd)

@@ -7,19 +7,23 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/auth"
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
+	"vendo/app/mail"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
 	"vendo/app/web"
@@ -41,6 +45,15 @@ type Server struct {
 	sandbox sandboxService
 	ledger  *webhook.Ledger
 	syncer  *webhook.Syncer
+
+	// Accounts (accounts.go): the signing secret from data/secret or
+	// VENDO_SECRET, sign-in, the outbox, and where the first-start admin
+	// link is printed.
+	secret  string
+	auth    *auth.Service
+	mail    *mail.Mailer
+	console io.Writer
+	bg      sync.WaitGroup // background goroutines to wait for at shutdown
 }
 
 // Open prepares everything: the listener (so the sandbox and the Stripe
@@ -58,7 +71,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 		}
 		return nil, fmt.Errorf("cannot open the database: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st}
+	s := &Server{cfg: cfg, log: log, store: st, console: os.Stderr}
 	ok := false
 	defer func() {
 		if !ok {
@@ -94,9 +107,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	if cfg.Dev {
 		viewsFS, staticFS = os.DirFS("views"), os.DirFS("static")
 	}
+	if err := s.openAccounts(viewsFS); err != nil {
+		return nil, err
+	}
 	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
 	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
-		Webhook: receiver.Handle, Mount: s.mountSandbox})
+		Auth: s.auth, Webhook: receiver.Handle, Mount: s.mountSandbox})
 	if err != nil {
 		return nil, err
 	}
@@ -137,6 +153,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	case err := <-errc:
 		stopControl()
 		stopBG()
+		s.bg.Wait()
 		s.closeAll()
 		return err
 	case <-ctx.Done():
@@ -147,6 +164,7 @@ func (s *Server) Serve(ctx context.Context) error {
 		s.log.Warn("shutdown", "err", err)
 	}
 	stopBG()
+	s.bg.Wait()
 	if err := s.closeAll(); err != nil {
 		return fmt.Errorf("close database: %w", err)
 	}
@@ -161,6 +179,7 @@ func (s *Server) startBackground(ctx context.Context) {
 		s.sandbox.Start(ctx)
 	}
 	go s.syncer.Every(ctx, s.cfg.SyncInterval)
+	s.startAccounts(ctx)
 }
 
 // Close releases everything without serving (commands and tests).

@@ -153,6 +153,9 @@ func (t *Tx) Customers(f CustomerFilter) (out []app.Customer, next string, err e
 	return out, "", nil
 }
 
+// CountCustomers counts the customers.
+func (t *Tx) CountCustomers() int { return t.tx.Bucket(bCustomers).Stats().KeyN }
+
 // HasAdminCustomer reports whether a customer record is marked admin (the
 // owner account an admin link creates).
 func (t *Tx) HasAdminCustomer() (bool, error) {

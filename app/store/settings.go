@@ -2,16 +2,14 @@ package store
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 
 	"vendo/app"
 )
 
-var (
-	keySettings = "shop"
-	keySecret   = "signing_secret"
-)
+// The install's signing secret is not in the database: it lives in
+// data/secret (auth.LoadSecret), which `vendo admin-link` can read while
+// the running shop holds the database's lock.
+var keySettings = "shop"
 
 // Settings returns the shop's settings, or the defaults before any are saved.
 func (t *Tx) Settings() (app.Settings, error) {
@@ -51,24 +49,4 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*app.Settings) error
 		return tx.PutSettings(cur)
 	})
 	return out, err
-}
-
-// SigningSecret returns the install's signing key, generating and storing
-// a random one the first time (used when VENDO_SECRET is unset).
-func (s *Store) SigningSecret(ctx context.Context) (string, error) {
-	var secret string
-	err := s.Update(ctx, func(tx *Tx) error {
-		b := tx.tx.Bucket(bSettings)
-		if v := b.Get([]byte(keySecret)); v != nil {
-			secret = string(v)
-			return nil
-		}
-		var raw [32]byte
-		if _, err := rand.Read(raw[:]); err != nil {
-			return err
-		}
-		secret = hex.EncodeToString(raw[:])
-		return b.Put([]byte(keySecret), []byte(secret))
-	})
-	return secret, err
 }

@@ -95,9 +95,13 @@ func (s *Server) fill(c *fiber.Ctx, data fiber.Map) {
 	if _, ok := data["CSRF"]; !ok {
 		data["CSRF"] = s.csrfToken(c)
 	}
+	if data["CSRF"] != "" && len(c.Response().Header.Peek(fiber.HeaderCacheControl)) == 0 {
+		// The page carries this visitor's token: no shared cache may keep it.
+		c.Set(fiber.HeaderCacheControl, "private, no-cache")
+	}
 	if cust, ok := s.viewer(c); ok {
 		if _, set := data["User"]; !set {
-			data["User"] = cust
+			data["User"] = s.userView(cust)
 		}
 	}
 	if _, ok := data["CartCount"]; !ok {

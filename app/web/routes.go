@@ -21,13 +21,20 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 		a.Post("/webhooks/stripe", webhook)
 	}
 
+	// Sessions and CSRF for every route below: POST, PUT, PATCH and DELETE
+	// need the session's token (csrfExempt lists the exceptions, among them
+	// the sandbox mounted last). GET pages that render a form take
+	// s.withSession so an anonymous visitor gets a session and a token;
+	// the others stay session-free and cacheable.
+	a.Use(s.loadSession, s.csrf)
+
 	a.Get("/", s.handleHome)
 	a.Get("/products", s.handleCatalog)
-	a.Get("/products/:slug", s.handleProduct)
-	a.Get("/plans", s.handlePlans)
+	a.Get("/products/:slug", s.withSession, s.handleProduct)
+	a.Get("/plans", s.withSession, s.handlePlans)
 	a.Get("/media/:sha", s.handleMedia)
 
-	a.Get("/cart", s.handleCart)
+	a.Get("/cart", s.withSession, s.handleCart)
 	a.Post("/cart/items", s.handleCartAdd)
 	a.Post("/cart/items/:id", s.handleCartUpdate)
 	a.Delete("/cart/items/:id", s.handleCartRemove)
@@ -36,6 +43,20 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/checkout/success", s.handleCheckoutSuccess)
 	a.Get("/checkout/cancel", s.handleCheckoutCancel)
 	a.Get("/downloads/:token", s.handleDownload)
+
+	// Accounts.
+	a.Get("/login", s.withSession, s.handleLogin)
+	a.Post("/login/email", s.handleLoginEmail)
+	a.Get("/login/email/:token", s.handleLoginEmailLink)
+	a.Get("/login/admin/:token", s.handleAdminLink)
+	a.Get("/auth/:provider", s.handleOAuthBegin)
+	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
+	a.Post("/logout", s.handleLogout)
+	a.Get("/account", s.requireCustomer, s.handleAccount)
+
+	// Admin: every /admin route is in this group, behind one guard.
+	adm := a.Group("/admin", s.requireAdmin)
+	adm.Get("/", s.handleAdminDashboard)
 
 	if mount != nil {
 		mount(a)

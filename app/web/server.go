@@ -13,6 +13,7 @@ import (
 	"github.com/gofiber/template/html/v2"
 
 	"vendo/app"
+	"vendo/app/auth"
 	"vendo/app/config"
 	"vendo/app/shop"
 	"vendo/app/store"
@@ -27,6 +28,10 @@ type Deps struct {
 	Static fs.FS // static/ tree
 	Files  FileOpener
 	Shop   *shop.Shop
+	// Auth signs people in (sessions, CSRF tokens, providers, email and
+	// admin links). When nil, New makes one that logs its mail and signs
+	// with a random per-process secret (tests that do not sign in).
+	Auth *auth.Service
 	// Webhook handles POST /webhooks/stripe (webhook.Receiver).
 	Webhook fiber.Handler
 	// Mount, when set, lets the caller add routes (the sandbox) before the
@@ -46,6 +51,7 @@ type Server struct {
 	log    *slog.Logger
 	files  FileOpener
 	shop   *shop.Shop
+	auth   *auth.Service
 	assets *assets
 	app    *fiber.App
 }
@@ -53,8 +59,13 @@ type Server struct {
 // New builds the Fiber app with every route, parsing all templates now so a
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, auth: d.Auth}
 	var err error
+	if s.auth == nil {
+		if s.auth, err = fallbackAuth(d); err != nil {
+			return nil, err
+		}
+	}
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}

@@ -1,0 +1,64 @@
+package server
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"time"
+
+	"vendo/app/auth"
+	"vendo/app/mail"
+)
+
+// sweepEvery is how often expired sessions, tokens and rate-limit windows
+// are removed.
+const sweepEvery = time.Hour
+
+// openAccounts prepares sign-in and mail: the install's signing secret
+// (VENDO_SECRET, or data/secret made at the first start), the mailer with
+// its outbox worker, and the auth service.
+func (s *Server) openAccounts(views fs.FS) error {
+	secret, err := auth.LoadSecret(s.cfg.DataDir, s.cfg.Secret)
+	if err != nil {
+		return err
+	}
+	s.secret = secret
+	s.mail, err = mail.New(mail.Config{Store: s.store, Log: s.log, Views: views, BaseURL: s.cfg.BaseURL, SMTPURL: s.cfg.SMTPURL})
+	if err != nil {
+		return err
+	}
+	s.auth = auth.New(auth.Deps{Store: s.store, Config: s.cfg, Mail: s.mail, Secret: secret, Log: s.log})
+	return nil
+}
+
+// startAccounts starts the outbox worker and the sweeper, and prints a
+// one-time admin link while the shop has no admin, so a new install has
+// a way in.
+func (s *Server) startAccounts(ctx context.Context) {
+	s.bg.Add(2)
+	go func() { defer s.bg.Done(); s.mail.Run(ctx) }()
+	go func() { defer s.bg.Done(); s.auth.RunSweeper(ctx, sweepEvery) }()
+	if !s.mail.Sends() {
+		s.log.Info("SMTP_URL is not set: emails are kept in the outbox and written to this log instead of being sent")
+	}
+	need, err := s.auth.NeedsAdmin(ctx)
+	if err != nil {
+		s.log.Error("check for an admin", "err", err)
+		return
+	}
+	if need {
+		link, err := s.auth.AdminLink()
+		if err != nil {
+			s.log.Error("make an admin link", "err", err)
+			return
+		}
+		fmt.Fprintf(s.console, "This shop has no admin yet. Open this one-time link within %d minutes to sign in as its owner (run `vendo admin-link` for a new one):\n%s\n",
+			int(auth.AdminLinkTTL.Minutes()), link)
+	}
+}
+
+// Auth is the sign-in service (tests; the cart step sets OnSignIn).
+func (s *Server) Auth() *auth.Service { return s.auth }
+
+// Mailer is the outbox (tests).
+func (s *Server) Mailer() *mail.Mailer { return s.mail }

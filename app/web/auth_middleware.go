@@ -1,0 +1,233 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/subtle"
+	"encoding/hex"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+	"vendo/app/auth"
+	"vendo/app/mail"
+)
+
+// Sessions are Vendo's own (auth.Service, stored in bbolt): the cookie
+// holds a random 256-bit id and nothing else.
+//
+// Anonymous visitors get a session lazily: only the GET pages that render
+// a form (routes.go marks them with s.withSession) and the sign-in flows
+// create one, so the home page and the catalog stay cacheable for
+// visitors without a cookie. Pages rendered for a visitor with a session
+// carry its CSRF token and are marked private.
+const (
+	sessionCookie = "vendo_session"
+	localSession  = "vendo.session" // *app.Session of this request, if any
+)
+
+// viewUser is what templates see as .User: the customer, with Admin
+// meaning "may open /admin" (the record's flag or VENDO_ADMIN_EMAILS).
+type viewUser struct {
+	app.Customer
+	Admin bool
+}
+
+func (s *Server) userView(c app.Customer) viewUser {
+	return viewUser{Customer: c, Admin: s.auth.IsAdmin(&c)}
+}
+
+// loadSession reads the session cookie, loads a live session and its
+// customer into the request (see viewer, csrfToken), slides the expiry,
+// and drops a cookie whose session is gone.
+func (s *Server) loadSession(c *fiber.Ctx) error {
+	id := c.Cookies(sessionCookie)
+	if id == "" {
+		return c.Next()
+	}
+	if len(id) > 100 {
+		s.clearSessionCookie(c)
+		return c.Next()
+	}
+	sess, found, changed, err := s.auth.Session(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if !found {
+		s.clearSessionCookie(c)
+		return c.Next()
+	}
+	if changed {
+		s.setSessionCookie(c, sess)
+	}
+	if err := s.useSession(c, sess); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+// useSession makes sess the request's session (after loading or signing in).
+func (s *Server) useSession(c *fiber.Ctx, sess app.Session) error {
+	c.Locals(localSession, &sess)
+	c.Locals(localCSRF, sess.CSRF)
+	c.Locals(localCustomer, nil)
+	if sess.SignedIn() {
+		cust, err := s.auth.Customer(c.UserContext(), sess)
+		switch {
+		case app.IsNotFound(err): // the customer was deleted: treat as signed out
+		case err != nil:
+			return err
+		default:
+			c.Locals(localCustomer, cust)
+		}
+	}
+	return nil
+}
+
+// session returns the request's session, or nil.
+func (s *Server) session(c *fiber.Ctx) *app.Session {
+	sess, _ := c.Locals(localSession).(*app.Session)
+	return sess
+}
+
+// ensureSession returns the request's session, creating an anonymous one
+// (and its cookie) when the visitor has none.
+func (s *Server) ensureSession(c *fiber.Ctx) (*app.Session, error) {
+	if sess := s.session(c); sess != nil {
+		return sess, nil
+	}
+	sess, err := s.auth.NewSession(c.UserContext())
+	if err != nil {
+		return nil, err
+	}
+	s.setSessionCookie(c, sess)
+	if err := s.useSession(c, sess); err != nil {
+		return nil, err
+	}
+	return s.session(c), nil
+}
+
+// currentCustomer returns the signed-in customer, or nil.
+func (s *Server) currentCustomer(c *fiber.Ctx) *app.Customer {
+	if cust, ok := s.viewer(c); ok {
+		return &cust
+	}
+	return nil
+}
+
+// withSession is route middleware for GET pages that render a form: the
+// visitor gets a session so the form carries a CSRF token.
+func (s *Server) withSession(c *fiber.Ctx) error {
+	if _, err := s.ensureSession(c); err != nil {
+		return err
+	}
+	return c.Next()
+}
+
+func (s *Server) setSessionCookie(c *fiber.Ctx, sess app.Session) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: sess.ID, Path: "/", Expires: sess.ExpiresAt,
+		HTTPOnly: true, Secure: s.cfg.Secure(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+func (s *Server) clearSessionCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", Expires: time.Unix(0, 0), MaxAge: -1,
+		HTTPOnly: true, Secure: s.cfg.Secure(), SameSite: fiber.CookieSameSiteLaxMode})
+}
+
+// errCSRF is the answer to a state-changing request without the session's
+// token: nothing happens.
+var errCSRF = app.Errorf(app.EFORBIDDEN, "This form has expired or was sent from another site, so nothing was changed. Go back, reload the page and try again.")
+
+// csrfExempt lists the only state-changing endpoints without a CSRF token:
+// Stripe's webhook and the license API (no browser involved), and the
+// sandbox, which stands in for stripe.com, a different site. Fiber routes
+// ignore case and a trailing slash, so the comparison does too.
+func csrfExempt(path string) bool {
+	p := strings.ToLower(path)
+	if strings.HasPrefix(p, "/sandbox/stripe/") {
+		return true
+	}
+	p = strings.TrimRight(p, "/")
+	return p == "/webhooks/stripe" || p == "/api/licenses/validate"
+}
+
+// csrf refuses a POST, PUT, PATCH or DELETE unless it carries the session's
+// synchronizer token, in the X-CSRF-Token header (htmx, from the layout's
+// hx-headers) or the _csrf form field, compared in constant time.
+func (s *Server) csrf(c *fiber.Ctx) error {
+	switch c.Method() {
+	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
+		return c.Next()
+	}
+	if csrfExempt(c.Path()) {
+		return c.Next()
+	}
+	want := s.csrfToken(c)
+	got := c.Get("X-CSRF-Token")
+	if got == "" {
+		got = c.FormValue("_csrf")
+	}
+	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
+		s.log.Warn("CSRF check failed: request refused", "method", c.Method(), "path", c.Path(), "ip", c.IP(),
+			"has_session", want != "", "sent_token", got != "")
+		return errCSRF
+	}
+	return c.Next()
+}
+
+// requireCustomer sends a signed-out visitor to the sign-in page, with a
+// way back.
+func (s *Server) requireCustomer(c *fiber.Ctx) error {
+	if s.currentCustomer(c) == nil {
+		return s.toLogin(c)
+	}
+	return c.Next()
+}
+
+// requireAdmin guards every /admin route (one group in routes.go): a
+// signed-out visitor is sent to sign in, a signed-in customer who is not
+// an admin gets 403.
+func (s *Server) requireAdmin(c *fiber.Ctx) error {
+	cust := s.currentCustomer(c)
+	if cust == nil {
+		return s.toLogin(c)
+	}
+	if !s.auth.IsAdmin(cust) {
+		return app.Errorf(app.EFORBIDDEN, "This page is for the shop's admins. You are signed in as %s.", cust.Email)
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
+}
+
+func (s *Server) toLogin(c *fiber.Ctx) error {
+	target := "/login"
+	if c.Method() == fiber.MethodGet {
+		target += "?next=" + url.QueryEscape(c.OriginalURL())
+	}
+	return s.redirect(c, target)
+}
+
+// redirect sends the browser to a local path: 303 for a plain request,
+// HX-Redirect for htmx (which would otherwise swap the target page into
+// the element).
+func (s *Server) redirect(c *fiber.Ctx, to string) error {
+	if isHTMX(c) {
+		c.Set("HX-Redirect", to)
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// fallbackAuth is the sign-in service of a web app built without one:
+// mail is only logged and the secret lives as long as the process.
+func fallbackAuth(d Deps) (*auth.Service, error) {
+	m, err := mail.New(mail.Config{Store: d.Store, Log: d.Log, Views: d.Views, BaseURL: d.Config.BaseURL})
+	if err != nil {
+		return nil, err
+	}
+	var secret [32]byte
+	rand.Read(secret[:])
+	return auth.New(auth.Deps{Store: d.Store, Config: d.Config, Mail: m, Secret: hex.EncodeToString(secret[:]), Log: d.Log}), nil
+}

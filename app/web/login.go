@@ -1,0 +1,152 @@
+package web
+
+import (
+	"errors"
+	"net/url"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+	"vendo/app/auth"
+)
+
+// loginData is the sign-in page's data; notice and status vary with why
+// it is shown.
+func (s *Server) loginData(c *fiber.Ctx, next string) fiber.Map {
+	return fiber.Map{"Title": "Sign in", "Nav": "login", "Providers": s.auth.Providers(), "Next": auth.SafeNext(next),
+		"Email": "", "EmailError": "", "Notice": ""}
+}
+
+// handleLogin shows the sign-in choices: the configured providers and an
+// email link. A signed-in visitor goes straight on.
+func (s *Server) handleLogin(c *fiber.Ctx) error {
+	next := auth.SafeNext(c.Query("next"))
+	if s.currentCustomer(c) != nil {
+		return s.redirect(c, orDefault(next, "/account"))
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.page(c, "pages/login", "", s.loginData(c, next))
+}
+
+// handleLoginEmail sends a sign-in link (POST /login/email: email, next).
+// The answer is the same whether or not the address is a customer's, and
+// whether or not a rate limit held the message back.
+func (s *Server) handleLoginEmail(c *fiber.Ctx) error {
+	email, next := c.FormValue("email"), c.FormValue("next")
+	err := s.auth.RequestEmailLogin(c.UserContext(), email, c.IP(), next)
+	var fe *app.Error
+	if errors.As(err, &fe) && fe.Code == app.EINVALID {
+		data := s.loginData(c, next)
+		data["Email"], data["EmailError"] = email, fe.Message
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.page(c, "pages/login", "", data)
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return s.page(c, "pages/login_sent", "", fiber.Map{"Title": "Check your email", "Nav": "login",
+		"Email": app.NormalizeEmail(email), "Minutes": int(auth.EmailLinkTTL.Minutes()), "LogOnly": s.cfg.SMTPURL == ""})
+}
+
+// handleLoginEmailLink signs in with an emailed link (GET
+// /login/email/{token}); a used, expired or unknown link gets 410 and the
+// form to ask for another.
+func (s *Server) handleLoginEmailLink(c *fiber.Ctx) error {
+	sess, _, next, err := s.auth.RedeemEmailLogin(c.UserContext(), c.Params("token"), s.sessionID(c))
+	if app.ErrorCode(err) == app.EGONE {
+		return s.linkGone(c, "This sign-in link has expired or was already used. Enter your email to get a new one.")
+	}
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, sess, orDefault(next, "/account"))
+}
+
+// handleAdminLink signs in as the shop owner with a one-time admin link
+// (printed by `vendo admin-link` or at the first start).
+func (s *Server) handleAdminLink(c *fiber.Ctx) error {
+	sess, _, err := s.auth.RedeemAdminLink(c.UserContext(), c.Params("token"), s.sessionID(c), c.IP())
+	if app.ErrorCode(err) == app.EGONE {
+		return s.linkGone(c, app.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, sess, "/admin")
+}
+
+func (s *Server) linkGone(c *fiber.Ctx, msg string) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	if _, err := s.ensureSession(c); err != nil { // the page has the email form
+		return err
+	}
+	data := s.loginData(c, "")
+	data["Title"], data["Notice"] = "Link expired", msg
+	c.Status(fiber.StatusGone)
+	return s.page(c, "pages/login", "", data)
+}
+
+// handleOAuthBegin sends the visitor to a provider (GET /auth/{provider}).
+func (s *Server) handleOAuthBegin(c *fiber.Ctx) error {
+	sess, err := s.ensureSession(c)
+	if err != nil {
+		return err
+	}
+	to, err := s.auth.BeginOAuth(c.UserContext(), c.Params("provider"), sess.ID, c.Query("next"))
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(to, fiber.StatusSeeOther)
+}
+
+// handleOAuthCallback finishes a provider sign-in (GET
+// /auth/{provider}/callback?code=…&state=…).
+func (s *Server) handleOAuthCallback(c *fiber.Ctx) error {
+	query, err := url.ParseQuery(string(c.Request().URI().QueryString()))
+	if err != nil {
+		return app.Errorf(app.EINVALID, "That sign-in answer could not be read. Please try again.")
+	}
+	sess, _, next, err := s.auth.CompleteOAuth(c.UserContext(), c.Params("provider"), s.sessionID(c), query)
+	if err != nil {
+		return err
+	}
+	return s.signedIn(c, sess, orDefault(next, "/account"))
+}
+
+// handleLogout signs out (POST /logout): the session is deleted and its
+// cookie cleared; a new anonymous session is made when a page needs one.
+func (s *Server) handleLogout(c *fiber.Ctx) error {
+	if id := s.sessionID(c); id != "" {
+		if err := s.auth.SignOut(c.UserContext(), id); err != nil {
+			return err
+		}
+	}
+	s.clearSessionCookie(c)
+	return s.redirect(c, "/")
+}
+
+// signedIn switches the browser to the new session and moves on.
+func (s *Server) signedIn(c *fiber.Ctx, sess app.Session, next string) error {
+	s.setSessionCookie(c, sess)
+	if err := s.useSession(c, sess); err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Redirect(next, fiber.StatusSeeOther)
+}
+
+func (s *Server) sessionID(c *fiber.Ctx) string {
+	if sess := s.session(c); sess != nil {
+		return sess.ID
+	}
+	return ""
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
