@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/store"
 )
 
 // handlePlans shows the three plans; the monthly/yearly switch swaps the
@@ -17,6 +18,19 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	if c.Query("interval") == string(app.Yearly) {
 		iv = app.Yearly
 	}
+	current := ""
+	if id := s.viewerID(c); id != "" {
+		err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
+			sub, ok, err := tx.CurrentSubscription(id)
+			if ok {
+				current = sub.PlanID
+			}
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	best := 0
 	for i := range plans {
 		if sv := plans[i].YearlySaving(); sv > best {
@@ -24,6 +38,6 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 		}
 	}
 	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
-		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": "",
+		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current,
 	})
 }

@@ -1,0 +1,94 @@
+package web
+
+import (
+	"encoding/json"
+	"net/url"
+	"regexp"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+)
+
+// handleSubscribe starts a subscription Checkout for the chosen plan and
+// interval (303), or sends a subscriber to the Billing Portal.
+func (s *Server) handleSubscribe(c *fiber.Ctx) error {
+	cust, ok := s.viewer(c)
+	if !ok {
+		next := "/plans?interval=" + url.QueryEscape(c.FormValue("interval"))
+		return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
+	}
+	dest, err := s.shop.Subscribe(c.UserContext(), cust.ID, c.FormValue("plan"), app.Interval(c.FormValue("interval")))
+	if err != nil {
+		return err
+	}
+	return c.Redirect(dest, fiber.StatusSeeOther)
+}
+
+// handleBillingPortal opens the Stripe Billing Portal (303).
+func (s *Server) handleBillingPortal(c *fiber.Ctx) error {
+	cust, ok := s.viewer(c)
+	if !ok {
+		return c.Redirect("/login?next=/account", fiber.StatusSeeOther)
+	}
+	dest, err := s.shop.PortalURL(c.UserContext(), cust.ID)
+	if err != nil {
+		return err
+	}
+	return c.Redirect(dest, fiber.StatusSeeOther)
+}
+
+// handleUnlock spends a plan credit on a product.
+func (s *Server) handleUnlock(c *fiber.Ctx) error {
+	cust, ok := s.viewer(c)
+	if !ok {
+		return c.Redirect("/login?next="+url.QueryEscape("/products/"+c.Params("slug")), fiber.StatusSeeOther)
+	}
+	if _, err := s.shop.Unlock(c.UserContext(), cust.ID, c.Params("slug")); err != nil {
+		return err
+	}
+	if isHTMX(c) {
+		c.Set("HX-Redirect", "/account#library")
+		return c.SendStatus(fiber.StatusNoContent)
+	}
+	return c.Redirect("/account#library", fiber.StatusSeeOther)
+}
+
+var licenseKeyRE = regexp.MustCompile(`^VENDO(-[23456789A-HJ-NP-Z]{4}){4}$`)
+
+// handleLicenseValidate answers POST /api/licenses/validate with JSON
+// {"key": "...", "product": "slug"}: valid or not, status, plan and expiry,
+// and nothing about whom the key belongs to.
+func (s *Server) handleLicenseValidate(c *fiber.Ctx) error {
+	var req struct {
+		Key     string `json:"key"`
+		Product string `json:"product"`
+	}
+	bad := func(msg string) error {
+		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"valid": false, "error": msg})
+	}
+	if len(c.Body()) > 4096 {
+		return bad("The request is too large.")
+	}
+	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
+		if err := json.Unmarshal(c.Body(), &req); err != nil {
+			return bad("Send JSON like {\"key\": \"VENDO-XXXX-XXXX-XXXX-XXXX\"}.")
+		}
+	} else {
+		req.Key, req.Product = c.FormValue("key"), c.FormValue("product")
+	}
+	req.Key = strings.ToUpper(strings.TrimSpace(req.Key))
+	if !licenseKeyRE.MatchString(req.Key) {
+		return bad("That is not a license key: keys look like VENDO-XXXX-XXXX-XXXX-XXXX.")
+	}
+	if req.Product != "" && (len(req.Product) > 80 || app.Slugify(req.Product) != req.Product) {
+		return bad("product must be a product's address, like field-notes-icon-pack.")
+	}
+	st, err := s.shop.ValidateLicense(c.UserContext(), req.Key, req.Product)
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.JSON(st)
+}
