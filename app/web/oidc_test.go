@@ -1,0 +1,247 @@
+package web_test
+
+import (
+	"context"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/oauth2-proxy/mockoidc"
+
+	"vendo/app"
+	"vendo/app/store"
+)
+
+// startIdP runs a mock OpenID Connect provider for the test.
+func startIdP(t *testing.T) *mockoidc.MockOIDC {
+	t.Helper()
+	m, err := mockoidc.Run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Shutdown() })
+	return m
+}
+
+func oidcEnv(m *mockoidc.MockOIDC) map[string]string {
+	return map[string]string{"OIDC_ISSUER": m.Issuer(), "OIDC_KEY": m.ClientID, "OIDC_SECRET": m.ClientSecret}
+}
+
+// beginOIDC starts a sign-in at the shop and returns the identity
+// provider's authorization URL it redirected to.
+func (b *browser) beginOIDC(next string) *url.URL {
+	b.t.Helper()
+	path := "/auth/oidc"
+	if next != "" {
+		path += "?next=" + url.QueryEscape(next)
+	}
+	resp, body := b.get(path)
+	if resp.StatusCode != http.StatusSeeOther {
+		b.t.Fatalf("GET %s: %d\n%.500s", path, resp.StatusCode, body)
+	}
+	u, err := url.Parse(resp.Header.Get("Location"))
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	return u
+}
+
+// atIdP visits the provider's authorization URL; mockoidc answers at once
+// with a redirect to the shop's callback, which is returned.
+func (b *browser) atIdP(auth *url.URL) string {
+	b.t.Helper()
+	resp, body := b.get(auth.String())
+	if resp.StatusCode != http.StatusFound {
+		b.t.Fatalf("identity provider: %d\n%s", resp.StatusCode, body)
+	}
+	return resp.Header.Get("Location")
+}
+
+func TestOIDCSignInThroughTheRealCodeFlow(t *testing.T) {
+	idp := startIdP(t)
+	shop := newAcctShop(t, oidcEnv(idp))
+	b := shop.browser(t)
+
+	_, body := b.get("/login")
+	if !strings.Contains(body, `href="/auth/oidc"`) || !strings.Contains(body, "Continue with 127.0.0.1") {
+		t.Fatalf("the sign-in page does not offer OpenID Connect:\n%.1000s", body)
+	}
+	if strings.Contains(body, "/auth/github") || strings.Contains(body, "/auth/google") {
+		t.Error("unconfigured providers are shown")
+	}
+	anonymous := b.sessionCookie()
+
+	idp.QueueUser(&mockoidc.MockUser{Subject: "sub-ada", Email: "Ada@Example.com", EmailVerified: true})
+	authURL := b.beginOIDC("/plans")
+	q := authURL.Query()
+	if !strings.HasPrefix(authURL.String(), idp.AuthorizationEndpoint()) || q.Get("state") == "" ||
+		q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" ||
+		q.Get("redirect_uri") != shop.base+"/auth/oidc/callback" {
+		t.Fatalf("authorization URL: %s", authURL)
+	}
+	callback := b.atIdP(authURL)
+	if !strings.HasPrefix(callback, shop.base+"/auth/oidc/callback?") {
+		t.Fatalf("the provider sent the browser to %s", callback)
+	}
+	resp, body := b.get(callback)
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/plans" {
+		t.Fatalf("callback: %d → %q\n%.600s", resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	if b.sessionCookie() == anonymous {
+		t.Error("the session was not rotated at sign-in")
+	}
+	if who := b.signedInAs(); who != "ada@example.com" {
+		t.Fatalf("signed in as %q", who)
+	}
+	var ada app.Customer
+	shop.store.View(context.Background(), func(tx *store.Tx) (err error) {
+		ada, err = tx.CustomerByIdentity("oidc", "sub-ada@"+idp.Issuer())
+		return err
+	})
+	if ada.Email != "ada@example.com" || !ada.EmailVerified {
+		t.Fatalf("customer: %+v", ada)
+	}
+
+	// The callback cannot be replayed: its state was spent.
+	replay := shop.browser(t)
+	if resp, _ := replay.get(callback); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("replayed callback in another browser: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get(callback); resp.StatusCode != http.StatusForbidden {
+		t.Errorf("replayed callback in the same browser: %d", resp.StatusCode)
+	}
+
+	// Signing in again later finds the same customer by the identity.
+	b.get("/account")
+	b.post("/logout", url.Values{"_csrf": {b.csrf()}})
+	idp.QueueUser(&mockoidc.MockUser{Subject: "sub-ada", Email: "ada@example.com", EmailVerified: true})
+	b.get(b.atIdP(b.beginOIDC("")))
+	shop.store.View(context.Background(), func(tx *store.Tx) error {
+		if n := tx.CountCustomers(); n != 1 {
+			t.Errorf("%d customers after signing in twice, want 1", n)
+		}
+		return nil
+	})
+	if b.signedInAs() != "ada@example.com" {
+		t.Error("second sign-in failed")
+	}
+}
+
+func TestOIDCForgedStateIsRefused(t *testing.T) {
+	idp := startIdP(t)
+	shop := newAcctShop(t, oidcEnv(idp))
+	b := shop.browser(t)
+	b.get("/login")
+
+	// A real code from the provider, but with a state this browser did not
+	// start: refused, and nobody is signed in.
+	authURL := b.beginOIDC("")
+	q := authURL.Query()
+	q.Set("state", "forged-"+q.Get("state"))
+	authURL.RawQuery = q.Encode()
+	resp, body := b.get(b.atIdP(authURL))
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "could not be verified") {
+		t.Fatalf("forged state: %d\n%.600s", resp.StatusCode, body)
+	}
+	if b.signedInAs() != "" {
+		t.Fatal("a forged state signed someone in")
+	}
+	shop.store.View(context.Background(), func(tx *store.Tx) error {
+		if n := tx.CountCustomers(); n != 0 {
+			t.Errorf("%d customers created", n)
+		}
+		return nil
+	})
+
+	// A refused callback spends the attempt: the genuine answer that
+	// follows it is refused as well (a state works once).
+	genuine := b.atIdP(b.beginOIDC(""))
+	tampered, _ := url.Parse(genuine)
+	tq := tampered.Query()
+	tq.Set("state", "x"+tq.Get("state"))
+	tampered.RawQuery = tq.Encode()
+	if resp, _ := b.get(tampered.String()); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("tampered callback: %d", resp.StatusCode)
+	}
+	if resp, _ := b.get(genuine); resp.StatusCode != http.StatusForbidden || b.signedInAs() != "" {
+		t.Fatalf("the genuine callback after a refused one: %d", resp.StatusCode)
+	}
+
+	// A callback that another browser started (login CSRF) is refused too.
+	victim := shop.browser(t)
+	victim.get("/login")
+	callback := b.atIdP(b.beginOIDC(""))
+	if resp, _ := victim.get(callback); resp.StatusCode != http.StatusForbidden || victim.signedInAs() != "" {
+		t.Fatalf("someone else's callback: %d", resp.StatusCode)
+	}
+	// The refusal touched only the victim's session: the browser that
+	// started the sign-in can still finish it.
+	if resp, _ := b.get(callback); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("the rightful browser's callback: %d", resp.StatusCode)
+	}
+}
+
+func TestOIDCUnverifiedEmailDoesNotTakeOverACustomer(t *testing.T) {
+	idp := startIdP(t)
+	shop := newAcctShop(t, oidcEnv(idp))
+	owner := shop.browser(t)
+	owner.signIn("ada@example.com")
+
+	b := shop.browser(t)
+	b.get("/login")
+	idp.QueueUser(&mockoidc.MockUser{Subject: "attacker", Email: "ada@example.com", EmailVerified: false})
+	resp, body := b.get(b.atIdP(b.beginOIDC("")))
+	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "no verified email address") {
+		t.Fatalf("unverified email: %d\n%.600s", resp.StatusCode, body)
+	}
+	if b.signedInAs() != "" {
+		t.Fatal("an unverified email signed in")
+	}
+	shop.store.View(context.Background(), func(tx *store.Tx) error {
+		c, _ := tx.CustomerByEmail("ada@example.com")
+		if len(c.Identities) != 0 {
+			t.Errorf("an identity was linked: %+v", c.Identities)
+		}
+		if n := tx.CountCustomers(); n != 1 {
+			t.Errorf("%d customers, want 1", n)
+		}
+		return nil
+	})
+
+	// A verified email links the identity to the existing customer.
+	idp.QueueUser(&mockoidc.MockUser{Subject: "ada-at-idp", Email: "ada@example.com", EmailVerified: true})
+	b.get(b.atIdP(b.beginOIDC("")))
+	if b.signedInAs() != "ada@example.com" {
+		t.Fatal("verified email did not sign in")
+	}
+	shop.store.View(context.Background(), func(tx *store.Tx) error {
+		c, _ := tx.CustomerByEmail("ada@example.com")
+		if len(c.Identities) != 1 || c.Identities[0].Provider != "oidc" {
+			t.Errorf("identities: %+v", c.Identities)
+		}
+		if n := tx.CountCustomers(); n != 1 {
+			t.Errorf("%d customers, want 1", n)
+		}
+		return nil
+	})
+}
+
+func TestOIDCProviderDownDoesNotStopTheShop(t *testing.T) {
+	ln, _ := net.Listen("tcp", "127.0.0.1:0")
+	dead := "http://" + ln.Addr().String()
+	ln.Close()
+	shop := newAcctShop(t, map[string]string{"OIDC_ISSUER": dead, "OIDC_KEY": "k", "OIDC_SECRET": "s"})
+	b := shop.browser(t)
+	if resp, body := b.get("/login"); resp.StatusCode != 200 || !strings.Contains(body, "/auth/oidc") {
+		t.Fatalf("login page: %d", resp.StatusCode)
+	}
+	resp, body := b.get("/auth/oidc")
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable right now") {
+		t.Fatalf("provider down: %d\n%.500s", resp.StatusCode, body)
+	}
+	if resp, _ := b.get("/auth/github"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unconfigured provider: %d", resp.StatusCode)
+	}
+}
