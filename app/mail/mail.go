@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -226,7 +227,7 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 		}
 		if m.sender == nil {
 			m.log.Info("mail not sent (SMTP_URL is not set); it stays in the outbox",
-				"id", msg.ID, "to", msg.To, "subject", msg.Subject, "text", msg.Text)
+				"id", msg.ID, "to", msg.To, "subject", msg.Subject, "links", strings.Join(linkRE.FindAllString(msg.Text, -1), " "), "text", msg.Text)
 			if err := st.UpdateMail(ctx, msg.ID, func(x *app.Mail) { x.Status = app.MailLogged; x.SentAt = st.Now() }); err != nil {
 				return done, err
 			}
@@ -264,6 +265,10 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 	}
 	return done, nil
 }
+
+// linkRE finds the links of a message, logged on their own so a developer
+// can open them from the console.
+var linkRE = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 // Backoff is the wait before attempt n+1 after n failed attempts: 30s,
 // 1m, 2m, … up to an hour.
