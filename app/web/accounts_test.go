@@ -621,4 +621,3 @@ func TestSessionsExpireAndLogoutClearsTheCookie(t *testing.T) {
 		return nil
 	})
 }
-
