@@ -24,6 +24,7 @@ import (
 	"vendo/app/config"
 	"vendo/app/demo"
 	"vendo/app/mail"
+	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
 	"vendo/app/web"
@@ -45,6 +46,7 @@ type Server struct {
 	sandbox sandboxService
 	ledger  *webhook.Ledger
 	syncer  *webhook.Syncer
+	shop    *shop.Shop
 
 	// Accounts (accounts.go): the signing secret from data/secret or
 	// VENDO_SECRET, sign-in, the outbox, and where the first-start admin
@@ -110,9 +112,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	if err := s.openAccounts(viewsFS); err != nil {
 		return nil, err
 	}
+	s.openShop()
 	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
 	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
-		Auth: s.auth, Webhook: receiver.Handle, Mount: s.mountSandbox})
+		Auth: s.auth, Shop: s.shop, Webhook: receiver.Handle, Mount: s.mountSandbox})
 	if err != nil {
 		return nil, err
 	}

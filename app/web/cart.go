@@ -35,6 +35,24 @@ func (s *Server) cartID(c *fiber.Ctx, create bool) string {
 	return id
 }
 
+// mergeCart moves an anonymous cart into the customer's cart on the first
+// request after sign-in (the browser still carries the cart cookie), then
+// drops the cookie.
+func (s *Server) mergeCart(c *fiber.Ctx) error {
+	anon := c.Cookies(cartCookie)
+	if id := s.viewerID(c); id != "" && anon != "" {
+		if strings.HasPrefix(anon, "cart_a_") {
+			if err := s.shop.MergeCarts(c.UserContext(), anon, id); err != nil {
+				s.log.Warn("merge cart at sign-in", "err", err)
+				return c.Next()
+			}
+		}
+		c.Cookie(&fiber.Cookie{Name: cartCookie, Value: "", Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
+			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Unix(0, 0), MaxAge: -1})
+	}
+	return c.Next()
+}
+
 // handleCart shows the cart.
 func (s *Server) handleCart(c *fiber.Ctx) error {
 	v, err := s.shop.Cart(c.UserContext(), s.cartID(c, false))

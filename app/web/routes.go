@@ -26,7 +26,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	// the sandbox mounted last). GET pages that render a form take
 	// s.withSession so an anonymous visitor gets a session and a token;
 	// the others stay session-free and cacheable.
-	a.Use(s.loadSession, s.csrf)
+	a.Use(s.loadSession, s.csrf, s.mergeCart)
 
 	a.Get("/", s.handleHome)
 	a.Get("/products", s.handleCatalog)
@@ -53,6 +53,12 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
 	a.Post("/logout", s.handleLogout)
 	a.Get("/account", s.requireCustomer, s.handleAccount)
+
+	// Subscriptions, credits and licenses.
+	a.Post("/subscribe", s.handleSubscribe)
+	a.Post("/account/billing-portal", s.handleBillingPortal)
+	a.Post("/library/:slug/unlock", s.handleUnlock)
+	a.Post("/api/licenses/validate", s.handleLicenseValidate)
 
 	// Admin: every /admin route is in this group, behind one guard.
 	adm := a.Group("/admin", s.requireAdmin)
