@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -57,12 +58,16 @@ func FieldError(field, format string, args ...any) *Error {
 	return &Error{Code: EINVALID, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// ErrorCode returns the code of an application error in err's chain, and
-// EINTERNAL for anything else.
+// ErrorCode returns the code of an application error in err's chain,
+// EINVALID for an InvalidForm, and EINTERNAL for anything else.
 func ErrorCode(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code
+	}
+	var inv *InvalidForm
+	if errors.As(err, &inv) {
+		return EINVALID
 	}
 	if err == nil {
 		return ""
@@ -71,12 +76,22 @@ func ErrorCode(err error) string {
 }
 
 // ErrorMessage returns the sentence a person may read: the message of an
-// application error, and a generic sentence for anything else (whose detail
+// application error, the first field message (in field order) of an
+// InvalidForm, and a generic sentence for anything else (whose detail
 // belongs in the log, not on the page).
 func ErrorMessage(err error) string {
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Message
+	}
+	var inv *InvalidForm
+	if errors.As(err, &inv) && len(inv.Fields) > 0 {
+		fields := make([]string, 0, len(inv.Fields))
+		for f := range inv.Fields {
+			fields = append(fields, f)
+		}
+		sort.Strings(fields)
+		return inv.Fields[fields[0]]
 	}
 	return "Something went wrong on our side. Please try again in a moment."
 }

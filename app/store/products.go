@@ -137,7 +137,14 @@ func (t *Tx) Products(f ProductFilter) (out []app.Product, next string, err erro
 // CountProducts counts products (all, or active only).
 func (t *Tx) CountProducts(activeOnly bool) (int, error) {
 	if !activeOnly {
-		return t.tx.Bucket(bProducts).Stats().KeyN, nil
+		// Not Stats().KeyN: it reads committed pages and misses what this
+		// transaction has written.
+		n := 0
+		c := t.tx.Bucket(bProducts).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			n++
+		}
+		return n, nil
 	}
 	n := 0
 	err := t.tx.Bucket(bProducts).ForEach(func(k, v []byte) error {

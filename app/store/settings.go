@@ -45,8 +45,11 @@ func (s *Store) UpdateSettings(ctx context.Context, fn func(*app.Settings) error
 		if err := fn(&cur); err != nil {
 			return err
 		}
-		out = cur
-		return tx.PutSettings(cur)
+		if err := tx.PutSettings(cur); err != nil {
+			return err
+		}
+		out, err = tx.Settings() // with the UpdatedAt PutSettings stamped
+		return err
 	})
 	return out, err
 }
