@@ -9,6 +9,7 @@ package mail
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
 	"fmt"
 	htmltemplate "html/template"
 	"io/fs"
@@ -37,6 +38,9 @@ type Config struct {
 	// offers it) or smtps://… (TLS from the start); an optional ?from=
 	// sets the sender address. Empty means "log messages, send nothing".
 	SMTPURL string
+	// TLSConfig, when set, is used for STARTTLS and smtps (a private CA in
+	// tests); nil verifies the server against the system's roots.
+	TLSConfig *tls.Config
 	// Sender overrides the SMTP sender (tests); nil uses SMTPURL.
 	Sender Sender
 	// Poll is how often the worker looks for due messages besides being
@@ -109,7 +113,7 @@ func New(cfg Config) (*Mailer, error) {
 	case cfg.Sender != nil:
 		m.sender = cfg.Sender
 	case cfg.SMTPURL != "":
-		s, from, err := newSMTPSender(cfg.SMTPURL)
+		s, from, err := newSMTPSender(cfg.SMTPURL, cfg.TLSConfig)
 		if err != nil {
 			return nil, err
 		}

@@ -268,3 +268,38 @@ func TestRetriesBackOffAndGiveUp(t *testing.T) {
 		return nil
 	})
 }
+
+func TestSMTPUsesSTARTTLSAndTheURLsCredentials(t *testing.T) {
+	inbox := mailtest.StartTLS(t, "shop", "p@ss word")
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	newTLSMailer := func(url string) *mail.Mailer {
+		m, err := mail.New(mail.Config{Store: st, Log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), Views: views.FS,
+			BaseURL: "http://shop.test", SMTPURL: url, TLSConfig: inbox.ClientTLS})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return m
+	}
+	m := newTLSMailer(inbox.URL + "?from=sales%40shop.test")
+	queueLogin(t, st, m, "ada@example.com", "http://x")
+	if n, err := m.Flush(context.Background()); n != 1 || err != nil {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	got := inbox.Wait(1, 5*time.Second)
+	if len(got) != 1 || got[0].From != "sales@shop.test" || !got[0].TLS {
+		t.Fatalf("received %+v", got)
+	}
+
+	// Wrong credentials: not delivered, retried later.
+	bad := strings.Replace(inbox.URL, "p%40ss%20word", "nope", 1)
+	if bad == inbox.URL {
+		t.Fatalf("could not make a bad URL from %s", inbox.URL)
+	}
+	m2 := newTLSMailer(bad)
+	queueLogin(t, st, m2, "bob@example.com", "http://x")
+	if n, _ := m2.Flush(context.Background()); n != 0 || len(inbox.Messages()) != 1 {
+		t.Fatalf("delivered with wrong credentials")
+	}
+}

@@ -2,6 +2,7 @@ package mail
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -22,7 +23,7 @@ type smtpSender struct {
 
 // newSMTPSender reads SMTP_URL: smtp:// uses STARTTLS when the server
 // offers it (port 587 by default), smtps:// TLS from the start (465).
-func newSMTPSender(raw string) (*smtpSender, string, error) {
+func newSMTPSender(raw string, tlsConfig *tls.Config) (*smtpSender, string, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Hostname() == "" {
 		return nil, "", fmt.Errorf("SMTP_URL is not a mail server address: use smtp://user:password@host:587 or smtps://user:password@host:465")
@@ -44,6 +45,9 @@ func newSMTPSender(raw string) (*smtpSender, string, error) {
 		}
 	}
 	s.opts = append(s.opts, gomail.WithPort(port), gomail.WithTimeout(30*time.Second))
+	if tlsConfig != nil {
+		s.opts = append(s.opts, gomail.WithTLSConfig(tlsConfig))
+	}
 	if u.User != nil && u.User.Username() != "" {
 		pass, _ := u.User.Password()
 		s.opts = append(s.opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
