@@ -12,7 +12,7 @@ import (
 
 // loginData is the sign-in page's data; notice and status vary with why
 // it is shown.
-func (s *Server) loginData(c *fiber.Ctx, next string) fiber.Map {
+func (s *Server) loginData(next string) fiber.Map {
 	return fiber.Map{"Title": "Sign in", "Nav": "login", "Providers": s.auth.Providers(), "Next": auth.SafeNext(next),
 		"Email": "", "EmailError": "", "Notice": ""}
 }
@@ -25,7 +25,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 		return s.redirect(c, orDefault(next, "/account"))
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "pages/login", "", s.loginData(c, next))
+	return s.page(c, "pages/login", "", s.loginData(next))
 }
 
 // handleLoginEmail sends a sign-in link (POST /login/email: email, next).
@@ -36,7 +36,7 @@ func (s *Server) handleLoginEmail(c *fiber.Ctx) error {
 	err := s.auth.RequestEmailLogin(c.UserContext(), email, c.IP(), next)
 	var fe *app.Error
 	if errors.As(err, &fe) && fe.Code == app.EINVALID {
-		data := s.loginData(c, next)
+		data := s.loginData(next)
 		data["Email"], data["EmailError"] = email, fe.Message
 		c.Status(fiber.StatusUnprocessableEntity)
 		return s.page(c, "pages/login", "", data)
@@ -81,7 +81,7 @@ func (s *Server) linkGone(c *fiber.Ctx, msg string) error {
 	if _, err := s.ensureSession(c); err != nil { // the page has the email form
 		return err
 	}
-	data := s.loginData(c, "")
+	data := s.loginData("")
 	data["Title"], data["Notice"] = "Link expired", msg
 	c.Status(fiber.StatusGone)
 	return s.page(c, "pages/login", "", data)
