@@ -87,11 +87,14 @@ func checkCatalogIndexes(tx *bolt.Tx, retired map[string]map[string]bool) []stri
 			bad("plans_by_slug %q → %s, whose slug is %q", slug, id, p.Slug)
 		}
 	})
-	walk(bPlansByPrice, func(price, id string) {
+	walk(bPlansByPrice, func(price, v string) {
+		id, iv, _ := strings.Cut(v, "|") // plan id | interval of that price
 		if p, ok := plans[id]; !ok {
 			bad("plans_by_stripe_price %q → %s, which does not exist", price, id)
 		} else if p.Monthly.StripePriceID != price && p.Yearly.StripePriceID != price && !retired[id][price] {
 			bad("plans_by_stripe_price %q → %s, which never had that price", price, id)
+		} else if (p.Monthly.StripePriceID == price && iv != "month") || (p.Yearly.StripePriceID == price && iv != "year") {
+			bad("plans_by_stripe_price %q → %s with interval %q, which is not the price's", price, id, iv)
 		}
 	})
 
@@ -115,7 +118,7 @@ func checkCatalogIndexes(tx *bolt.Tx, retired map[string]map[string]bool) []stri
 			if price == "" {
 				continue
 			}
-			if got := get(bPlansByPrice, price); got != id {
+			if got, _, _ := strings.Cut(get(bPlansByPrice, price), "|"); got != id {
 				bad("plan %s is not indexed by its price %q (index says %q)", id, price, got)
 			}
 		}

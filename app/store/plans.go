@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"sort"
+	"strings"
 
 	"vendo/app"
 )
@@ -30,15 +31,21 @@ func (t *Tx) PlanBySlug(slug string) (app.Plan, error) {
 // PlanByStripePrice finds the plan and interval a Stripe Price belongs to,
 // which is how subscription events are mapped to plans.
 func (t *Tx) PlanByStripePrice(priceID string) (app.Plan, app.Interval, error) {
-	id := index{t.tx.Bucket(bPlansByPrice)}.get(priceID)
-	if id == "" {
+	v := index{t.tx.Bucket(bPlansByPrice)}.get(priceID)
+	if v == "" {
 		return app.Plan{}, "", notFound("plan")
 	}
+	// The interval is kept in the index: a retired price is no longer on
+	// the plan record, but its subscribers keep their interval.
+	id, iv, _ := strings.Cut(v, "|")
 	p, err := t.Plan(id)
 	if err != nil {
 		return p, "", err
 	}
-	if p.Yearly.StripePriceID == priceID {
+	switch {
+	case iv != "":
+		return p, app.Interval(iv), nil
+	case p.Yearly.StripePriceID == priceID:
 		return p, app.Yearly, nil
 	}
 	return p, app.Monthly, nil
@@ -78,14 +85,20 @@ func (t *Tx) PutPlan(p *app.Plan) error {
 	} else if clash != "" {
 		return &app.Error{Code: app.ECONFLICT, Field: "slug", Message: fmt.Sprintf("Another plan already uses the key %q.", p.Slug)}
 	}
-	for _, price := range []string{p.Monthly.StripePriceID, p.Yearly.StripePriceID} {
-		if price == "" {
+	for _, pp := range []struct {
+		price string
+		iv    app.Interval
+	}{{p.Monthly.StripePriceID, app.Monthly}, {p.Yearly.StripePriceID, app.Yearly}} {
+		if pp.price == "" {
 			continue
 		}
-		if clash, err := byPrice.set(price, p.ID); err != nil {
+		if cur := byPrice.get(pp.price); cur != "" {
+			if owner, _, _ := strings.Cut(cur, "|"); owner != p.ID {
+				return app.Errorf(app.ECONFLICT, "The Stripe price %s already belongs to another plan.", pp.price)
+			}
+		}
+		if err := byPrice.b.Put([]byte(pp.price), []byte(p.ID+"|"+string(pp.iv))); err != nil {
 			return err
-		} else if clash != "" {
-			return app.Errorf(app.ECONFLICT, "The Stripe price %s already belongs to another plan.", price)
 		}
 	}
 	p.UpdatedAt = t.now
@@ -104,7 +117,7 @@ func (t *Tx) DeletePlan(id string) error {
 	byPrice := t.tx.Bucket(bPlansByPrice)
 	var stale [][]byte
 	if err := byPrice.ForEach(func(k, v []byte) error {
-		if string(v) == id {
+		if owner, _, _ := strings.Cut(string(v), "|"); owner == id {
 			stale = append(stale, append([]byte(nil), k...))
 		}
 		return nil

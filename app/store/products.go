@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"vendo/app"
 )
@@ -36,9 +37,17 @@ func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
 // PutProduct creates (empty ID) or updates a product after validating it,
 // keeping the slug index in step: a changed slug frees the old one, and a
 // slug taken by another product is a conflict.
-func (t *Tx) PutProduct(p *app.Product) error {
+func (t *Tx) PutProduct(p *app.Product) (err error) {
 	if err := p.Validate(); err != nil {
 		return err
+	}
+	if p.ID == "" {
+		// A failed create leaves the product as it was: a retry is a create.
+		defer func() {
+			if err != nil {
+				p.ID, p.CreatedAt = "", time.Time{}
+			}
+		}()
 	}
 	b := t.tx.Bucket(bProducts)
 	idx := index{t.tx.Bucket(bProductsBySlug)}

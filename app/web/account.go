@@ -2,11 +2,15 @@ package web
 
 import "github.com/gofiber/fiber/v2"
 
-// handleAccount is the customer's home: who they are and how to sign out.
-// Later steps add orders, the library and the subscription.
+// handleAccount is the customer's home: library, orders, subscription,
+// credits, license keys and invoices.
 func (s *Server) handleAccount(c *fiber.Ctx) error {
 	cust := s.currentCustomer(c)
+	v, err := s.shop.Account(c.UserContext(), cust.ID)
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.page(c, "pages/account", "", fiber.Map{"Title": "Your account", "Nav": "account", "Customer": cust,
-		"IsAdmin": s.auth.IsAdmin(cust)})
+		"IsAdmin": s.auth.IsAdmin(cust), "Account": v, "JustSubscribed": c.Query("subscribed") == "1"})
 }

@@ -21,6 +21,7 @@ import (
 	"vendo/app/demo"
 	"vendo/app/mail"
 	"vendo/app/mail/mailtest"
+	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/web"
 	"vendo/static"
@@ -90,7 +91,8 @@ func newAcctShop(t *testing.T, env map[string]string) *acctShop {
 	}
 	a := auth.New(auth.Deps{Store: st, Config: cfg, Mail: m, Secret: secret, Log: log})
 	a.SkipOIDCUserInfo(true) // mockoidc's userinfo has no "sub"
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Auth: a})
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Auth: a,
+		Shop: &shop.Shop{Store: st, Files: files, Signer: shop.NewSigner([]byte("test-secret-test-secret-test-secret")), BaseURL: cfg.BaseURL, Log: log}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,9 +15,10 @@ import (
 // stored data: everything a merchant or customer typed is escaped.
 func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
-		"asset": func(name string) string { return s.assets.url(name) },
-		"money": func(m app.Money) string { return m.String() },
-		"bytes": humanBytes,
+		"asset":  func(name string) string { return s.assets.url(name) },
+		"money":  func(m app.Money) string { return m.String() },
+		"amount": func(n int64, currency string) app.Money { return app.Money{Amount: n, Currency: currency} },
+		"bytes":  humanBytes,
 		"paragraphs": func(text string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {

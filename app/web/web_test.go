@@ -12,6 +12,7 @@ import (
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
+	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/web"
 	"vendo/static"
@@ -43,7 +44,9 @@ func newTestShop(t *testing.T) *testShop {
 	if _, err := demo.Seed(context.Background(), st, files); err != nil {
 		t.Fatal(err)
 	}
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Views: views.FS, Static: static.FS, Files: files})
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	sh := &shop.Shop{Store: st, Files: files, Signer: shop.NewSigner([]byte("test-secret-test-secret-test-secret")), BaseURL: cfg.BaseURL, Log: log}
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Shop: sh})
 	if err != nil {
 		t.Fatal(err)
 	}

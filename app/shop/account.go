@@ -1,0 +1,98 @@
+package shop
+
+import (
+	"context"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// AccountView is everything /account shows a customer.
+type AccountView struct {
+	Library      []LibraryItem
+	Orders       []app.Order
+	Subscription *app.Subscription
+	Plan         *app.Plan
+	Licenses     []LicenseView
+	Credits      []app.CreditEntry
+	Invoices     []stripeapi.Invoice
+	// InvoicesError is set when Stripe could not be asked for invoices:
+	// the rest of the page still works.
+	InvoicesError string
+}
+
+// LicenseView is a license with what it is for.
+type LicenseView struct {
+	app.License
+	For string
+}
+
+// Account gathers a customer's account page.
+func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, error) {
+	var v AccountView
+	var err error
+	if v.Library, err = s.Library(ctx, customerID); err != nil {
+		return v, err
+	}
+	err = s.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if v.Orders, _, err = tx.Orders(store.OrderFilter{CustomerID: customerID, Limit: 50}); err != nil {
+			return err
+		}
+		subs, err := tx.SubscriptionsOf(customerID)
+		if err != nil {
+			return err
+		}
+		for i := range subs {
+			// The current one, else the most recent.
+			if subs[i].Fulfilled && !subs[i].Terminated {
+				v.Subscription = &subs[i]
+				break
+			}
+		}
+		if v.Subscription == nil && len(subs) > 0 {
+			v.Subscription = &subs[0]
+		}
+		if v.Subscription != nil {
+			if p, err := tx.Plan(v.Subscription.PlanID); err == nil {
+				v.Plan = &p
+			}
+		}
+		lics, err := tx.LicensesOf(customerID)
+		if err != nil {
+			return err
+		}
+		for _, l := range lics {
+			lv := LicenseView{License: l}
+			switch {
+			case l.PlanID != "":
+				if p, err := tx.Plan(l.PlanID); err == nil {
+					lv.For = p.Name + " plan"
+				}
+			case l.ProductID != "":
+				if p, err := tx.Product(l.ProductID); err == nil {
+					lv.For = p.Title
+				}
+			}
+			if l.SubscriptionID != "" {
+				if sub, err := tx.Subscription(l.SubscriptionID); err == nil && sub.Terminated {
+					lv.Status = app.LicenseRevoked
+				}
+			}
+			v.Licenses = append(v.Licenses, lv)
+		}
+		v.Credits, err = tx.CreditsOf(customerID, 20)
+		return err
+	})
+	if err != nil {
+		return v, err
+	}
+	if inv, err := s.Invoices(ctx, customerID); err != nil {
+		s.Log.Warn("list invoices for account page", "customer", customerID, "err", err)
+		v.InvoicesError = "Your invoices cannot be shown right now. Try again in a moment."
+	} else {
+		v.Invoices = inv
+	}
+	return v, nil
+}
