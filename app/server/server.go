@@ -24,6 +24,7 @@ import (
 	"vendo/app/config"
 	"vendo/app/demo"
 	"vendo/app/mail"
+	"vendo/app/search"
 	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
@@ -47,6 +48,7 @@ type Server struct {
 	ledger  *webhook.Ledger
 	syncer  *webhook.Syncer
 	shop    *shop.Shop
+	index   *search.Index
 
 	// Accounts (accounts.go): the signing secret from data/secret or
 	// VENDO_SECRET, sign-in, the outbox, and where the first-start admin
@@ -112,10 +114,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	if err := s.openAccounts(viewsFS); err != nil {
 		return nil, err
 	}
+	s.index = search.New()
+	if err := s.reindex(ctx); err != nil {
+		return nil, fmt.Errorf("build the search index: %w", err)
+	}
 	s.openShop()
 	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
 	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
-		Auth: s.auth, Shop: s.shop, Webhook: receiver.Handle, Mount: s.mountSandbox})
+		Auth: s.auth, Shop: s.shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox})
 	if err != nil {
 		return nil, err
 	}

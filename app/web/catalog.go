@@ -7,53 +7,77 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/search"
 	"vendo/app/store"
 )
 
-const catalogPageSize = 12
+const (
+	catalogPageSize = 12
+	searchLimit     = 48
+)
 
-// handleCatalog lists products a page at a time; an htmx request gets only
-// the results partial.
+// resultCard is a product in the results grid; Title and Summary carry
+// the highlighted spans of a search (nil when browsing).
+type resultCard struct {
+	app.Product
+	TitleSpans   []search.Span
+	SummarySpans []search.Span
+}
+
+// handleCatalog lists products a page at a time or, with ?q=, the ranked
+// search results; an htmx request (search as you type) gets only the
+// results partial.
 func (s *Server) handleCatalog(c *fiber.Ctx) error {
 	q := strings.TrimSpace(c.Query("q"))
 	if len(q) > 200 {
 		q = q[:200]
+	}
+	data := fiber.Map{"Title": "Products", "Nav": "products", "Query": q}
+	if q != "" {
+		cards, err := s.searchCards(c, q)
+		if err != nil {
+			return err
+		}
+		data["Cards"] = cards
+		data["Title"] = "Search: " + q
+		return s.page(c, "pages/products", "partials/product_results", data)
 	}
 	after := c.Query("after")
 	products, next, err := s.store.Products(c.UserContext(), store.ProductFilter{ActiveOnly: true, After: after, Limit: catalogPageSize})
 	if err != nil {
 		return err
 	}
-	if q != "" {
-		products, next = filterProducts(products, q), ""
+	cards := make([]resultCard, len(products))
+	for i, p := range products {
+		cards[i] = resultCard{Product: p}
 	}
-	data := fiber.Map{"Title": "Products", "Nav": "products", "Products": products, "Query": q}
+	data["Cards"] = cards
 	if next != "" {
 		data["Next"] = url.Values{"after": {next}}.Encode()
 	}
 	if after != "" {
-		data["Prev"] = "" // cursor paging goes forward; "previous" is the browser's back
+		data["First"] = true
 	}
 	return s.page(c, "pages/products", "partials/product_results", data)
 }
 
-// filterProducts is the simple match used until the search index arrives:
-// every word must appear in the title or summary.
-func filterProducts(ps []app.Product, q string) []app.Product {
-	words := strings.Fields(app.Fold(q))
-	var out []app.Product
-	for _, p := range ps {
-		hay := app.Fold(p.Title + " " + p.Summary + " " + p.Description)
-		ok := true
-		for _, w := range words {
-			if !strings.Contains(hay, w) {
-				ok = false
-				break
+// searchCards runs the query on the index and loads the hits' products
+// (in one read transaction) for the cards.
+func (s *Server) searchCards(c *fiber.Ctx, q string) ([]resultCard, error) {
+	hits := s.search.Search(q, searchLimit)
+	cards := make([]resultCard, 0, len(hits))
+	err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
+		for _, h := range hits {
+			p, err := tx.Product(h.ID)
+			if app.IsNotFound(err) || (err == nil && !p.Active) {
+				continue // changed since the index saw it
 			}
+			if err != nil {
+				return err
+			}
+			cards = append(cards, resultCard{Product: p, TitleSpans: h.Title, SummarySpans: h.Summary})
 		}
-		if ok {
-			out = append(out, p)
-		}
-	}
-	return out
+		return nil
+	})
+	return cards, err
 }

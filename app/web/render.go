@@ -19,6 +19,7 @@ func (s *Server) funcs() template.FuncMap {
 		"money":  func(m app.Money) string { return m.String() },
 		"amount": func(n int64, currency string) app.Money { return app.Money{Amount: n, Currency: currency} },
 		"bytes":  humanBytes,
+		"card":   func(p app.Product) resultCard { return resultCard{Product: p} },
 		"paragraphs": func(text string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {

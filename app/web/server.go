@@ -15,6 +15,7 @@ import (
 	"vendo/app"
 	"vendo/app/auth"
 	"vendo/app/config"
+	"vendo/app/search"
 	"vendo/app/shop"
 	"vendo/app/store"
 )
@@ -28,6 +29,8 @@ type Deps struct {
 	Static fs.FS // static/ tree
 	Files  FileOpener
 	Shop   *shop.Shop
+	// Search is the catalog's full-text index.
+	Search *search.Index
 	// Auth signs people in (sessions, CSRF tokens, providers, email and
 	// admin links). When nil, New makes one that logs its mail and signs
 	// with a random per-process secret (tests that do not sign in).
@@ -51,6 +54,7 @@ type Server struct {
 	log    *slog.Logger
 	files  FileOpener
 	shop   *shop.Shop
+	search *search.Index
 	auth   *auth.Service
 	assets *assets
 	app    *fiber.App
@@ -59,7 +63,7 @@ type Server struct {
 // New builds the Fiber app with every route, parsing all templates now so a
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, auth: d.Auth}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth}
 	var err error
 	if s.auth == nil {
 		if s.auth, err = fallbackAuth(d); err != nil {

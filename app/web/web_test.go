@@ -12,6 +12,7 @@ import (
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
+	"vendo/app/search"
 	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/web"
@@ -46,7 +47,13 @@ func newTestShop(t *testing.T) *testShop {
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sh := &shop.Shop{Store: st, Files: files, Signer: shop.NewSigner([]byte("test-secret-test-secret-test-secret")), BaseURL: cfg.BaseURL, Log: log}
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Shop: sh})
+	products, _, err := st.Products(context.Background(), store.ProductFilter{ActiveOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := search.New()
+	index.Build(products)
+	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Shop: sh, Search: index})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,9 +86,19 @@ func TestPublicPages(t *testing.T) {
 		{name: "catalog lists products", url: "/products", wantStatus: 200,
 			wantContain: []string{"<h1>Products</h1>", "Sunrise Wallpapers", "$5.00", "Type Specimen Poster"}},
 		{name: "catalog search as htmx gets only the partial", url: "/products?q=wallpaper", htmx: true, wantStatus: 200,
-			wantContain: []string{`id="product-results"`, "Sunrise Wallpapers"}, wantAbsent: []string{"<html", "Field Notes Icon Pack"}},
+			wantContain: []string{`id="product-results"`, "Sunrise <mark>Wallpaper</mark>s"}, wantAbsent: []string{"<html", "Field Notes Icon Pack"}},
 		{name: "accent-insensitive search", url: "/products?q=cafe", wantStatus: 200,
-			wantContain: []string{"Café Budget Planner"}, wantAbsent: []string{"Sunrise Wallpapers"}},
+			wantContain: []string{"<mark>Café</mark> Budget Planner"}, wantAbsent: []string{"Sunrise Wallpapers"}},
+		{name: "accented query finds plain text", url: "/products?q=caf%C3%A9", wantStatus: 200,
+			wantContain: []string{"Budget Planner"}},
+		{name: "prefix while typing", url: "/products?q=wallp", htmx: true, wantStatus: 200,
+			wantContain: []string{"<mark>Wallp</mark>apers"}},
+		{name: "several words must all match", url: "/products?q=icon+pack", wantStatus: 200,
+			wantContain: []string{"Field Notes"}, wantAbsent: []string{"Sunrise"}},
+		{name: "several words, one missing", url: "/products?q=icon+sunrise", wantStatus: 200,
+			wantContain: []string{"Nothing matches"}},
+		{name: "search input escapes html", url: "/products?q=%3Cscript%3Ealert(1)%3C/script%3E", wantStatus: 200,
+			wantContain: []string{"&lt;script&gt;"}, wantAbsent: []string{"<script>alert(1)"}},
 		{name: "no match says so", url: "/products?q=zzzz", wantStatus: 200, wantContain: []string{"Nothing matches"}},
 		{name: "product page with files and price", url: "/products/the-calm-inbox", wantStatus: 200,
 			wantContain: []string{"The Calm Inbox", "$12.00", "the-calm-inbox.pdf", "Add to cart"}},

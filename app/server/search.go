@@ -1,0 +1,26 @@
+package server
+
+import (
+	"context"
+
+	"vendo/app/store"
+)
+
+// reindex rebuilds the catalog search index from the store: at start-up,
+// and after every catalog change (rebuilding 10,000 products takes
+// milliseconds; catalog changes are rare).
+func (s *Server) reindex(ctx context.Context) error {
+	products, _, err := s.store.Products(ctx, store.ProductFilter{ActiveOnly: true})
+	if err != nil {
+		return err
+	}
+	s.index.Build(products)
+	return nil
+}
+
+// catalogChanged is told by the shop when products change.
+func (s *Server) catalogChanged() {
+	if err := s.reindex(context.Background()); err != nil {
+		s.log.Error("rebuild the search index", "err", err)
+	}
+}
