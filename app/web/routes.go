@@ -10,6 +10,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	a.Use(s.requestLog)
+	a.Use(s.securityHeaders())
 
 	a.Get("/static/*", s.handleStatic)
 	a.Get("/sw.js", s.handleServiceWorker)

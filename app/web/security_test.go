@@ -1,0 +1,62 @@
+package web_test
+
+import (
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var (
+	inlineScript  = regexp.MustCompile(`(?is)<script\b[^>]*>\s*[^<\s]`) // a script with a body
+	eventHandler  = regexp.MustCompile(`(?i)\son[a-z]+\s*=`)
+	styleAttr     = regexp.MustCompile(`(?i)\sstyle\s*=`)
+	scriptTag     = regexp.MustCompile(`(?i)<script\b[^>]*>`)
+	hasSrc        = regexp.MustCompile(`(?i)\ssrc\s*=`)
+	inlineStyleEl = regexp.MustCompile(`(?i)<style\b`)
+)
+
+// TestSecurityHeadersAndNoInlineScript checks every page type for the
+// headers and that nothing inline would need the CSP relaxed.
+func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
+	shop := newTestShop(t)
+	for _, path := range []string{"/", "/products", "/products?q=icon", "/products/the-calm-inbox", "/plans", "/plans?interval=year",
+		"/cart", "/login", "/checkout/cancel", "/no-such-page", "/healthz", "/static/css/app.css"} {
+		resp, body := shop.do(t, httptest.NewRequest("GET", path, nil))
+		h := resp.Header
+		csp := h.Get("Content-Security-Policy")
+		for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
+			if !strings.Contains(csp, want) {
+				t.Errorf("%s: CSP %q lacks %q", path, csp, want)
+			}
+		}
+		if strings.Contains(csp, "unsafe-inline") || strings.Contains(csp, "unsafe-eval") {
+			t.Errorf("%s: CSP allows inline or eval: %q", path, csp)
+		}
+		for k, v := range map[string]string{"X-Content-Type-Options": "nosniff", "X-Frame-Options": "DENY", "Referrer-Policy": "same-origin"} {
+			if h.Get(k) != v {
+				t.Errorf("%s: %s = %q, want %q", path, k, h.Get(k), v)
+			}
+		}
+		if !strings.HasPrefix(h.Get("Content-Type"), "text/html") {
+			continue
+		}
+		for _, tag := range scriptTag.FindAllString(body, -1) {
+			if !hasSrc.MatchString(tag) {
+				t.Errorf("%s: inline script %q", path, tag)
+			}
+		}
+		if m := inlineScript.FindString(body); m != "" {
+			t.Errorf("%s: script with a body: %q", path, m)
+		}
+		if m := eventHandler.FindString(body); m != "" {
+			t.Errorf("%s: inline event handler %q", path, m)
+		}
+		if m := styleAttr.FindString(body); m != "" {
+			t.Errorf("%s: inline style attribute %q", path, m)
+		}
+		if inlineStyleEl.MatchString(body) {
+			t.Errorf("%s: inline <style> element", path)
+		}
+	}
+}
