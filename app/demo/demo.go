@@ -106,7 +106,7 @@ func plans() []app.Plan {
 	return []app.Plan{
 		{Slug: "starter", Name: "Starter", Tagline: "For trying things out.", Credits: 3, Position: 1,
 			Monthly: app.PlanPrice{Price: usd(900)}, Yearly: app.PlanPrice{Price: usd(9000)},
-			Features: []string{"Download unlocked products forever", "Personal license", "Email support"}},
+			Features: []string{"Unlock any product in the catalog", "Personal license", "Email support"}},
 		{Slug: "pro", Name: "Pro", Tagline: "For people who make things every week.", Credits: 10, Position: 2, Highlight: true,
 			Monthly: app.PlanPrice{Price: usd(1900)}, Yearly: app.PlanPrice{Price: usd(19000)},
 			Features: []string{"Everything in Starter", "Commercial license", "Early access to new releases", "Priority support"}},
