@@ -1,12 +1,11 @@
-// Vendo's service worker: caches the app shell (stylesheet, scripts, icons)
-// so the shop opens fast and installs as an app. Pages and downloads always
-// go to the network: prices, carts and links must be current.
-const CACHE = "vendo-shell-v1";
-const SHELL = ["/static/css/app.css", "/static/js/htmx-2.0.11.min.js", "/static/js/vendo.js", "/static/img/favicon.svg", "/static/img/icon-192.png"];
+// Vendo's service worker: caches the app shell (stylesheet, scripts,
+// icons) so the shop opens fast and installs as an app. Static URLs carry a
+// version (?v=hash), so a cached entry is never stale: a new release asks
+// for new URLs. Pages and downloads always go to the network: prices,
+// carts and links must be current.
+const CACHE = "vendo-shell-v2";
 
-self.addEventListener("install", (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
-});
+self.addEventListener("install", () => self.skipWaiting());
 
 self.addEventListener("activate", (event) => {
   event.waitUntil(
@@ -16,10 +15,18 @@ self.addEventListener("activate", (event) => {
 
 self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
-  if (event.request.method !== "GET" || url.origin !== self.location.origin || !url.pathname.startsWith("/static/")) {
+  if (event.request.method !== "GET" || url.origin !== self.location.origin || !url.pathname.startsWith("/static/") || !url.searchParams.has("v")) {
     return;
   }
   event.respondWith(
-    caches.match(event.request, { ignoreSearch: true }).then((hit) => hit || fetch(event.request))
+    caches.open(CACHE).then((cache) =>
+      cache.match(event.request).then((hit) => {
+        if (hit) return hit;
+        return fetch(event.request).then((resp) => {
+          if (resp.ok) cache.put(event.request, resp.clone());
+          return resp;
+        });
+      })
+    )
   );
 });
