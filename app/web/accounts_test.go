@@ -445,26 +445,39 @@ func TestFormPagesGiveAnonymousVisitorsAToken(t *testing.T) {
 		t.Fatal("the home page (no form) made a session: it should stay cacheable")
 	}
 	resp, body = b.get("/products/the-calm-inbox")
-	if b.sessionCookie() == "" || !csrfFieldRE.MatchString(body) || !strings.Contains(body, `hx-headers='{"X-CSRF-Token": "`) {
+	if !csrfFieldRE.MatchString(body) || !strings.Contains(body, `hx-headers='{"X-CSRF-Token": "`) {
 		t.Fatalf("the product page's form has no token (%d)", resp.StatusCode)
 	}
+	if b.sessionCookie() != "" {
+		t.Error("an anonymous form page stored a session: it should only set the signed anonymous cookie")
+	}
 	if cc := resp.Header.Get("Cache-Control"); !strings.Contains(cc, "private") {
-		t.Errorf("a page with a token is cacheable: %q", cc)
+		t.Errorf("a page with a token is cacheable by shared caches: %q", cc)
 	}
 	var set *http.Cookie
 	for _, c := range resp.Cookies() {
-		if c.Name == "vendo_session" {
+		if c.Name == "vendo_anon" {
 			set = c
 		}
 	}
-	if set == nil || !set.HttpOnly || set.SameSite != http.SameSiteLaxMode || set.Path != "/" || len(set.Value) < 43 {
-		t.Errorf("session cookie: %+v", set)
+	if set == nil || !set.HttpOnly || set.SameSite != http.SameSiteLaxMode || set.Path != "/" || len(set.Value) != 32 {
+		t.Fatalf("anonymous cookie: %+v", set)
 	}
-	// The same session is reused on the next form page.
-	before := b.sessionCookie()
+	// The same cookie and token are reused on the next form page.
+	token := b.csrf()
 	b.get("/plans")
-	if b.sessionCookie() != before {
-		t.Error("a second form page made another session")
+	if b.csrf() != token {
+		t.Error("a second form page changed the token")
+	}
+	// The token works for a POST; a token for another cookie does not.
+	product := regexp.MustCompile(`name="product" value="([^"]+)"`).FindStringSubmatch(body)[1]
+	if resp, _ := b.post("/cart/items", url.Values{"product": {product}, "quantity": {"1"}, "_csrf": {token}}); resp.StatusCode >= 400 {
+		t.Fatalf("add to cart with the anonymous token: %d", resp.StatusCode)
+	}
+	other := shop.browser(t)
+	other.get("/products/the-calm-inbox")
+	if resp, _ := other.post("/cart/items", url.Values{"product": {product}, "quantity": {"1"}, "_csrf": {token}}); resp.StatusCode != http.StatusForbidden {
+		t.Fatalf("someone else's anonymous token: %d, want 403", resp.StatusCode)
 	}
 }
 

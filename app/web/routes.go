@@ -23,19 +23,20 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	}
 
 	// Sessions and CSRF for every route below: POST, PUT, PATCH and DELETE
-	// need the session's token (csrfExempt lists the exceptions, among them
-	// the sandbox mounted last). GET pages that render a form take
-	// s.withSession so an anonymous visitor gets a session and a token;
-	// the others stay session-free and cacheable.
-	a.Use(s.loadSession, s.csrf, s.mergeCart)
+	// need the session's token, or for a visitor without a session the
+	// token of their anonymous cookie (anon.go); csrfExempt lists the
+	// exceptions, among them the sandbox mounted last. GET pages that
+	// render a form take s.withToken so a first-time visitor gets the
+	// cookie; no page creates a stored session until someone signs in.
+	a.Use(s.loadSession, s.loadAnonToken, s.csrf, s.mergeCart)
 
 	a.Get("/", s.handleHome)
 	a.Get("/products", s.handleCatalog)
-	a.Get("/products/:slug", s.withSession, s.handleProduct)
-	a.Get("/plans", s.withSession, s.handlePlans)
+	a.Get("/products/:slug", s.withToken, s.handleProduct)
+	a.Get("/plans", s.withToken, s.handlePlans)
 	a.Get("/media/:sha", s.handleMedia)
 
-	a.Get("/cart", s.withSession, s.handleCart)
+	a.Get("/cart", s.withToken, s.handleCart)
 	a.Post("/cart/items", s.handleCartAdd)
 	a.Post("/cart/items/:id", s.handleCartUpdate)
 	a.Delete("/cart/items/:id", s.handleCartRemove)

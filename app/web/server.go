@@ -56,8 +56,10 @@ type Server struct {
 	shop   *shop.Shop
 	search *search.Index
 	auth   *auth.Service
-	assets *assets
-	app    *fiber.App
+	// anonKey signs anonymous visitors' CSRF tokens (anon.go).
+	anonKey []byte
+	assets  *assets
+	app     *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -70,6 +72,7 @@ func New(d Deps) (*Server, error) {
 			return nil, err
 		}
 	}
+	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
