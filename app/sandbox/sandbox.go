@@ -1,0 +1,224 @@
+// Package sandbox is Vendo's offline stand-in for Stripe (DESIGN.md §2):
+// the subset of Stripe's API the shop calls, in Stripe's wire format, the
+// hosted Checkout, Billing Portal and invoice pages a customer sees, and
+// signed webhook deliveries with retries. The shop talks to it through the
+// real stripe-go client pointed at APIBase, so its code path is the one it
+// takes with Stripe. A test clock moves sandbox time forward to renew,
+// fail or end subscriptions.
+package sandbox
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/stripe/stripe-go/v76"
+	bolt "go.etcd.io/bbolt"
+)
+
+// Config configures a sandbox.
+type Config struct {
+	// Path is the sandbox's own bbolt file, e.g. data/stripe-sandbox.db.
+	Path string
+	// BaseURL is the shop's public base URL without a trailing slash; the
+	// hosted pages live at BaseURL+"/sandbox/stripe/...".
+	BaseURL string
+	// WebhookURL receives the events, normally BaseURL+"/webhooks/stripe".
+	// Empty: events are recorded but not delivered.
+	WebhookURL string
+	Logger     *slog.Logger
+	// Now is the real clock (default time.Now); sandbox time adds the
+	// test clock's offset, kept in the sandbox db.
+	Now func() time.Time
+	// HTTPClient delivers webhooks (default: a client with a 10 s timeout).
+	HTTPClient *http.Client
+	// RetryBase is the delay before the first retry of a failed delivery
+	// (default 1 s); it doubles each time. Stripe waits hours: the sandbox
+	// compresses its schedule so a demo sees retries.
+	RetryBase time.Duration
+	// MaxAttempts bounds the deliveries of one event (default 8).
+	MaxAttempts int
+	// DeliverTwice delivers every event twice (tests of idempotent
+	// receivers).
+	DeliverTwice bool
+	// ShuffleWindow, when above 1, shuffles delivery order within windows
+	// of that many due events (tests of order-independent receivers).
+	ShuffleWindow int
+}
+
+// Sandbox is an offline Stripe. It is safe for concurrent use.
+type Sandbox struct {
+	cfg    Config
+	db     *bolt.DB
+	log    *slog.Logger
+	secret string
+	pages  *template.Template
+
+	clockMu sync.Mutex // one Advance at a time: renewals run in time order
+
+	wake    chan struct{}
+	stopMu  sync.Mutex
+	stop    context.CancelFunc
+	workers sync.WaitGroup
+}
+
+const (
+	metaSecret      = "webhook_secret"
+	metaClockOffset = "clock_offset_ns"
+)
+
+// Open opens (or creates) the sandbox db and parses the hosted pages'
+// templates, so a broken template fails at start-up.
+func Open(cfg Config) (*Sandbox, error) {
+	if cfg.Path == "" {
+		return nil, errors.New("sandbox: Config.Path is required")
+	}
+	if cfg.BaseURL == "" {
+		return nil, errors.New("sandbox: Config.BaseURL is required")
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.HTTPClient == nil {
+		cfg.HTTPClient = &http.Client{Timeout: 10 * time.Second}
+	}
+	if cfg.RetryBase <= 0 {
+		cfg.RetryBase = time.Second
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 8
+	}
+	pages, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	db, err := openDB(cfg.Path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Sandbox{cfg: cfg, db: db, log: cfg.Logger.With("component", "stripe-sandbox"), pages: pages, wake: make(chan struct{}, 1)}
+	err = db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bucketMeta)
+		if v := meta.Get([]byte(metaSecret)); v != nil {
+			s.secret = string(v)
+			return nil
+		}
+		s.secret = "whsec_" + randomString(32)
+		return meta.Put([]byte(metaSecret), []byte(s.secret))
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("sandbox: webhook secret: %w", err)
+	}
+	return s, nil
+}
+
+// APIBase is the URL stripe-go's backend points at (it appends /v1/...).
+func (s *Sandbox) APIBase() string { return s.cfg.BaseURL + mountPath }
+
+// WebhookSecret is the per-install signing secret ("whsec_...") the shop
+// verifies deliveries with in sandbox mode.
+func (s *Sandbox) WebhookSecret() string { return s.secret }
+
+// Now is sandbox time: the real clock plus the test clock's offset.
+func (s *Sandbox) Now() time.Time {
+	return s.cfg.Now().Add(s.offset())
+}
+
+func (s *Sandbox) offset() time.Duration {
+	var off time.Duration
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bucketMeta).Get([]byte(metaClockOffset)); len(v) == 8 {
+			off = time.Duration(binary.BigEndian.Uint64(v))
+		}
+		return nil
+	})
+	return off
+}
+
+// Start runs the webhook delivery worker and the minute tick that applies
+// what falls due in real time (session expiry, renewals). It returns at
+// once; Close stops both.
+func (s *Sandbox) Start(ctx context.Context) {
+	s.stopMu.Lock()
+	defer s.stopMu.Unlock()
+	if s.stop != nil {
+		return
+	}
+	ctx, s.stop = context.WithCancel(ctx)
+	s.workers.Add(2)
+	go func() {
+		defer s.workers.Done()
+		s.deliveryLoop(ctx)
+	}()
+	go func() {
+		defer s.workers.Done()
+		s.tickLoop(ctx)
+	}()
+}
+
+// Close stops the workers and closes the db. Queued deliveries stay in
+// the db and resume at the next Start.
+func (s *Sandbox) Close() error {
+	s.stopMu.Lock()
+	if s.stop != nil {
+		s.stop()
+	}
+	s.stopMu.Unlock()
+	s.workers.Wait()
+	return s.db.Close()
+}
+
+// update runs fn in one write transaction at sandbox time and wakes the
+// delivery worker when it queued events.
+func (s *Sandbox) update(req *eventRequest, fn func(t *txn) error) error {
+	var queued int
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		t := &txn{tx: tx, s: s, now: s.nowIn(tx), request: req}
+		if err := fn(t); err != nil {
+			return err
+		}
+		queued = t.queued
+		return nil
+	})
+	if err == nil && queued > 0 {
+		s.kick()
+	}
+	return err
+}
+
+func (s *Sandbox) view(fn func(t *txn) error) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		return fn(&txn{tx: tx, s: s, now: s.nowIn(tx)})
+	})
+}
+
+func (s *Sandbox) nowIn(tx *bolt.Tx) time.Time {
+	now := s.cfg.Now()
+	if v := tx.Bucket(bucketMeta).Get([]byte(metaClockOffset)); len(v) == 8 {
+		now = now.Add(time.Duration(binary.BigEndian.Uint64(v)))
+	}
+	return now
+}
+
+func (s *Sandbox) kick() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// apiVersion is the version events are rendered in: stripe-go v76's
+// webhook.ConstructEvent refuses any other.
+const apiVersion = stripe.APIVersion
