@@ -18,9 +18,14 @@ func (s *Server) reindex(ctx context.Context) error {
 	return nil
 }
 
-// catalogChanged is told by the shop when products change.
+// catalogChanged runs after every commit that changed products, plans or
+// settings: the search index is rebuilt and cached pages are dropped.
 func (s *Server) catalogChanged() {
+	if s.index == nil || s.web == nil {
+		return // still starting: both are built from the store afterwards
+	}
 	if err := s.reindex(context.Background()); err != nil {
 		s.log.Error("rebuild the search index", "err", err)
 	}
+	s.web.InvalidatePages()
 }

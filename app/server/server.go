@@ -68,14 +68,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
 	}
-	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second})
+	s := &Server{cfg: cfg, log: log, console: os.Stderr}
+	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, OnCatalogChange: s.catalogChanged})
 	if err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return nil, fmt.Errorf("another Vendo is already running with the data directory %s (its database %s is locked): stop it first, or start this one with a different -data directory", cfg.DataDir, cfg.DBPath())
 		}
 		return nil, fmt.Errorf("cannot open the database: %w", err)
 	}
-	s := &Server{cfg: cfg, log: log, store: st, console: os.Stderr}
+	s.store = st
 	ok := false
 	defer func() {
 		if !ok {

@@ -12,7 +12,6 @@ func (s *Server) openShop() {
 		Store: s.store, Stripe: s.stripe, Mail: s.mail, Files: s.files,
 		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
 		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "shop"),
-		OnCatalogChange: s.catalogChanged,
 	}
 	s.ledger.Handle(s.shop.HandleCheckoutEvent, "checkout.session.completed", "checkout.session.async_payment_succeeded")
 	s.ledger.Handle(s.shop.HandleAsyncPaymentFailed, "checkout.session.async_payment_failed")

@@ -54,6 +54,7 @@ func (t *Tx) PlanByStripePrice(priceID string) (app.Plan, app.Interval, error) {
 // PutPlan creates or updates a plan, keeping the slug and Stripe-price
 // indexes in step with the record.
 func (t *Tx) PutPlan(p *app.Plan) error {
+	t.catalogChanged()
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -107,6 +108,7 @@ func (t *Tx) PutPlan(p *app.Plan) error {
 
 // DeletePlan removes a plan and every index entry pointing at it.
 func (t *Tx) DeletePlan(id string) error {
+	t.catalogChanged()
 	p, err := t.Plan(id)
 	if err != nil {
 		return err

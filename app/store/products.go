@@ -38,6 +38,7 @@ func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
 // keeping the slug index in step: a changed slug frees the old one, and a
 // slug taken by another product is a conflict.
 func (t *Tx) PutProduct(p *app.Product) (err error) {
+	t.catalogChanged()
 	if err := p.Validate(); err != nil {
 		return err
 	}
@@ -101,6 +102,7 @@ func (t *Tx) ProductByStripeID(stripeProductID string) (app.Product, error) {
 
 // DeleteProduct removes a product and its index entries.
 func (t *Tx) DeleteProduct(id string) error {
+	t.catalogChanged()
 	p, err := t.Product(id)
 	if err != nil {
 		return err

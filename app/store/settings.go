@@ -20,6 +20,7 @@ func (t *Tx) Settings() (app.Settings, error) {
 
 // PutSettings validates and stores the settings.
 func (t *Tx) PutSettings(s app.Settings) error {
+	t.catalogChanged()
 	if err := s.Validate(); err != nil {
 		return err
 	}

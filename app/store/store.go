@@ -30,13 +30,17 @@ type Options struct {
 	NoSync bool
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// OnCatalogChange runs after a commit that changed products, plans or
+	// settings (the search index and the page cache follow the catalog).
+	OnCatalogChange func()
 }
 
 // Store is Vendo's database.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
-	ids *idGen
+	db              *bolt.DB
+	now             func() time.Time
+	ids             *idGen
+	onCatalogChange func()
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -58,7 +62,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, ids: &idGen{}}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -81,6 +85,10 @@ type Tx struct {
 	tx  *bolt.Tx
 	now time.Time
 	ids *idGen
+	// catalogHook is the store's OnCatalogChange; catalogDirty makes it run
+	// once per commit however many records changed.
+	catalogHook  func()
+	catalogDirty bool
 	// afterCommit runs once the transaction has committed (for example to
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
@@ -88,6 +96,14 @@ type Tx struct {
 
 // OnCommit registers fn to run after the transaction commits.
 func (t *Tx) OnCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
+
+// catalogChanged registers the store's catalog hook to run after commit.
+func (t *Tx) catalogChanged() {
+	if t.catalogHook != nil && !t.catalogDirty {
+		t.catalogDirty = true
+		t.OnCommit(t.catalogHook)
+	}
+}
 
 // NewID returns a new sortable id with prefix, increasing within the store.
 func (t *Tx) NewID(prefix string) string { return t.ids.next(prefix, t.now) }
@@ -104,7 +120,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids})
+		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange})
 	})
 }
 
@@ -115,7 +131,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	}
 	var t *Tx
 	err := s.db.Update(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange}
 		return fn(t)
 	})
 	if err == nil && t != nil {
@@ -136,7 +152,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	}
 	var t *Tx
 	err := s.db.Batch(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange}
 		return fn(t)
 	})
 	if err == nil && t != nil {

@@ -30,10 +30,11 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	// cookie; no page creates a stored session until someone signs in.
 	a.Use(s.loadSession, s.loadAnonToken, s.csrf, s.mergeCart)
 
-	a.Get("/", s.handleHome)
-	a.Get("/products", s.handleCatalog)
-	a.Get("/products/:slug", s.withToken, s.handleProduct)
-	a.Get("/plans", s.withToken, s.handlePlans)
+	// Anonymous visitors get these from the page cache (pagecache.go).
+	a.Get("/", s.cached, s.handleHome)
+	a.Get("/products", s.cached, s.handleCatalog)
+	a.Get("/products/:slug", s.withToken, s.cached, s.handleProduct)
+	a.Get("/plans", s.withToken, s.cached, s.handlePlans)
 	a.Get("/media/:sha", s.handleMedia)
 
 	a.Get("/cart", s.withToken, s.handleCart)

@@ -58,6 +58,7 @@ type Server struct {
 	auth   *auth.Service
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go).
 	anonKey []byte
+	pages   *pageCache
 	assets  *assets
 	app     *fiber.App
 }
@@ -73,6 +74,7 @@ func New(d Deps) (*Server, error) {
 		}
 	}
 	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
+	s.pages = newPageCache(4096)
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
