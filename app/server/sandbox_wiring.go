@@ -4,10 +4,21 @@ import (
 	"log/slog"
 
 	"vendo/app/config"
+	"vendo/app/sandbox"
 )
 
-// openSandbox opens the offline Stripe stand-in (wired once the sandbox
-// package lands).
+// openSandbox opens the offline Stripe stand-in. Customers reach its
+// hosted pages at the public base URL; it delivers webhooks to this very
+// process over loopback.
 func openSandbox(cfg *config.Config, log *slog.Logger, loopback string) (sandboxService, error) {
-	return nil, nil
+	sb, err := sandbox.Open(sandbox.Config{
+		Path:       cfg.SandboxDBPath(),
+		BaseURL:    cfg.BaseURL,
+		WebhookURL: loopback + "/webhooks/stripe",
+		Logger:     log.With("component", "sandbox"),
+	})
+	if err != nil {
+		return nil, err
+	}
+	return sb, nil
 }

@@ -1,0 +1,9 @@
+package server
+
+import "runtime"
+
+func heapInUse() uint64 {
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	return m.HeapInuse
+}
