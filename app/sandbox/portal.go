@@ -200,7 +200,9 @@ func (t *txn) defaultPortalConfig() string {
 	return id
 }
 
-func apiGetPortalConfig(t *txn, r *request) (any, error) { return t.portalConfigByID(r.id, "configuration") }
+func apiGetPortalConfig(t *txn, r *request) (any, error) {
+	return t.portalConfigByID(r.id, "configuration")
+}
 
 func apiListPortalConfigs(t *txn, r *request) (any, error) {
 	q, err := parseListQuery(r.p)

@@ -1,0 +1,218 @@
+package sandbox
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/client"
+	"github.com/stripe/stripe-go/v76/webhook"
+)
+
+// receiver is the test's webhook endpoint: it verifies every delivery
+// with stripe-go's webhook.ConstructEvent, as the shop does, and records
+// what it accepted.
+type receiver struct {
+	mu        sync.Mutex
+	secret    string
+	failFirst int // answer 500 to this many deliveries first
+	calls     int
+	events    []stripe.Event
+	bad       []string // deliveries whose signature did not verify
+	notify    chan struct{}
+}
+
+func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(r.Body)
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	rc.calls++
+	if rc.calls <= rc.failFirst {
+		http.Error(w, "not yet", http.StatusInternalServerError)
+		return
+	}
+	ev, err := webhook.ConstructEvent(body, r.Header.Get("Stripe-Signature"), rc.secret)
+	if err != nil {
+		rc.bad = append(rc.bad, err.Error())
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rc.events = append(rc.events, ev)
+	select {
+	case rc.notify <- struct{}{}:
+	default:
+	}
+	w.WriteHeader(http.StatusOK)
+}
+
+func (rc *receiver) snapshot() []stripe.Event {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	return append([]stripe.Event(nil), rc.events...)
+}
+
+func (rc *receiver) types() []string {
+	var out []string
+	for _, ev := range rc.snapshot() {
+		out = append(out, string(ev.Type))
+	}
+	return out
+}
+
+// waitFor waits until the receiver holds at least n events.
+func (rc *receiver) waitFor(t *testing.T, n int) []stripe.Event {
+	t.Helper()
+	deadline := time.After(10 * time.Second)
+	for {
+		evs := rc.snapshot()
+		if len(evs) >= n {
+			return evs
+		}
+		select {
+		case <-rc.notify:
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatalf("waited for %d events, got %d: %v (bad signatures: %v)", n, len(evs), rc.types(), rc.bad)
+		}
+	}
+}
+
+// env is a sandbox served over real HTTP with a webhook receiver and a
+// stripe-go client pointed at it.
+type env struct {
+	t      *testing.T
+	sb     *Sandbox
+	base   string // shop base URL
+	dbPath string
+	rc     *receiver
+	api    *client.API
+	http   *http.Client // does not follow redirects
+	app    *fiber.App
+	inner  atomic.Pointer[fiber.App]
+	cfg    Config
+}
+
+type envOption func(*Config, *receiver)
+
+func withConfig(f func(*Config)) envOption { return func(c *Config, _ *receiver) { f(c) } }
+
+func failFirst(n int) envOption { return func(_ *Config, rc *receiver) { rc.failFirst = n } }
+
+func newEnv(t *testing.T, opts ...envOption) *env {
+	t.Helper()
+	e := &env{t: t, rc: &receiver{notify: make(chan struct{}, 1)}, dbPath: filepath.Join(t.TempDir(), "stripe-sandbox.db")}
+	hook := &http.Server{Handler: e.rc}
+	hookLn, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go hook.Serve(hookLn)
+	t.Cleanup(func() { hook.Close() })
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.base = "http://" + ln.Addr().String()
+	e.cfg = Config{
+		Path: e.dbPath, BaseURL: e.base, WebhookURL: "http://" + hookLn.Addr().String() + "/webhooks/stripe",
+		Logger:    slog.New(slog.NewTextHandler(io.Discard, nil)),
+		RetryBase: 20 * time.Millisecond, HTTPClient: &http.Client{Timeout: 5 * time.Second},
+	}
+	for _, o := range opts {
+		o(&e.cfg, e.rc)
+	}
+	e.open()
+	// The listener's app hands each request to the app of the sandbox
+	// open now, so a test can Close and re-Open it at the same address.
+	e.app = fiber.New(fiber.Config{DisableStartupMessage: true})
+	e.app.Use(func(c *fiber.Ctx) error {
+		e.inner.Load().Handler()(c.Context())
+		return nil
+	})
+	go e.app.Listener(ln)
+	t.Cleanup(func() { _ = e.app.Shutdown() })
+	t.Cleanup(func() {
+		if e.sb != nil {
+			_ = e.sb.Close()
+		}
+	})
+	e.http = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	e.api = newClient(e.sb.APIBase(), "sk_test_sandbox")
+	return e
+}
+
+func (e *env) open() {
+	e.t.Helper()
+	sb, err := Open(e.cfg)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.sb = sb
+	inner := fiber.New(fiber.Config{DisableStartupMessage: true})
+	sb.Mount(inner.Group(mountPath))
+	e.inner.Store(inner)
+	e.rc.mu.Lock()
+	e.rc.secret = sb.WebhookSecret()
+	e.rc.mu.Unlock()
+	ctx, cancel := context.WithCancel(context.Background())
+	e.t.Cleanup(cancel)
+	sb.Start(ctx)
+}
+
+func newClient(base, key string) *client.API {
+	cfg := &stripe.BackendConfig{URL: stripe.String(base), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
+		MaxNetworkRetries: stripe.Int64(0), EnableTelemetry: stripe.Bool(false)}
+	return client.New(key, &stripe.Backends{API: stripe.GetBackendWithConfig(stripe.APIBackend, cfg)})
+}
+
+// postForm posts a hosted page form without following the redirect.
+func (e *env) postForm(path string, form url.Values) (*http.Response, string) {
+	e.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = e.base + path
+	}
+	resp, err := e.http.PostForm(path, form)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func (e *env) get(path string) (*http.Response, string) {
+	e.t.Helper()
+	if !strings.HasPrefix(path, "http") {
+		path = e.base + path
+	}
+	resp, err := e.http.Get(path)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp, string(body)
+}
+
+func cardValues(number string) url.Values {
+	return url.Values{"email": {"ada@example.com"}, "name": {"Ada Lovelace"}, "card_number": {number}, "exp": {"12/34"}, "cvc": {"123"}}
+}
+
+func decodeJSON(t *testing.T, s string, v any) {
+	t.Helper()
+	if err := json.Unmarshal([]byte(s), v); err != nil {
+		t.Fatalf("decode %q: %v", s, err)
+	}
+}
