@@ -102,6 +102,7 @@ type env struct {
 	app    *fiber.App
 	inner  atomic.Pointer[fiber.App]
 	cfg    Config
+	seen   int // events already checked by expect
 }
 
 type envOption func(*Config, *receiver)
@@ -215,4 +216,137 @@ func decodeJSON(t *testing.T, s string, v any) {
 	if err := json.Unmarshal([]byte(s), v); err != nil {
 		t.Fatalf("decode %q: %v", s, err)
 	}
+}
+
+// expect waits for the next events and checks their types, in order,
+// then checks no other event follows right away.
+func (e *env) expect(types ...string) []stripe.Event {
+	e.t.Helper()
+	all := e.rc.waitFor(e.t, e.seen+len(types))
+	time.Sleep(60 * time.Millisecond)
+	all = e.rc.snapshot()
+	got := all[e.seen:]
+	var gotTypes []string
+	for _, ev := range got {
+		gotTypes = append(gotTypes, string(ev.Type))
+	}
+	if strings.Join(gotTypes, " ") != strings.Join(types, " ") {
+		e.t.Fatalf("events:\n got  %v\n want %v", gotTypes, types)
+	}
+	e.seen = len(all)
+	return got
+}
+
+// catalog creates a one-time product with two prices and a plan with
+// monthly and yearly prices.
+type catalog struct {
+	product, plan, plan2          *stripe.Product
+	poster, font, monthly, yearly *stripe.Price
+	basicMonthly                  *stripe.Price
+}
+
+func (e *env) catalog() catalog {
+	e.t.Helper()
+	var c catalog
+	var err error
+	mk := func(name string) *stripe.Product {
+		p, err := e.api.Products.New(&stripe.ProductParams{Name: stripe.String(name)})
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return p
+	}
+	price := func(prod string, amount int64, interval string) *stripe.Price {
+		p := &stripe.PriceParams{Product: stripe.String(prod), UnitAmount: stripe.Int64(amount), Currency: stripe.String("usd")}
+		if interval != "" {
+			p.Recurring = &stripe.PriceRecurringParams{Interval: stripe.String(interval)}
+		}
+		pr, err := e.api.Prices.New(p)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		return pr
+	}
+	c.product, c.plan, c.plan2 = mk("Type Specimen Poster"), mk("Pro"), mk("Basic")
+	c.poster, c.font = price(c.product.ID, 1500, ""), price(c.product.ID, 2500, "")
+	c.monthly, c.yearly = price(c.plan.ID, 1200, "month"), price(c.plan.ID, 12000, "year")
+	c.basicMonthly = price(c.plan2.ID, 500, "month")
+	_ = err
+	e.expect("product.created", "product.created", "product.created", "price.created", "price.created", "price.created", "price.created", "price.created")
+	return c
+}
+
+// paymentSession starts a one-time Checkout the way the shop does.
+func (e *env) paymentSession(c catalog) *stripe.CheckoutSession {
+	e.t.Helper()
+	p := &stripe.CheckoutSessionParams{
+		Mode: stripe.String("payment"), SuccessURL: stripe.String("http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
+		CancelURL: stripe.String("http://shop.test/cart"), ClientReferenceID: stripe.String("cart_9"), CustomerEmail: stripe.String("ada@example.com"),
+		CustomerCreation: stripe.String("always"),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{
+			{Price: stripe.String(c.poster.ID), Quantity: stripe.Int64(2)}, {Price: stripe.String(c.font.ID), Quantity: stripe.Int64(1)}},
+		PaymentIntentData: &stripe.CheckoutSessionPaymentIntentDataParams{Metadata: map[string]string{"vendo_cart": "cart_9"}},
+	}
+	p.AddMetadata("vendo_cart", "cart_9")
+	s, err := e.api.CheckoutSessions.New(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
+}
+
+// subscribe runs a subscription Checkout paid with number and returns
+// the subscription.
+func (e *env) subscribe(price *stripe.Price, number string) *stripe.Subscription {
+	e.t.Helper()
+	p := &stripe.CheckoutSessionParams{
+		Mode: stripe.String("subscription"), SuccessURL: stripe.String("http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
+		CancelURL: stripe.String("http://shop.test/plans"), CustomerEmail: stripe.String("ada@example.com"),
+		LineItems:        []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(price.ID), Quantity: stripe.Int64(1)}},
+		SubscriptionData: &stripe.CheckoutSessionSubscriptionDataParams{Metadata: map[string]string{"vendo_plan": "pro"}},
+	}
+	s, err := e.api.CheckoutSessions.New(p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	resp, body := e.postForm(s.URL, cardValues(number))
+	if resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("subscribe: %d %s", resp.StatusCode, body)
+	}
+	gp := &stripe.CheckoutSessionParams{}
+	gp.AddExpand("subscription")
+	s, err = e.api.CheckoutSessions.Get(s.ID, gp)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.expect("customer.created", "payment_method.attached", "invoice.created", "invoice.finalized", "customer.subscription.created",
+		"payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded", "checkout.session.completed")
+	return s.Subscription
+}
+
+// advance moves the test clock through the HTTP control and returns the
+// new sandbox time.
+func (e *env) advance(d string) time.Time {
+	e.t.Helper()
+	resp, body := e.postForm(mountPath+"/clock", url.Values{"advance": {d}})
+	if resp.StatusCode != http.StatusOK {
+		e.t.Fatalf("advance %s: %d %s", d, resp.StatusCode, body)
+	}
+	var out struct {
+		Now  int64  `json:"now"`
+		Time string `json:"time"`
+	}
+	decodeJSON(e.t, body, &out)
+	return time.Unix(out.Now, 0)
+}
+
+func (e *env) sub(id string) *stripe.Subscription {
+	e.t.Helper()
+	p := &stripe.SubscriptionParams{}
+	p.AddExpand("latest_invoice")
+	s, err := e.api.Subscriptions.Get(id, p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return s
 }
