@@ -29,10 +29,14 @@ type Subscription struct {
 	SnapshotAt time.Time `json:"snapshot_at"`
 	// RefilledInvoices are the invoices whose period already refilled
 	// credits: a refill happens once per invoice.
-	RefilledInvoices []string  `json:"refilled_invoices,omitempty"`
-	LatestInvoiceID  string    `json:"latest_invoice_id,omitempty"`
-	CreatedAt        time.Time `json:"created_at"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	RefilledInvoices []string `json:"refilled_invoices,omitempty"`
+	// RefilledThrough is the end of the last period whose credits were
+	// granted: an invoice refills only when it pays for a period ending
+	// later (a proration invoice for a plan switch does not).
+	RefilledThrough time.Time `json:"refilled_through,omitempty"`
+	LatestInvoiceID string    `json:"latest_invoice_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // ActiveStatus reports whether a Stripe status grants access (activation

@@ -142,6 +142,11 @@ func (s *Shop) refill(tx *store.Tx, sub *app.Subscription, in stripeapi.Invoice)
 	if len(sub.RefilledInvoices) > 50 {
 		sub.RefilledInvoices = sub.RefilledInvoices[len(sub.RefilledInvoices)-50:]
 	}
+	if !in.PeriodEnd.After(sub.RefilledThrough) {
+		// Not a new period (a proration for a plan switch): nothing to refill.
+		return tx.PutSubscription(sub)
+	}
+	sub.RefilledThrough = in.PeriodEnd
 	if in.PeriodEnd.After(sub.CurrentPeriodEnd) {
 		sub.CurrentPeriodStart, sub.CurrentPeriodEnd = in.PeriodStart, in.PeriodEnd
 	}
@@ -223,6 +228,7 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan, in *stripeapi.Invoice) error {
 	rec.Fulfilled, rec.Terminated = true, false
 	rec.Credits = plan.Credits
+	rec.RefilledThrough = rec.CurrentPeriodEnd
 	if in != nil && in.Paid {
 		rec.RefilledInvoices = append(rec.RefilledInvoices, in.ID)
 	}
