@@ -1,0 +1,646 @@
+// Package search is Vendo's catalog index: an in-memory full-text index of
+// the active products, built at start-up and kept current as products
+// change, answering the search box as the customer types.
+//
+// Text is split into words (runs of letters, digits and combining marks)
+// and each word is folded with app.Fold, so case and accents do not matter
+// ("café" finds "Cafe", "cafe" finds "Café", "strasse" finds "Straße").
+// Each folded term has a posting list of the products containing it, and
+// the terms are kept sorted so the words starting with a prefix are one
+// binary search away.
+//
+// Matching: every query term must match (AND), and every term matches any
+// word it is a prefix of, not only the last one being typed: "ico pa" finds
+// "Icon Pack", and a customer who types a word and moves on is not punished
+// for a plural. Ranking: a term scores by where its best word occurs
+// (title > tag > summary > description, summed over fields), an exact word
+// in full and a longer word by a factor (0.75 for the term being typed,
+// 0.5 for a finished one); a product's score is the sum over the terms.
+// Ties go to the shorter title, then the newer product.
+package search
+
+import (
+	"cmp"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"unicode/utf8"
+
+	"vendo/app"
+)
+
+// DefaultLimit is the number of hits Search returns when asked for none.
+const DefaultLimit = 20
+
+// Prefix factors: how much of a word's weight a term earns when it is only
+// the start of the word.
+const (
+	typingPrefixFactor   = 0.75 // the last term, still being typed
+	finishedPrefixFactor = 0.5  // a term followed by more input
+)
+
+// Index is an in-memory full-text index of the active products. It is safe
+// for concurrent use: searches share a read lock and highlight after
+// releasing it; Build prepares the new index outside the write lock and
+// Upsert folds the product's text outside it.
+type Index struct {
+	mu    sync.RWMutex
+	docs  []*doc            // by document number; nil once removed
+	byID  map[string]uint32 // product id → document number
+	holes int               // nil entries in docs, reclaimed by compact
+	terms []string          // distinct folded terms, sorted
+	lists [][]posting       // lists[i]: the docs holding terms[i], ascending
+	pool  sync.Pool         // of *scratch, so searches don't allocate per document
+}
+
+// doc is one indexed product. It is never changed once built, so hits can
+// be highlighted after the read lock is released.
+type doc struct {
+	id, slug                    string
+	title, summary, description string
+	titleRunes                  int
+	created                     int64 // Unix nanoseconds, for the newer-first tie-break
+	terms                       termSet
+}
+
+// Hit is one search result: the product's id and slug, its score, and its
+// title and summary cut into spans for highlighting.
+type Hit struct {
+	ID    string
+	Slug  string
+	Score float64
+	// Title is the whole original title in spans.
+	Title []Span
+	// Summary is the whole summary in spans, or, when the match is in the
+	// description and not the summary (or there is no summary), about 160
+	// characters of the description around its first match.
+	Summary []Span
+	// FromDescription says Summary holds a description excerpt;
+	// ClippedStart and ClippedEnd say text was cut before or after it, so
+	// the page can show an ellipsis.
+	FromDescription, ClippedStart, ClippedEnd bool
+}
+
+// New returns an empty index. (The zero Index is empty and ready too.)
+func New() *Index {
+	return &Index{byID: map[string]uint32{}}
+}
+
+// Len returns the number of indexed products.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return len(ix.byID)
+}
+
+// Build replaces the whole index with the active products among products
+// (the last one wins when ids repeat). Searches keep using the old index
+// until the new one is ready.
+func (ix *Index) Build(products []app.Product) {
+	last := make(map[string]int, len(products))
+	for i, p := range products {
+		last[p.ID] = i
+	}
+	docs := make([]*doc, 0, len(last))
+	byID := make(map[string]uint32, len(last))
+
+	// Give each distinct term an id in order of appearance; a document's
+	// terms are kept as id<<4|fields until the ids can be replaced by
+	// ranks in the sorted term list, so no strings are sorted per product.
+	dict := map[string]uint32{}
+	var terms []string
+	var seenIn, slot []uint32 // by term id: 1 + the last doc holding it, its entry there
+	var entries []uint32      // every document's entries, back to back
+	ends := make([]int, 0, len(last))
+	var occ []occurrence
+	folds := folder{} // most words recur across a catalog: fold each once
+	for i, p := range products {
+		if !p.Active || last[p.ID] != i {
+			continue
+		}
+		n := uint32(len(docs))
+		docs = append(docs, newDoc(p))
+		byID[p.ID] = n
+		occ = folds.appendOccurrences(occ[:0], p)
+		for _, o := range occ {
+			k, ok := dict[o.term]
+			if !ok {
+				k = uint32(len(terms))
+				t := strings.Clone(o.term) // don't pin the product's text
+				dict[t] = k
+				terms = append(terms, t)
+				seenIn, slot = append(seenIn, 0), append(slot, 0)
+			}
+			if seenIn[k] == n+1 {
+				entries[slot[k]] |= uint32(o.fields)
+				continue
+			}
+			seenIn[k], slot[k] = n+1, uint32(len(entries))
+			entries = append(entries, k<<4|uint32(o.fields))
+		}
+		ends = append(ends, len(entries))
+	}
+
+	order := make([]uint32, len(terms)) // term ids in term order
+	for i := range order {
+		order[i] = uint32(i)
+	}
+	slices.SortFunc(order, func(a, b uint32) int { return strings.Compare(terms[a], terms[b]) })
+	rank := seenIn // reuse: rank[id] is the id's place in order
+	sortedTerms := make([]string, len(terms))
+	for i, k := range order {
+		rank[k] = uint32(i)
+		sortedTerms[i] = terms[k]
+	}
+	count := slot // reuse: postings per rank
+	clear(count)
+	first := 0
+	for n, end := range ends {
+		own := entries[first:end]
+		for i, e := range own {
+			own[i] = rank[e>>4]<<4 | e&15
+			count[rank[e>>4]]++
+		}
+		slices.Sort(own) // by rank, so by term
+		occ = occ[:0]
+		for _, e := range own {
+			occ = append(occ, occurrence{sortedTerms[e>>4], uint8(e & 15)})
+		}
+		docs[n].terms = newTermSet(occ)
+		first = end
+	}
+	// All posting lists share one array, in term order, each capped at its
+	// length so an Upsert's append moves that list out instead of
+	// overwriting its neighbour.
+	arena := make([]posting, len(entries))
+	sortedLists := make([][]posting, len(terms))
+	off := 0
+	for i, c := range count {
+		sortedLists[i] = arena[off : off : int(c)+off]
+		off += int(c)
+	}
+	first = 0
+	for n, end := range ends {
+		for _, e := range entries[first:end] {
+			sortedLists[e>>4] = append(sortedLists[e>>4], newPosting(uint32(n), uint8(e&15)))
+		}
+		first = end
+	}
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.docs, ix.byID, ix.holes = docs, byID, 0
+	ix.terms, ix.lists = sortedTerms, sortedLists
+}
+
+// Upsert adds p or replaces the product with its id. An inactive product is
+// removed instead: the store only shows active ones.
+func (ix *Index) Upsert(p app.Product) {
+	if !p.Active {
+		ix.Remove(p.ID)
+		return
+	}
+	occ := mergeOccurrences(folder(nil).appendOccurrences(nil, p))
+	d := newDoc(p)
+	d.terms = newTermSet(occ)
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if ix.byID == nil { // the zero Index is ready to use
+		ix.byID = map[string]uint32{}
+	}
+	ix.removeLocked(p.ID)
+	if len(ix.docs) >= maxDocs-1 {
+		ix.compactLocked(true)
+	}
+	n := uint32(len(ix.docs))
+	ix.docs = append(ix.docs, d)
+	ix.byID[p.ID] = n
+	var fresh []occurrence
+	for _, o := range occ {
+		// n is the largest number, so appending keeps lists ascending.
+		if i, ok := slices.BinarySearch(ix.terms, o.term); ok {
+			ix.lists[i] = append(ix.lists[i], newPosting(n, o.fields))
+		} else {
+			o.term = strings.Clone(o.term) // don't pin the product's text
+			fresh = append(fresh, o)       // occ is sorted, so fresh is too
+		}
+	}
+	ix.insertTermsLocked(fresh, n)
+	ix.compactLocked(false)
+}
+
+// Remove drops the product with id, if indexed.
+func (ix *Index) Remove(id string) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	ix.removeLocked(id)
+	ix.compactLocked(false)
+}
+
+// removeLocked drops id's document from every posting list, and the terms
+// left without any.
+func (ix *Index) removeLocked(id string) {
+	n, ok := ix.byID[id]
+	if !ok {
+		return
+	}
+	d := ix.docs[n]
+	ix.docs[n] = nil
+	delete(ix.byID, id)
+	ix.holes++
+	emptied := false
+	for k := range d.terms.len() {
+		term, _ := d.terms.at(k)
+		i, ok := slices.BinarySearch(ix.terms, term)
+		if !ok {
+			continue
+		}
+		if j, ok := slices.BinarySearchFunc(ix.lists[i], n, byDoc); ok {
+			ix.lists[i] = slices.Delete(ix.lists[i], j, j+1)
+			emptied = emptied || len(ix.lists[i]) == 0
+		}
+	}
+	if !emptied {
+		return
+	}
+	w := 0
+	for i := range ix.terms {
+		if len(ix.lists[i]) > 0 {
+			ix.terms[w], ix.lists[w] = ix.terms[i], ix.lists[i]
+			w++
+		}
+	}
+	clear(ix.terms[w:])
+	clear(ix.lists[w:])
+	ix.terms, ix.lists = ix.terms[:w], ix.lists[:w]
+}
+
+// insertTermsLocked merges the sorted new terms, each held by document n
+// only, into the sorted term list in one pass from the back.
+func (ix *Index) insertTermsLocked(fresh []occurrence, n uint32) {
+	if len(fresh) == 0 {
+		return
+	}
+	i := len(ix.terms) - 1
+	ix.terms = append(ix.terms, make([]string, len(fresh))...)
+	ix.lists = append(ix.lists, make([][]posting, len(fresh))...)
+	for j, k := len(fresh)-1, len(ix.terms)-1; j >= 0; k-- {
+		if i >= 0 && ix.terms[i] > fresh[j].term {
+			ix.terms[k], ix.lists[k] = ix.terms[i], ix.lists[i]
+			i--
+		} else {
+			ix.terms[k], ix.lists[k] = fresh[j].term, []posting{newPosting(n, fresh[j].fields)}
+			j--
+		}
+	}
+}
+
+// byDoc orders a posting against a document number.
+func byDoc(p posting, n uint32) int { return cmp.Compare(p.doc(), n) }
+
+// compactLocked renumbers the documents once removed ones outnumber the
+// live ones (or when forced), so a shop that edits its catalog all day
+// keeps a small index.
+func (ix *Index) compactLocked(force bool) {
+	if !force && (ix.holes < 64 || ix.holes < len(ix.byID)) {
+		return
+	}
+	docs := make([]*doc, 0, len(ix.byID))
+	lists := make([][]posting, len(ix.terms))
+	for _, d := range ix.docs {
+		if d == nil {
+			continue
+		}
+		n := uint32(len(docs))
+		docs = append(docs, d)
+		ix.byID[d.id] = n
+		for k := range d.terms.len() {
+			term, fields := d.terms.at(k)
+			if i, ok := slices.BinarySearch(ix.terms, term); ok {
+				lists[i] = append(lists[i], newPosting(n, fields))
+			}
+		}
+	}
+	ix.docs, ix.lists, ix.holes = docs, lists, 0
+}
+
+// newDoc holds p's text for ranking and highlighting; its terms are added
+// by the caller.
+func newDoc(p app.Product) *doc {
+	var created int64
+	if !p.CreatedAt.IsZero() {
+		created = p.CreatedAt.UnixNano()
+	}
+	return &doc{
+		id:          p.ID,
+		slug:        p.Slug,
+		title:       p.Title,
+		summary:     p.Summary,
+		description: p.Description,
+		titleRunes:  utf8.RuneCountInString(p.Title),
+		created:     created,
+	}
+}
+
+// appendOccurrences adds the folded words of p's title, tags, summary and
+// description, each with its field.
+func (f folder) appendOccurrences(occ []occurrence, p app.Product) []occurrence {
+	occ = f.appendTerms(occ, p.Title, fieldTitle)
+	for _, tag := range p.Tags {
+		occ = f.appendTerms(occ, tag, fieldTag)
+	}
+	occ = f.appendTerms(occ, p.Summary, fieldSummary)
+	return f.appendTerms(occ, p.Description, fieldDescription)
+}
+
+// folder folds words with app.Fold, remembering the non-ASCII ones (whose
+// Unicode normalisation is the costly part of indexing) when not nil.
+type folder map[string]string
+
+func (f folder) fold(word string) string {
+	if f == nil {
+		return app.Fold(word)
+	}
+	for i := 0; i < len(word); i++ {
+		if word[i] >= utf8.RuneSelf {
+			t, ok := f[word]
+			if !ok {
+				t = app.Fold(word)
+				f[word] = t
+			}
+			return t
+		}
+	}
+	return app.Fold(word) // ASCII: a lowercase copy at most
+}
+
+// appendTerms adds the folded words of text, found in field.
+func (f folder) appendTerms(occ []occurrence, text string, field uint8) []occurrence {
+	for i := 0; i < len(text); {
+		start, end := nextWord(text, i)
+		if start < 0 {
+			break
+		}
+		i = end
+		if t := f.fold(text[start:end]); t != "" {
+			occ = append(occ, occurrence{t, field})
+		}
+	}
+	return occ
+}
+
+// Search parses q and returns up to limit hits (DefaultLimit when limit is
+// not positive), best first. A query without words finds nothing.
+func (ix *Index) Search(q string, limit int) []Hit {
+	hits, _ := ix.SearchQuery(ParseQuery(q), limit)
+	return hits
+}
+
+// SearchQuery is Search for a parsed query; it also returns how many
+// products match in all, for a "123 results" line. q.Terms must be folded,
+// as ParseQuery leaves them.
+func (ix *Index) SearchQuery(q Query, limit int) (hits []Hit, total int) {
+	if len(q.Terms) == 0 {
+		return nil, 0
+	}
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	ix.mu.RLock()
+	top, total := ix.rankLocked(q, limit)
+	ix.mu.RUnlock()
+
+	// Documents never change, so highlighting needs no lock.
+	hits = make([]Hit, len(top))
+	for i, s := range top {
+		hits[i] = s.d.hit(q, s.score)
+	}
+	return hits, total
+}
+
+// scored is a candidate document and its score.
+type scored struct {
+	d     *doc
+	score float64
+}
+
+// better reports whether a ranks before b: higher score, then shorter
+// title, then newer, then id so the order is stable.
+func better(a, b scored) bool {
+	if a.score != b.score {
+		return a.score > b.score
+	}
+	if a.d.titleRunes != b.d.titleRunes {
+		return a.d.titleRunes < b.d.titleRunes
+	}
+	if a.d.created != b.d.created {
+		return a.d.created > b.d.created
+	}
+	return a.d.id < b.d.id
+}
+
+// scratch is per-search working memory indexed by document number, reused
+// through the index's pool. Between searches every entry is zero.
+type scratch struct {
+	stamp   []uint8   // 1 + how many terms a document has matched so far
+	score   []float64 // its score so far
+	cur     []float64 // its best word for the term being checked
+	touched []uint32  // documents the first term reached
+	alive   []uint32  // those still matching every term checked
+}
+
+func (ix *Index) getScratch() *scratch {
+	sc, _ := ix.pool.Get().(*scratch)
+	if sc == nil {
+		sc = &scratch{}
+	}
+	if n := len(ix.docs); len(sc.stamp) < n {
+		n += n / 4
+		sc.stamp, sc.score, sc.cur = make([]uint8, n), make([]float64, n), make([]float64, n)
+	}
+	return sc
+}
+
+func (ix *Index) putScratch(sc *scratch) {
+	for _, n := range sc.touched {
+		sc.stamp[n], sc.score[n], sc.cur[n] = 0, 0, 0
+	}
+	sc.touched, sc.alive = sc.touched[:0], sc.alive[:0]
+	ix.pool.Put(sc)
+}
+
+// walkFactor is how many postings walking a term's lists may cost per
+// remaining candidate before checking the candidates' own terms is cheaper.
+const walkFactor = 16
+
+// rankLocked finds the documents matching every term of q and returns the
+// best limit of them in order, and how many matched.
+//
+// Terms are checked rarest first (fewest postings under their prefix). The
+// rarest term's posting lists give the candidates; each further term either
+// walks its own lists, when they are short compared to the candidates, or
+// looks itself up in each candidate's sorted terms. Either way a query costs
+// about the size of its rarest term, not of the catalog.
+func (ix *Index) rankLocked(q Query, limit int) ([]scored, int) {
+	type plan struct {
+		term         string
+		lo, hi, cost int
+		factor       float64
+	}
+	plans := make([]plan, len(q.Terms))
+	for j, t := range q.Terms {
+		lo := sort.SearchStrings(ix.terms, t)
+		hi := lo + sort.Search(len(ix.terms)-lo, func(k int) bool {
+			return !strings.HasPrefix(ix.terms[lo+k], t)
+		})
+		if lo == hi {
+			return nil, 0 // a term no word starts with: nothing matches
+		}
+		cost := 0
+		for i := lo; i < hi; i++ {
+			cost += len(ix.lists[i])
+		}
+		factor := finishedPrefixFactor
+		if j == len(q.Terms)-1 && q.Prefix {
+			factor = typingPrefixFactor
+		}
+		plans[j] = plan{t, lo, hi, cost, factor}
+	}
+	slices.SortStableFunc(plans, func(a, b plan) int { return cmp.Compare(a.cost, b.cost) })
+
+	sc := ix.getScratch()
+	defer ix.putScratch(sc)
+	for k, p := range plans {
+		switch {
+		case k == 0:
+			for i := p.lo; i < p.hi; i++ {
+				exact := len(ix.terms[i]) == len(p.term)
+				for _, post := range ix.lists[i] {
+					n, w := post.doc(), post.weight()
+					if !exact {
+						w *= p.factor
+					}
+					if sc.stamp[n] == 0 {
+						sc.stamp[n] = 1
+						sc.touched = append(sc.touched, n)
+					}
+					sc.score[n] = max(sc.score[n], w)
+				}
+			}
+			sc.alive = append(sc.alive, sc.touched...)
+		case p.cost <= walkFactor*len(sc.alive):
+			stamp := uint8(k)
+			for i := p.lo; i < p.hi; i++ {
+				exact := len(ix.terms[i]) == len(p.term)
+				for _, post := range ix.lists[i] {
+					n := post.doc()
+					if sc.stamp[n] != stamp {
+						continue // not a candidate (any more)
+					}
+					w := post.weight()
+					if !exact {
+						w *= p.factor
+					}
+					sc.cur[n] = max(sc.cur[n], w)
+				}
+			}
+			alive := sc.alive[:0]
+			for _, n := range sc.alive {
+				if w := sc.cur[n]; w > 0 {
+					sc.score[n] += w
+					sc.cur[n] = 0
+					sc.stamp[n]++
+					alive = append(alive, n)
+				}
+			}
+			sc.alive = alive
+		default:
+			alive := sc.alive[:0]
+			for _, n := range sc.alive {
+				if w := ix.docs[n].terms.best(p.term, p.factor); w > 0 {
+					sc.score[n] += w
+					sc.stamp[n]++
+					alive = append(alive, n)
+				}
+			}
+			sc.alive = alive
+		}
+		if len(sc.alive) == 0 {
+			return nil, 0
+		}
+	}
+
+	top := make([]scored, 0, min(limit, len(sc.alive)))
+	for _, n := range sc.alive {
+		top = pushTop(top, limit, scored{ix.docs[n], sc.score[n]})
+	}
+	slices.SortFunc(top, func(a, b scored) int {
+		if better(a, b) {
+			return -1
+		}
+		if better(b, a) {
+			return 1
+		}
+		return 0
+	})
+	return top, len(sc.alive)
+}
+
+// pushTop keeps the best limit candidates in a heap whose root is the worst
+// of them, so ranking 10,000 matches costs n·log(limit).
+func pushTop(top []scored, limit int, s scored) []scored {
+	if len(top) < limit {
+		top = append(top, s)
+		for i := len(top) - 1; i > 0; { // sift up
+			parent := (i - 1) / 2
+			if !better(top[parent], top[i]) {
+				break
+			}
+			top[parent], top[i] = top[i], top[parent]
+			i = parent
+		}
+		return top
+	}
+	if !better(s, top[0]) {
+		return top
+	}
+	top[0] = s
+	for i := 0; ; { // sift down
+		worst, l, r := i, 2*i+1, 2*i+2
+		if l < len(top) && better(top[worst], top[l]) {
+			worst = l
+		}
+		if r < len(top) && better(top[worst], top[r]) {
+			worst = r
+		}
+		if worst == i {
+			break
+		}
+		top[i], top[worst] = top[worst], top[i]
+		i = worst
+	}
+	return top
+}
+
+// hit builds the search result for d, with highlighting for q.
+func (d *doc) hit(q Query, score float64) Hit {
+	h := Hit{ID: d.id, Slug: d.slug, Score: score}
+	h.Title, _ = highlight(d.title, q)
+	summary, matched := highlight(d.summary, q)
+	if matched {
+		h.Summary = summary
+		return h
+	}
+	if d.description != "" {
+		ex := snippet(d.description, q)
+		if ex.matched || d.summary == "" {
+			h.Summary, h.FromDescription = ex.spans, true
+			h.ClippedStart, h.ClippedEnd = ex.start, ex.end
+			return h
+		}
+	}
+	h.Summary = summary
+	return h
+}
