@@ -1,0 +1,97 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+
+	"vendo/app"
+	"vendo/app/config"
+	"vendo/app/store"
+)
+
+// TestSyncHealsMissedWebhooks runs the shop without the sandbox's delivery
+// worker, so no webhook ever arrives; a subscription made through Checkout
+// is unknown to the shop until `vendo sync` reconciles it.
+func TestSyncHealsMissedWebhooks(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	cfg, err := config.Load([]string{"-data", t.TempDir(), "-sync-interval", "0"}, func(k string) string {
+		if k == "VENDO_BASE_URL" {
+			return base
+		}
+		return ""
+	}, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ln)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	// Serve pages and the sandbox, but start no background work: the
+	// sandbox's deliveries stay queued, the outbox unsent.
+	go srv.web.App().Listener(ln)
+	defer srv.web.App().Shutdown()
+
+	s := newShopper(t, base)
+	s.get("/login")
+	s.post("/login/email", map[string][]string{"email": {"missed@example.com"}})
+	var link string
+	srv.store.View(context.Background(), func(tx *store.Tx) error {
+		ms, _, _ := tx.Outbox(store.MailFilter{})
+		for _, m := range ms {
+			if m.To == "missed@example.com" {
+				link = loginLinkRE.FindString(m.Text)
+			}
+		}
+		return nil
+	})
+	if link == "" {
+		t.Fatal("no sign-in link")
+	}
+	s.get(link)
+	s.subscribe("pro", "year", "4242424242424242")
+
+	var cust app.Customer
+	srv.store.View(context.Background(), func(tx *store.Tx) (err error) { cust, err = tx.CustomerByEmail("missed@example.com"); return })
+	count := func() (n int, fulfilled bool) {
+		srv.store.View(context.Background(), func(tx *store.Tx) error {
+			subs, _ := tx.SubscriptionsOf(cust.ID)
+			n = len(subs)
+			fulfilled = n == 1 && subs[0].Fulfilled
+			return nil
+		})
+		return
+	}
+	if n, _ := count(); n != 0 {
+		t.Fatalf("the shop knows %d subscriptions without any webhook", n)
+	}
+
+	sum, err := srv.Sync(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, ok := count(); n != 1 || !ok {
+		t.Fatalf("after sync: %d subscriptions, fulfilled %v (%s)", n, ok, sum)
+	}
+	if sum.NewEvents == 0 || sum.Subscriptions == 0 {
+		t.Fatalf("summary: %s", sum)
+	}
+	// A second sync finds nothing new and changes nothing.
+	sum2, err := srv.Sync(context.Background(), nil)
+	if err != nil || sum2.NewEvents != 0 {
+		t.Fatalf("second sync: %s %v", sum2, err)
+	}
+	var licenses int
+	srv.store.View(context.Background(), func(tx *store.Tx) error { ls, _ := tx.LicensesOf(cust.ID); licenses = len(ls); return nil })
+	if licenses != 1 {
+		t.Fatalf("%d licenses after two syncs, want 1", licenses)
+	}
+}
