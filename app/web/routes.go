@@ -1,6 +1,8 @@
 package web
 
 import (
+	"time"
+
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
 )
@@ -42,7 +44,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Post("/cart/items/:id", s.handleCartUpdate)
 	a.Delete("/cart/items/:id", s.handleCartRemove)
 	a.Post("/cart/items/:id/remove", s.handleCartRemove) // the same, for a plain form
-	a.Post("/checkout", s.handleCheckout)
+	a.Post("/checkout", s.rateLimit(20, time.Minute, "checkouts"), s.handleCheckout)
 	a.Get("/checkout/success", s.handleCheckoutSuccess)
 	a.Get("/checkout/cancel", s.handleCheckoutCancel)
 	a.Get("/downloads/:token", s.handleDownload)
@@ -52,16 +54,16 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Post("/login/email", s.handleLoginEmail)
 	a.Get("/login/email/:token", s.handleLoginEmailLink)
 	a.Get("/login/admin/:token", s.handleAdminLink)
-	a.Get("/auth/:provider", s.handleOAuthBegin)
+	a.Get("/auth/:provider", s.rateLimit(30, time.Minute, "sign-in attempts"), s.handleOAuthBegin)
 	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
 	a.Post("/logout", s.handleLogout)
 	a.Get("/account", s.requireCustomer, s.handleAccount)
 
 	// Subscriptions, credits and licenses.
-	a.Post("/subscribe", s.handleSubscribe)
+	a.Post("/subscribe", s.rateLimit(20, time.Minute, "checkouts"), s.handleSubscribe)
 	a.Post("/account/billing-portal", s.handleBillingPortal)
 	a.Post("/library/:slug/unlock", s.handleUnlock)
-	a.Post("/api/licenses/validate", s.handleLicenseValidate)
+	a.Post("/api/licenses/validate", s.rateLimit(60, time.Minute, "license checks"), s.handleLicenseValidate)
 
 	// Admin: every /admin route is in this group, behind one guard.
 	adm := a.Group("/admin", s.requireAdmin)
