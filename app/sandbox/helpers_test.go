@@ -134,7 +134,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	for _, o := range opts {
 		o(&e.cfg, e.rc)
 	}
-	e.open()
+	e.open(true)
 	// The listener's app hands each request to the app of the sandbox
 	// open now, so a test can Close and re-Open it at the same address.
 	e.app = fiber.New(fiber.Config{DisableStartupMessage: true})
@@ -154,7 +154,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	return e
 }
 
-func (e *env) open() {
+// open opens the sandbox at e.cfg and routes the listener to it; start
+// runs its workers (without, events stay queued).
+func (e *env) open(start bool) {
 	e.t.Helper()
 	sb, err := Open(e.cfg)
 	if err != nil {
@@ -167,9 +169,15 @@ func (e *env) open() {
 	e.rc.mu.Lock()
 	e.rc.secret = sb.WebhookSecret()
 	e.rc.mu.Unlock()
+	if start {
+		e.start()
+	}
+}
+
+func (e *env) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
-	sb.Start(ctx)
+	e.sb.Start(ctx)
 }
 
 func newClient(base, key string) *client.API {
