@@ -22,10 +22,24 @@ deps: $(BIN)/stripe-mock
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
-## test: install test dependencies, vet, and run every test with the race detector
+## test: install test dependencies, vet, run every test with the race detector, then a short fuzz run
 test: deps
 	go vet ./...
 	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -count=1 -timeout 12m ./...
+	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+
+# Every fuzz target, as package:Func.
+FUZZ_TARGETS := ./app/webhook:FuzzWebhookRoute ./app/web:FuzzFormPosts ./app/search:FuzzParseQuery ./app/search:FuzzSearch \
+	./app/shop:FuzzDownloadToken ./app/shop:FuzzParseRange ./app:FuzzParseMoney
+FUZZTIME ?= 60s
+
+## fuzz: run each fuzz target for FUZZTIME (default 60s)
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; fn=$${t##*:}; \
+		echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
+		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/vendo-fuzz.log 2>&1 || { cat /tmp/vendo-fuzz.log; exit 1; }; \
+	done
 
 vet:
 	go vet ./...

@@ -26,7 +26,7 @@ type testShop struct {
 	store *store.Store
 }
 
-func newTestShop(t *testing.T) *testShop {
+func newTestShop(t testing.TB) *testShop {
 	t.Helper()
 	dir := t.TempDir()
 	cfg, err := config.Load([]string{"-data", dir}, func(string) string { return "" }, io.Discard)
@@ -60,7 +60,7 @@ func newTestShop(t *testing.T) *testShop {
 	return &testShop{srv: srv, store: st}
 }
 
-func (s *testShop) do(t *testing.T, req *http.Request) (*http.Response, string) {
+func (s *testShop) do(t testing.TB, req *http.Request) (*http.Response, string) {
 	t.Helper()
 	resp, err := s.srv.App().Test(req, 10_000)
 	if err != nil {
