@@ -93,11 +93,19 @@ func (s *Sandbox) apiWrite(sample any, fn apiFunc) fiber.Handler {
 				}
 			}
 			v, err := fn(t, r)
-			if err != nil {
+			var kept committedError
+			switch {
+			case errors.As(err, &kept):
+				status = kept.Status
+				if body, err = json.Marshal(map[string]any{"error": kept.apiError}); err != nil {
+					return err
+				}
+			case err != nil:
 				return err
-			}
-			if body, err = t.render(v, r.expand); err != nil {
-				return err
+			default:
+				if body, err = t.render(v, r.expand); err != nil {
+					return err
+				}
 			}
 			if key == "" {
 				return nil

@@ -20,6 +20,12 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.Message }
 
+// committedError is an answer that is an error but whose changes stand:
+// a declined invoice payment still records its failed charge and events.
+type committedError struct{ *apiError }
+
+func (e committedError) Unwrap() error { return e.apiError }
+
 func invalidParam(param, msg string) *apiError {
 	return &apiError{Status: http.StatusBadRequest, Type: "invalid_request_error", Message: msg, Param: param, Code: "parameter_invalid"}
 }

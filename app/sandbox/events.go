@@ -3,7 +3,6 @@ package sandbox
 import (
 	"encoding/json"
 	"strings"
-	"time"
 )
 
 // emit records an event about obj as it is now and queues its webhook
@@ -137,8 +136,6 @@ func (t *txn) recentEvents(limit int) []event {
 	})
 	return out
 }
-
-func unixTime(n int64) time.Time { return time.Unix(n, 0).UTC() }
 
 func apiListEvents(t *txn, r *request) (any, error) {
 	q, err := parseListQuery(r.p)

@@ -487,3 +487,43 @@ func TestCheckoutExpiry(t *testing.T) {
 		t.Errorf("after 25h: %s", got.Status)
 	}
 }
+
+func TestPastDueInvoicePaidOnHostedPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	sub := e.subscribe(c.monthly, "4000000000000341")
+	e.advance("31d")
+	e.expect("invoice.created", "invoice.finalized", "payment_intent.created", "charge.failed", "payment_intent.payment_failed",
+		"invoice.payment_failed", "customer.subscription.updated")
+	inv := e.sub(sub.ID).LatestInvoice
+
+	// Paying through the API with the failing default card is a card
+	// error, and the failed attempt is kept.
+	_, err := e.api.Invoices.Pay(inv.ID, &stripe.InvoicePayParams{})
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode != 402 || se.Type != stripe.ErrorTypeCard {
+		t.Fatalf("pay with the failing card: %v", err)
+	}
+	e.expect("charge.failed", "payment_intent.payment_failed", "invoice.payment_failed")
+
+	resp, page := e.get(inv.HostedInvoiceURL)
+	if resp.StatusCode != 200 || !strings.Contains(page, "Pay this invoice") || !strings.Contains(page, "$12.00") {
+		t.Fatalf("open invoice page: %d", resp.StatusCode)
+	}
+	payURL := inv.HostedInvoiceURL + "/pay"
+	if resp, page := e.postForm(payURL, cardValues("4000000000009995")); resp.StatusCode != 402 || !strings.Contains(page, "insufficient funds") {
+		t.Errorf("declined on invoice page: %d", resp.StatusCode)
+	}
+	e.expect()
+	if resp, _ := e.postForm(payURL, cardValues("4242424242424242")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("pay on invoice page: %d", resp.StatusCode)
+	}
+	e.expect("payment_method.attached", "charge.succeeded", "payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded", "customer.subscription.updated")
+	got := e.sub(sub.ID)
+	if got.Status != "active" || !got.LatestInvoice.Paid || got.LatestInvoice.AttemptCount != 3 {
+		t.Errorf("after paying: %s paid %v attempts %d", got.Status, got.LatestInvoice.Paid, got.LatestInvoice.AttemptCount)
+	}
+	if _, page := e.get(inv.HostedInvoiceURL); strings.Contains(page, "Pay this invoice") || !strings.Contains(page, "visa •••• 4242") {
+		t.Error("paid invoice page still offers payment or lacks the card")
+	}
+}

@@ -223,17 +223,41 @@ func apiPayInvoice(t *txn, r *request) (any, error) {
 		}
 		pm = &m
 	}
-	inv, declined, _, err := t.collectInvoice(inv, pm, true)
+	return t.payOpenInvoice(inv, sub, pm)
+}
+
+// payOpenInvoice charges an open invoice now. Paying a past_due
+// subscription's invoice makes it active; a decline after the last retry
+// ends it. A decline is answered as a card error with its failed charge
+// kept.
+func (t *txn) payOpenInvoice(inv invoice, sub *subscription, pm *paymentMethod) (invoice, error) {
+	inv, declined, final, err := t.collectInvoice(inv, pm, true)
+	if err != nil {
+		return inv, err
+	}
+	switch {
+	case sub != nil && declined == nil:
+		err = t.reactivate(*sub, inv)
+	case sub != nil && final && sub.live():
+		_, err = t.endSubscription(*sub, t.now, "payment_failed")
+	}
+	if err != nil {
+		return inv, err
+	}
+	if declined != nil {
+		return inv, committedError{declined}
+	}
+	return inv, nil
+}
+
+func apiListInvoiceLines(t *txn, r *request) (any, error) {
+	inv, err := t.invoiceByID(r.id, "invoice")
 	if err != nil {
 		return nil, err
 	}
-	if declined != nil {
-		return nil, declined
+	data := make([]any, 0, len(inv.Lines.Data))
+	for _, l := range inv.Lines.Data {
+		data = append(data, mustMap(l))
 	}
-	if sub != nil && sub.Status == "past_due" {
-		if err := t.reactivate(*sub, inv); err != nil {
-			return nil, err
-		}
-	}
-	return inv, nil
+	return map[string]any{"object": "list", "data": data, "has_more": false, "url": inv.Lines.URL}, nil
 }

@@ -51,14 +51,6 @@ func (n *nint) UnmarshalJSON(b []byte) error {
 	return err
 }
 
-type listObject struct {
-	Object     string `json:"object"`
-	Data       []any  `json:"data"`
-	HasMore    bool   `json:"has_more"`
-	TotalCount int    `json:"total_count,omitempty"`
-	URL        string `json:"url"`
-}
-
 type address struct {
 	City       nstr `json:"city"`
 	Country    nstr `json:"country"`

@@ -453,31 +453,42 @@ func (s *Sandbox) portalCardSubmit(c *fiber.Ctx) error {
 
 type invoicePage struct {
 	page
-	Invoice invoice
-	Card    *cardDetails
-	PDF     bool
+	Invoice  invoice
+	Card     *cardDetails
+	PDF      bool
+	Form     cardForm
+	Errors   map[string]string
+	Declined string
+}
+
+func (s *Sandbox) invoiceData(t *txn, id string, pdf bool) (invoicePage, error) {
+	d := invoicePage{page: s.page("Invoice"), PDF: pdf}
+	d.Now = t.now
+	inv, err := t.invoiceByID(id, "invoice")
+	if err != nil {
+		return d, err
+	}
+	d.Invoice = inv
+	if inv.Charge != "" {
+		var ch charge
+		if t.get(objCharge, string(inv.Charge), &ch) == nil && ch.PaymentMethod != "" {
+			var pm paymentMethod
+			if t.get(objPaymentMethod, string(ch.PaymentMethod), &pm) == nil {
+				d.Card = &pm.Card
+			}
+		}
+	}
+	return d, nil
 }
 
 func (s *Sandbox) invoicePage(pdf bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		id := strings.Clone(c.Params("id"))
-		d := invoicePage{page: s.page("Invoice"), PDF: pdf}
+		var d invoicePage
 		err := s.view(func(t *txn) error {
-			inv, err := t.invoiceByID(id, "invoice")
-			if err != nil {
-				return err
-			}
-			d.Invoice = inv
-			if inv.Charge != "" {
-				var ch charge
-				if t.get(objCharge, string(inv.Charge), &ch) == nil && ch.PaymentMethod != "" {
-					var pm paymentMethod
-					if t.get(objPaymentMethod, string(ch.PaymentMethod), &pm) == nil {
-						d.Card = &pm.Card
-					}
-				}
-			}
-			return nil
+			var err error
+			d, err = s.invoiceData(t, id, pdf)
+			return err
 		})
 		if err != nil {
 			return s.pageError(c, err)
@@ -487,6 +498,72 @@ func (s *Sandbox) invoicePage(pdf bool) fiber.Handler {
 		}
 		return s.render(c, http.StatusOK, "invoice", d)
 	}
+}
+
+// invoicePay pays an open invoice from its hosted page with a card the
+// customer enters (on-session, like Stripe's hosted invoice page).
+func (s *Sandbox) invoicePay(c *fiber.Ctx) error {
+	id := strings.Clone(c.Params("id"))
+	f := formCard(c)
+	var d invoicePage
+	status := http.StatusSeeOther
+	err := s.update(nil, func(t *txn) error {
+		inv, err := t.invoiceByID(id, "invoice")
+		if err != nil {
+			return err
+		}
+		if inv.Status == "open" {
+			if status, err = t.payInvoiceWithCard(inv, f, &d); err != nil {
+				return err
+			}
+		}
+		if status != http.StatusSeeOther {
+			form, errs, declined := d.Form, d.Errors, d.Declined
+			if d, err = s.invoiceData(t, id, false); err != nil {
+				return err
+			}
+			d.Form, d.Errors, d.Declined = form, errs, declined
+		}
+		return nil
+	})
+	if err != nil {
+		return s.pageError(c, err)
+	}
+	if status == http.StatusSeeOther {
+		return c.Redirect(mountPath+"/invoices/"+id, http.StatusSeeOther)
+	}
+	return s.render(c, status, "invoice", d)
+}
+
+func (t *txn) payInvoiceWithCard(inv invoice, f cardForm, d *invoicePage) (int, error) {
+	d.Form = f
+	cd, errs := validateCard(f, t.now, false)
+	if len(errs) > 0 {
+		d.Errors = errs
+		return http.StatusUnprocessableEntity, nil
+	}
+	if dec := decline(cd.Behavior, false); dec != nil {
+		d.Declined = dec.Message
+		return http.StatusPaymentRequired, nil
+	}
+	pm, err := t.createPaymentMethod(cd, inv.Customer)
+	if err != nil {
+		return 0, err
+	}
+	var sub *subscription
+	if inv.Subscription != "" {
+		if s, err := t.subscriptionByID(string(inv.Subscription), "subscription"); err == nil {
+			sub = &s
+		}
+	}
+	inv, declined, _, err := t.collectInvoice(inv, &pm, false)
+	if err != nil || declined != nil {
+		return http.StatusPaymentRequired, err
+	}
+	if sub != nil {
+		return http.StatusSeeOther, t.reactivate(*sub, inv)
+	}
+	return http.StatusSeeOther, nil
 }
 
 // Events.

@@ -51,6 +51,7 @@ func (s *Sandbox) Mount(r fiber.Router) {
 
 	r.Get("/v1/invoices", s.apiRead(&stripe.InvoiceListParams{}, apiListInvoices))
 	r.Get("/v1/invoices/:id", s.apiRead(&stripe.InvoiceParams{}, apiGetInvoice))
+	r.Get("/v1/invoices/:id/lines", s.apiRead(&stripe.InvoiceListLinesParams{}, apiListInvoiceLines))
 	r.Post("/v1/invoices/:id/pay", s.apiWrite(&stripe.InvoicePayParams{}, apiPayInvoice))
 
 	r.Post("/v1/billing_portal/configurations", s.apiWrite(&stripe.BillingPortalConfigurationParams{}, apiCreatePortalConfig))
@@ -76,6 +77,7 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Post("/portal/:id/card", s.portalCardSubmit)
 	r.Get("/invoices/:id", s.invoicePage(false))
 	r.Get("/invoices/:id/pdf", s.invoicePage(true))
+	r.Post("/invoices/:id/pay", s.invoicePay)
 	r.Get("/events", s.eventsPage)
 	r.Get("/clock", s.clockPage)
 	r.Post("/clock", s.clockAdvance)

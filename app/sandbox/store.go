@@ -1,7 +1,6 @@
 package sandbox
 
 import (
-	"bytes"
 	"crypto/rand"
 	"encoding/binary"
 	"encoding/json"
@@ -150,10 +149,8 @@ func (t *txn) put(object, id string, v any) error {
 	return t.tx.Bucket([]byte(object)).Put([]byte(id), raw)
 }
 
-// each walks a bucket newest first, calling fn with each record's raw
-// JSON until fn returns false. after starts the walk just past an id
-// (starting_after); before walks oldest-to-newest from just past it and is
-// handled by the list code.
+// eachNewest walks a bucket newest first, calling fn with each record's
+// raw JSON until fn returns false.
 func (t *txn) eachNewest(object string, fn func(id string, raw []byte) bool) {
 	c := t.tx.Bucket([]byte(object)).Cursor()
 	for k, v := c.Last(); k != nil; k, v = c.Prev() {
@@ -201,5 +198,3 @@ func u64(n uint64) []byte {
 	binary.BigEndian.PutUint64(b[:], n)
 	return b[:]
 }
-
-func hasPrefix(b, p []byte) bool { return bytes.HasPrefix(b, p) }
