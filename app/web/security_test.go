@@ -60,3 +60,19 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 		}
 	}
 }
+
+// TestPathTraversalIsRefused tries to reach files outside what a route
+// serves, plain and encoded: nothing answers 200.
+func TestPathTraversalIsRefused(t *testing.T) {
+	shop := newTestShop(t)
+	for _, path := range []string{
+		"/downloads/../../etc/passwd", "/downloads/..%2f..%2fetc%2fpasswd", "/downloads/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+		"/downloads/....//....//etc/passwd", "/static/..%2f..%2fgo.mod", "/static/%2e%2e/%2e%2e/go.mod", "/static/../main.go",
+		"/static/css/..%2f..%2f..%2fgo.mod", "/media/..%2f..%2fvendo.db", "/media/%2e%2e%2fsecret", "/sw.js/../go.mod",
+	} {
+		resp, body := shop.do(t, httptest.NewRequest("GET", path, nil))
+		if resp.StatusCode == 200 || strings.Contains(body, "module vendo") || strings.Contains(body, "root:") {
+			t.Errorf("%s: %d", path, resp.StatusCode)
+		}
+	}
+}
