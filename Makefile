@@ -6,7 +6,7 @@ BIN := $(CURDIR)/.bin
 STRIPE_MOCK_VERSION := v0.203.0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run build test deps vet fmt bench fuzz clean
+.PHONY: run build test deps chromium vet fmt bench fuzz clean
 
 ## run: build and start the shop in sandbox mode with the demo catalog
 run: build
@@ -16,8 +16,13 @@ run: build
 build:
 	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o vendo .
 
-## deps: install what the tests need (stripe-mock; more as suites arrive)
-deps: $(BIN)/stripe-mock
+## deps: install what the tests need (stripe-mock; Chromium for the browser suite in e2e/)
+deps: $(BIN)/stripe-mock chromium
+
+# Debian's Chromium, driven headless by the e2e suite; apt needs root.
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+chromium:
+	@command -v chromium >/dev/null || (echo "installing chromium for the browser tests (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)

@@ -1,0 +1,82 @@
+// Package e2e clicks through Vendo in a real browser: the binary is built
+// once, started per test on a free port with an empty data directory in
+// sandbox mode, and driven through Debian's Chromium with chromedp, the way
+// a customer and a merchant use it.
+//
+// Run it with `go test -count=1 ./e2e/`. Without Chromium the suite skips,
+// unless CI is set: then it fails, because a CI run that silently skipped
+// the browser would prove nothing. `make deps` installs Chromium.
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+var (
+	// binPath is the vendo binary built for this run.
+	binPath string
+	// chromePath is the browser to drive, "" when none is installed.
+	chromePath string
+)
+
+func TestMain(m *testing.M) {
+	chromePath = findChromium()
+	if chromePath == "" && os.Getenv("CI") == "" {
+		// Every test skips with the reason; no need to build.
+		os.Exit(m.Run())
+	}
+	dir, err := os.MkdirTemp("", "vendo-e2e-bin-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binPath = filepath.Join(dir, "vendo")
+	build := exec.Command("go", "build", "-o", binPath, ".")
+	build.Dir = ".." // the module root: package main
+	if out, err := build.CombinedOutput(); err != nil {
+		fmt.Fprintf(os.Stderr, "e2e: build vendo: %v\n%s", err, out)
+		os.RemoveAll(dir)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// findChromium looks for the browser: $CHROMIUM_PATH first, then the
+// Debian package's /usr/bin/chromium, then the usual names on PATH.
+func findChromium() string {
+	if p := os.Getenv("CHROMIUM_PATH"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		return ""
+	}
+	if _, err := os.Stat("/usr/bin/chromium"); err == nil {
+		return "/usr/bin/chromium"
+	}
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// needBrowser skips the test when there is no browser, or fails it in CI.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	if chromePath != "" {
+		return
+	}
+	const msg = "Chromium is not installed (looked at $CHROMIUM_PATH, /usr/bin/chromium and PATH); " +
+		"install it with `apt-get install chromium` or `make deps`"
+	if os.Getenv("CI") != "" {
+		t.Fatal(msg + " — CI is set, so the browser suite must run")
+	}
+	t.Skip(msg)
+}

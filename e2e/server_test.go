@@ -1,0 +1,169 @@
+package e2e
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// shop is a running vendo process in sandbox mode with its own data
+// directory, reached at base (http://127.0.0.1:PORT, also its
+// VENDO_BASE_URL, so links in mail and redirects point back at it).
+type shop struct {
+	t    *testing.T
+	base string
+	data string
+	cmd  *exec.Cmd
+	logs *syncBuffer
+}
+
+// startShop starts the binary on a free port with an empty data directory
+// and waits for /healthz.
+func startShop(t *testing.T) *shop {
+	t.Helper()
+	needBrowser(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	s := &shop{t: t, base: "http://" + addr, data: t.TempDir(), logs: &syncBuffer{}}
+	s.cmd = exec.Command(binPath, "-data", s.data, "-addr", addr)
+	s.cmd.Dir = t.TempDir()
+	// A clean environment: no Stripe keys or SMTP from the developer's
+	// shell, so this is always the sandbox with mail written to the log.
+	s.cmd.Env = s.env()
+	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
+	if err := s.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.stop)
+
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		resp, err := http.Get(s.base + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return s
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("vendo did not become healthy at %s", s.base)
+	return nil
+}
+
+func (s *shop) env() []string {
+	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cmd.Dir, "VENDO_BASE_URL=" + s.base}
+}
+
+// stop interrupts the shop (a graceful shutdown) and logs its output when
+// the test failed.
+func (s *shop) stop() {
+	s.cmd.Process.Signal(os.Interrupt)
+	done := make(chan struct{})
+	go func() { s.cmd.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		s.cmd.Process.Kill()
+		<-done
+	}
+	if s.t.Failed() {
+		s.t.Logf("vendo output:\n%s", s.logs.String())
+	}
+}
+
+// url makes a path absolute.
+func (s *shop) url(path string) string {
+	if strings.HasPrefix(path, "http") {
+		return path
+	}
+	return s.base + path
+}
+
+// adminLink runs `vendo admin-link` against the running shop's data
+// directory, as the owner would in a second terminal, and returns the link
+// it prints as its last line.
+func (s *shop) adminLink() string {
+	s.t.Helper()
+	cmd := exec.Command(binPath, "admin-link", "-data", s.data)
+	cmd.Dir = s.cmd.Dir
+	cmd.Env = s.env()
+	out, err := cmd.Output()
+	if err != nil {
+		s.t.Fatalf("vendo admin-link: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	link := strings.TrimSpace(lines[len(lines)-1])
+	if !strings.HasPrefix(link, s.base+"/login/admin/") {
+		s.t.Fatalf("vendo admin-link: last line is not an admin link for %s:\n%s", s.base, out)
+	}
+	return link
+}
+
+var emailLinkRE = regexp.MustCompile(`https?://[^\s"]+/login/email/[^\s"]+`)
+
+// loginLinkFor waits for the sign-in mail to email: without SMTP_URL the
+// shop writes each message it cannot send to its log, links included.
+// It returns the newest link after the first skip bytes of the log.
+func (s *shop) loginLinkFor(email string, skip int) string {
+	s.t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for time.Now().Before(deadline) {
+		logs := s.logs.String()
+		link := ""
+		sc := bufio.NewScanner(strings.NewReader(logs[min(skip, len(logs)):]))
+		sc.Buffer(make([]byte, 0, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			if strings.Contains(line, "to="+email) || strings.Contains(line, `to="`+email) {
+				if m := emailLinkRE.FindString(line); m != "" {
+					link = m
+				}
+			}
+		}
+		if link != "" {
+			return link
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	s.t.Fatalf("no sign-in link for %s in the shop's log", email)
+	return ""
+}
+
+// syncBuffer is a bytes.Buffer that the process writes to while the test
+// reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+func (b *syncBuffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Len()
+}
