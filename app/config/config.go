@@ -40,8 +40,12 @@ type Config struct {
 	UploadLimit     int64         // bytes, admin uploads
 	ShutdownTimeout time.Duration
 	Dev             bool // read views and static from disk
-	LogLevel        string
-	LogFormat       string // text or json
+	// Sandbox delivery knobs for tests and demos of idempotency: deliver
+	// every event twice, and shuffle deliveries within windows of N events.
+	SandboxDeliverTwice bool
+	SandboxShuffle      int
+	LogLevel            string
+	LogFormat           string // text or json
 }
 
 // SandboxMode reports whether Vendo runs with its offline Stripe stand-in
@@ -102,6 +106,15 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	c.GoogleKey, c.GoogleSecret = getenv("GOOGLE_KEY"), getenv("GOOGLE_SECRET")
 	c.OIDCIssuer, c.OIDCKey, c.OIDCSecret = strings.TrimRight(getenv("OIDC_ISSUER"), "/"), getenv("OIDC_KEY"), getenv("OIDC_SECRET")
 	c.ShutdownTimeout = 15 * time.Second
+	c.SandboxDeliverTwice = getenv("VENDO_SANDBOX_DELIVER_TWICE") == "1"
+	if v := getenv("VENDO_SANDBOX_SHUFFLE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 || n > 1000 {
+			c.SandboxShuffle = -1
+		} else {
+			c.SandboxShuffle = n
+		}
+	}
 
 	var problems []error
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
@@ -119,6 +132,9 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
 	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
 		bad("VENDO_BASE_URL %q is not a site address: use the scheme and host customers visit, like https://shop.example.com (no path).", c.BaseURL)
+	}
+	if c.SandboxShuffle < 0 {
+		bad("VENDO_SANDBOX_SHUFFLE must be a number of events from 0 to 1000.")
 	}
 	if c.DataDir == "" {
 		bad("VENDO_DATA is empty: set it to the directory where Vendo keeps its database and files, like ./data.")

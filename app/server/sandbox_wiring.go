@@ -16,6 +16,10 @@ func openSandbox(cfg *config.Config, log *slog.Logger, loopback string) (sandbox
 		BaseURL:    cfg.BaseURL,
 		WebhookURL: loopback + "/webhooks/stripe",
 		Logger:     log.With("component", "sandbox"),
+		// Test knobs: a receiver must cope with Stripe's duplicates and
+		// reordering; these make them certain rather than rare.
+		DeliverTwice:  cfg.SandboxDeliverTwice,
+		ShuffleWindow: cfg.SandboxShuffle,
 	})
 	if err != nil {
 		return nil, err

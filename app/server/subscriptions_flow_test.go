@@ -277,3 +277,65 @@ func ledgerCount(st *store.Store, typ string) int {
 	})
 	return n
 }
+
+// TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries runs a whole
+// subscription — activation, renewal, cancel, end — while the sandbox
+// delivers every event twice and out of order, and checks the grants,
+// license and emails happened exactly once.
+func TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries(t *testing.T) {
+	srv, _, stop := serveForTest(t, t.TempDir(), map[string]string{"VENDO_SANDBOX_DELIVER_TWICE": "1", "VENDO_SANDBOX_SHUFFLE": "6"})
+	defer stop()
+	email := "chaos@example.com"
+	s := subscriber(t, srv, email)
+	s.subscribe("pro", "month", "4242424242424242")
+	first := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	advanceClock(t, srv, "31d")
+	currentSub(t, srv, email, "renewal", func(s app.Subscription) bool { return s.CurrentPeriodEnd.After(first.CurrentPeriodEnd) })
+	resp, _ := s.post("/account/billing-portal", url.Values{})
+	_, page := s.get(resp.Request.URL.String())
+	cancel := regexp.MustCompile(`action="([^"]+/cancel)"><input type="hidden" name="subscription" value="([^"]+)"`).FindStringSubmatch(page)
+	if cancel == nil {
+		t.Fatal("no cancel form in the portal")
+	}
+	s.post(cancel[1], url.Values{"subscription": {cancel[2]}})
+	advanceClock(t, srv, "40d")
+	end := currentSub(t, srv, email, "termination", func(s app.Subscription) bool { return s.Terminated })
+
+	// Wait for the duplicates to drain, then count effects.
+	waitFor(t, "duplicate deliveries", func() bool { return ledgerCount(srv.store, "customer.subscription.deleted") >= 1 })
+	srv.store.View(context.Background(), func(tx *store.Tx) error {
+		lics, _ := tx.LicensesOf(end.CustomerID)
+		if len(lics) != 1 {
+			t.Errorf("%d licenses, want 1", len(lics))
+		}
+		grants := map[string]int{}
+		cs, _ := tx.CreditsOf(end.CustomerID, 0)
+		for _, c := range cs {
+			if c.Reason == "period_grant" {
+				grants[c.Ref]++
+			}
+		}
+		for ref, n := range grants {
+			if n != 1 {
+				t.Errorf("period %s granted %d times", ref, n)
+			}
+		}
+		if len(grants) != 2 {
+			t.Errorf("%d period grants, want 2 (activation and one renewal): %v", len(grants), grants)
+		}
+		ms, _, _ := tx.Outbox(store.MailFilter{})
+		started, ended := 0, 0
+		for _, m := range ms {
+			if m.To == email && m.Template == "subscription_started" {
+				started++
+			}
+			if m.To == email && m.Template == "subscription_ended" {
+				ended++
+			}
+		}
+		if started != 1 || ended != 1 {
+			t.Errorf("emails: %d started, %d ended; want one each", started, ended)
+		}
+		return nil
+	})
+}
