@@ -293,6 +293,14 @@ func (b *browser) PressIn(css, text string) {
 	b.do(fmt.Sprintf("press %q in %s", text, css), chromedp.Click(chromedp.JSPath(textJS(css, text))))
 }
 
+// ClickJS clicks (with the mouse) the element a JavaScript expression
+// finds, for an element a person picks by its surroundings ("the Switch
+// button next to Team").
+func (b *browser) ClickJS(what, js string) {
+	b.t.Helper()
+	b.do("click "+what, chromedp.Click(chromedp.JSPath(js)))
+}
+
 // textXPath finds elements of the given tags by their visible text.
 func textXPath(text string, tags ...string) string {
 	var self []string
