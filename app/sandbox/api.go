@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	bolt "go.etcd.io/bbolt"
 )
 
 // request is one parsed API call.
@@ -37,6 +38,33 @@ type idemRecord struct {
 
 // idempotencyTTL is how long Stripe keeps keys.
 const idempotencyTTL = 24 * time.Hour
+
+// pruneIdempotency forgets keys older than Stripe keeps them.
+func (s *Sandbox) pruneIdempotency() error {
+	var old [][]byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		cutoff := s.cfg.Now().Add(-idempotencyTTL)
+		return tx.Bucket(bucketIdem).ForEach(func(k, v []byte) error {
+			var rec idemRecord
+			if json.Unmarshal(v, &rec) != nil || rec.Created.Before(cutoff) {
+				old = append(old, append([]byte(nil), k...))
+			}
+			return nil
+		})
+	})
+	if err != nil || len(old) == 0 {
+		return err
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketIdem)
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
 
 // apiRead serves a GET: parameters are checked against sample (a
 // stripe-go *Params value) and fn runs in a read transaction.

@@ -456,3 +456,64 @@ func TestEventsListFilters(t *testing.T) {
 		t.Errorf("created filter let %s through", it.Event().ID)
 	}
 }
+
+func TestExpansions(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	sub := e.subscribe(c.monthly, "4242424242424242")
+	sp := &stripe.SubscriptionParams{}
+	sp.AddExpand("customer")
+	sp.AddExpand("items.data.price.product")
+	got, err := e.api.Subscriptions.Get(sub.ID, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Customer.Email != "ada@example.com" || got.Items.Data[0].Price.Product.Name != "Pro" {
+		t.Errorf("subscription expansions: %+v %+v", got.Customer, got.Items.Data[0].Price.Product)
+	}
+	ip := &stripe.InvoiceParams{}
+	ip.AddExpand("subscription")
+	ip.AddExpand("charge")
+	ip.AddExpand("payment_intent")
+	inv, err := e.api.Invoices.Get(string(got.LatestInvoice.ID), ip)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if inv.Subscription.Status != "active" || inv.Charge.Amount != 1200 || inv.PaymentIntent.Status != "succeeded" || inv.Charge.Invoice.ID != inv.ID {
+		t.Errorf("invoice expansions: %+v", inv)
+	}
+	lp := &stripe.InvoiceListParams{Customer: stripe.String(got.Customer.ID)}
+	lp.AddExpand("data.subscription")
+	it := e.api.Invoices.List(lp)
+	for it.Next() {
+		if it.Invoice().Subscription.Status != "active" {
+			t.Error("list expansion of data.subscription missing")
+		}
+	}
+	bad := &stripe.CustomerParams{}
+	bad.AddExpand("favourite_colour")
+	_, err = e.api.Customers.Get(got.Customer.ID, bad)
+	var se *stripe.Error
+	if !errors.As(err, &se) || se.HTTPStatusCode != 400 || !strings.Contains(se.Msg, "cannot be expanded") {
+		t.Errorf("bad expansion: %v", err)
+	}
+}
+
+func TestExpiresAtFromTheShopsClockAfterAdvance(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	e.advance("31d")
+	p := &stripe.CheckoutSessionParams{Mode: stripe.String("payment"), SuccessURL: stripe.String("http://shop.test/ok"),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(c.poster.ID), Quantity: stripe.Int64(1)}},
+		ExpiresAt: stripe.Int64(time.Now().Add(time.Hour).Unix())}
+	s, err := e.api.CheckoutSessions.New(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Unix(s.ExpiresAt, 0).Sub(e.sb.Now()); d < 59*time.Minute || d > 61*time.Minute {
+		t.Errorf("expires in %v of sandbox time, want an hour", d)
+	}
+	if resp, _ := e.get(s.URL); resp.StatusCode != 200 {
+		t.Errorf("fresh session page: %d", resp.StatusCode)
+	}
+}

@@ -207,6 +207,9 @@ func (s *Sandbox) tickLoop(ctx context.Context) {
 		if _, err := s.Advance(ctx, 0); err != nil && ctx.Err() == nil {
 			s.log.Error("apply due subscription work", "err", err)
 		}
+		if err := s.pruneIdempotency(); err != nil {
+			s.log.Error("prune idempotency keys", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
