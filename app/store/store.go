@@ -129,17 +129,7 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var t *Tx
-	err := s.db.Update(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange}
-		return fn(t)
-	})
-	if err == nil && t != nil {
-		for _, f := range t.afterCommit {
-			f()
-		}
-	}
-	return err
+	return s.commit(s.db.Update, fn)
 }
 
 // Batch runs fn in a read-write transaction shared with other concurrent
@@ -150,8 +140,14 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	return s.commit(s.db.Batch, fn)
+}
+
+// commit runs fn through bbolt's Update or Batch and, once committed, the
+// hooks of the run that was kept (a Batch may run fn more than once).
+func (s *Store) commit(run func(func(*bolt.Tx) error) error, fn func(*Tx) error) error {
 	var t *Tx
-	err := s.db.Batch(func(btx *bolt.Tx) error {
+	err := run(func(btx *bolt.Tx) error {
 		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange}
 		return fn(t)
 	})

@@ -196,14 +196,7 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	}
 	if s.LineItems != nil {
 		for _, li := range s.LineItems.Data {
-			l := SessionLine{Description: li.Description, Quantity: li.Quantity, AmountTotal: li.AmountTotal, Currency: string(li.Currency)}
-			if li.Price != nil {
-				l.PriceID, l.UnitAmount = li.Price.ID, li.Price.UnitAmount
-				if li.Price.Product != nil {
-					l.StripeProductID = li.Price.Product.ID
-				}
-			}
-			out.Lines = append(out.Lines, l)
+			out.Lines = append(out.Lines, sessionLine(li))
 		}
 		// More than the first page of lines: list the rest.
 		if s.LineItems.HasMore {
@@ -213,15 +206,7 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 			out.Lines = out.Lines[:0]
 			it := c.api.CheckoutSessions.ListLineItems(lp)
 			for it.Next() {
-				li := it.LineItem()
-				l := SessionLine{Description: li.Description, Quantity: li.Quantity, AmountTotal: li.AmountTotal, Currency: string(li.Currency)}
-				if li.Price != nil {
-					l.PriceID, l.UnitAmount = li.Price.ID, li.Price.UnitAmount
-					if li.Price.Product != nil {
-						l.StripeProductID = li.Price.Product.ID
-					}
-				}
-				out.Lines = append(out.Lines, l)
+				out.Lines = append(out.Lines, sessionLine(it.LineItem()))
 			}
 			if err := it.Err(); err != nil {
 				return Session{}, wrap("list line items", err)
@@ -229,6 +214,17 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 		}
 	}
 	return out, nil
+}
+
+func sessionLine(li *stripe.LineItem) SessionLine {
+	l := SessionLine{Description: li.Description, Quantity: li.Quantity, AmountTotal: li.AmountTotal, Currency: string(li.Currency)}
+	if li.Price != nil {
+		l.PriceID, l.UnitAmount = li.Price.ID, li.Price.UnitAmount
+		if li.Price.Product != nil {
+			l.StripeProductID = li.Price.Product.ID
+		}
+	}
+	return l
 }
 
 // Charge is a charge as Vendo reads it (refunds).
