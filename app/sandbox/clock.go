@@ -150,7 +150,7 @@ func (t *txn) renew(sub subscription) error {
 	}
 	iv, n := sub.interval()
 	oldStart, oldEnd := sub.CurrentPeriodStart, sub.CurrentPeriodEnd
-	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = oldEnd, addInterval(end, iv, n).Unix()
+	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = oldEnd, nextPeriodEnd(time.Unix(sub.BillingCycleAnchor, 0), end, iv, n).Unix()
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_cycle", Currency: sub.Currency,
 		Lines: t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), PeriodStart: oldStart, PeriodEnd: oldEnd})
 	if err != nil {

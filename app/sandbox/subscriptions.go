@@ -13,6 +13,7 @@ import (
 // 1 month is the end of February in Stripe; Go's AddDate normalises to
 // March 3, so clamp to the month's last day).
 func addInterval(t time.Time, interval string, count int64) time.Time {
+	t = t.UTC() // Stripe bills in UTC; a local zone's DST would shift periods by an hour
 	n := int(count)
 	switch interval {
 	case "day":
@@ -26,6 +27,17 @@ func addInterval(t time.Time, interval string, count int64) time.Time {
 	first := time.Date(y, m+time.Month(n), 1, t.Hour(), t.Minute(), t.Second(), 0, t.Location())
 	last := first.AddDate(0, 1, -1).Day()
 	return time.Date(first.Year(), first.Month(), min(d, last), t.Hour(), t.Minute(), t.Second(), 0, t.Location())
+}
+
+// nextPeriodEnd is the first billing date after end counted from the
+// anchor, so a subscription started on the 31st comes back to the 31st
+// after a short month instead of drifting to the 28th.
+func nextPeriodEnd(anchor, end time.Time, interval string, count int64) time.Time {
+	for k := int64(1); ; k++ {
+		if next := addInterval(anchor, interval, count*k); next.After(end) {
+			return next
+		}
+	}
 }
 
 func (s subscription) interval() (string, int64) {
