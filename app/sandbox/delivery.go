@@ -163,7 +163,7 @@ func (s *Sandbox) deliver(ctx context.Context, q queued) {
 		if !ok && a.Attempt < s.cfg.MaxAttempts {
 			next := q.d
 			next.Attempt = a.Attempt
-			return t.enqueue(next, s.cfg.Now().Add(s.cfg.RetryBase<<(a.Attempt-1)))
+			return t.enqueue(next, s.cfg.Now().Add(retryDelay(s.cfg.RetryBase, a.Attempt)))
 		}
 		var ev event
 		if err := t.get(objEvent, q.d.EventID, &ev); err != nil {
@@ -216,6 +216,16 @@ func (s *Sandbox) tickLoop(ctx context.Context) {
 		case <-tick.C:
 		}
 	}
+}
+
+// retryDelay is RetryBase·2^(n-1), capped at an hour so a large
+// MaxAttempts neither overflows nor parks an event for days.
+func retryDelay(base time.Duration, n int) time.Duration {
+	d := base
+	for i := 1; i < n && d < time.Hour; i++ {
+		d *= 2
+	}
+	return min(d, time.Hour)
 }
 
 func beUint64(b []byte) uint64 {

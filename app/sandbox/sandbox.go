@@ -5,6 +5,16 @@
 // real stripe-go client pointed at APIBase, so its code path is the one it
 // takes with Stripe. A test clock moves sandbox time forward to renew,
 // fail or end subscriptions.
+//
+// Stripe's test cards decide outcomes: 4242 4242 4242 4242 pays,
+// 4000 0000 0000 0002 is declined, 4000 0000 0000 9995 has insufficient
+// funds, and 4000 0000 0000 0341 pays at Checkout but declines every later
+// (off-session) charge, which drives a renewal into past_due, two retries
+// (after 3 and 5 more days) and cancellation.
+//
+// Every route is listed in routes.go. Objects are stored as the JSON the
+// API answers with, one bbolt bucket per object type; an event and its
+// queued deliveries are written in the transaction that caused them.
 package sandbox
 
 import (
