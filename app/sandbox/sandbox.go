@@ -117,7 +117,7 @@ func Open(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sandbox{cfg: cfg, db: db, log: cfg.Logger.With("component", "stripe-sandbox"), pages: pages, wake: make(chan struct{}, 1)}
+	s := &Sandbox{cfg: cfg, db: db, log: cfg.Logger, pages: pages, wake: make(chan struct{}, 1)}
 	err = db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if v := meta.Get([]byte(metaSecret)); v != nil {
