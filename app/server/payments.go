@@ -18,6 +18,7 @@ type sandboxService interface {
 	Mount(r fiber.Router)
 	APIBase() string
 	WebhookSecret() string
+	Now() time.Time
 	Start(ctx context.Context)
 	Close() error
 }

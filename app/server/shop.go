@@ -13,6 +13,11 @@ func (s *Server) openShop() {
 		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
 		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "shop"),
 	}
+	if s.sandbox != nil {
+		// Billing periods live on the sandbox's test clock: the credit rule
+		// (DESIGN.md §5 rule 6) must compare them with the same clock.
+		s.shop.Now = s.sandbox.Now
+	}
 	s.ledger.Handle(s.shop.HandleCheckoutEvent, "checkout.session.completed", "checkout.session.async_payment_succeeded")
 	s.ledger.Handle(s.shop.HandleAsyncPaymentFailed, "checkout.session.async_payment_failed")
 	s.ledger.Handle(s.shop.HandleChargeRefunded, "charge.refunded")
