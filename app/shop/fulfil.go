@@ -127,6 +127,7 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 		return order, err
 	}
 	var granted []app.Entitlement
+	var licenses []app.License
 	for _, l := range order.Lines {
 		if l.ProductID == "" {
 			continue
@@ -136,13 +137,23 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 			return order, err
 		}
 		granted = append(granted, e)
+		// A product flagged "licensed" comes with a key per purchase.
+		if p, err := tx.Product(l.ProductID); err == nil && p.Licensed {
+			lic, err := s.issueLicense(tx, app.License{CustomerID: order.CustomerID, OrderID: order.ID, ProductID: p.ID})
+			if err != nil {
+				return order, err
+			}
+			licenses = append(licenses, lic)
+		} else if err != nil && !app.IsNotFound(err) {
+			return order, err
+		}
 	}
 	if order.CartID != "" {
 		if err := tx.DeleteCart(order.CartID); err != nil {
 			return order, err
 		}
 	}
-	if err := s.queueReceipt(tx, order, granted); err != nil {
+	if err := s.queueReceipt(tx, order, granted, licenses); err != nil {
 		return order, err
 	}
 	return order, nil
@@ -216,7 +227,7 @@ func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) (
 	return out, nil
 }
 
-func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitlement) error {
+func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitlement, licenses []app.License) error {
 	if s.Mail == nil {
 		return nil
 	}
@@ -233,7 +244,7 @@ func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitle
 		links = append(links, l...)
 	}
 	return s.Mail.Queue(tx, "receipt", order.Email, map[string]any{
-		"Order": order, "Links": links, "LibraryURL": s.BaseURL + "/account", "LoginURL": s.BaseURL + "/login?next=/account",
+		"Order": order, "Links": links, "Licenses": licenses, "LibraryURL": s.BaseURL + "/account", "LoginURL": s.BaseURL + "/login?next=/account",
 	})
 }
 

@@ -450,3 +450,37 @@ func TestParseRange(t *testing.T) {
 		}
 	}
 }
+
+func TestLicensedProductComesWithAKeyThatARefundRevokes(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.product.Licensed = true
+	if err := f.store.PutProduct(ctx, &f.product); err != nil {
+		t.Fatal(err)
+	}
+	f.paidSession("cs_lic", "lic@example.com", 1)
+	order, err := f.shop.FulfilCheckout(ctx, "cs_lic")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_lic") // a duplicate issues nothing
+	var lics []app.License
+	f.store.View(ctx, func(tx *store.Tx) (err error) { lics, err = tx.LicensesOf(order.CustomerID); return })
+	if len(lics) != 1 || lics[0].ProductID != f.product.ID || lics[0].OrderID != order.ID {
+		t.Fatalf("licenses: %+v", lics)
+	}
+	key := lics[0].Key
+	if st, _ := f.shop.ValidateLicense(ctx, key, "ebook"); !st.Valid || st.Product != "ebook" {
+		t.Fatalf("valid for its product: %+v", st)
+	}
+	if st, _ := f.shop.ValidateLicense(ctx, key, "another-product"); st.Valid {
+		t.Fatal("a product key validated for another product")
+	}
+	f.stripe.charges["ch_lic"] = stripeapi.Charge{ID: "ch_lic", PaymentIntentID: "pi_cs_lic", Amount: 1200, AmountRefunded: 1200, Refunded: true}
+	if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_lic"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := f.shop.ValidateLicense(ctx, key, ""); st.Valid || st.Status != app.LicenseRevoked {
+		t.Fatalf("after refund: %+v", st)
+	}
+}
