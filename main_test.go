@@ -198,3 +198,20 @@ func TestGracefulShutdownClosesDatabase(t *testing.T) {
 	// The lock is released: a new instance starts at once on the same data.
 	startVendo(t, data, freeAddr(t))
 }
+
+func TestSandboxNeverStartsWithAStripeKey(t *testing.T) {
+	data := t.TempDir()
+	addr := freeAddr(t)
+	startVendo(t, data, addr, "STRIPE_SECRET_KEY=sk_test_real", "STRIPE_WEBHOOK_SECRET=whsec_real", "STRIPE_API_BASE=http://127.0.0.1:9", "VENDO_SYNC_INTERVAL=0")
+	for _, path := range []string{"/sandbox/stripe/clock", "/sandbox/stripe/v1/customers", "/sandbox/stripe/checkout/cs_test_1"} {
+		if status, _ := get(t, "http://"+addr+path); status != 404 {
+			t.Errorf("%s: %d in Stripe mode, want 404", path, status)
+		}
+	}
+	if _, body := get(t, "http://"+addr+"/"); strings.Contains(body, "Sandbox — no real payments") {
+		t.Error("the sandbox banner shows in Stripe mode")
+	}
+	if _, err := os.Stat(filepath.Join(data, "stripe-sandbox.db")); !os.IsNotExist(err) {
+		t.Errorf("the sandbox database exists in Stripe mode: %v", err)
+	}
+}
