@@ -32,6 +32,7 @@ const (
 // helpers fail the test with the step, the URL and a screenshot trail.
 type browser struct {
 	t    *testing.T
+	who  string // "customer", "owner"… when a test has several people
 	shop *shop
 	tab  context.Context // the tab, without a deadline (for the post-mortem)
 	ctx  context.Context // the tab with the test's deadline
@@ -41,6 +42,7 @@ type browser struct {
 	shots []shot
 
 	downloadDir string
+	start       time.Time
 
 	mu        sync.Mutex
 	downloads map[string]*download // by GUID
@@ -63,8 +65,15 @@ type download struct {
 // QUIC probes) and this machine refuses those connections.
 func newBrowser(t *testing.T, s *shop) *browser {
 	t.Helper()
+	return newBrowserFor(t, s, "")
+}
+
+// newBrowserFor is newBrowser for one of several people in a test; their
+// steps and screenshots carry the name.
+func newBrowserFor(t *testing.T, s *shop, who string) *browser {
+	t.Helper()
 	needBrowser(t)
-	b := &browser{t: t, shop: s, downloadDir: t.TempDir(), downloads: map[string]*download{}}
+	b := &browser{t: t, who: who, shop: s, start: time.Now(), downloadDir: t.TempDir(), downloads: map[string]*download{}}
 	profile := t.TempDir()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromePath),
@@ -166,7 +175,12 @@ func (b *browser) Step(name string, fn func()) {
 	b.t.Helper()
 	b.steps++
 	b.step = fmt.Sprintf("%02d-%s", b.steps, name)
-	b.t.Logf("step %s", b.step)
+	at := time.Since(b.start).Round(10 * time.Millisecond)
+	if b.who != "" {
+		b.t.Logf("%6s step %s (%s)", at, b.step, b.who)
+	} else {
+		b.t.Logf("%6s step %s", at, b.step)
+	}
 	fn()
 	b.snap(b.step)
 }
@@ -193,19 +207,19 @@ func (b *browser) postMortem() {
 		return
 	}
 	b.snap(b.step + "-FAILED")
-	dir := filepath.Join("screenshots", unsafeName.ReplaceAllString(b.t.Name(), "_"))
+	dir := filepath.Join("screenshots", unsafeName.ReplaceAllString(b.t.Name(), "_"), b.who)
 	os.RemoveAll(dir)
 	if err := os.MkdirAll(dir, 0o755); err == nil {
 		for _, s := range b.shots {
 			os.WriteFile(filepath.Join(dir, unsafeName.ReplaceAllString(s.name, "_")+".png"), s.png, 0o644)
 		}
 		abs, _ := filepath.Abs(dir)
-		b.t.Logf("screenshots of the last steps: %s", abs)
+		b.t.Logf("screenshots of the last steps%s: %s", map[bool]string{true: " of the " + b.who}[b.who != ""], abs)
 	}
 	ctx, cancel := context.WithTimeout(b.tab, 5*time.Second)
 	defer cancel()
 	if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
-		b.t.Logf("the browser was at %s", loc)
+		b.t.Logf("the %s browser was at %s", b.who, loc)
 	}
 	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)); err == nil {
 		b.t.Logf("page text:\n%.2000s", text)
@@ -224,7 +238,11 @@ func (b *browser) fail(format string, args ...any) {
 	if errors.Is(b.ctx.Err(), context.DeadlineExceeded) {
 		msg += fmt.Sprintf(" (the test's %s ran out)", testTimeout)
 	}
-	b.t.Fatalf("step %s: %s (at %s)", b.step, msg, b.location())
+	who := ""
+	if b.who != "" {
+		who = " (" + b.who + ")"
+	}
+	b.t.Fatalf("step %s%s: %s (at %s)", b.step, who, msg, b.location())
 }
 
 func (b *browser) location() string {

@@ -168,6 +168,20 @@ func TestDeclinedCard(t *testing.T) {
 	b.NoCSPViolations()
 }
 
+// buyNow buys one of a product, from its page to the success page.
+func buyNow(b *browser, slug, email string) {
+	b.t.Helper()
+	b.Open("/products/" + slug)
+	b.Press("Add to cart")
+	b.Until("the header badge to count 1", `document.getElementById("cart-badge").textContent.trim() === "1"`)
+	b.Open("/cart")
+	b.Press("Checkout…")
+	b.WaitPath(`^/sandbox/stripe/checkout/cs_`)
+	payOnSandbox(b, email, goodCard)
+	b.WaitPath(`^/checkout/success\?session_id=cs_`)
+	b.Sees("Thank you for your order!")
+}
+
 // payOnSandbox fills the sandbox's hosted Checkout form and submits it.
 func payOnSandbox(b *browser, email, card string) {
 	b.t.Helper()

@@ -69,7 +69,7 @@ func (s *shop) env() []string {
 }
 
 // stop interrupts the shop (a graceful shutdown) and logs its output when
-// the test failed.
+// the test failed (or always, with E2E_SHOW_LOGS=1).
 func (s *shop) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
@@ -80,7 +80,7 @@ func (s *shop) stop() {
 		s.cmd.Process.Kill()
 		<-done
 	}
-	if s.t.Failed() {
+	if s.t.Failed() || os.Getenv("E2E_SHOW_LOGS") != "" {
 		s.t.Logf("vendo output:\n%s", s.logs.String())
 	}
 }
