@@ -1,0 +1,490 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"vendo/app"
+	"vendo/app/store"
+)
+
+// The admin's use cases besides the catalog: manual grants and
+// revocations, license revocation, settings, resending mail, and the
+// read models of the dashboard, an order and a customer. Every change is
+// audited with the admin's email in the transaction that makes it.
+
+// GrantEntitlement gives a customer a product by hand (a gift, a support
+// case), recorded with who granted it (SourceID) and why (Note).
+func (s *Shop) GrantEntitlement(ctx context.Context, customerID, productID, why, actor string) (app.Entitlement, error) {
+	why = strings.TrimSpace(why)
+	v := app.ValidationErrors{}
+	if productID == "" {
+		v.Add("product", "Choose the product to grant.")
+	}
+	if why == "" {
+		v.Add("note", "Say why, for the record (a support case, a gift…).")
+	} else if len([]rune(why)) > 300 {
+		v.Add("note", "Keep the reason under 300 characters.")
+	}
+	if err := v.Err(); err != nil {
+		return app.Entitlement{}, err
+	}
+	var e app.Entitlement
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		c, err := tx.Customer(customerID)
+		if err != nil {
+			return err
+		}
+		p, err := tx.Product(productID)
+		if app.IsNotFound(err) {
+			return app.FieldError("product", "That product does not exist.")
+		}
+		if err != nil {
+			return err
+		}
+		if _, ok, err := tx.ActiveEntitlement(customerID, productID); err != nil {
+			return err
+		} else if ok {
+			return &app.Error{Code: app.ECONFLICT, Field: "product", Message: fmt.Sprintf("%s already has “%s” in their library.", c.Email, p.Title)}
+		}
+		e = app.Entitlement{CustomerID: customerID, ProductID: productID, Source: app.SourceManual, SourceID: actor, Note: why}
+		if err := tx.PutEntitlement(&e); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "entitlement.grant", Target: customerID,
+			Detail: fmt.Sprintf("granted “%s” to %s (%s): %s", p.Title, c.Email, e.ID, why)})
+	})
+	return e, err
+}
+
+// RevokeEntitlement takes a product out of a customer's library (their
+// download links stop working), recorded with who and why.
+func (s *Shop) RevokeEntitlement(ctx context.Context, customerID, entitlementID, why, actor string) error {
+	why = strings.TrimSpace(why)
+	if why == "" {
+		return app.FieldError("reason", "Say why, for the record.")
+	}
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		e, err := tx.Entitlement(entitlementID)
+		if err != nil {
+			return err
+		}
+		if e.CustomerID != customerID {
+			return app.Errorf(app.ENOTFOUND, "That entitlement does not belong to this customer.")
+		}
+		if !e.Active() {
+			return app.Errorf(app.ECONFLICT, "That product was already taken out of the library.")
+		}
+		e.RevokedAt, e.RevokedReason = tx.Now(), "revoked by "+actor+": "+why
+		if err := tx.PutEntitlement(&e); err != nil {
+			return err
+		}
+		title := e.ProductID
+		if p, err := tx.Product(e.ProductID); err == nil {
+			title = p.Title
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "entitlement.revoke", Target: customerID,
+			Detail: fmt.Sprintf("revoked “%s” (%s, source %s): %s", title, e.ID, e.Source, why)})
+	})
+}
+
+// RevokeLicense marks a license key revoked: validation answers invalid
+// from now on.
+func (s *Shop) RevokeLicense(ctx context.Context, licenseID, why, actor string) error {
+	why = strings.TrimSpace(why)
+	if why == "" {
+		return app.FieldError("reason", "Say why, for the record.")
+	}
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		l, err := tx.License(licenseID)
+		if err != nil {
+			return err
+		}
+		if l.Status == app.LicenseRevoked {
+			return app.Errorf(app.ECONFLICT, "That license key is already revoked.")
+		}
+		l.Status, l.RevokedAt, l.RevokedReason = app.LicenseRevoked, tx.Now(), why
+		if err := tx.PutLicense(&l); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.revoke", Target: l.ID,
+			Detail: fmt.Sprintf("revoked key %s of customer %s: %s", l.Key, l.CustomerID, why)})
+	})
+}
+
+// SaveSettings stores the settings the admin edits (shop name, tagline,
+// support email, currency, download expiry and limit), keeping the rest.
+func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) (app.Settings, error) {
+	var out app.Settings
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		next := cur
+		next.ShopName = strings.TrimSpace(in.ShopName)
+		next.Tagline = strings.TrimSpace(in.Tagline)
+		next.SupportEmail = app.NormalizeEmail(in.SupportEmail)
+		next.Currency = strings.ToLower(strings.TrimSpace(in.Currency))
+		next.DownloadExpiry = in.DownloadExpiry
+		next.DownloadLimit = in.DownloadLimit
+		if err := tx.PutSettings(next); err != nil {
+			return err
+		}
+		var d diff
+		d.quoted("shop name", cur.ShopName, next.ShopName)
+		d.quoted("tagline", cur.Tagline, next.Tagline)
+		d.plain("support email", cur.SupportEmail, next.SupportEmail)
+		d.plain("currency", cur.Currency, next.Currency)
+		if cur.DownloadExpiry != next.DownloadExpiry {
+			d.add("download links last %s → %s", hours(cur.DownloadExpiry), hours(next.DownloadExpiry))
+		}
+		if cur.DownloadLimit != next.DownloadLimit {
+			d.add("download limit %d → %d", cur.DownloadLimit, next.DownloadLimit)
+		}
+		if out, err = tx.Settings(); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "settings.update", Detail: d.String()})
+	})
+	return out, err
+}
+
+func hours(d time.Duration) string {
+	if d%time.Hour == 0 {
+		return fmt.Sprintf("%dh", int(d/time.Hour))
+	}
+	return d.String()
+}
+
+// ResendMail queues a fresh copy of a message from the outbox (the
+// original stays as it was, for the record) and wakes the sender.
+func (s *Shop) ResendMail(ctx context.Context, id, actor string) (app.Mail, error) {
+	var m app.Mail
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		orig, err := tx.Mail(id)
+		if err != nil {
+			return err
+		}
+		m = app.Mail{To: orig.To, Subject: orig.Subject, Text: orig.Text, HTML: orig.HTML, Template: orig.Template}
+		if err := tx.QueueMail(&m); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "mail.resend", Target: m.ID,
+			Detail: fmt.Sprintf("re-sent “%s” to %s (copy of %s)", orig.Subject, orig.To, orig.ID)})
+	})
+	if err == nil && s.Mail != nil {
+		s.Mail.Notify()
+	}
+	return m, err
+}
+
+// Audit records an admin action that changes nothing in the store itself
+// (a backup, an event replayed through the ledger's own transaction).
+func (s *Shop) Audit(ctx context.Context, e app.AuditEntry) error {
+	return s.Store.Update(ctx, func(tx *store.Tx) error { return tx.Audit(e) })
+}
+
+// DashboardDays is how far back the dashboard looks.
+const DashboardDays = 30
+
+// Dashboard is the admin's front page, computed from the store in one
+// read transaction.
+type Dashboard struct {
+	Currency string
+	// Days is net sales (paid minus refunded) per day, oldest first,
+	// DashboardDays of them ending today, in Currency.
+	Days         []DayRevenue
+	Revenue      app.Money   // the sum of Days
+	Orders       int         // orders created in the window
+	Other        []app.Money // sales in other currencies
+	MRR          app.Money   // monthly equivalent of active subscriptions
+	Plans        []PlanCount // active subscriptions per plan, in /plans order
+	Active       int
+	NewCustomers int
+	// Failed payments: ledger events that failed, subscriptions past due,
+	// and orders whose payment failed in the window.
+	FailedEvents int
+	PastDue      int
+	FailedOrders int
+	RecentOrders []app.Order
+	RecentEvents []store.EventRecord
+}
+
+// FailedPayments is everything on the dashboard that needs a look.
+func (d Dashboard) FailedPayments() int { return d.FailedEvents + d.PastDue + d.FailedOrders }
+
+// DayRevenue is one day's net sales.
+type DayRevenue struct {
+	Day    time.Time
+	Amount int64
+	Orders int
+}
+
+// PlanCount is a plan's active subscriptions and what they bring monthly.
+type PlanCount struct {
+	Plan  app.Plan
+	Count int
+	MRR   app.Money
+}
+
+// Dashboard computes the dashboard's figures as of now.
+func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
+	now := s.now()
+	loc := now.Location()
+	today := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, loc)
+	from := today.AddDate(0, 0, -(DashboardDays - 1))
+	var d Dashboard
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		d.Currency = settings.Currency
+		d.Days = make([]DayRevenue, DashboardDays)
+		for i := range d.Days {
+			d.Days[i].Day = from.AddDate(0, 0, i)
+		}
+		other := map[string]int64{}
+		err = tx.OrdersSince(from, func(o *app.Order) error {
+			d.Orders++
+			switch o.Status {
+			case app.OrderFailed:
+				d.FailedOrders++
+				return nil
+			case app.OrderPaid, app.OrderPartiallyRefunded, app.OrderRefunded:
+			default:
+				return nil
+			}
+			net := o.Total.Amount - o.AmountRefunded
+			if o.Total.Currency != d.Currency {
+				other[o.Total.Currency] += net
+				return nil
+			}
+			at := o.PaidAt
+			if at.IsZero() {
+				at = o.CreatedAt
+			}
+			at = at.In(loc)
+			day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, loc)
+			i := int(day.Sub(from).Hours()+12) / 24 // +12: days of 23 or 25 hours
+			if i >= 0 && i < len(d.Days) {
+				d.Days[i].Amount += net
+				d.Days[i].Orders++
+			}
+			d.Revenue.Amount += net
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		d.Revenue.Currency = d.Currency
+		for cur, n := range other {
+			d.Other = append(d.Other, app.Money{Amount: n, Currency: cur})
+		}
+		sort.Slice(d.Other, func(i, j int) bool { return d.Other[i].Currency < d.Other[j].Currency })
+
+		plans, err := tx.Plans()
+		if err != nil {
+			return err
+		}
+		byPlan := map[string]*PlanCount{}
+		for _, p := range plans {
+			d.Plans = append(d.Plans, PlanCount{Plan: p, MRR: app.Money{Currency: p.Monthly.Price.Currency}})
+		}
+		for i := range d.Plans {
+			byPlan[d.Plans[i].Plan.ID] = &d.Plans[i]
+		}
+		d.MRR.Currency = d.Currency
+		err = tx.ForEachSubscription(func(sub *app.Subscription) error {
+			if sub.Status == "past_due" {
+				d.PastDue++
+			}
+			if sub.Terminated || !app.ActiveStatus(sub.Status) || sub.Status == "trialing" {
+				return nil
+			}
+			pc := byPlan[sub.PlanID]
+			if pc == nil {
+				return nil
+			}
+			pc.Count++
+			d.Active++
+			// At the plan's current price for the interval: the store keeps
+			// retired Price ids, not their amounts.
+			monthly := pc.Plan.Monthly.Price.Amount
+			if sub.Interval == app.Yearly {
+				monthly = pc.Plan.Yearly.Price.Amount / 12
+			}
+			pc.MRR.Amount += monthly
+			if pc.MRR.Currency == d.MRR.Currency {
+				d.MRR.Amount += monthly
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if d.NewCustomers, err = tx.CountCustomersSince(from); err != nil {
+			return err
+		}
+		err = tx.EventsSince(from, func(e *store.EventRecord) error {
+			if e.Outcome == store.EventFailed {
+				d.FailedEvents++
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		if d.RecentOrders, _, err = tx.Orders(store.OrderFilter{Limit: 8}); err != nil {
+			return err
+		}
+		d.RecentEvents, _, err = tx.Events(store.EventFilter{Limit: 8})
+		return err
+	})
+	return d, err
+}
+
+// OrderDetail is an order with what the admin needs beside it.
+type OrderDetail struct {
+	Order        app.Order
+	Customer     *app.Customer
+	Entitlements []EntitlementView
+	Downloads    []app.DownloadRecord
+	// RefundLeft is what may still be refunded.
+	RefundLeft app.Money
+}
+
+// EntitlementView is an entitlement with its product's title.
+type EntitlementView struct {
+	app.Entitlement
+	Title string
+	Slug  string
+}
+
+// OrderDetail gathers an order's page.
+func (s *Shop) OrderDetail(ctx context.Context, id string) (OrderDetail, error) {
+	var v OrderDetail
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		o, err := tx.Order(id)
+		if err != nil {
+			return err
+		}
+		v.Order = o
+		v.RefundLeft = app.Money{Amount: o.Total.Amount - o.AmountRefunded, Currency: o.Total.Currency}
+		if o.CustomerID == "" {
+			return nil
+		}
+		if c, err := tx.Customer(o.CustomerID); err == nil {
+			v.Customer = &c
+		}
+		es, err := tx.EntitlementsOf(o.CustomerID, false)
+		if err != nil {
+			return err
+		}
+		mine := map[string]bool{}
+		for _, e := range es {
+			if e.Source == app.SourceOrder && e.SourceID == o.ID {
+				mine[e.ID] = true
+				v.Entitlements = append(v.Entitlements, entitlementView(tx, e))
+			}
+		}
+		if len(mine) == 0 {
+			return nil
+		}
+		ds, _, err := tx.DownloadLog(store.DownloadQuery{CustomerID: o.CustomerID, Limit: 500})
+		for _, d := range ds {
+			if mine[d.EntitlementID] {
+				v.Downloads = append(v.Downloads, d)
+			}
+		}
+		return err
+	})
+	return v, err
+}
+
+func entitlementView(tx *store.Tx, e app.Entitlement) EntitlementView {
+	v := EntitlementView{Entitlement: e, Title: e.ProductID}
+	if p, err := tx.Product(e.ProductID); err == nil {
+		v.Title, v.Slug = p.Title, p.Slug
+	}
+	return v
+}
+
+// CustomerDetail is a customer's admin page.
+type CustomerDetail struct {
+	Customer      app.Customer
+	Orders        []app.Order
+	MoreOrders    bool
+	Subscriptions []SubscriptionView
+	Credits       []app.CreditEntry
+	Entitlements  []EntitlementView
+	Licenses      []app.License
+	Downloads     []app.DownloadRecord
+	// Products the admin may grant (active ones not in the library).
+	Grantable []app.Product
+}
+
+// SubscriptionView is a subscription with its plan's name.
+type SubscriptionView struct {
+	app.Subscription
+	PlanName string
+}
+
+// CustomerDetail gathers a customer's page.
+func (s *Shop) CustomerDetail(ctx context.Context, id string) (CustomerDetail, error) {
+	var v CustomerDetail
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		var err error
+		if v.Customer, err = tx.Customer(id); err != nil {
+			return err
+		}
+		var next string
+		if v.Orders, next, err = tx.Orders(store.OrderFilter{CustomerID: id, Limit: 25}); err != nil {
+			return err
+		}
+		v.MoreOrders = next != ""
+		subs, err := tx.SubscriptionsOf(id)
+		if err != nil {
+			return err
+		}
+		for _, sub := range subs {
+			sv := SubscriptionView{Subscription: sub, PlanName: sub.PlanID}
+			if p, err := tx.Plan(sub.PlanID); err == nil {
+				sv.PlanName = p.Name
+			}
+			v.Subscriptions = append(v.Subscriptions, sv)
+		}
+		if v.Credits, err = tx.CreditsOf(id, 50); err != nil {
+			return err
+		}
+		es, err := tx.EntitlementsOf(id, false)
+		if err != nil {
+			return err
+		}
+		owned := map[string]bool{}
+		for i := len(es) - 1; i >= 0; i-- { // newest first
+			v.Entitlements = append(v.Entitlements, entitlementView(tx, es[i]))
+			if es[i].Active() {
+				owned[es[i].ProductID] = true
+			}
+		}
+		if v.Licenses, err = tx.LicensesOf(id); err != nil {
+			return err
+		}
+		if v.Downloads, _, err = tx.DownloadLog(store.DownloadQuery{CustomerID: id, Limit: 50}); err != nil {
+			return err
+		}
+		products, _, err := tx.Products(store.ProductFilter{ActiveOnly: true, Limit: 500})
+		for _, p := range products {
+			if !owned[p.ID] {
+				v.Grantable = append(v.Grantable, p)
+			}
+		}
+		return err
+	})
+	return v, err
+}

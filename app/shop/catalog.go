@@ -1,0 +1,533 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// The admin's catalog use cases: products and plans saved with their
+// Stripe Prices kept right, every change audited in its own transaction
+// and announced by the store's catalog hook once committed (the search
+// index and the page cache follow at once).
+//
+// Stripe Prices are immutable, so a new amount is a new Price: it is
+// created before the write (a network call never holds bbolt's writer),
+// the write stores it, and only then is the old one deactivated, so the
+// product never points at a deactivated Price.
+
+// SaveProduct creates (empty ID) or updates a product from the admin's
+// form. Only the form's fields are taken from p (title, slug, summary,
+// description, price, tags, active, licensed); files, cover and Stripe ids
+// stay as stored, so an upload in another tab is never lost. A changed
+// price of a product already in Stripe creates a new Price and deactivates
+// the old one. p is updated to what was stored.
+func (s *Shop) SaveProduct(ctx context.Context, p *app.Product, actor string) error {
+	if p.ID == "" {
+		np := app.Product{}
+		copyProductForm(&np, p)
+		err := s.Store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PutProduct(&np); err != nil {
+				return err
+			}
+			return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.create", Target: np.ID,
+				Detail: fmt.Sprintf("created “%s” at /products/%s, %s", np.Title, np.Slug, np.Price)})
+		})
+		if err != nil {
+			return err
+		}
+		*p = np
+		return nil
+	}
+
+	cur, err := s.Store.Product(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	want := cur
+	copyProductForm(&want, p)
+	if err := want.Validate(); err != nil {
+		return err // before asking Stripe for anything
+	}
+	oldPrice, newPrice := "", ""
+	if cur.StripePriceID != "" && cur.Price != want.Price {
+		oldPrice = cur.StripePriceID
+		// The old Price id is part of the key: going back to an earlier
+		// amount makes a fresh Price rather than replaying the old one.
+		key := fmt.Sprintf("%s-%d-%s-from-%s", cur.ID, want.Price.Amount, want.Price.Currency, oldPrice)
+		newPrice, err = s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: want.Price.Amount, Currency: want.Price.Currency}, cur.ID, key)
+		if err != nil {
+			return fmt.Errorf("create the new Stripe price: %w", err)
+		}
+	}
+	var saved app.Product
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		now, err := tx.Product(p.ID)
+		if err != nil {
+			return err
+		}
+		if now.StripePriceID != cur.StripePriceID && newPrice != "" {
+			return app.Errorf(app.ECONFLICT, "The product's price changed while you were editing it. Reload the page and try again.")
+		}
+		before := now
+		copyProductForm(&now, p)
+		if newPrice != "" {
+			now.StripePriceID = newPrice
+		}
+		if err := tx.PutProduct(&now); err != nil {
+			return err
+		}
+		saved = now
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.update", Target: now.ID, Detail: productDiff(before, now)})
+	})
+	if err != nil {
+		return err
+	}
+	*p = saved
+	if oldPrice != "" {
+		if err := s.Stripe.DeactivatePrice(ctx, oldPrice); err != nil {
+			// Harmless to customers (Vendo no longer uses it); the admin
+			// may archive it in Stripe's dashboard.
+			s.Log.Warn("deactivate the old Stripe price", "product", p.ID, "price", oldPrice, "err", err)
+		}
+	}
+	return nil
+}
+
+// copyProductForm copies the fields the admin's product form edits.
+func copyProductForm(dst, src *app.Product) {
+	dst.Title = strings.TrimSpace(src.Title)
+	dst.Slug = src.Slug
+	dst.Summary = strings.TrimSpace(src.Summary)
+	dst.Description = strings.TrimSpace(src.Description)
+	dst.Price = src.Price
+	dst.Tags = src.Tags
+	dst.Active = src.Active
+	dst.Licensed = src.Licensed
+}
+
+// productDiff describes an edit for the audit log: "price $12.00 →
+// $15.00; title “A” → “B”".
+func productDiff(a, b app.Product) string {
+	var d diff
+	d.quoted("title", a.Title, b.Title)
+	d.plain("slug", a.Slug, b.Slug)
+	if a.Price != b.Price {
+		d.add("price %s → %s", a.Price, b.Price)
+	}
+	if a.StripePriceID != b.StripePriceID && a.StripePriceID != "" {
+		d.add("Stripe price %s → %s", a.StripePriceID, b.StripePriceID)
+	}
+	d.changed("summary", a.Summary, b.Summary)
+	d.changed("description", a.Description, b.Description)
+	d.plain("tags", strings.Join(a.Tags, ", "), strings.Join(b.Tags, ", "))
+	d.flag("active", a.Active, b.Active)
+	d.flag("license keys", a.Licensed, b.Licensed)
+	return d.String()
+}
+
+// diff collects "what changed" phrases for the audit log.
+type diff []string
+
+func (d *diff) add(format string, args ...any) { *d = append(*d, fmt.Sprintf(format, args...)) }
+
+func (d *diff) quoted(name, a, b string) {
+	if a != b {
+		d.add("%s “%s” → “%s”", name, clip(a), clip(b))
+	}
+}
+
+func (d *diff) plain(name, a, b string) {
+	if a != b {
+		if a == "" {
+			a = "(none)"
+		}
+		if b == "" {
+			b = "(none)"
+		}
+		d.add("%s %s → %s", name, a, b)
+	}
+}
+
+func (d *diff) changed(name, a, b string) {
+	if a != b {
+		d.add("%s edited", name)
+	}
+}
+
+func (d *diff) flag(name string, a, b bool) {
+	if a != b {
+		d.add("%s %s → %s", name, yesNo(a), yesNo(b))
+	}
+}
+
+func (d diff) String() string {
+	if len(d) == 0 {
+		return "no changes"
+	}
+	return strings.Join(d, "; ")
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// clip shortens text for a log line.
+func clip(s string) string {
+	if r := []rune(s); len(r) > 60 {
+		return string(r[:59]) + "…"
+	}
+	return s
+}
+
+// SetProductActive archives (active=false) or restores a product.
+func (s *Shop) SetProductActive(ctx context.Context, id string, active bool, actor string) error {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Product(id)
+		if err != nil {
+			return err
+		}
+		if p.Active == active {
+			return nil
+		}
+		p.Active = active
+		if err := tx.PutProduct(&p); err != nil {
+			return err
+		}
+		action := "product.archive"
+		if active {
+			action = "product.restore"
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: action, Target: id, Detail: fmt.Sprintf("“%s”", p.Title)})
+	})
+	return err
+}
+
+// DeleteProduct deletes a product that was never sold nor granted. One
+// that was is archived instead (its buyers' orders and libraries still
+// name it), and archived says so with the reason.
+func (s *Shop) DeleteProduct(ctx context.Context, id, actor string) (archived bool, reason string, err error) {
+	var gone app.Product
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Product(id)
+		if err != nil {
+			return err
+		}
+		lines, ents, err := tx.ProductReferences(id)
+		if err != nil {
+			return err
+		}
+		if lines > 0 || ents > 0 {
+			archived = true
+			switch {
+			case lines > 0:
+				reason = fmt.Sprintf("It was sold (%d order line%s name it), so it was archived instead: buyers keep their downloads and it leaves the catalog.", lines, plural(lines))
+			default:
+				reason = fmt.Sprintf("%d customer%s have it in their library, so it was archived instead: it leaves the catalog and they keep their downloads.", ents, plural(ents))
+			}
+			p.Active = false
+			if err := tx.PutProduct(&p); err != nil {
+				return err
+			}
+			return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.archive", Target: id,
+				Detail: fmt.Sprintf("asked to delete “%s”; archived because %d order lines and %d entitlements name it", p.Title, lines, ents)})
+		}
+		if err := tx.DeleteProduct(id); err != nil {
+			return err
+		}
+		gone = p
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.delete", Target: id,
+			Detail: fmt.Sprintf("deleted “%s” (/products/%s, %s)", p.Title, p.Slug, p.Price)})
+	})
+	if err != nil {
+		return false, "", err
+	}
+	if gone.StripePriceID != "" {
+		if err := s.Stripe.DeactivatePrice(ctx, gone.StripePriceID); err != nil {
+			s.Log.Warn("deactivate a deleted product's Stripe price", "product", id, "price", gone.StripePriceID, "err", err)
+		}
+	}
+	return archived, reason, nil
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// AddProductFiles attaches uploaded files (already on disk, content-
+// addressed) to a product and records their metadata, in one transaction.
+// A file the product already has is not added twice.
+func (s *Shop) AddProductFiles(ctx context.Context, id string, files []store.FileMeta, actor string) error {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Product(id)
+		if err != nil {
+			return err
+		}
+		for _, f := range files {
+			if err := tx.PutFile(f); err != nil {
+				return err
+			}
+			if slices.ContainsFunc(p.Files, func(r app.FileRef) bool { return r.SHA256 == f.SHA256 }) {
+				continue
+			}
+			p.Files = append(p.Files, app.FileRef{SHA256: f.SHA256, Name: f.Name, Size: f.Size, ContentType: f.ContentType})
+			if err := tx.Audit(app.AuditEntry{Actor: actor, Action: "product.file_add", Target: id,
+				Detail: fmt.Sprintf("added %s (%d bytes, sha256 %s…) to “%s”", f.Name, f.Size, f.SHA256[:12], p.Title)}); err != nil {
+				return err
+			}
+		}
+		return tx.PutProduct(&p)
+	})
+	return err
+}
+
+// RemoveProductFile detaches a file from a product. The bytes stay on
+// disk: another product or an older backup may name the same content.
+func (s *Shop) RemoveProductFile(ctx context.Context, id, sha, actor string) error {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Product(id)
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(p.Files, func(r app.FileRef) bool { return r.SHA256 == sha })
+		if i < 0 {
+			return app.Errorf(app.ENOTFOUND, "That file is not part of this product.")
+		}
+		name := p.Files[i].Name
+		p.Files = slices.Delete(p.Files, i, i+1)
+		if err := tx.PutProduct(&p); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.file_remove", Target: id,
+			Detail: fmt.Sprintf("removed %s from “%s”", name, p.Title)})
+	})
+	return err
+}
+
+// SetProductCover makes an uploaded image the product's cover; covers are
+// public (served at /media/{sha}). An empty SHA256 removes the cover.
+func (s *Shop) SetProductCover(ctx context.Context, id string, f store.FileMeta, actor string) error {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		p, err := tx.Product(id)
+		if err != nil {
+			return err
+		}
+		detail := fmt.Sprintf("removed the cover of “%s”", p.Title)
+		if f.SHA256 != "" {
+			f.Public = true
+			if err := tx.PutFile(f); err != nil {
+				return err
+			}
+			detail = fmt.Sprintf("set the cover of “%s” to %s (sha256 %s…)", p.Title, f.Name, f.SHA256[:12])
+		}
+		p.Cover = f.SHA256
+		if err := tx.PutProduct(&p); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.cover", Target: id, Detail: detail})
+	})
+	return err
+}
+
+// SavePlan stores the admin's edit of a plan: name, tagline, features,
+// credits, highlight and the monthly and yearly prices. A changed price
+// of a plan already in Stripe becomes a new recurring Price; the old one
+// is deactivated (existing subscribers keep it, and the store's plan
+// index keeps resolving it to this plan), and the Billing Portal is
+// updated to offer the new prices.
+func (s *Shop) SavePlan(ctx context.Context, p *app.Plan, actor string) error {
+	cur, err := s.planByID(ctx, p.ID)
+	if err != nil {
+		return err
+	}
+	want := cur
+	copyPlanForm(&want, p)
+	if err := want.Validate(); err != nil {
+		return err
+	}
+	type change struct {
+		iv       app.Interval
+		old, new string
+	}
+	var changes []change
+	for _, iv := range []app.Interval{app.Monthly, app.Yearly} {
+		was, is := cur.PriceFor(iv), want.PriceFor(iv)
+		if was.StripePriceID == "" || was.Price == is.Price {
+			continue
+		}
+		key := fmt.Sprintf("%s-%s-%d-%s-from-%s", cur.ID, iv, is.Price.Amount, is.Price.Currency, was.StripePriceID)
+		id, err := s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: is.Price.Amount, Currency: is.Price.Currency, Interval: string(iv)}, cur.ID, key)
+		if err != nil {
+			return fmt.Errorf("create the new %sly Stripe price: %w", iv, err)
+		}
+		changes = append(changes, change{iv, was.StripePriceID, id})
+	}
+	var saved app.Plan
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		now, err := tx.Plan(p.ID)
+		if err != nil {
+			return err
+		}
+		if now.Monthly.StripePriceID != cur.Monthly.StripePriceID || now.Yearly.StripePriceID != cur.Yearly.StripePriceID {
+			return app.Errorf(app.ECONFLICT, "The plan's prices changed while you were editing it. Reload the page and try again.")
+		}
+		before := now
+		copyPlanForm(&now, p)
+		for _, c := range changes {
+			if c.iv == app.Yearly {
+				now.Yearly.StripePriceID = c.new
+			} else {
+				now.Monthly.StripePriceID = c.new
+			}
+		}
+		if err := tx.PutPlan(&now); err != nil {
+			return err
+		}
+		saved = now
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "plan.update", Target: now.ID, Detail: planDiff(before, now)})
+	})
+	if err != nil {
+		return err
+	}
+	*p = saved
+	for _, c := range changes {
+		if err := s.Stripe.DeactivatePrice(ctx, c.old); err != nil {
+			s.Log.Warn("deactivate the old plan price", "plan", p.ID, "price", c.old, "err", err)
+		}
+	}
+	if saved.StripeProductID != "" {
+		// Refreshed on every save of a plan in Stripe, so saving again
+		// retries a portal update that failed.
+		if err := s.refreshPortal(ctx); err != nil {
+			return app.Errorf(app.EUNAVAILABLE, "The plan was saved, but Stripe's Billing Portal could not be updated to offer its prices (%s). Save the plan again to retry.", app.ErrorMessage(err))
+		}
+	}
+	return nil
+}
+
+// refreshPortal makes sure every plan has its Prices (EnsurePlanPrices)
+// and then updates the Billing Portal configuration with the current
+// ones: EnsurePlanPrices alone only touches the configuration when it
+// created something, and an edited price was created here.
+func (s *Shop) refreshPortal(ctx context.Context) error {
+	if err := s.EnsurePlanPrices(ctx); err != nil {
+		return err
+	}
+	plans, err := s.Store.Plans(ctx)
+	if err != nil {
+		return err
+	}
+	settings, err := s.Store.Settings(ctx)
+	if err != nil {
+		return err
+	}
+	var portal []stripeapi.PortalProduct
+	for _, p := range plans {
+		portal = append(portal, stripeapi.PortalProduct{ProductID: p.StripeProductID, PriceIDs: []string{p.Monthly.StripePriceID, p.Yearly.StripePriceID}})
+	}
+	id, err := s.Stripe.EnsurePortalConfiguration(ctx, settings.PortalConfigID, portal, s.BaseURL+"/account")
+	if err != nil {
+		return err
+	}
+	if id != settings.PortalConfigID {
+		_, err = s.Store.UpdateSettings(ctx, func(st *app.Settings) error { st.PortalConfigID = id; return nil })
+	}
+	return err
+}
+
+func (s *Shop) planByID(ctx context.Context, id string) (p app.Plan, err error) {
+	err = s.Store.View(ctx, func(tx *store.Tx) error { p, err = tx.Plan(id); return err })
+	return p, err
+}
+
+// copyPlanForm copies the fields the admin's plan form edits.
+func copyPlanForm(dst, src *app.Plan) {
+	dst.Name = strings.TrimSpace(src.Name)
+	dst.Tagline = strings.TrimSpace(src.Tagline)
+	dst.Features = src.Features
+	dst.Credits = src.Credits
+	dst.Monthly.Price = src.Monthly.Price
+	dst.Yearly.Price = src.Yearly.Price
+	dst.Highlight = src.Highlight
+}
+
+func planDiff(a, b app.Plan) string {
+	var d diff
+	d.quoted("name", a.Name, b.Name)
+	d.quoted("tagline", a.Tagline, b.Tagline)
+	if !slices.Equal(a.Features, b.Features) {
+		d.add("features edited (%d → %d)", len(a.Features), len(b.Features))
+	}
+	if a.Credits != b.Credits {
+		d.add("credits %s → %s", credits(a.Credits), credits(b.Credits))
+	}
+	if a.Monthly.Price != b.Monthly.Price {
+		d.add("monthly %s → %s (Stripe price %s → %s)", a.Monthly.Price, b.Monthly.Price, orNone(a.Monthly.StripePriceID), orNone(b.Monthly.StripePriceID))
+	}
+	if a.Yearly.Price != b.Yearly.Price {
+		d.add("yearly %s → %s (Stripe price %s → %s)", a.Yearly.Price, b.Yearly.Price, orNone(a.Yearly.StripePriceID), orNone(b.Yearly.StripePriceID))
+	}
+	d.flag("highlighted", a.Highlight, b.Highlight)
+	return d.String()
+}
+
+func credits(n int) string {
+	if n == app.Unlimited {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
+}
+
+func orNone(s string) string {
+	if s == "" {
+		return "none yet"
+	}
+	return s
+}
+
+// MovePlan moves a plan one place up (delta -1) or down (+1) on /plans,
+// renumbering the positions 0, 1, 2… in one transaction.
+func (s *Shop) MovePlan(ctx context.Context, id string, delta int, actor string) error {
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		plans, err := tx.Plans()
+		if err != nil {
+			return err
+		}
+		i := slices.IndexFunc(plans, func(p app.Plan) bool { return p.ID == id })
+		if i < 0 {
+			return app.Errorf(app.ENOTFOUND, "That plan does not exist.")
+		}
+		j := i + delta
+		if j < 0 || j >= len(plans) || delta == 0 {
+			return nil // already first or last
+		}
+		plans[i], plans[j] = plans[j], plans[i]
+		for k := range plans {
+			if plans[k].Position == k {
+				continue
+			}
+			plans[k].Position = k
+			if err := tx.PutPlan(&plans[k]); err != nil {
+				return err
+			}
+		}
+		dir := "down"
+		if delta < 0 {
+			dir = "up"
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "plan.move", Target: id,
+			Detail: fmt.Sprintf("moved %s %s (place %d → %d)", plans[j].Name, dir, i+1, j+1)})
+	})
+	return err
+}
