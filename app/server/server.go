@@ -122,7 +122,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	s.openShop()
 	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
 	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
-		Auth: s.auth, Shop: s.shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox})
+		Auth: s.auth, Shop: s.shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox,
+		Replay: s.replayEvent, Backup: s.backupTo})
 	if err != nil {
 		return nil, err
 	}

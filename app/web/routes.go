@@ -12,6 +12,8 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
 	a.Use(s.requestLog)
+	// Bodies stream: 413 over 1 MiB, except the upload routes (bodylimit.go).
+	a.Use(s.bodyLimit)
 	a.Use(s.securityHeaders())
 
 	a.Get("/static/*", s.handleStatic)
@@ -68,6 +70,44 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	// Admin: every /admin route is in this group, behind one guard.
 	adm := a.Group("/admin", s.requireAdmin)
 	adm.Get("/", s.handleAdminDashboard)
+	adm.Get("/products", s.handleAdminProducts)
+	adm.Get("/products/new", s.handleAdminProductNew)
+	adm.Post("/products", s.handleAdminProductCreate)
+	adm.Get("/products/:id", s.handleAdminProductEdit)
+	adm.Post("/products/:id", s.handleAdminProductSave)
+	adm.Post("/products/:id/archive", s.handleAdminProductArchive)
+	adm.Post("/products/:id/restore", s.handleAdminProductRestore)
+	adm.Post("/products/:id/delete", s.handleAdminProductDelete)
+	adm.Post("/products/:id/files", s.handleAdminProductUpload) // streamed, up to VENDO_UPLOAD_LIMIT
+	adm.Post("/products/:id/files/:sha/remove", s.handleAdminProductFileRemove)
+	adm.Post("/products/:id/cover", s.handleAdminProductCoverUpload) // streamed, up to VENDO_UPLOAD_LIMIT
+	adm.Post("/products/:id/cover/remove", s.handleAdminProductCoverRemove)
+	adm.Get("/plans", s.handleAdminPlans)
+	adm.Post("/plans/:id", s.handleAdminPlanSave)
+	adm.Post("/plans/:id/move", s.handleAdminPlanMove)
+	adm.Get("/orders", s.handleAdminOrders)
+	adm.Get("/orders/:id", s.handleAdminOrder)
+	adm.Get("/orders/:id/refund", s.handleAdminRefundConfirm) // the confirmation step; changes nothing
+	adm.Post("/orders/:id/refund", s.handleAdminRefund)
+	adm.Get("/customers", s.handleAdminCustomers)
+	adm.Get("/customers/:id", s.handleAdminCustomer)
+	adm.Post("/customers/:id/grants", s.handleAdminGrant)
+	adm.Post("/customers/:id/entitlements/:eid/revoke", s.handleAdminRevokeEntitlement)
+	adm.Get("/subscriptions", s.handleAdminSubscriptions)
+	adm.Get("/licenses", s.handleAdminLicenses)
+	adm.Post("/licenses/:id/revoke", s.handleAdminLicenseRevoke)
+	adm.Get("/events", s.handleAdminEvents)
+	adm.Get("/events/:id", s.handleAdminEvent)
+	adm.Post("/events/:id/replay", s.handleAdminEventReplay)
+	adm.Get("/downloads", s.handleAdminDownloads)
+	adm.Get("/outbox", s.handleAdminOutbox)
+	adm.Get("/outbox/:id", s.handleAdminMail)
+	adm.Post("/outbox/:id/resend", s.handleAdminMailResend)
+	adm.Get("/audit", s.handleAdminAudit)
+	adm.Get("/settings", s.handleAdminSettings)
+	adm.Post("/settings", s.handleAdminSettingsSave)
+	adm.Get("/backups", s.handleAdminBackups)
+	adm.Get("/backup", s.handleAdminBackup) // the tar.gz archive
 
 	if mount != nil {
 		mount(a)

@@ -3,7 +3,9 @@
 package web
 
 import (
+	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -40,6 +42,12 @@ type Deps struct {
 	// Mount, when set, lets the caller add routes (the sandbox) before the
 	// catch-all 404.
 	Mount func(*fiber.App)
+	// Replay re-runs a recorded Stripe event through the webhook ledger
+	// (the admin's "replay" button) and says how it ended.
+	Replay func(ctx context.Context, id string) (outcome string, err error)
+	// Backup writes the consistent tar.gz snapshot (database and files)
+	// that GET /admin/backup downloads.
+	Backup func(ctx context.Context, w io.Writer) error
 }
 
 // FileOpener reads content-addressed files (product files, covers).
@@ -56,6 +64,9 @@ type Server struct {
 	shop   *shop.Shop
 	search *search.Index
 	auth   *auth.Service
+	// replay and backup are the admin's hooks into the server (Deps).
+	replay func(ctx context.Context, id string) (string, error)
+	backup func(ctx context.Context, w io.Writer) error
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go).
 	anonKey []byte
 	pages   *pageCache
@@ -66,7 +77,8 @@ type Server struct {
 // New builds the Fiber app with every route, parsing all templates now so a
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
-	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth}
+	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth,
+		replay: d.Replay, backup: d.Backup}
 	var err error
 	if s.auth == nil {
 		if s.auth, err = fallbackAuth(d); err != nil {
@@ -92,8 +104,13 @@ func New(d Deps) (*Server, error) {
 		ReadTimeout:           60 * time.Second,
 		WriteTimeout:          0, // downloads of large files may take long
 		IdleTimeout:           120 * time.Second,
-		BodyLimit:             4 << 20,
-		ProxyHeader:           "",
+		// Bodies stream (StreamRequestBody) so an upload is never held in
+		// memory; bodyLimit (limits.go) caps each route, and the server's
+		// limit is the largest of them, the upload limit.
+		BodyLimit:                    int(d.Config.UploadLimit),
+		StreamRequestBody:            true,
+		DisablePreParseMultipartForm: true,
+		ProxyHeader:                  "",
 	})
 	s.routes(d.Webhook, d.Mount)
 	return s, nil

@@ -1,0 +1,64 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+)
+
+// settingsForm is the settings form as typed.
+type settingsForm struct {
+	ShopName, Tagline, SupportEmail, Currency string
+	ExpiryHours, Limit                        string
+}
+
+// handleAdminSettings shows the settings form.
+func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
+	st, err := s.store.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	f := settingsForm{ShopName: st.ShopName, Tagline: st.Tagline, SupportEmail: st.SupportEmail, Currency: st.Currency,
+		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit)}
+	return s.settingsPage(c, f, app.ValidationErrors{})
+}
+
+func (s *Server) settingsPage(c *fiber.Ctx, f settingsForm, errs app.ValidationErrors) error {
+	return s.adminPage(c, "settings", "admin/settings", "", fiber.Map{"Title": "Settings", "Form": f, "Errors": errs,
+		"Currencies": app.Currencies()})
+}
+
+// handleAdminSettingsSave saves the settings (POST /admin/settings).
+func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
+	f := settingsForm{ShopName: c.FormValue("shop_name"), Tagline: c.FormValue("tagline"), SupportEmail: c.FormValue("support_email"),
+		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit"))}
+	errs := app.ValidationErrors{}
+	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency}
+	if h, err := strconv.ParseFloat(f.ExpiryHours, 64); err != nil || h <= 0 || h > 24*90 {
+		errs.Add("download_expiry", "Enter how many hours a download link lasts, between 0.1 and 2160 (90 days).")
+	} else {
+		in.DownloadExpiry = time.Duration(h * float64(time.Hour)).Round(time.Minute)
+	}
+	if n, err := strconv.Atoi(f.Limit); err != nil {
+		errs.Add("download_limit", "Enter a whole number of downloads per purchase.")
+	} else {
+		in.DownloadLimit = n
+	}
+	if len(errs) == 0 {
+		_, err := s.shop.SaveSettings(c.UserContext(), in, s.actor(c))
+		if fe, ok := formErrors(err); ok {
+			errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.settingsPage(c, f, errs)
+	}
+	return s.back(c, "/admin/settings", "settings")
+}
