@@ -219,7 +219,7 @@ func (b *browser) postMortem() {
 	ctx, cancel := context.WithTimeout(b.tab, 5*time.Second)
 	defer cancel()
 	if loc, err := chromedp.Run(ctx, chromedp.Location()); err == nil {
-		b.t.Logf("the %s browser was at %s", b.who, loc)
+		b.t.Logf("the browser%s was at %s", map[bool]string{true: " of the " + b.who}[b.who != ""], loc)
 	}
 	if text, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.body ? document.body.innerText : ""`)); err == nil {
 		b.t.Logf("page text:\n%.2000s", text)
@@ -267,13 +267,40 @@ func run[T any](b *browser, what string, a chromedp.Action[T]) T {
 	return v
 }
 
+// do runs actions with a wait deadline and fails the test on error. A
+// node that vanished between the lookup and the action (the page was
+// still settling after a load or an htmx swap) is looked up again.
 func (b *browser) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	b.t.Helper()
 	ctx, cancel := context.WithTimeout(b.ctx, waitTimeout)
 	defer cancel()
-	if err := chromedp.Do(ctx, actions...); err != nil {
-		b.fail("%s: %v", what, err)
+	for {
+		err := chromedp.Do(ctx, actions...)
+		if err == nil {
+			return
+		}
+		if ctx.Err() != nil || !staleNode(err) {
+			b.fail("%s: %v", what, err)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// staleNode reports errors of a DOM that changed under the action.
+func staleNode(err error) bool {
+	msg := err.Error()
+	for _, s := range []string{
+		"Could not find node with given id",
+		"Node with given id does not belong to the document",
+		"Cannot find context with specified id",
+		"No node with given id found",
+		"Execution context was destroyed",
+	} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // Open loads a page of the shop by its path (or a full URL) and waits for

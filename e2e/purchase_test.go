@@ -111,7 +111,7 @@ func TestBuyAndDownload(t *testing.T) {
 	})
 
 	b.Step("download", func() {
-		link := fmt.Sprintf(`#checkout-status a[download]`)
+		const link = "#checkout-status a[download]"
 		if got := b.Text(link); got != budgetFile {
 			b.fail("download link reads %q, want %s", got, budgetFile)
 		}
