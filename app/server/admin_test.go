@@ -426,6 +426,20 @@ func TestUploadLimits(t *testing.T) {
 		t.Fatalf("a 1 MiB chunked upload: %v %.300s", resp, body)
 	}
 
+	// Without JavaScript: a plain multipart form with the token in its
+	// action's query (the body is never parsed for it), then a redirect.
+	boss.get("/admin/products/" + prod.ID)
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	fw, _ := mw.CreateFormFile("file", "plain.txt")
+	fw.Write([]byte("sent by a plain form"))
+	mw.Close()
+	req, _ := http.NewRequest("POST", boss.abs("/admin/products/"+prod.ID+"/files?_csrf="+url.QueryEscape(boss.token())), &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if resp, page := boss.do(req); resp.StatusCode != 200 || resp.Request.URL.Path != "/admin/products/"+prod.ID || !strings.Contains(page, "Files uploaded.") {
+		t.Fatalf("a plain upload form: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+
 	// An ordinary form over 1 MiB: 413, declared or chunked.
 	big := url.Values{"product": {prod.ID}, "quantity": {"1"}, "pad": {strings.Repeat("x", 2<<20)}}
 	boss.get("/products/" + prod.Slug)
@@ -443,7 +457,7 @@ func TestUploadLimits(t *testing.T) {
 		}
 	}
 	// A JSON API too.
-	req, _ := http.NewRequest("POST", boss.abs("/api/licenses/validate"), strings.NewReader(`{"key":"`+strings.Repeat("A", 2<<20)+`"}`))
+	req, _ = http.NewRequest("POST", boss.abs("/api/licenses/validate"), strings.NewReader(`{"key":"`+strings.Repeat("A", 2<<20)+`"}`))
 	req.Header.Set("Content-Type", "application/json")
 	if resp, body := boss.do(req); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"too_large"`) {
 		t.Errorf("a 2 MiB API body: %d %.200s", resp.StatusCode, body)
