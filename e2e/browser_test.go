@@ -101,7 +101,7 @@ func newBrowserFor(t *testing.T, s *shop, who string) *browser {
 		cancelAlloc()
 		t.Fatalf("start Chromium (%s): %v", chromePath, err)
 	}
-	ctx, cancel := context.WithTimeout(tab, testTimeout)
+	ctx, cancel := context.WithDeadline(tab, testDeadline(t))
 	b.tab, b.ctx = tab, ctx
 	t.Cleanup(func() {
 		b.postMortem()
@@ -146,6 +146,18 @@ func newBrowserFor(t *testing.T, s *shop, who string) *browser {
 		}
 	}()
 	return b
+}
+
+var deadlines sync.Map // *testing.T → time.Time
+
+// testDeadline is when the test's time is up: testTimeout after its first
+// browser started, shared by all its browsers.
+func testDeadline(t *testing.T) time.Time {
+	d, loaded := deadlines.LoadOrStore(t, time.Now().Add(testTimeout))
+	if !loaded {
+		t.Cleanup(func() { deadlines.Delete(t) })
+	}
+	return d.(time.Time)
 }
 
 func (b *browser) onBrowserEvent(ev any) {
@@ -229,6 +241,9 @@ func (b *browser) postMortem() {
 	if len(b.console) > 0 {
 		b.t.Logf("browser console:\n%s", strings.Join(b.console, "\n"))
 	}
+	if len(b.dialogs) > 0 {
+		b.t.Logf("dialogs accepted:\n%s", strings.Join(b.dialogs, "\n"))
+	}
 }
 
 // fail ends the test with what it was doing and where the browser was.
@@ -236,7 +251,7 @@ func (b *browser) fail(format string, args ...any) {
 	b.t.Helper()
 	msg := fmt.Sprintf(format, args...)
 	if errors.Is(b.ctx.Err(), context.DeadlineExceeded) {
-		msg += fmt.Sprintf(" (the test's %s ran out)", testTimeout)
+		msg += fmt.Sprintf(" (the test's %s were up)", testTimeout)
 	}
 	who := ""
 	if b.who != "" {
@@ -535,13 +550,6 @@ func (b *browser) Console() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return append([]string(nil), b.console...)
-}
-
-// Dialogs returns the messages of the dialogs accepted so far.
-func (b *browser) Dialogs() []string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return append([]string(nil), b.dialogs...)
 }
 
 // NoCSPViolations fails when the page broke the Content-Security-Policy

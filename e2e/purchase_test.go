@@ -107,7 +107,7 @@ func TestBuyAndDownload(t *testing.T) {
 		payOnSandbox(b, email, goodCard)
 		b.WaitPath(`^/checkout/success\?session_id=cs_`)
 		b.Sees("Thank you for your order!")
-		b.MustSee(email, "$14.00", budgetFile)
+		b.MustSee("Order #", email, "$14.00", budgetTitle, budgetFile)
 	})
 
 	b.Step("download", func() {
