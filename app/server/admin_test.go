@@ -872,3 +872,68 @@ func mustContainAll(t *testing.T, where, body string, wants ...string) {
 		}
 	}
 }
+
+// zeros is an endless reader of zero bytes.
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// TestLargeUploadStreams sends a 256 MiB file through the upload route
+// and checks the server's heap stays flat: the body goes from the socket
+// to disk part by part, never into memory.
+func TestLargeUploadStreams(t *testing.T) {
+	if testing.Short() {
+		t.Skip("large file")
+	}
+	a := serveAdmin(t, t.TempDir(), map[string]string{"VENDO_UPLOAD_LIMIT": "512MiB"})
+	ctx := context.Background()
+	var prod app.Product
+	a.srv.store.View(ctx, func(tx *store.Tx) error {
+		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
+		prod = ps[0]
+		return err
+	})
+	a.boss.get("/admin/products/" + prod.ID)
+	const size = 256 << 20
+	var head bytes.Buffer
+	mw := multipart.NewWriter(&head)
+	mw.CreateFormFile("file", "big.bin")
+	tail := "\r\n--" + mw.Boundary() + "--\r\n"
+	body := io.MultiReader(bytes.NewReader(head.Bytes()), io.LimitReader(zeros{}, size), strings.NewReader(tail))
+	req, _ := http.NewRequest("POST", a.boss.abs("/admin/products/"+prod.ID+"/files"), body)
+	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", a.boss.token())
+	req.Header.Set("HX-Request", "true")
+
+	var peak atomic.Uint64
+	stop, sampled := make(chan struct{}), make(chan struct{})
+	before := heapInUse()
+	go func() {
+		defer close(sampled)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(20 * time.Millisecond):
+				if h := heapInUse(); h > peak.Load() {
+					peak.Store(h)
+				}
+			}
+		}
+	}()
+	resp, page := a.boss.do(req)
+	close(stop)
+	<-sampled
+	if resp.StatusCode != 200 || !strings.Contains(page, "big.bin") {
+		t.Fatalf("upload: %d %.300s", resp.StatusCode, page)
+	}
+	p, _ := a.srv.store.Product(ctx, prod.ID)
+	last := p.Files[len(p.Files)-1]
+	if last.Name != "big.bin" || last.Size != size || last.SHA256 != sha(make([]byte, size)) {
+		t.Fatalf("stored %+v", last)
+	}
+	if growth := int64(peak.Load()) - int64(before); growth > 64<<20 {
+		t.Fatalf("heap grew by %d MiB while receiving 256 MiB", growth>>20)
+	}
+}
