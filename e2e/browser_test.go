@@ -213,9 +213,13 @@ func (b *browser) snap(name string) {
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
 // postMortem writes the kept screenshots, one of the failure, the page's
-// URL and text, and the console to help whoever reads a failed run.
+// URL and text, and the console to help whoever reads a failed run. With
+// E2E_SHOW_LOGS=1 a passing test logs its console too.
 func (b *browser) postMortem() {
 	if !b.t.Failed() {
+		if os.Getenv("E2E_SHOW_LOGS") != "" {
+			b.t.Logf("browser console%s:\n%s", map[bool]string{true: " of the " + b.who}[b.who != ""], strings.Join(b.Console(), "\n"))
+		}
 		return
 	}
 	b.snap(b.step + "-FAILED")
