@@ -16,6 +16,7 @@ import (
 	"vendo/app/auth"
 	"vendo/app/config"
 	"vendo/app/server"
+	"vendo/bench/baseline"
 )
 
 const usage = `Vendo — a shop in one file.
@@ -47,6 +48,9 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 		fmt.Fprint(stdout, usage)
 		config.Load([]string{"-h"}, getenv, stdout)
 		return 0
+	case "bench-baseline":
+		// Hidden (not in help): the bare-Fiber yardstick of `make bench`.
+		return baseline.Run(args, stdout, stderr)
 	case "serve", "backup", "sync", "admin-link":
 	default:
 		fmt.Fprintf(stderr, "vendo: unknown command %q. Run `vendo help` for the commands.\n", cmd)

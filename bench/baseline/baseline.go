@@ -1,0 +1,89 @@
+// Package baseline is the yardstick `make bench` measures Vendo against: a
+// bare Fiber app in the same binary build that serves page bodies from
+// memory and a file with c.SendFile. It runs as the hidden command
+// `vendo bench-baseline`, so both sides share the compiler, the flags and
+// the Fiber version, and the ratios say what Vendo's own work costs.
+package baseline
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/signal"
+	"strconv"
+	"strings"
+	"syscall"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Run serves until SIGINT or SIGTERM:
+//
+//	GET /page      the first -body file, from memory
+//	GET /page/N    the N-th -body file (0-based), from memory
+//	GET /download  the -file with c.SendFile, compression off
+//	GET /healthz   200, for readiness polling
+func Run(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("bench-baseline", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
+	var bodies [][]byte
+	fs.Func("body", "a file whose bytes GET /page serves (repeat for /page/1, /page/2, …)", func(name string) error {
+		b, err := os.ReadFile(name)
+		if err != nil {
+			return err
+		}
+		bodies = append(bodies, b)
+		return nil
+	})
+	file := fs.String("file", "", "the file GET /download sends with c.SendFile")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if len(bodies) == 0 {
+		bodies = [][]byte{[]byte("<!doctype html><title>baseline</title>")}
+	}
+
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	send := func(c *fiber.Ctx, b []byte) error {
+		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+		return c.Send(b)
+	}
+	app.Get("/page", func(c *fiber.Ctx) error { return send(c, bodies[0]) })
+	app.Get("/page/:n", func(c *fiber.Ctx) error {
+		n, err := strconv.Atoi(c.Params("n"))
+		if err != nil || n < 0 || n >= len(bodies) {
+			return fiber.ErrNotFound
+		}
+		return send(c, bodies[n])
+	})
+	app.Get("/download", func(c *fiber.Ctx) error {
+		if *file == "" {
+			return fiber.ErrNotFound
+		}
+		return c.SendFile(*file, false)
+	})
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.SendString("ok") })
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "vendo bench-baseline: %v\n", err)
+		return 1
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	go func() {
+		<-ctx.Done()
+		_ = app.Shutdown()
+	}()
+	fmt.Fprintf(stdout, "bench baseline on %s (%d page bodies, file %q)\n", ln.Addr(), len(bodies), *file)
+	if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "closed") {
+		fmt.Fprintf(stderr, "vendo bench-baseline: %v\n", err)
+		return 1
+	}
+	return 0
+}

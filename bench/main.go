@@ -1,0 +1,371 @@
+// Command bench is `make bench`: it seeds a large shop (10,000 products,
+// 1,000 customers, 5,000 orders) in a temp data directory, starts the
+// release binary on it in Stripe mode, and measures each scenario of
+// issue 10 beside a baseline taken in the same run — a bare Fiber handler
+// of the same binary build (`vendo bench-baseline`), raw bbolt, a plain
+// scan, an empty shop — so the ratios hold on a shared, noisy machine.
+// The table is printed and written to bench/results.md.
+//
+//	go run ./bench -bin ./vendo
+package main
+
+import (
+	"cmp"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"math"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+)
+
+func main() {
+	bin := flag.String("bin", "./vendo", "the release binary to measure (make build)")
+	out := flag.String("out", "bench/results.md", "where to write the results table (empty: do not write)")
+	var o options
+	flag.DurationVar(&o.dur, "d", 5*time.Second, "length of each page load run (three rounds per side) and of each webhook run (two per side)")
+	flag.IntVar(&o.conns, "c", 64, "connections for the page load")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temp data directory")
+	only := flag.String("only", "", "comma-separated scenarios to run (pages,webhooks,downloads,search,startup); all when empty")
+	flag.Parse()
+	o.only = map[string]bool{}
+	for _, s := range strings.Split(*only, ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			o.only[s] = true
+		}
+	}
+
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, *bin, *out, o); err != nil {
+		fmt.Fprintf(os.Stderr, "bench: %v\n", err)
+		os.Exit(1)
+	}
+}
+
+func logf(format string, a ...any) {
+	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
+}
+
+// options are the command line's knobs.
+type options struct {
+	dur   time.Duration
+	conns int
+	keep  bool
+	only  map[string]bool // scenarios to run; all when empty
+}
+
+func (o options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
+
+const (
+	pageRounds    = 3 // alternating load runs per side and page set
+	webhookRounds = 2 // alternating webhook runs per side
+	downloadRuns  = 3 // alternating 1 GiB transfers per side
+)
+
+func run(ctx context.Context, bin, outFile string, o options) (err error) {
+	began := time.Now()
+	bin, err = filepath.Abs(bin)
+	if err != nil {
+		return err
+	}
+	if _, err := os.Stat(bin); err != nil {
+		return fmt.Errorf("no binary at %s: run `make build` first (%v)", bin, err)
+	}
+	tmp, err := os.MkdirTemp("", "vendo-bench-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		logf("temp directory %s (kept)", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	var procs []*proc
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+
+	rep := &report{}
+	ld := &loader{conns: o.conns, threads: 2, duration: o.dur, tmp: tmp}
+	if path, err := exec.LookPath("wrk"); err == nil {
+		ld.wrk = path
+	} else if o.want("pages") {
+		msg := "NOTE: wrk is not installed (apt-get install -y wrk failed or was skipped): the page load uses the Go load generator in bench/load.go instead."
+		fmt.Println(msg)
+		rep.note("%s", strings.TrimPrefix(msg, "NOTE: "))
+	}
+
+	// Seed.
+	dataDir, emptyDir := filepath.Join(tmp, "data"), filepath.Join(tmp, "empty")
+	t0 := time.Now()
+	data, err := seed(ctx, dataDir)
+	if err != nil {
+		return fmt.Errorf("seed: %w", err)
+	}
+	logf("seeded %s products, %s customers, %s orders and a 1 GiB sparse file in %s (database %.1f MiB)",
+		fmtCount(numProducts), fmtCount(numCustomers), fmtCount(numOrders), time.Since(t0).Round(time.Millisecond), float64(data.dbBytes)/(1<<20))
+
+	// 4. Search, in-process, before any server competes for the CPU.
+	if o.want("search") {
+		logf("search: %d queries over %s active products", len(searchQueries), fmtCount(float64(len(data.products))))
+		sr := runSearch(data.products, 200)
+		logf("  index p50 %s, p99 %s, build %s; scan p50 %s, p99 %s", fmtDur(sr.p50), fmtDur(sr.p99), fmtDur(sr.build), fmtDur(sr.scanP50), fmtDur(sr.scanP99))
+		rep.add(row{Scenario: fmt.Sprintf("4. search, %s products", fmtCount(float64(sr.docs))), Measure: "p50 latency", Vendo: fmtDur(sr.p50),
+			Baseline: fmtDur(sr.scanP50) + " (substring scan)", Ratio: ratio(float64(sr.p50), float64(sr.scanP50))},
+			row{Measure: "p99 latency", Vendo: fmtDur(sr.p99), Baseline: fmtDur(sr.scanP99), Ratio: ratio(float64(sr.p99), float64(sr.scanP99))},
+			row{Measure: "index build", Vendo: fmtDur(sr.build), Ratio: math.NaN()})
+		rep.note("Search (in-process, app/search): %s searches of %d typical queries, limit %d as the catalog asks; the baseline is a case-insensitive substring scan over pre-lowered title, summary and description. The build is the median of 5.",
+			fmtCount(float64(sr.searches)), sr.queries, searchLimit)
+	}
+
+	// 5. Start-up: the large shop against an empty one, alternately; the
+	// last large start serves the other scenarios.
+	addr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	closedAddr, err := freeAddr() // nothing listens: a Stripe call fails fast
+	if err != nil {
+		return err
+	}
+	var sec [16]byte
+	rand.Read(sec[:])
+	whsec := "whsec_bench" + hex.EncodeToString(sec[:])
+	env := func(dir string) []string {
+		return []string{"VENDO_ADDR=" + addr, "VENDO_DATA=" + dir, "VENDO_BASE_URL=", "VENDO_SECRET=", "VENDO_ADMIN_EMAILS=",
+			"VENDO_LOG_LEVEL=warn", "VENDO_LOG_FORMAT=text", "VENDO_SYNC_INTERVAL=0", "VENDO_DEV=", "SMTP_URL=",
+			"STRIPE_SECRET_KEY=sk_test_bench", "STRIPE_WEBHOOK_SECRET=" + whsec, "STRIPE_API_BASE=http://" + closedAddr,
+			"GITHUB_KEY=", "GITHUB_SECRET=", "GOOGLE_KEY=", "GOOGLE_SECRET=", "OIDC_ISSUER=", "OIDC_KEY=", "OIDC_SECRET="}
+	}
+	starts := 1
+	if o.want("startup") {
+		starts = 3
+		logf("start-up: exec to the first 200 on /healthz, %d times each, alternating with an empty shop", starts)
+	}
+	var upLarge, upEmpty []time.Duration
+	var rssLarge, rssEmpty []int64
+	var vendo *proc
+	for i := 0; i < starts; i++ {
+		for _, large := range []bool{false, true} {
+			if !large && !o.want("startup") {
+				continue
+			}
+			dir := emptyDir
+			if large {
+				dir = dataDir
+			}
+			p, took, err := start(ctx, "vendo", bin, nil, env(dir), addr)
+			if err != nil {
+				return err
+			}
+			time.Sleep(time.Second)
+			rss, err := rssKiB(p.pid())
+			if err != nil {
+				p.stop()
+				return err
+			}
+			if large {
+				upLarge, rssLarge = append(upLarge, took), append(rssLarge, rss)
+			} else {
+				upEmpty, rssEmpty = append(upEmpty, took), append(rssEmpty, rss)
+			}
+			if large && i == starts-1 {
+				vendo = p
+				procs = append(procs, p)
+				continue
+			}
+			if err := p.stop(); err != nil {
+				return err
+			}
+		}
+	}
+	if o.want("startup") {
+		logf("  large shop %s (idle RSS %s), empty shop %s (idle RSS %s)", fmtDur(median(upLarge)), fmtKiB(median(rssLarge)),
+			fmtDur(median(upEmpty)), fmtKiB(median(rssEmpty)))
+		rep.add(row{Scenario: "5. start-up, large data set", Measure: "exec → first 200 /healthz", Vendo: fmtDur(median(upLarge)),
+			Baseline: fmtDur(median(upEmpty)) + " (empty shop)", Ratio: ratio(float64(median(upLarge)), float64(median(upEmpty)))},
+			row{Measure: "idle RSS", Vendo: fmtKiB(median(rssLarge)), Baseline: fmtKiB(median(rssEmpty)),
+				Ratio: ratio(float64(median(rssLarge)), float64(median(rssEmpty)))})
+		rep.note("Start-up: median of %d, alternating with the same binary on an empty data directory; Stripe mode (no demo seeding, no Stripe call); idle RSS 1 s after the first 200.", starts)
+	}
+
+	// The baseline server: the same page bytes from memory, the same file.
+	sets := pageSets(data)
+	bodies, err := fetchBodies(addr, tmp, sets)
+	if err != nil {
+		return fmt.Errorf("fetch pages: %w", err)
+	}
+	baseAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
+	baseArgs := []string{"bench-baseline", "-addr", baseAddr, "-file", data.bigFile}
+	for _, b := range bodies {
+		baseArgs = append(baseArgs, "-body", b)
+	}
+	base, _, err := start(ctx, "baseline", bin, baseArgs, nil, baseAddr)
+	if err != nil {
+		return err
+	}
+	procs = append(procs, base)
+
+	// 1. Pages.
+	if o.want("pages") {
+		logf("pages: anonymous visitors, %s, %d rounds per side", ld.name(), pageRounds)
+		pages, err := runPages(ld, pageRounds, addr, baseAddr, sets, bodies)
+		if err != nil {
+			return err
+		}
+		var rows []row
+		for _, p := range pages {
+			name := fmt.Sprintf("1. %s, %.1f KiB", p.set.name, float64(p.bytes)/1024)
+			rr := ratio(p.vendo.RPS, p.base.RPS)
+			rows = append(rows, row{Scenario: name, Measure: "requests/s", Vendo: fmtCount(p.vendo.RPS), Baseline: fmtCount(p.base.RPS),
+				Ratio: rr, Target: "≥ 0.6", Met: met(rr >= 0.6)})
+			rows = append(rows, row{Measure: "p99 latency", Vendo: fmtDur(p.vendo.P99), Baseline: fmtDur(p.base.P99),
+				Ratio: ratio(float64(p.vendo.P99), float64(p.base.P99))})
+			if p.vendo.Errors+p.base.Errors > 0 {
+				rep.note("Page load %s: %d errors on Vendo, %d on the baseline.", p.set.name, p.vendo.Errors, p.base.Errors)
+			}
+		}
+		rep.add(rows...)
+		rep.note("Pages: %s, %d alternating rounds per side, medians shown; visitors without cookies, URLs rotated request by request; the baseline serves the very bytes Vendo answered, from memory, with a bare fiber.New() in the same binary (`vendo bench-baseline`).",
+			ld.name(), pageRounds)
+	}
+
+	// 2. Webhooks.
+	var wh *webhookResult
+	if o.want("webhooks") {
+		logf("webhooks: %d senders, %d rounds of %s per side, about %.0f%% repeats", webhookSenders, webhookRounds, o.dur, repeatShare*100)
+		wh = &webhookResult{sent: map[string]bool{}}
+		var vendoTime, baseEvents float64
+		for r := 0; r < webhookRounds; r++ {
+			w, err := runWebhooks(ctx, addr, whsec, o.dur, r)
+			if err != nil {
+				return err
+			}
+			b, err := baselineBatch(tmp, w.recordBytes, o.dur, r)
+			if err != nil {
+				return err
+			}
+			logf("  round %d: Vendo %s events/s (%d repeats answered as duplicates), raw bbolt Batch of %d-byte records %s/s: %.2f",
+				r+1, fmtCount(w.rate), w.repeats, w.recordBytes, fmtCount(b), w.rate/b)
+			wh.newEvents += w.newEvents
+			wh.repeats += w.repeats
+			wh.recordBytes = w.recordBytes
+			vendoTime += w.elapsed.Seconds()
+			baseEvents += b * o.dur.Seconds()
+			for id := range w.sent {
+				wh.sent[id] = true
+			}
+		}
+		wh.rate = float64(wh.newEvents) / vendoTime
+		wh.baseRate = baseEvents / (o.dur.Seconds() * webhookRounds)
+	}
+
+	// 3. Downloads.
+	if o.want("downloads") {
+		logf("downloads: 1 GiB through a signed link and through c.SendFile, %d runs each", downloadRuns)
+		dl, err := runDownloads(addr, "/downloads/"+data.downloadToken, vendo.pid(), baseAddr, base.pid(), downloadRuns)
+		if err != nil {
+			return err
+		}
+		drr := ratio(dl.vendo.mibps(), dl.base.mibps())
+		rows := []row{
+			{Scenario: "3. download 1 GiB, loopback", Measure: "throughput", Vendo: fmt.Sprintf("%s MiB/s", fmtCount(dl.vendo.mibps())),
+				Baseline: fmt.Sprintf("%s MiB/s (c.SendFile)", fmtCount(dl.base.mibps())), Ratio: drr, Target: "≥ 0.9", Met: met(drr >= 0.9)},
+			{Measure: "peak RSS growth", Vendo: fmtKiB(dl.vendoRSSMax), Baseline: fmtKiB(dl.baseRSSMax),
+				Ratio: math.NaN(), Target: "< 32 MiB", Met: met(dl.vendoRSSMax < 32<<10)},
+		}
+		rep.add(rows...)
+		rep.note("Downloads: median of %d alternating transfers of a sparse 1 GiB file through a signed /downloads/{token} link and through c.SendFile, each read into a 1 MiB buffer on a fresh connection; RSS sampled every 5 ms from /proc, growth over the value just before the transfer (largest of the runs).", dl.runs)
+	}
+
+	// Stop the shop, then count its ledger.
+	if err := vendo.stop(); err != nil {
+		return err
+	}
+	base.stop()
+	if wh != nil {
+		if wh.check, err = checkLedger(ctx, filepath.Join(dataDir, "vendo.db"), wh.sent); err != nil {
+			return fmt.Errorf("check the ledger: %w", err)
+		}
+		logf("  ledger: %s benchmark events, %d lost, %d duplicated", fmtCount(float64(wh.check.inLedger)), wh.check.lost, wh.check.duplicated)
+		wr := ratio(wh.rate, wh.baseRate)
+		rows := []row{
+			{Scenario: "2. webhook ingestion, 32 senders, fsync'd", Measure: "events/s",
+				Vendo: fmtCount(wh.rate), Baseline: fmtCount(wh.baseRate) + " (raw bbolt Batch)", Ratio: wr, Target: "≥ 0.7", Met: met(wr >= 0.7)},
+			{Measure: "lost / duplicated", Vendo: fmt.Sprintf("%d / %d of %s (+%s repeats)", wh.check.lost, wh.check.duplicated,
+				fmtCount(float64(wh.newEvents)), fmtCount(float64(wh.repeats))), Ratio: math.NaN(), Target: "0 / 0",
+				Met: met(wh.check.lost == 0 && wh.check.duplicated == 0)},
+		}
+		rep.add(rows...)
+		rep.note("Webhooks: signed `%s` events (Vendo has no handler for them, so it records them as ignored without calling Stripe; %d-byte ledger records), about %.0f%% of deliveries repeat an acknowledged event; both sides count distinct records committed per second over %d alternating rounds; the ledger was counted after a clean stop.",
+			eventType, wh.recordBytes, repeatShare*100, webhookRounds)
+	}
+
+	rep.notes = append([]string{"Ratio is Vendo ÷ baseline: above 1 is better for requests/s, events/s and throughput, worse for latency, time and memory."}, rep.notes...)
+	fmt.Println()
+	fmt.Print(rep.table())
+	fmt.Println()
+	for _, n := range rep.notes {
+		fmt.Println("- " + n)
+	}
+	if outFile != "" {
+		if err := writeResults(outFile, rep, time.Since(began)); err != nil {
+			return err
+		}
+		logf("wrote %s (whole run %s)", outFile, time.Since(began).Round(time.Second))
+	}
+	if wh != nil && (wh.check.lost > 0 || wh.check.duplicated > 0) {
+		return fmt.Errorf("the ledger lost %d and duplicated %d events", wh.check.lost, wh.check.duplicated)
+	}
+	return nil
+}
+
+func writeResults(name string, rep *report, took time.Duration) error {
+	var b strings.Builder
+	b.WriteString("# Vendo performance — `make bench`\n\n")
+	b.WriteString("Written by `go run ./bench` (see bench/main.go). Every baseline was measured in the same run on the same machine; compare ratios, not absolute figures, across machines.\n\n")
+	fmt.Fprintf(&b, "Run %s on %s, %d CPUs, %s/%s, %s; took %s.\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), cpuModel(),
+		runtime.NumCPU(), runtime.GOOS, runtime.GOARCH, runtime.Version(), took.Round(time.Second))
+	fmt.Fprintf(&b, "Data set: %s products (1 in 50 a draft), %s customers, %s orders with their entitlements, %d small files and a 1 GiB sparse file.\n\n",
+		fmtCount(numProducts), fmtCount(numCustomers), fmtCount(numOrders), numBlobs)
+	b.WriteString(rep.table())
+	b.WriteString("\n")
+	for _, n := range rep.notes {
+		b.WriteString("- " + n + "\n")
+	}
+	return os.WriteFile(name, []byte(b.String()), 0o644)
+}
+
+func cpuModel() string {
+	b, err := os.ReadFile("/proc/cpuinfo")
+	if err != nil {
+		return "unknown CPU"
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "model name"); ok {
+			return strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(v), ":"))
+		}
+	}
+	return "unknown CPU"
+}
+
+func median[T cmp.Ordered](xs []T) T {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
+}

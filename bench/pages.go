@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// pageSet is one row of scenario 1: URLs an anonymous visitor loads, in
+// rotation, and the baseline paths serving the same bytes.
+type pageSet struct {
+	name     string
+	paths    []string
+	baseline []string // /page/N on the baseline, one per path
+}
+
+// pageSets lists the catalog, product and search pages of the data set.
+func pageSets(d *seeded) []pageSet {
+	sets := []pageSet{{name: "catalog /products", paths: []string{"/products"}}}
+	var ps []string
+	for _, s := range d.slugs {
+		ps = append(ps, "/products/"+s)
+	}
+	sets = append(sets, pageSet{name: fmt.Sprintf("product pages (%d)", len(ps)), paths: ps})
+	var qs []string
+	for _, q := range d.queries {
+		qs = append(qs, "/products?"+url.Values{"q": {q}}.Encode())
+	}
+	sets = append(sets, pageSet{name: fmt.Sprintf("search pages (%d)", len(qs)), paths: qs})
+	return sets
+}
+
+// fetchBodies GETs every page once as a visitor without cookies (which
+// also fills Vendo's page cache), writes each body to a file for the
+// baseline, and fills in the baseline paths. It returns the files.
+func fetchBodies(addr, dir string, sets []pageSet) ([]string, error) {
+	client := &http.Client{Timeout: 30 * time.Second}
+	var files []string
+	for i := range sets {
+		sets[i].baseline = nil
+		for _, p := range sets[i].paths {
+			resp, err := client.Get("http://" + addr + p)
+			if err != nil {
+				return nil, err
+			}
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil {
+				return nil, err
+			}
+			if resp.StatusCode != http.StatusOK {
+				return nil, fmt.Errorf("GET %s: %s", p, resp.Status)
+			}
+			name := filepath.Join(dir, fmt.Sprintf("page-%03d.html", len(files)))
+			if err := os.WriteFile(name, body, 0o644); err != nil {
+				return nil, err
+			}
+			sets[i].baseline = append(sets[i].baseline, fmt.Sprintf("/page/%d", len(files)))
+			files = append(files, name)
+		}
+	}
+	return files, nil
+}
+
+// pageResult is one row's measurement on both sides: the median round.
+type pageResult struct {
+	set         pageSet
+	vendo, base loadResult
+	bytes       int // mean body size
+}
+
+// runPages loads each set in alternating rounds (Vendo, baseline, Vendo,
+// …) so a burst of noise from other work on the machine hits both sides.
+func runPages(l *loader, rounds int, vendoAddr, baseAddr string, sets []pageSet, bodyFiles []string) ([]pageResult, error) {
+	var out []pageResult
+	fi := 0
+	for _, set := range sets {
+		total := 0
+		for range set.paths {
+			if st, err := os.Stat(bodyFiles[fi]); err == nil {
+				total += int(st.Size())
+			}
+			fi++
+		}
+		var vs, bs []loadResult
+		for r := 0; r < rounds; r++ {
+			v, err := l.run(vendoAddr, set.paths)
+			if err != nil {
+				return nil, err
+			}
+			b, err := l.run(baseAddr, set.baseline)
+			if err != nil {
+				return nil, err
+			}
+			logf("  %s, round %d: Vendo %s req/s (p99 %s), baseline %s req/s (p99 %s): %.2f", set.name, r+1,
+				fmtCount(v.RPS), fmtDur(v.P99), fmtCount(b.RPS), fmtDur(b.P99), v.RPS/b.RPS)
+			vs, bs = append(vs, v), append(bs, b)
+		}
+		out = append(out, pageResult{set: set, vendo: medianLoad(vs), base: medianLoad(bs), bytes: total / len(set.paths)})
+	}
+	return out, nil
+}
+
+// medianLoad is the median of each figure across rounds, errors summed.
+func medianLoad(rs []loadResult) loadResult {
+	var rps []float64
+	var p50, p99 []time.Duration
+	var m loadResult
+	for _, r := range rs {
+		rps, p50, p99 = append(rps, r.RPS), append(p50, r.P50), append(p99, r.P99)
+		m.Requests += r.Requests
+		m.Errors += r.Errors
+	}
+	m.RPS, m.P50, m.P99 = median(rps), median(p50), median(p99)
+	return m
+}
