@@ -69,7 +69,7 @@ func (o options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
 const (
 	pageRounds    = 3 // alternating load runs per side and page set
 	webhookRounds = 2 // alternating webhook runs per side
-	downloadRuns  = 3 // alternating 1 GiB transfers per side
+	downloadRuns  = 5 // alternating 1 GiB transfers per side
 )
 
 func run(ctx context.Context, bin, outFile string, o options) (err error) {

@@ -65,7 +65,7 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	ip := c.IP()
 	// The log is written after the request ended, when its context is gone.
 	ctx := context.WithoutCancel(c.UserContext())
-	body := &loggedFile{f: f, r: io.NewSectionReader(f, start, length), done: func(n int64) {
+	body := &loggedFile{f: f, start: start, length: length, done: func(n int64) {
 		s.shop.LogDownload(ctx, d, n, rangeHeader, ip)
 	}}
 	c.Context().SetBodyStream(body, int(length))
@@ -75,16 +75,40 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 // loggedFile streams a file section, counting bytes, and logs the
 // transfer once when fasthttp closes it (finished or cut off).
 type loggedFile struct {
-	f    *os.File
-	r    io.Reader
-	n    int64
-	once sync.Once
-	done func(int64)
+	f             *os.File
+	start, length int64 // the section to send
+	n             int64 // bytes sent so far
+	once          sync.Once
+	done          func(int64)
 }
 
 func (l *loggedFile) Read(p []byte) (int, error) {
-	n, err := l.r.Read(p)
+	if l.n >= l.length {
+		return 0, io.EOF
+	}
+	if rest := l.length - l.n; int64(len(p)) > rest {
+		p = p[:rest]
+	}
+	n, err := l.f.ReadAt(p, l.start+l.n)
 	l.n += int64(n)
+	if err == io.EOF && l.n < l.length {
+		err = io.ErrUnexpectedEOF // the file shrank under us
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+// WriteTo is how fasthttp copies the body (io.Copy prefers it): the file,
+// positioned at the section and limited to it, is handed to the
+// connection's ReadFrom, which sends it with sendfile(2) — the bytes never
+// pass through user space, as with c.SendFile.
+func (l *loggedFile) WriteTo(w io.Writer) (int64, error) {
+	if _, err := l.f.Seek(l.start+l.n, io.SeekStart); err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(w, io.LimitReader(l.f, l.length-l.n))
+	l.n += n
 	return n, err
 }
 
