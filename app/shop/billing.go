@@ -14,8 +14,12 @@ import (
 // EnsurePlanPrices creates the plans' Stripe Products and monthly/yearly
 // Prices when missing, and the Billing Portal configuration that lists
 // them. It runs lazily (first subscribe, first portal visit, a plan edit),
-// so start-up never depends on Stripe.
-func (s *Shop) EnsurePlanPrices(ctx context.Context) error {
+// so start-up never depends on Stripe. The portal configuration is written
+// when something was created here, or always with refreshPortal (a plan
+// edit made a new Price elsewhere).
+func (s *Shop) EnsurePlanPrices(ctx context.Context) error { return s.ensurePlanPrices(ctx, false) }
+
+func (s *Shop) ensurePlanPrices(ctx context.Context, refreshPortal bool) error {
 	plans, err := s.Store.Plans(ctx)
 	if err != nil {
 		return err
@@ -52,12 +56,15 @@ func (s *Shop) EnsurePlanPrices(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if settings.PortalConfigID != "" && !changed {
+	if settings.PortalConfigID != "" && !changed && !refreshPortal {
 		return nil
 	}
 	id, err := s.Stripe.EnsurePortalConfiguration(ctx, settings.PortalConfigID, portal, s.BaseURL+"/account")
 	if err != nil {
 		return err
+	}
+	if id == settings.PortalConfigID {
+		return nil
 	}
 	_, err = s.Store.UpdateSettings(ctx, func(st *app.Settings) error { st.PortalConfigID = id; return nil })
 	return err

@@ -416,35 +416,9 @@ func (s *Shop) SavePlan(ctx context.Context, p *app.Plan, actor string) error {
 	return nil
 }
 
-// refreshPortal makes sure every plan has its Prices (EnsurePlanPrices)
-// and then updates the Billing Portal configuration with the current
-// ones: EnsurePlanPrices alone only touches the configuration when it
-// created something, and an edited price was created here.
-func (s *Shop) refreshPortal(ctx context.Context) error {
-	if err := s.EnsurePlanPrices(ctx); err != nil {
-		return err
-	}
-	plans, err := s.Store.Plans(ctx)
-	if err != nil {
-		return err
-	}
-	settings, err := s.Store.Settings(ctx)
-	if err != nil {
-		return err
-	}
-	var portal []stripeapi.PortalProduct
-	for _, p := range plans {
-		portal = append(portal, stripeapi.PortalProduct{ProductID: p.StripeProductID, PriceIDs: []string{p.Monthly.StripePriceID, p.Yearly.StripePriceID}})
-	}
-	id, err := s.Stripe.EnsurePortalConfiguration(ctx, settings.PortalConfigID, portal, s.BaseURL+"/account")
-	if err != nil {
-		return err
-	}
-	if id != settings.PortalConfigID {
-		_, err = s.Store.UpdateSettings(ctx, func(st *app.Settings) error { st.PortalConfigID = id; return nil })
-	}
-	return err
-}
+// refreshPortal makes sure every plan has its Prices and writes the
+// Billing Portal configuration with the current ones.
+func (s *Shop) refreshPortal(ctx context.Context) error { return s.ensurePlanPrices(ctx, true) }
 
 func (s *Shop) planByID(ctx context.Context, id string) (p app.Plan, err error) {
 	err = s.Store.View(ctx, func(tx *store.Tx) error { p, err = tx.Plan(id); return err })
