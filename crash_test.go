@@ -3,11 +3,19 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -143,4 +151,128 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 		t.Fatalf("%d of %d acknowledged events lost their ledger record or effect", missing, n.Load())
 	}
 	t.Logf("%d acknowledged events all survived SIGKILL", n.Load())
+}
+
+// adminClient signs in through `vendo admin-link` and returns a client
+// with the owner's session and the page's CSRF token.
+func adminClient(t *testing.T, data, addr string) (*http.Client, string, string) {
+	t.Helper()
+	out, err := exec.Command(binPath, "admin-link", "-data", data, "-base-url", "http://"+addr).CombinedOutput()
+	if err != nil {
+		t.Fatalf("admin-link: %v\n%s", err, out)
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	link := strings.TrimSpace(lines[len(lines)-1])
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
+	resp, err := c.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	resp, err = c.Get("http://" + addr + "/admin/products")
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	tok := regexp.MustCompile(`"X-CSRF-Token": "([^"]+)"`).FindSubmatch(page)
+	prod := regexp.MustCompile(`/admin/products/(prod_[a-z0-9]+)`).FindSubmatch(page)
+	if resp.StatusCode != 200 || tok == nil || prod == nil {
+		t.Fatalf("admin products page: %d, token %v, product %v", resp.StatusCode, tok != nil, prod != nil)
+	}
+	return c, string(tok[1]), string(prod[1])
+}
+
+// TestCrashDuringUploadAndBackup kills Vendo while an admin upload is
+// streaming in and a backup is being written: after a restart no partial
+// file exists under a content name, unfinished uploads are cleaned, and
+// the interrupted backup left no archive behind.
+func TestCrashDuringUploadAndBackup(t *testing.T) {
+	data := t.TempDir()
+	addr := freeAddr(t)
+	cmd := startVendo(t, data, addr)
+	// A large file makes the backup take long enough to be interrupted.
+	big := filepath.Join(data, "files", "ff", strings.Repeat("f", 64))
+	os.MkdirAll(filepath.Dir(big), 0o750)
+	f, _ := os.Create(big)
+	f.Truncate(2 << 30)
+	f.Close()
+
+	client, token, product := adminClient(t, data, addr)
+
+	// An upload that never finishes: 8 MiB sent, then the server dies.
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	sent := make(chan struct{})
+	go func() {
+		part, _ := mw.CreateFormFile("files", "half.bin")
+		chunk := bytes.Repeat([]byte("x"), 1<<20)
+		for i := 0; i < 8; i++ {
+			part.Write(chunk)
+		}
+		close(sent)
+		time.Sleep(time.Minute) // hold the body open: the upload is "in progress"
+		pw.Close()
+	}()
+	req, _ := http.NewRequest("POST", "http://"+addr+"/admin/products/"+product+"/files", pr)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", token)
+	go client.Do(req)
+	<-sent
+
+	// A backup through the control socket, in progress.
+	archive := filepath.Join(t.TempDir(), "backup.tgz")
+	backup := exec.Command(binPath, "backup", archive, "-data", data)
+	var backupOut bytes.Buffer
+	backup.Stdout, backup.Stderr = &backupOut, &backupOut
+	if err := backup.Start(); err != nil {
+		t.Fatal(err)
+	}
+	inProgress := false
+	deadline := time.Now().Add(20 * time.Second)
+	for !inProgress && time.Now().Before(deadline) {
+		matches, _ := filepath.Glob(filepath.Join(filepath.Dir(archive), ".vendo-backup-*"))
+		if len(matches) > 0 {
+			if st, err := os.Stat(matches[0]); err == nil && st.Size() > 0 {
+				inProgress = true
+			}
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if !inProgress {
+		t.Fatalf("the backup never got going:\n%s", backupOut.String())
+	}
+	if ups, _ := filepath.Glob(filepath.Join(data, "files", "tmp", "upload-*")); len(ups) == 0 {
+		t.Fatal("the upload is not in progress before the kill")
+	}
+	if err := cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	cmd.Wait()
+	if err := backup.Wait(); err == nil {
+		t.Fatalf("the interrupted backup reported success:\n%s", backupOut.String())
+	}
+	if _, err := os.Stat(archive); !os.IsNotExist(err) {
+		t.Fatalf("an interrupted backup left %s behind", archive)
+	}
+	os.Remove(big)
+
+	// Restart: unfinished uploads and backup temp files are gone, and
+	// every stored file's name is the hash of its bytes.
+	cmd2 := startVendo(t, data, freeAddr(t))
+	defer cmd2.Process.Signal(os.Interrupt)
+	if left, _ := os.ReadDir(filepath.Join(data, "files", "tmp")); len(left) != 0 {
+		t.Fatalf("%d unfinished files survived the restart", len(left))
+	}
+	filepath.WalkDir(filepath.Join(data, "files"), func(p string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.Contains(p, string(filepath.Separator)+"tmp"+string(filepath.Separator)) {
+			return err
+		}
+		b, _ := os.ReadFile(p)
+		if sum := sha256.Sum256(b); hex.EncodeToString(sum[:]) != d.Name() {
+			t.Errorf("%s holds bytes that are not its name's: a half file under a content name", p)
+		}
+		return nil
+	})
 }

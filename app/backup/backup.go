@@ -52,7 +52,8 @@ func Write(ctx context.Context, w io.Writer, src Source) (Stats, error) {
 	// A tar header needs the size before the bytes, and the database may
 	// grow between two transactions, so the snapshot goes through a temp
 	// file (beside the files, on the same disk) to know its exact length.
-	tmp, err := os.CreateTemp(src.FilesDir, ".backup-db-*")
+	// In files/tmp: a crash mid-backup leaves it where start-up cleans.
+	tmp, err := os.CreateTemp(filepath.Join(src.FilesDir, "tmp"), ".backup-db-*")
 	if err != nil {
 		return st, fmt.Errorf("backup temp file: %w", err)
 	}
