@@ -7,6 +7,8 @@ import (
 
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/client"
+
+	"vendo/app/stripemock"
 )
 
 // contractTarget is an API that takes Vendo's stripe-go calls: the
@@ -348,6 +350,6 @@ func TestContractSandbox(t *testing.T) {
 }
 
 func TestContractStripeMock(t *testing.T) {
-	base := startStripeMock(t)
+	base := stripemock.Start(t)
 	runContract(t, contractTarget{api: newClient(base, "sk_test_123")})
 }

@@ -1,4 +1,7 @@
-package sandbox
+// Package stripemock starts Stripe's own API mock (stripe-mock, installed
+// by `make test`) for contract tests: requests that stripe-mock accepts
+// match Stripe's OpenAPI spec.
+package stripemock
 
 import (
 	"bufio"
@@ -12,9 +15,9 @@ import (
 	"time"
 )
 
-// stripeMockBin finds stripe-mock: $STRIPE_MOCK_BIN, then PATH, then
+// bin finds stripe-mock: $STRIPE_MOCK_BIN, then PATH, then
 // $(go env GOPATH)/bin where `make test` installs it.
-func stripeMockBin() string {
+func bin() string {
 	if bin := os.Getenv("STRIPE_MOCK_BIN"); bin != "" {
 		return bin
 	}
@@ -34,13 +37,13 @@ func stripeMockBin() string {
 	return ""
 }
 
-// startStripeMock runs stripe-mock on free loopback ports and returns its
-// HTTP base URL. Without the binary the test fails in CI and is skipped
-// elsewhere.
-func startStripeMock(t *testing.T) string {
+// Start runs stripe-mock on free loopback ports for the test and returns
+// its HTTP base URL. Without the binary the test fails in CI (env CI set)
+// and is skipped elsewhere.
+func Start(t testing.TB) string {
 	t.Helper()
-	bin := stripeMockBin()
-	if bin == "" {
+	path := bin()
+	if path == "" {
 		msg := "stripe-mock not found: go install github.com/stripe/stripe-mock@v0.203.0 (or set STRIPE_MOCK_BIN)"
 		if os.Getenv("CI") != "" {
 			t.Fatal(msg)
@@ -48,14 +51,14 @@ func startStripeMock(t *testing.T) string {
 		t.Skip(msg)
 	}
 	// Port 0 lets the system choose; stripe-mock prints the address.
-	cmd := exec.Command(bin, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
+	cmd := exec.Command(path, "-http-addr", "127.0.0.1:0", "-https-addr", "127.0.0.1:0")
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd.Stderr = cmd.Stdout
 	if err := cmd.Start(); err != nil {
-		t.Fatalf("start %s: %v", bin, err)
+		t.Fatalf("start %s: %v", path, err)
 	}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()

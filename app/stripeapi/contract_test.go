@@ -1,0 +1,134 @@
+package stripeapi_test
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app/sandbox"
+	"vendo/app/stripeapi"
+	"vendo/app/stripemock"
+)
+
+var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
+
+// startSandbox serves an offline sandbox on a loopback port.
+func startSandbox(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	sb, err := sandbox.Open(sandbox.Config{Path: t.TempDir() + "/sb.db", BaseURL: base, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := fiber.New(fiber.Config{DisableStartupMessage: true})
+	sb.Mount(a.Group("/sandbox/stripe"))
+	go a.Listener(ln)
+	t.Cleanup(func() { a.Shutdown(); sb.Close() })
+	return sb.APIBase()
+}
+
+// exercise makes every call the shop makes through Client, in the order a
+// shop would, and returns what the answers said.
+func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
+	t.Helper()
+	ctx := context.Background()
+	must := func(what string, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	cust, err := c.CreateCustomer(ctx, "cust_1", "ada@example.com", "Ada")
+	must("create customer", err)
+	_, err = c.GetCustomer(ctx, cust)
+	must("get customer", err)
+	prod, err := c.EnsureProduct(ctx, "", "prod_1", "Ebook")
+	must("create product", err)
+	price, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 1200, Currency: "usd"}, "prod_1", "prod_1-1200-usd")
+	must("create price", err)
+	monthly, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 900, Currency: "usd", Interval: "month"}, "plan_1", "plan_1-month")
+	must("create recurring price", err)
+	yearly, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 9000, Currency: "usd", Interval: "year"}, "plan_1", "plan_1-year")
+	must("create yearly price", err)
+	id, url, err := c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "payment", Lines: []stripeapi.CheckoutLine{{PriceID: price, Quantity: 2}},
+		ClientReferenceID: "cart_1", CustomerEmail: "ada@example.com", Metadata: map[string]string{"vendo_cart_id": "cart_1"},
+		SuccessURL: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://shop.test/checkout/cancel", IdempotencyKey: "k1"})
+	must("create payment session", err)
+	if id == "" || url == "" {
+		t.Fatal("session without id or url")
+	}
+	_, _, err = c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "subscription", Lines: []stripeapi.CheckoutLine{{PriceID: monthly, Quantity: 1}},
+		ClientReferenceID: "cust_1", Customer: cust, Metadata: map[string]string{"vendo_customer_id": "cust_1"}, SubscriptionMetadata: map[string]string{"vendo_customer_id": "cust_1"},
+		SuccessURL: "http://shop.test/account", CancelURL: "http://shop.test/plans", IdempotencyKey: "k2"})
+	must("create subscription session", err)
+	sess, err := c.GetCheckoutSession(ctx, id)
+	must("get session", err)
+	cfg, err := c.EnsurePortalConfiguration(ctx, "", []stripeapi.PortalProduct{{ProductID: prod, PriceIDs: []string{monthly, yearly}}}, "http://shop.test/account")
+	must("create portal configuration", err)
+	_, err = c.EnsurePortalConfiguration(ctx, cfg, []stripeapi.PortalProduct{{ProductID: prod, PriceIDs: []string{monthly, yearly}}}, "http://shop.test/account")
+	must("update portal configuration", err)
+	_, err = c.CreatePortalSession(ctx, cust, cfg, "http://shop.test/account")
+	must("create portal session", err)
+	_, err = c.ListInvoices(ctx, cust, 10)
+	must("list invoices", err)
+	_, err = c.ListSubscriptionIDs(ctx)
+	must("list subscriptions", err)
+	_, err = c.ListCompletedSessionIDs(ctx, time.Now().Add(-time.Hour))
+	must("list sessions", err)
+	_, err = c.ListEvents(ctx, time.Now().Add(-time.Hour), func(stripeapi.Event) error { return nil })
+	must("list events", err)
+	must("deactivate price", c.DeactivatePrice(ctx, price))
+	return sess
+}
+
+// TestClientAgainstStripeMock: stripe-mock validates every request the
+// client makes against Stripe's OpenAPI spec.
+func TestClientAgainstStripeMock(t *testing.T) {
+	base := stripemock.Start(t)
+	c := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_123", APIBase: base, Log: quiet})
+	exercise(t, c)
+	// Calls on objects the shop only meets through events: stripe-mock
+	// answers any id with a fixture.
+	ctx := context.Background()
+	for what, call := range map[string]func() error{
+		"get subscription": func() error { _, err := c.GetSubscription(ctx, "sub_123"); return err },
+		"get invoice":      func() error { _, err := c.GetInvoice(ctx, "in_123"); return err },
+		"get charge":       func() error { _, err := c.GetCharge(ctx, "ch_123"); return err },
+		"refund part":      func() error { _, err := c.CreateRefund(ctx, "pi_123", 500, "requested_by_customer", "ord_1-0-500"); return err },
+		"refund all":       func() error { _, err := c.CreateRefund(ctx, "pi_123", 0, "", "ord_1-500-0"); return err },
+		"expire session":   func() error { return c.ExpireCheckoutSession(ctx, "cs_123") },
+	} {
+		if err := call(); err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+	}
+}
+
+// TestClientAgainstSandbox: the sandbox accepts the same calls, and its
+// answers fill what the shop reads.
+func TestClientAgainstSandbox(t *testing.T) {
+	base := startSandbox(t)
+	sess := exercise(t, stripeapi.New(stripeapi.Config{SecretKey: "sk_test_sandbox", APIBase: base, Log: quiet}))
+	if sess.Mode != "payment" || sess.Status != "open" || sess.AmountTotal != 2400 || sess.Currency != "usd" || sess.ClientReferenceID != "cart_1" ||
+		len(sess.Lines) != 1 || sess.Lines[0].Quantity != 2 || sess.Lines[0].StripeProductID == "" || sess.Lines[0].UnitAmount != 1200 ||
+		sess.Metadata["vendo_cart_id"] != "cart_1" || sess.Email != "ada@example.com" {
+		t.Fatalf("session as the shop reads it: %+v", sess)
+	}
+	// A bad key is Stripe's 401, turned into a sentence for the merchant.
+	bad := stripeapi.New(stripeapi.Config{SecretKey: "sk_live_nope", APIBase: base, Log: quiet})
+	if _, err := bad.GetCustomer(context.Background(), "cus_x"); err == nil {
+		t.Fatal("a wrong key was accepted")
+	}
+	if _, err := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_sandbox", APIBase: base, Log: quiet}).GetCharge(context.Background(), "ch_missing"); err == nil {
+		t.Fatal("an unknown charge was found")
+	}
+}
