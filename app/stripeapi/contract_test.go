@@ -103,9 +103,12 @@ func TestClientAgainstStripeMock(t *testing.T) {
 		"get subscription": func() error { _, err := c.GetSubscription(ctx, "sub_123"); return err },
 		"get invoice":      func() error { _, err := c.GetInvoice(ctx, "in_123"); return err },
 		"get charge":       func() error { _, err := c.GetCharge(ctx, "ch_123"); return err },
-		"refund part":      func() error { _, err := c.CreateRefund(ctx, "pi_123", 500, "requested_by_customer", "ord_1-0-500"); return err },
-		"refund all":       func() error { _, err := c.CreateRefund(ctx, "pi_123", 0, "", "ord_1-500-0"); return err },
-		"expire session":   func() error { return c.ExpireCheckoutSession(ctx, "cs_123") },
+		"refund part": func() error {
+			_, err := c.CreateRefund(ctx, "pi_123", 500, "requested_by_customer", "ord_1-0-500")
+			return err
+		},
+		"refund all":     func() error { _, err := c.CreateRefund(ctx, "pi_123", 0, "", "ord_1-500-0"); return err },
+		"expire session": func() error { return c.ExpireCheckoutSession(ctx, "cs_123") },
 	} {
 		if err := call(); err != nil {
 			t.Errorf("%s: %v", what, err)
