@@ -29,6 +29,9 @@ type cachedPage struct {
 	contentType string
 	etag        string // of the body with the placeholder
 	hasToken    bool
+	// parts is body split at the placeholders, so a visitor's page is
+	// written straight into the response without building a copy first.
+	parts [][]byte
 }
 
 // tokenPlaceholder stands for the visitor's token in cached bytes; it is
@@ -106,6 +109,9 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	sum := sha256.Sum256(body)
 	e := &cachedPage{version: version, body: body, contentType: ct, etag: hex.EncodeToString(sum[:12]),
 		hasToken: bytes.Contains(body, []byte(tokenPlaceholder))}
+	if e.hasToken {
+		e.parts = bytes.Split(body, []byte(tokenPlaceholder))
+	}
 	s.pages.put(key, e)
 	return s.sendCached(c, e, token)
 }
@@ -131,7 +137,16 @@ func (s *Server) sendCached(c *fiber.Ctx, e *cachedPage, token string) error {
 	}
 	c.Status(fiber.StatusOK)
 	if e.hasToken {
-		return c.Send(bytes.ReplaceAll(e.body, []byte(tokenPlaceholder), []byte(token)))
+		// Appended into the response's pooled buffer: no allocation.
+		resp := c.Response()
+		resp.ResetBody()
+		for i, part := range e.parts {
+			if i > 0 {
+				resp.AppendBodyString(token)
+			}
+			resp.AppendBody(part)
+		}
+		return nil
 	}
 	return c.Send(e.body)
 }
