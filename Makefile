@@ -52,9 +52,12 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: performance figures (filled by the performance step)
-bench:
-	@echo "make bench: no benchmarks yet"
+## bench: seed a large shop in a temp dir, load the release binary, print each figure beside a same-run baseline (bench/results.md)
+bench: build
+	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1; } || \
+		echo "make bench: wrk could not be installed with apt-get; the Go load generator (bench/load.go) is used instead"
+	go run ./bench -bin ./vendo -out bench/results.md
 
 clean:
 	rm -rf vendo $(BIN)

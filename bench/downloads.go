@@ -70,8 +70,8 @@ func download(addr, path string, pid int) (transfer, error) {
 	return transfer{bytes: n, elapsed: elapsed, rssKiB: max(0, peak-before)}, nil
 }
 
-// downloadResult is scenario 3: the median of the runs on each side and
-// the largest RSS growth seen on Vendo's.
+// downloadResult is scenario 3: the pair of transfers whose ratio is the
+// median, and the largest RSS growth seen on each side.
 type downloadResult struct {
 	vendo, base             transfer
 	vendoRSSMax, baseRSSMax int64
@@ -80,7 +80,8 @@ type downloadResult struct {
 
 // runDownloads alternates Vendo and baseline transfers of the same file.
 func runDownloads(vendoAddr, vendoPath string, vendoPID int, baseAddr string, basePID int, runs int) (downloadResult, error) {
-	var vs, bs []transfer
+	type pair struct{ v, b transfer }
+	var pairs []pair
 	r := downloadResult{runs: runs}
 	// One unmeasured transfer each warms the page cache and open-file caches.
 	if _, err := download(vendoAddr, vendoPath, vendoPID); err != nil {
@@ -98,13 +99,12 @@ func runDownloads(vendoAddr, vendoPath string, vendoPID int, baseAddr string, ba
 		if err != nil {
 			return r, err
 		}
-		logf("  run %d: Vendo %.0f MiB/s (+%d KiB RSS), baseline %.0f MiB/s (+%d KiB RSS)", i+1, v.mibps(), v.rssKiB, b.mibps(), b.rssKiB)
-		vs, bs = append(vs, v), append(bs, b)
+		logf("  run %d: Vendo %s MiB/s (RSS +%s), baseline %s MiB/s (RSS +%s): %.2f", i+1, fmtCount(v.mibps()), fmtKiB(v.rssKiB),
+			fmtCount(b.mibps()), fmtKiB(b.rssKiB), v.mibps()/b.mibps())
+		pairs = append(pairs, pair{v, b})
 		r.vendoRSSMax, r.baseRSSMax = max(r.vendoRSSMax, v.rssKiB), max(r.baseRSSMax, b.rssKiB)
 	}
-	byTime := func(a, b transfer) int { return cmp.Compare(a.elapsed, b.elapsed) }
-	slices.SortFunc(vs, byTime)
-	slices.SortFunc(bs, byTime)
-	r.vendo, r.base = vs[len(vs)/2], bs[len(bs)/2]
+	slices.SortFunc(pairs, func(x, y pair) int { return cmp.Compare(x.v.mibps()/x.b.mibps(), y.v.mibps()/y.b.mibps()) })
+	r.vendo, r.base = pairs[len(pairs)/2].v, pairs[len(pairs)/2].b
 	return r, nil
 }

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 )
 
@@ -66,15 +68,19 @@ func fetchBodies(addr, dir string, sets []pageSet) ([]string, error) {
 	return files, nil
 }
 
-// pageResult is one row's measurement on both sides: the median round.
+// pageResult is one row's measurement on both sides: the round whose
+// ratio is the median of the rounds' ratios.
 type pageResult struct {
 	set         pageSet
 	vendo, base loadResult
-	bytes       int // mean body size
+	ratios      []float64 // each round's Vendo ÷ baseline requests/s
+	bytes       int       // mean body size
+	errors      int64     // over all rounds and both sides
 }
 
 // runPages loads each set in alternating rounds (Vendo, baseline, Vendo,
-// …) so a burst of noise from other work on the machine hits both sides.
+// …): a burst of other work on a shared machine hits one pair, and the
+// median pair is kept.
 func runPages(l *loader, rounds int, vendoAddr, baseAddr string, sets []pageSet, bodyFiles []string) ([]pageResult, error) {
 	var out []pageResult
 	fi := 0
@@ -86,7 +92,9 @@ func runPages(l *loader, rounds int, vendoAddr, baseAddr string, sets []pageSet,
 			}
 			fi++
 		}
-		var vs, bs []loadResult
+		type pair struct{ v, b loadResult }
+		var pairs []pair
+		res := pageResult{set: set, bytes: total / len(set.paths)}
 		for r := 0; r < rounds; r++ {
 			v, err := l.run(vendoAddr, set.paths)
 			if err != nil {
@@ -98,23 +106,13 @@ func runPages(l *loader, rounds int, vendoAddr, baseAddr string, sets []pageSet,
 			}
 			logf("  %s, round %d: Vendo %s req/s (p99 %s), baseline %s req/s (p99 %s): %.2f", set.name, r+1,
 				fmtCount(v.RPS), fmtDur(v.P99), fmtCount(b.RPS), fmtDur(b.P99), v.RPS/b.RPS)
-			vs, bs = append(vs, v), append(bs, b)
+			pairs = append(pairs, pair{v, b})
+			res.ratios = append(res.ratios, v.RPS/b.RPS)
+			res.errors += v.Errors + b.Errors
 		}
-		out = append(out, pageResult{set: set, vendo: medianLoad(vs), base: medianLoad(bs), bytes: total / len(set.paths)})
+		slices.SortFunc(pairs, func(x, y pair) int { return cmp.Compare(x.v.RPS/x.b.RPS, y.v.RPS/y.b.RPS) })
+		res.vendo, res.base = pairs[len(pairs)/2].v, pairs[len(pairs)/2].b
+		out = append(out, res)
 	}
 	return out, nil
-}
-
-// medianLoad is the median of each figure across rounds, errors summed.
-func medianLoad(rs []loadResult) loadResult {
-	var rps []float64
-	var p50, p99 []time.Duration
-	var m loadResult
-	for _, r := range rs {
-		rps, p50, p99 = append(rps, r.RPS), append(p50, r.P50), append(p99, r.P99)
-		m.Requests += r.Requests
-		m.Errors += r.Errors
-	}
-	m.RPS, m.P50, m.P99 = median(rps), median(p50), median(p99)
-	return m
 }

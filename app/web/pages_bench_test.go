@@ -77,6 +77,8 @@ func BenchmarkProductPage(b *testing.B) {
 
 func BenchmarkCatalogPage(b *testing.B) { benchPages(b, "/products") }
 
-func BenchmarkSearchPage(b *testing.B) { benchPages(b, "/products?"+url.Values{"q": {"pack"}}.Encode()) }
+func BenchmarkSearchPage(b *testing.B) {
+	benchPages(b, "/products?"+url.Values{"q": {"pack"}}.Encode())
+}
 
 func BenchmarkHomePage(b *testing.B) { benchPages(b, "/") }
