@@ -2,7 +2,9 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"net/url"
+	"sync"
 	"testing"
 
 	"github.com/valyala/fasthttp"
@@ -15,8 +17,8 @@ import (
 // template rendering with the layout. `make bench` measures the same
 // pages over loopback against a bare Fiber handler.
 
-// benchRequest runs one GET through the app and fails on a non-200.
-func benchRequest(b *testing.B, h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, uri string, header map[string]string) {
+// serve runs one GET through the app's handler.
+func serve(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, uri string, header map[string]string) int {
 	ctx.Request.Reset()
 	ctx.Response.Reset()
 	ctx.Request.Header.SetMethod(fasthttp.MethodGet)
@@ -25,7 +27,12 @@ func benchRequest(b *testing.B, h fasthttp.RequestHandler, ctx *fasthttp.Request
 		ctx.Request.Header.Set(k, v)
 	}
 	h(ctx)
-	if code := ctx.Response.StatusCode(); code != fasthttp.StatusOK {
+	return ctx.Response.StatusCode()
+}
+
+// benchRequest is serve that fails on a non-200.
+func benchRequest(b testing.TB, h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, uri string, header map[string]string) {
+	if code := serve(h, ctx, uri, header); code != fasthttp.StatusOK {
 		b.Fatalf("GET %s: %d %s", uri, code, ctx.Response.Body())
 	}
 }
@@ -59,7 +66,10 @@ func benchPages(b *testing.B, uri string) {
 			b.RunParallel(func(pb *testing.PB) {
 				var ctx fasthttp.RequestCtx
 				for pb.Next() {
-					benchRequest(b, h, &ctx, uri, tc.header)
+					if code := serve(h, &ctx, uri, tc.header); code != fasthttp.StatusOK {
+						b.Errorf("GET %s: %d", uri, code)
+						return
+					}
 				}
 			})
 		})
@@ -82,3 +92,44 @@ func BenchmarkSearchPage(b *testing.B) {
 }
 
 func BenchmarkHomePage(b *testing.B) { benchPages(b, "/") }
+
+// TestRenderInParallel renders pages with the layout from many goroutines
+// at once (views.go keeps one template clone per rendering): each must
+// come out exactly as a rendering alone does. Run with -race.
+func TestRenderInParallel(t *testing.T) {
+	shop := newTestShop(t)
+	h := shop.srv.App().Handler()
+	restore := map[string]string{"HX-History-Restore-Request": "true"} // bypasses the page cache
+	uris := []string{"/products", "/products?" + url.Values{"q": {"pack"}}.Encode(), "/products?" + url.Values{"q": {"icon"}}.Encode()}
+	want := map[string]string{}
+	for _, u := range uris {
+		var ctx fasthttp.RequestCtx
+		benchRequest(t, h, &ctx, u, restore)
+		want[u] = string(ctx.Response.Body())
+	}
+	errs := make(chan string, 64)
+	var wg sync.WaitGroup
+	for g := 0; g < 8; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			var ctx fasthttp.RequestCtx
+			for i := 0; i < 25; i++ {
+				u := uris[(g+i)%len(uris)]
+				if code := serve(h, &ctx, u, restore); code != fasthttp.StatusOK {
+					errs <- fmt.Sprintf("GET %s: %d", u, code)
+					return
+				}
+				if got := string(ctx.Response.Body()); got != want[u] {
+					errs <- fmt.Sprintf("GET %s rendered differently in parallel:\n%s", u, got)
+					return
+				}
+			}
+		}(g)
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
+}

@@ -97,7 +97,7 @@ func New(d Deps) (*Server, error) {
 	}
 	s.app = fiber.New(fiber.Config{
 		AppName:               "Vendo " + app.Version,
-		Views:                 engine,
+		Views:                 newViews(engine), // views.go: renders in parallel
 		ViewsLayout:           "layouts/main",
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
