@@ -40,15 +40,16 @@ func (l *loader) name() string {
 	return fmt.Sprintf("Go load generator (fasthttp client), %d connections, %s", l.conns, l.duration)
 }
 
-// run loads http://addr with paths, rotated request by request.
-func (l *loader) run(addr string, paths []string) (loadResult, error) {
+// run loads http://addr with paths, rotated request by request, sending
+// cookie (when not empty) with each request.
+func (l *loader) run(addr string, paths []string, cookie string) (loadResult, error) {
 	if l.wrk != "" {
-		return l.runWrk(addr, paths)
+		return l.runWrk(addr, paths, cookie)
 	}
-	return l.runGo(addr, paths)
+	return l.runGo(addr, paths, cookie)
 }
 
-func (l *loader) runWrk(addr string, paths []string) (loadResult, error) {
+func (l *loader) runWrk(addr string, paths []string, cookie string) (loadResult, error) {
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
 		quoted[i] = strconv.Quote(p)
@@ -64,8 +65,12 @@ end
 	if err := os.WriteFile(name, []byte(script), 0o644); err != nil {
 		return loadResult{}, err
 	}
-	out, err := exec.Command(l.wrk, fmt.Sprintf("-t%d", l.threads), fmt.Sprintf("-c%d", l.conns),
-		fmt.Sprintf("-d%ds", int(l.duration.Seconds())), "--latency", "-s", name, "http://"+addr).CombinedOutput()
+	args := []string{fmt.Sprintf("-t%d", l.threads), fmt.Sprintf("-c%d", l.conns),
+		fmt.Sprintf("-d%ds", int(l.duration.Seconds())), "--latency", "-s", name}
+	if cookie != "" {
+		args = append(args, "-H", "Cookie: "+cookie)
+	}
+	out, err := exec.Command(l.wrk, append(args, "http://"+addr)...).CombinedOutput()
 	if err != nil {
 		return loadResult{}, fmt.Errorf("wrk: %v\n%s", err, out)
 	}
@@ -115,7 +120,7 @@ func parseWrk(out string) (loadResult, error) {
 
 // runGo is the fallback load generator: conns goroutines, each with its
 // own keep-alive connection, issuing requests back to back.
-func (l *loader) runGo(addr string, paths []string) (loadResult, error) {
+func (l *loader) runGo(addr string, paths []string, cookie string) (loadResult, error) {
 	client := &fasthttp.HostClient{Addr: addr, MaxConns: l.conns, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	var (
 		mu      sync.Mutex
@@ -132,6 +137,9 @@ func (l *loader) runGo(addr string, paths []string) (loadResult, error) {
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
+			if cookie != "" {
+				req.Header.Set("Cookie", cookie)
+			}
 			lat := make([]time.Duration, 0, 1<<14)
 			var bad int64
 			for i := w; ; i++ {

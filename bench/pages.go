@@ -17,22 +17,26 @@ import (
 type pageSet struct {
 	name     string
 	paths    []string
+	cookie   string   // sent with Vendo's requests (a signed-in visitor)
+	target   bool     // the target (≥ 0.6) applies
 	baseline []string // /page/N on the baseline, one per path
 }
 
 // pageSets lists the catalog, product and search pages of the data set.
 func pageSets(d *seeded) []pageSet {
-	sets := []pageSet{{name: "catalog /products", paths: []string{"/products"}}}
+	sets := []pageSet{{name: "catalog /products", paths: []string{"/products"}, target: true}}
 	var ps []string
 	for _, s := range d.slugs {
 		ps = append(ps, "/products/"+s)
 	}
-	sets = append(sets, pageSet{name: fmt.Sprintf("product pages (%d)", len(ps)), paths: ps})
+	sets = append(sets, pageSet{name: fmt.Sprintf("product pages (%d)", len(ps)), paths: ps, target: true})
 	var qs []string
 	for _, q := range d.queries {
 		qs = append(qs, "/products?"+url.Values{"q": {q}}.Encode())
 	}
-	sets = append(sets, pageSet{name: fmt.Sprintf("search pages (%d)", len(qs)), paths: qs})
+	sets = append(sets, pageSet{name: fmt.Sprintf("search pages (%d)", len(qs)), paths: qs, target: true})
+	// Not cached: a signed-in customer's pages are rendered per request.
+	sets = append(sets, pageSet{name: fmt.Sprintf("product pages (%d), signed in", len(ps)), paths: ps, cookie: d.sessionCookie})
 	return sets
 }
 
@@ -45,7 +49,11 @@ func fetchBodies(addr, dir string, sets []pageSet) ([]string, error) {
 	for i := range sets {
 		sets[i].baseline = nil
 		for _, p := range sets[i].paths {
-			resp, err := client.Get("http://" + addr + p)
+			req, _ := http.NewRequest(http.MethodGet, "http://"+addr+p, nil)
+			if sets[i].cookie != "" {
+				req.Header.Set("Cookie", sets[i].cookie)
+			}
+			resp, err := client.Do(req)
 			if err != nil {
 				return nil, err
 			}
@@ -96,11 +104,11 @@ func runPages(l *loader, rounds int, vendoAddr, baseAddr string, sets []pageSet,
 		var pairs []pair
 		res := pageResult{set: set, bytes: total / len(set.paths)}
 		for r := 0; r < rounds; r++ {
-			v, err := l.run(vendoAddr, set.paths)
+			v, err := l.run(vendoAddr, set.paths, set.cookie)
 			if err != nil {
 				return nil, err
 			}
-			b, err := l.run(baseAddr, set.baseline)
+			b, err := l.run(baseAddr, set.baseline, "")
 			if err != nil {
 				return nil, err
 			}

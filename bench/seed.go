@@ -36,6 +36,7 @@ type seeded struct {
 	slugs         []string      // a handful of product pages to load
 	queries       []string      // catalog searches to load
 	downloadToken string        // a signed link to the 1 GiB file
+	sessionCookie string        // a signed-in customer's session cookie
 	bigFile       string        // its path (the baseline sends it too)
 	dbBytes       int64
 }
@@ -202,7 +203,14 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 			}
 		}
 		bigEnt = app.Entitlement{CustomerID: customers[0].ID, ProductID: big.ID, Source: app.SourceManual, SourceID: "bench"}
-		return tx.PutEntitlement(&bigEnt)
+		if err := tx.PutEntitlement(&bigEnt); err != nil {
+			return err
+		}
+		// A signed-in customer, for pages rendered per request.
+		sess := app.Session{ID: randomHex(rng, 32), CustomerID: customers[1].ID, CSRF: randomHex(rng, 32),
+			LastSeenAt: tx.Now(), ExpiresAt: tx.Now().Add(30 * 24 * time.Hour)}
+		out.sessionCookie = "vendo_session=" + sess.ID
+		return tx.PutSession(&sess)
 	})
 	if err != nil {
 		return nil, err
@@ -220,6 +228,14 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 		out.dbBytes = fi.Size()
 	}
 	return out, nil
+}
+
+func randomHex(rng *rand.Rand, n int) string {
+	b := make([]byte, n)
+	for i := range b {
+		b[i] = byte(rng.Uint32())
+	}
+	return hex.EncodeToString(b)
 }
 
 // zeroSHA256 is the SHA-256 of n zero bytes (the sparse file's content).
