@@ -155,7 +155,8 @@ func csrfExempt(path string) bool {
 
 // csrf refuses a POST, PUT, PATCH or DELETE unless it carries the session's
 // synchronizer token, in the X-CSRF-Token header (htmx, from the layout's
-// hx-headers) or the _csrf form field, compared in constant time.
+// hx-headers) or the _csrf field of a urlencoded form (or query string),
+// compared in constant time.
 func (s *Server) csrf(c *fiber.Ctx) error {
 	switch c.Method() {
 	case fiber.MethodGet, fiber.MethodHead, fiber.MethodOptions, fiber.MethodTrace:
@@ -167,7 +168,14 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	want := s.csrfToken(c)
 	got := c.Get("X-CSRF-Token")
 	if got == "" {
-		got = c.FormValue("_csrf")
+		got = c.Query("_csrf")
+	}
+	// The form field is read only from a urlencoded body: parsing a
+	// multipart body here would spool an anonymous upload to disk before
+	// anyone checked who sent it (uploads send the token in the header or
+	// the query string).
+	if got == "" && strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationForm) {
+		got = string(c.Request().PostArgs().Peek("_csrf"))
 	}
 	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		s.log.Warn("CSRF check failed: request refused", "method", c.Method(), "path", c.Path(), "ip", c.IP(),
