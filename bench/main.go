@@ -35,6 +35,7 @@ func main() {
 	flag.DurationVar(&o.dur, "d", 3*time.Second, "length of each load run: pages (5 alternating rounds per side and page set) and webhooks (3 per side)")
 	flag.IntVar(&o.conns, "c", 64, "connections for the page load")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp data directory")
+	flag.BoolVar(&o.goLoad, "go-load", false, "use the Go load generator even when wrk is installed")
 	only := flag.String("only", "", "comma-separated scenarios to run (pages,webhooks,downloads,search,startup); all when empty")
 	flag.Parse()
 	o.only = map[string]bool{}
@@ -58,10 +59,11 @@ func logf(format string, a ...any) {
 
 // options are the command line's knobs.
 type options struct {
-	dur   time.Duration
-	conns int
-	keep  bool
-	only  map[string]bool // scenarios to run; all when empty
+	dur    time.Duration
+	conns  int
+	keep   bool
+	goLoad bool
+	only   map[string]bool // scenarios to run; all when empty
 }
 
 func (o options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
@@ -99,9 +101,9 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 
 	rep := &report{}
 	ld := &loader{conns: o.conns, threads: 2, duration: o.dur, tmp: tmp}
-	if path, err := exec.LookPath("wrk"); err == nil {
+	if path, err := exec.LookPath("wrk"); err == nil && !o.goLoad {
 		ld.wrk = path
-	} else if o.want("pages") {
+	} else if err != nil && o.want("pages") {
 		msg := "NOTE: wrk is not installed (apt-get install -y wrk failed or was skipped): the page load uses the Go load generator in bench/load.go instead."
 		fmt.Println(msg)
 		rep.note("%s", strings.TrimPrefix(msg, "NOTE: "))
