@@ -215,6 +215,23 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 		t.Fatalf("unsatisfiable range: %d", resp.StatusCode)
 	}
 
+	// Resuming with a Range does not use up the download limit: only the
+	// full downloads above counted.
+	srv.store.View(ctx, func(tx *store.Tx) error {
+		os, _, _ := tx.Orders(store.OrderFilter{})
+		es, _ := tx.EntitlementsOf(os[0].CustomerID, false)
+		if len(es) != 1 || es[0].Downloads != len(links) {
+			t.Errorf("downloads counted: %+v, want %d", es, len(links))
+		}
+		return nil
+	})
+
+	// Someone else holding the success link sees no email and no files.
+	stranger := newShopper(t, base)
+	if _, page := stranger.get(successURL); strings.Contains(page, "buyer@example.com") || downloadRE.MatchString(page) || !strings.Contains(page, "is paid") {
+		t.Fatalf("a stranger's view of the success page:\n%.1200s", page)
+	}
+
 	// The webhook has arrived by now (or will): wait for the ledger, then
 	// revisit the success page twice; still one order, one set of grants.
 	waitFor(t, "checkout.session.completed applied", func() bool { return ledgerHas(srv.store, "checkout.session.completed") })

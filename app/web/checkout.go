@@ -39,6 +39,11 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 		data["Order"] = order
 	case err != nil:
 		return err
+	case !s.isBuyer(c, order):
+		// Someone holding the link but not the buyer's browser or account:
+		// confirm the order without its email or files.
+		data["Order"] = app.Order{Number: order.Number, Total: order.Total}
+		data["Foreign"] = true
 	default:
 		data["Order"] = order
 		items, err := s.shop.Library(c.UserContext(), order.CustomerID)
@@ -64,4 +69,13 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 // handleCheckoutCancel is where Checkout's back link lands.
 func (s *Server) handleCheckoutCancel(c *fiber.Ctx) error {
 	return s.page(c, "pages/checkout_cancel", "", fiber.Map{"Title": "Checkout cancelled", "Nav": "cart"})
+}
+
+// isBuyer reports whether this visitor bought the order: the signed-in
+// customer it belongs to, or the browser whose cart became the order.
+func (s *Server) isBuyer(c *fiber.Ctx, o app.Order) bool {
+	if id := s.viewerID(c); id != "" {
+		return id == o.CustomerID
+	}
+	return o.CartID != "" && c.Cookies(cartCookie) == o.CartID
 }

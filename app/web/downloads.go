@@ -20,7 +20,11 @@ import (
 func (s *Server) handleDownload(c *fiber.Ctx) error {
 	token := c.Params("token")
 	rangeHeader := c.Get(fiber.HeaderRange)
-	d, err := s.shop.OpenDownload(c.UserContext(), token, s.viewerID(c), true)
+	// One download is counted per transfer from the first byte: resuming
+	// with a Range, or a HEAD, does not use up the limit.
+	r, ranged, _ := shop.ParseRange(rangeHeader, 1<<62)
+	countIt := c.Method() == fiber.MethodGet && (!ranged || r.Start == 0)
+	d, err := s.shop.OpenDownload(c.UserContext(), token, s.viewerID(c), countIt)
 	if err != nil {
 		return err
 	}

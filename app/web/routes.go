@@ -47,7 +47,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Delete("/cart/items/:id", s.handleCartRemove)
 	a.Post("/cart/items/:id/remove", s.handleCartRemove) // the same, for a plain form
 	a.Post("/checkout", s.rateLimit(20, time.Minute, "checkouts"), s.handleCheckout)
-	a.Get("/checkout/success", s.handleCheckoutSuccess)
+	a.Get("/checkout/success", s.rateLimit(60, time.Minute, "order checks"), s.handleCheckoutSuccess)
 	a.Get("/checkout/cancel", s.handleCheckoutCancel)
 	a.Get("/downloads/:token", s.handleDownload)
 
