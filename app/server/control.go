@@ -54,6 +54,9 @@ func (s *Server) serveControl(ctx context.Context) (func(), error) {
 		w.Header().Set("Content-Type", "application/gzip")
 		if _, err := s.Backup(r.Context(), w); err != nil {
 			s.log.Error("backup over control socket", "err", err)
+			// Cut the stream instead of ending it cleanly: the client then
+			// sees an error, not a short archive it would keep.
+			panic(http.ErrAbortHandler)
 		}
 	})
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}

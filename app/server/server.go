@@ -189,7 +189,8 @@ func (s *Server) startBackground(ctx context.Context) {
 	if s.sandbox != nil {
 		s.sandbox.Start(ctx)
 	}
-	go s.syncer.Every(ctx, s.cfg.SyncInterval)
+	s.bg.Add(1)
+	go func() { defer s.bg.Done(); s.syncer.Every(ctx, s.cfg.SyncInterval) }()
 	s.startAccounts(ctx)
 }
 

@@ -2,9 +2,12 @@ package stripeapi_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 	"time"
 
@@ -133,5 +136,25 @@ func TestClientAgainstSandbox(t *testing.T) {
 	}
 	if _, err := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_sandbox", APIBase: base, Log: quiet}).GetCharge(context.Background(), "ch_missing"); err == nil {
 		t.Fatal("an unknown charge was found")
+	}
+}
+
+// A renewal invoice that also carries a proration line for the old period
+// pays for the period that reaches furthest (the shop refills on it).
+func TestInvoicePeriodIsTheFurthestLine(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"in_1","object":"invoice","paid":true,"status":"paid","currency":"usd","period_start":100,"period_end":200,
+			"subscription":"sub_1","billing_reason":"subscription_cycle","lines":{"object":"list","data":[
+			{"id":"il_p","object":"line_item","proration":true,"period":{"start":150,"end":200}},
+			{"id":"il_s","object":"line_item","period":{"start":200,"end":300}}]}}`)
+	}))
+	defer srv.Close()
+	in, err := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_x", APIBase: srv.URL, Log: quiet}).GetInvoice(context.Background(), "in_1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.PeriodStart.Unix() != 200 || in.PeriodEnd.Unix() != 300 || in.SubscriptionID != "sub_1" || !in.Paid {
+		t.Fatalf("invoice: %+v", in)
 	}
 }

@@ -96,11 +96,16 @@ func fromInvoice(in *stripe.Invoice) Invoice {
 	if in.Customer != nil {
 		out.CustomerID = in.Customer.ID
 	}
-	// The period an invoice pays for is its line's period (the invoice's
-	// own period_* describe the previous one for subscription cycles).
-	if in.Lines != nil && len(in.Lines.Data) > 0 && in.Lines.Data[0].Period != nil {
-		out.PeriodStart = unix(in.Lines.Data[0].Period.Start)
-		out.PeriodEnd = unix(in.Lines.Data[0].Period.End)
+	// The period an invoice pays for is its lines' period (the invoice's
+	// own period_* describe the previous one for subscription cycles). A
+	// renewal may also carry proration lines for the old period, so the
+	// line that reaches furthest is the new period.
+	if in.Lines != nil {
+		for _, l := range in.Lines.Data {
+			if l.Period != nil && unix(l.Period.End).After(out.PeriodEnd) {
+				out.PeriodStart, out.PeriodEnd = unix(l.Period.Start), unix(l.Period.End)
+			}
+		}
 	}
 	return out
 }

@@ -20,8 +20,13 @@ type pageCache struct {
 	version atomic.Uint64
 	mu      sync.RWMutex
 	entries map[string]*cachedPage
-	max     int
+	max     int // entries
+	bytes   int // held now
 }
+
+// maxCacheBytes bounds the memory the cache holds, whatever URLs visitors
+// make up.
+const maxCacheBytes = 64 << 20
 
 type cachedPage struct {
 	version     uint64
@@ -58,12 +63,17 @@ func (p *pageCache) get(key string) *cachedPage {
 
 func (p *pageCache) put(key string, e *cachedPage) {
 	p.mu.Lock()
-	if len(p.entries) >= p.max {
+	if len(p.entries) >= p.max || p.bytes+len(e.body) > maxCacheBytes {
 		// Crude but bounded: start over rather than grow without limit
 		// (the key space is URLs, which visitors choose).
 		p.entries = make(map[string]*cachedPage, p.max)
+		p.bytes = 0
+	}
+	if old := p.entries[key]; old != nil {
+		p.bytes -= len(old.body)
 	}
 	p.entries[key] = e
+	p.bytes += len(e.body)
 	p.mu.Unlock()
 }
 
