@@ -24,6 +24,9 @@ type Config struct {
 	BaseURL     string // public URL, no trailing slash
 	Secret      string // signing key; empty means "generate once and store"
 	AdminEmails []string
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the visitor (rate limits and logs are per visitor address).
+	TrustedProxies []string
 
 	StripeSecretKey     string
 	StripeWebhookSecret string
@@ -98,6 +101,18 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 			c.AdminEmails = append(c.AdminEmails, e)
 		}
 	}
+	var proxyProblems []error
+	for _, p := range strings.Split(getenv("VENDO_TRUSTED_PROXIES"), ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		_, _, cidrErr := net.ParseCIDR(p)
+		if net.ParseIP(p) == nil && cidrErr != nil {
+			proxyProblems = append(proxyProblems, fmt.Errorf("VENDO_TRUSTED_PROXIES contains %q, which is neither an IP address nor a range: list your proxies like 127.0.0.1,10.0.0.0/8.", p))
+			continue
+		}
+		c.TrustedProxies = append(c.TrustedProxies, p)
+	}
 	c.StripeSecretKey = strings.TrimSpace(getenv("STRIPE_SECRET_KEY"))
 	c.StripeWebhookSecret = strings.TrimSpace(getenv("STRIPE_WEBHOOK_SECRET"))
 	c.StripeAPIBase = strings.TrimRight(strings.TrimSpace(getenv("STRIPE_API_BASE")), "/")
@@ -116,7 +131,7 @@ func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config,
 		}
 	}
 
-	var problems []error
+	problems := proxyProblems
 	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
 
 	if host, port, err := net.SplitHostPort(c.Addr); err != nil {

@@ -114,7 +114,11 @@ func New(d Deps) (*Server, error) {
 		BodyLimit:                    int(d.Config.UploadLimit),
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
-		ProxyHeader:                  "",
+		// Behind a reverse proxy, the visitor's address comes from
+		// X-Forwarded-For, but only when the proxy is one we trust.
+		ProxyHeader:             proxyHeader(d.Config),
+		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
+		TrustedProxies:          d.Config.TrustedProxies,
 	})
 	s.routes(d.Webhook, d.Mount)
 	return s, nil
@@ -122,3 +126,10 @@ func New(d Deps) (*Server, error) {
 
 // App is the Fiber app, for Listen and for tests.
 func (s *Server) App() *fiber.App { return s.app }
+
+func proxyHeader(cfg *config.Config) string {
+	if len(cfg.TrustedProxies) > 0 {
+		return fiber.HeaderXForwardedFor
+	}
+	return ""
+}

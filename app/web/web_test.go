@@ -26,10 +26,13 @@ type testShop struct {
 	store *store.Store
 }
 
-func newTestShop(t testing.TB) *testShop {
+func newTestShop(t testing.TB) *testShop { return newTestShopEnv(t, nil) }
+
+// newTestShopEnv is newTestShop with environment settings.
+func newTestShopEnv(t testing.TB, env map[string]string) *testShop {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.Load([]string{"-data", dir}, func(string) string { return "" }, io.Discard)
+	cfg, err := config.Load([]string{"-data", dir}, func(k string) string { return env[k] }, io.Discard)
 	if err != nil {
 		t.Fatal(err)
 	}
