@@ -16,7 +16,8 @@ import (
 type transfer struct {
 	bytes   int64
 	elapsed time.Duration
-	rssKiB  int64 // peak VmRSS during the transfer minus VmRSS just before
+	ttfb    time.Duration // request written → response headers read
+	rssKiB  int64         // peak VmRSS during the transfer minus VmRSS just before
 }
 
 func (t transfer) mibps() float64 { return float64(t.bytes) / (1 << 20) / t.elapsed.Seconds() }
@@ -43,6 +44,7 @@ func download(addr, path string, pid int) (transfer, error) {
 		sampler.stop()
 		return transfer{}, err
 	}
+	ttfb := time.Since(t0)
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		sampler.stop()
@@ -67,7 +69,7 @@ func download(addr, path string, pid int) (transfer, error) {
 	if resp.ContentLength >= 0 && n != resp.ContentLength {
 		return transfer{}, fmt.Errorf("GET %s: %d of %d bytes", path, n, resp.ContentLength)
 	}
-	return transfer{bytes: n, elapsed: elapsed, rssKiB: max(0, peak-before)}, nil
+	return transfer{bytes: n, elapsed: elapsed, ttfb: ttfb, rssKiB: max(0, peak-before)}, nil
 }
 
 // downloadResult is scenario 3: the pair of transfers whose ratio is the
@@ -99,8 +101,8 @@ func runDownloads(vendoAddr, vendoPath string, vendoPID int, baseAddr string, ba
 		if err != nil {
 			return r, err
 		}
-		logf("  run %d: Vendo %s MiB/s (RSS +%s), baseline %s MiB/s (RSS +%s): %.2f", i+1, fmtCount(v.mibps()), fmtKiB(v.rssKiB),
-			fmtCount(b.mibps()), fmtKiB(b.rssKiB), v.mibps()/b.mibps())
+		logf("  run %d: Vendo %s MiB/s (first byte %s, RSS +%s), baseline %s MiB/s (first byte %s, RSS +%s): %.2f", i+1,
+			fmtCount(v.mibps()), fmtDur(v.ttfb), fmtKiB(v.rssKiB), fmtCount(b.mibps()), fmtDur(b.ttfb), fmtKiB(b.rssKiB), v.mibps()/b.mibps())
 		pairs = append(pairs, pair{v, b})
 		r.vendoRSSMax, r.baseRSSMax = max(r.vendoRSSMax, v.rssKiB), max(r.baseRSSMax, b.rssKiB)
 	}
