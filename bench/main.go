@@ -146,7 +146,7 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 	rand.Read(sec[:])
 	whsec := "whsec_bench" + hex.EncodeToString(sec[:])
 	env := func(dir string) []string {
-		return []string{"VENDO_ADDR=" + addr, "VENDO_DATA=" + dir, "VENDO_BASE_URL=", "VENDO_SECRET=", "VENDO_ADMIN_EMAILS=",
+		return []string{"VENDO_ADDR=" + addr, "VENDO_DATA=" + dir, "VENDO_BASE_URL=", "VENDO_SECRET=", "VENDO_ADMIN_EMAILS=", "VENDO_TRUSTED_PROXIES=",
 			"VENDO_LOG_LEVEL=warn", "VENDO_LOG_FORMAT=text", "VENDO_SYNC_INTERVAL=0", "VENDO_DEV=", "SMTP_URL=",
 			"STRIPE_SECRET_KEY=sk_test_bench", "STRIPE_WEBHOOK_SECRET=" + whsec, "STRIPE_API_BASE=http://" + closedAddr,
 			"GITHUB_KEY=", "GITHUB_SECRET=", "GOOGLE_KEY=", "GOOGLE_SECRET=", "OIDC_ISSUER=", "OIDC_KEY=", "OIDC_SECRET="}
