@@ -34,6 +34,9 @@ func (s *Server) openPayments(ctx context.Context) error {
 			return err
 		}
 		s.sandbox = sb
+		if host, _, _ := net.SplitHostPort(s.ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+			s.log.Warn("sandbox mode on an address other machines can reach: anyone who reaches it can use the sandbox's API and test clock; listen on 127.0.0.1, or set Stripe keys to go live", "addr", s.ln.Addr().String())
+		}
 		s.stripe = stripeapi.New(stripeapi.Config{SecretKey: "sk_test_vendo_sandbox", APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
 	} else {
 		s.stripe = stripeapi.New(stripeapi.Config{SecretKey: s.cfg.StripeSecretKey, APIBase: s.cfg.StripeAPIBase, HTTPClient: hc, Log: s.log, MaxNetworkRetries: 2})
