@@ -47,7 +47,23 @@ func (s *Shop) ensurePlanPrices(ctx context.Context, refreshPortal bool) error {
 		portal = append(portal, stripeapi.PortalProduct{ProductID: p.StripeProductID, PriceIDs: []string{p.Monthly.StripePriceID, p.Yearly.StripePriceID}})
 		if before.StripeProductID != p.StripeProductID || before.Monthly.StripePriceID != p.Monthly.StripePriceID || before.Yearly.StripePriceID != p.Yearly.StripePriceID {
 			changed = true
-			if err := s.Store.PutPlan(ctx, p); err != nil {
+			// Fill in only the ids, on the plan as stored now: an admin's
+			// edit made meanwhile is kept.
+			err := s.Store.Update(ctx, func(tx *store.Tx) error {
+				cur, err := tx.Plan(p.ID)
+				if err != nil {
+					return err
+				}
+				cur.StripeProductID = p.StripeProductID
+				if cur.Monthly.StripePriceID == "" && cur.Monthly.Price == p.Monthly.Price {
+					cur.Monthly.StripePriceID = p.Monthly.StripePriceID
+				}
+				if cur.Yearly.StripePriceID == "" && cur.Yearly.Price == p.Yearly.Price {
+					cur.Yearly.StripePriceID = p.Yearly.StripePriceID
+				}
+				return tx.PutPlan(&cur)
+			})
+			if err != nil {
 				return err
 			}
 		}
