@@ -51,29 +51,14 @@ type ProductQuery struct {
 
 // AdminProducts lists products newest first, filtered by a fold-insensitive
 // substring of title or slug and by status.
-func (t *Tx) AdminProducts(f ProductQuery) (out []app.Product, next string, err error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
+func (t *Tx) AdminProducts(f ProductQuery) ([]app.Product, string, error) {
 	q := app.Fold(strings.TrimSpace(f.Query))
-	c := t.tx.Bucket(bProducts).Cursor()
-	for k, v := reverseFrom(c, f.Before); k != nil; k, v = c.Prev() {
-		var p app.Product
-		if err := decode(v, &p); err != nil {
-			return nil, "", fmt.Errorf("product %s: %w", k, err)
-		}
+	return newestFirst(t.tx.Bucket(bProducts), f.Before, f.Limit, func(p *app.Product) bool {
 		if (f.Status == "active" && !p.Active) || (f.Status == "archived" && p.Active) {
-			continue
+			return false
 		}
-		if q != "" && !strings.Contains(app.Fold(p.Title), q) && !strings.Contains(p.Slug, q) {
-			continue
-		}
-		if len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		out = append(out, p)
-	}
-	return out, "", nil
+		return q == "" || strings.Contains(app.Fold(p.Title), q) || strings.Contains(p.Slug, q)
+	}, func(p *app.Product) string { return p.ID })
 }
 
 // ProductReferences counts the order lines and the entitlements (active or

@@ -68,34 +68,11 @@ type LicenseFilter struct {
 }
 
 // Licenses lists licenses newest first.
-func (t *Tx) Licenses(f LicenseFilter) (out []app.License, next string, err error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
+func (t *Tx) Licenses(f LicenseFilter) ([]app.License, string, error) {
 	q := strings.ToUpper(strings.TrimSpace(f.Query))
-	c := t.tx.Bucket(bLicenses).Cursor()
-	k, v := c.Last()
-	if f.Before != "" {
-		if k, v = c.Seek([]byte(f.Before)); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	}
-	for ; k != nil; k, v = c.Prev() {
-		var l app.License
-		if err := decode(v, &l); err != nil {
-			return nil, "", err
-		}
-		if q != "" && !strings.Contains(l.Key, q) && !strings.Contains(strings.ToUpper(l.CustomerID), q) {
-			continue
-		}
-		if len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		out = append(out, l)
-	}
-	return out, "", nil
+	return newestFirst(t.tx.Bucket(bLicenses), f.Before, f.Limit, func(l *app.License) bool {
+		return q == "" || strings.Contains(l.Key, q) || strings.Contains(strings.ToUpper(l.CustomerID), q)
+	}, func(l *app.License) string { return l.ID })
 }
 
 // LicenseByKey reads a license in its own transaction.

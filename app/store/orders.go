@@ -144,32 +144,7 @@ func (t *Tx) Orders(f OrderFilter) (out []app.Order, next string, err error) {
 		}
 		return out, "", nil
 	}
-	c := t.tx.Bucket(bOrders).Cursor()
-	var k, v []byte
-	if f.Before != "" {
-		k, v = c.Seek([]byte(f.Before))
-		if k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	} else {
-		k, v = c.Last()
-	}
-	for ; k != nil; k, v = c.Prev() {
-		var o app.Order
-		if err := decode(v, &o); err != nil {
-			return nil, "", fmt.Errorf("order %s: %w", k, err)
-		}
-		if !keep(&o) {
-			continue
-		}
-		if len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		out = append(out, o)
-	}
-	return out, "", nil
+	return newestFirst(t.tx.Bucket(bOrders), f.Before, f.Limit, keep, func(o *app.Order) string { return o.ID })
 }
 
 // ForEachOrder calls fn for every order, oldest first (dashboards).

@@ -101,33 +101,10 @@ type SubscriptionFilter struct {
 }
 
 // Subscriptions lists subscriptions newest first.
-func (t *Tx) Subscriptions(f SubscriptionFilter) (out []app.Subscription, next string, err error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
-	c := t.tx.Bucket(bSubscriptions).Cursor()
-	k, v := c.Last()
-	if f.Before != "" {
-		if k, v = c.Seek([]byte(f.Before)); k == nil {
-			k, v = c.Last()
-		} else {
-			k, v = c.Prev()
-		}
-	}
-	for ; k != nil; k, v = c.Prev() {
-		var s app.Subscription
-		if err := decode(v, &s); err != nil {
-			return nil, "", err
-		}
-		if (f.Status != "" && s.Status != f.Status) || (f.PlanID != "" && s.PlanID != f.PlanID) {
-			continue
-		}
-		if len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		out = append(out, s)
-	}
-	return out, "", nil
+func (t *Tx) Subscriptions(f SubscriptionFilter) ([]app.Subscription, string, error) {
+	return newestFirst(t.tx.Bucket(bSubscriptions), f.Before, f.Limit, func(s *app.Subscription) bool {
+		return (f.Status == "" || s.Status == f.Status) && (f.PlanID == "" || s.PlanID == f.PlanID)
+	}, func(s *app.Subscription) string { return s.ID })
 }
 
 // AddCredit appends to the credit ledger.
