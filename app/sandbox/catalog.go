@@ -38,7 +38,7 @@ func apiCreateProduct(t *txn, r *request) (any, error) {
 func (t *txn) createProduct(name string, p params) (product, error) {
 	pr := product{
 		ID: t.newID("prod_"), Object: objProduct, Active: true, Created: t.now.Unix(), Updated: t.now.Unix(),
-		Name: name, Images: []string{}, MarketingFeatures: []any{}, Metadata: metadataOf(p), Type: "service",
+		Name: name, Images: []string{}, Metadata: metadataOf(p),
 		Description: nstr(p.str("description")),
 	}
 	if v, ok, err := p.boolean("active"); err != nil {

@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"io"
@@ -30,6 +31,7 @@ type receiver struct {
 	failFirst int // answer 500 to this many deliveries first
 	calls     int
 	events    []stripe.Event
+	raw       [][]byte // the bodies of the accepted deliveries, as sent
 	bad       []string // deliveries whose signature did not verify
 	notify    chan struct{}
 }
@@ -50,6 +52,7 @@ func (rc *receiver) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rc.events = append(rc.events, ev)
+	rc.raw = append(rc.raw, body)
 	select {
 	case rc.notify <- struct{}{}:
 	default:
@@ -103,6 +106,31 @@ type env struct {
 	inner  atomic.Pointer[fiber.App]
 	cfg    Config
 	seen   int // events already checked by expect
+	tape   *tape
+}
+
+// tape keeps every answer the sandbox's API gave, for the schema test.
+type tape struct {
+	mu      sync.Mutex
+	answers []apiAnswer
+}
+
+type apiAnswer struct {
+	method, path string
+	status       int
+	body         []byte
+}
+
+func (tp *tape) record(a apiAnswer) {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	tp.answers = append(tp.answers, a)
+}
+
+func (tp *tape) all() []apiAnswer {
+	tp.mu.Lock()
+	defer tp.mu.Unlock()
+	return append([]apiAnswer(nil), tp.answers...)
 }
 
 type envOption func(*Config, *receiver)
@@ -113,7 +141,7 @@ func failFirst(n int) envOption { return func(_ *Config, rc *receiver) { rc.fail
 
 func newEnv(t *testing.T, opts ...envOption) *env {
 	t.Helper()
-	e := &env{t: t, rc: &receiver{notify: make(chan struct{}, 1)}, dbPath: filepath.Join(t.TempDir(), "stripe-sandbox.db")}
+	e := &env{t: t, rc: &receiver{notify: make(chan struct{}, 1)}, dbPath: filepath.Join(t.TempDir(), "stripe-sandbox.db"), tape: &tape{}}
 	hook := &http.Server{Handler: e.rc}
 	hookLn, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -140,6 +168,9 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 	e.app = fiber.New(fiber.Config{DisableStartupMessage: true})
 	e.app.Use(func(c *fiber.Ctx) error {
 		e.inner.Load().Handler()(c.Context())
+		if strings.HasPrefix(c.Path(), mountPath+"/v1/") {
+			e.tape.record(apiAnswer{method: strings.Clone(c.Method()), path: strings.Clone(c.Path()), status: c.Response().StatusCode(), body: bytes.Clone(c.Response().Body())})
+		}
 		return nil
 	})
 	go e.app.Listener(ln)
@@ -179,6 +210,9 @@ func (e *env) start() {
 	e.t.Cleanup(cancel)
 	e.sb.Start(ctx)
 }
+
+// key is the secret key the test's clients use.
+func (e *env) key() string { return "sk_test_sandbox" }
 
 func newClient(base, key string) *client.API {
 	cfg := &stripe.BackendConfig{URL: stripe.String(base), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},

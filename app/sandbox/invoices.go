@@ -31,10 +31,12 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 	cu := spec.Customer
 	inv := invoice{
 		ID: t.newID("in_"), Object: objInvoice, AccountCountry: "US", AccountName: "Vendo Sandbox", AutoAdvance: true,
-		AutomaticTax:  map[string]any{"enabled": false, "liability": nil, "status": nil},
+		AutomaticTax:  map[string]any{"enabled": false, "status": nil},
 		BillingReason: spec.Reason, CollectionMethod: "charge_automatically", Created: t.now.Unix(), Currency: spec.Currency,
 		Customer: cu.ID, CustomerEmail: cu.Email, CustomerName: cu.Name, CustomerTaxExempt: "none", CustomerTaxIDs: []any{},
-		Discounts: []any{}, Metadata: map[string]string{}, PeriodStart: spec.PeriodStart, PeriodEnd: spec.PeriodEnd,
+		DefaultTaxRates: []any{}, Discounts: []any{}, Metadata: map[string]string{}, TotalTaxAmounts: []any{},
+		PaymentSettings: map[string]any{"default_mandate": nil, "payment_method_options": nil, "payment_method_types": nil},
+		PeriodStart:     spec.PeriodStart, PeriodEnd: spec.PeriodEnd,
 		Status: "draft", StatusTransitions: map[string]nint{"finalized_at": 0, "marked_uncollectible_at": 0, "paid_at": 0, "voided_at": 0},
 	}
 	inv.HostedInvoiceURL = nstr(t.s.cfg.BaseURL + mountPath + "/invoices/" + inv.ID)
@@ -46,6 +48,9 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 	for i := range spec.Lines {
 		l := &spec.Lines[i]
 		l.ID = t.newID("il_")
+		if l.Type == "invoiceitem" && l.InvoiceItem == "" {
+			l.InvoiceItem = t.newID("ii_") // Stripe bills one-time amounts and prorations through invoice items
+		}
 		l.Object, l.Currency, l.Discountable = "line_item", spec.Currency, !l.Proration
 		l.AmountExclTax = l.Amount
 		l.DiscountAmounts, l.Discounts, l.TaxAmounts, l.TaxRates = []any{}, []any{}, []any{}, []any{}
@@ -54,7 +59,7 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 		}
 		inv.Subtotal += l.Amount
 	}
-	inv.Lines = invoiceLines{Object: "list", Data: spec.Lines, TotalCount: len(spec.Lines), URL: "/v1/invoices/" + inv.ID + "/lines"}
+	inv.Lines = invoiceLines{Object: "list", Data: spec.Lines, URL: "/v1/invoices/" + inv.ID + "/lines"}
 	inv.SubtotalExcludingTax, inv.Total, inv.TotalExcludingTax = inv.Subtotal, inv.Subtotal, inv.Subtotal
 	// A negative customer balance is credit (from a downgrade's
 	// proration); it pays what it can of this invoice, and a negative

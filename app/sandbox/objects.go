@@ -101,14 +101,12 @@ type product struct {
 	Description         nstr              `json:"description"`
 	Images              []string          `json:"images"`
 	Livemode            bool              `json:"livemode"`
-	MarketingFeatures   []any             `json:"marketing_features"`
 	Metadata            map[string]string `json:"metadata"`
 	Name                string            `json:"name"`
 	PackageDimensions   any               `json:"package_dimensions"`
 	Shippable           any               `json:"shippable"`
 	StatementDescriptor nstr              `json:"statement_descriptor"`
 	TaxCode             any               `json:"tax_code"`
-	Type                string            `json:"type"`
 	UnitLabel           nstr              `json:"unit_label"`
 	Updated             int64             `json:"updated"`
 	URL                 nstr              `json:"url"`
@@ -137,11 +135,10 @@ type price struct {
 }
 
 type priceRecurring struct {
-	AggregateUsage  any    `json:"aggregate_usage"`
-	Interval        string `json:"interval"`
-	IntervalCount   int64  `json:"interval_count"`
-	TrialPeriodDays any    `json:"trial_period_days"`
-	UsageType       string `json:"usage_type"`
+	AggregateUsage any    `json:"aggregate_usage"`
+	Interval       string `json:"interval"`
+	IntervalCount  int64  `json:"interval_count"`
+	UsageType      string `json:"usage_type"`
 }
 
 type session struct {
@@ -161,6 +158,7 @@ type session struct {
 	Created                int64                  `json:"created"`
 	Currency               string                 `json:"currency"`
 	CustomFields           []any                  `json:"custom_fields"`
+	CustomText             map[string]any         `json:"custom_text"`
 	Customer               nstr                   `json:"customer"`
 	CustomerCreation       nstr                   `json:"customer_creation"`
 	CustomerDetails        *sessionCustomerDetail `json:"customer_details"`
@@ -379,11 +377,10 @@ type subscription struct {
 }
 
 type subscriptionItems struct {
-	Object     string             `json:"object"`
-	Data       []subscriptionItem `json:"data"`
-	HasMore    bool               `json:"has_more"`
-	TotalCount int                `json:"total_count"`
-	URL        string             `json:"url"`
+	Object  string             `json:"object"`
+	Data    []subscriptionItem `json:"data"`
+	HasMore bool               `json:"has_more"`
+	URL     string             `json:"url"`
 }
 
 type subscriptionItem struct {
@@ -406,6 +403,7 @@ type invoice struct {
 	AmountDue            int64             `json:"amount_due"`
 	AmountPaid           int64             `json:"amount_paid"`
 	AmountRemaining      int64             `json:"amount_remaining"`
+	AmountShipping       int64             `json:"amount_shipping"`
 	AttemptCount         int64             `json:"attempt_count"`
 	Attempted            bool              `json:"attempted"`
 	AutoAdvance          bool              `json:"auto_advance"`
@@ -421,6 +419,7 @@ type invoice struct {
 	CustomerTaxExempt    string            `json:"customer_tax_exempt"`
 	CustomerTaxIDs       []any             `json:"customer_tax_ids"`
 	DefaultPaymentMethod any               `json:"default_payment_method"`
+	DefaultTaxRates      []any             `json:"default_tax_rates"`
 	Description          nstr              `json:"description"`
 	Discount             any               `json:"discount"`
 	Discounts            []any             `json:"discounts"`
@@ -437,8 +436,11 @@ type invoice struct {
 	Paid                 bool              `json:"paid"`
 	PaidOutOfBand        bool              `json:"paid_out_of_band"`
 	PaymentIntent        nstr              `json:"payment_intent"`
+	PaymentSettings      map[string]any    `json:"payment_settings"`
 	PeriodEnd            int64             `json:"period_end"`
 	PeriodStart          int64             `json:"period_start"`
+	PostPaymentCredit    int64             `json:"post_payment_credit_notes_amount"`
+	PrePaymentCredit     int64             `json:"pre_payment_credit_notes_amount"`
 	StartingBalance      int64             `json:"starting_balance"`
 	Status               string            `json:"status"`
 	StatusTransitions    map[string]nint   `json:"status_transitions"`
@@ -450,15 +452,15 @@ type invoice struct {
 	TestClock            any               `json:"test_clock"`
 	Total                int64             `json:"total"`
 	TotalExcludingTax    int64             `json:"total_excluding_tax"`
+	TotalTaxAmounts      []any             `json:"total_tax_amounts"`
 	WebhooksDeliveredAt  nint              `json:"webhooks_delivered_at"`
 }
 
 type invoiceLines struct {
-	Object     string        `json:"object"`
-	Data       []invoiceLine `json:"data"`
-	HasMore    bool          `json:"has_more"`
-	TotalCount int           `json:"total_count"`
-	URL        string        `json:"url"`
+	Object  string        `json:"object"`
+	Data    []invoiceLine `json:"data"`
+	HasMore bool          `json:"has_more"`
+	URL     string        `json:"url"`
 }
 
 type invoiceLine struct {
@@ -471,7 +473,7 @@ type invoiceLine struct {
 	DiscountAmounts  []any             `json:"discount_amounts"`
 	Discountable     bool              `json:"discountable"`
 	Discounts        []any             `json:"discounts"`
-	InvoiceItem      any               `json:"invoice_item"`
+	InvoiceItem      string            `json:"invoice_item,omitempty"` // only on lines of type invoiceitem
 	Livemode         bool              `json:"livemode"`
 	Metadata         map[string]string `json:"metadata"`
 	Period           period            `json:"period"`

@@ -80,7 +80,7 @@ func (t *txn) virtualField(object, id, field string) (any, bool) {
 		for _, r := range refunds {
 			data = append(data, mustMap(r))
 		}
-		return map[string]any{"object": "list", "data": data, "has_more": false, "total_count": len(data), "url": "/v1/charges/" + id + "/refunds"}, true
+		return map[string]any{"object": "list", "data": data, "has_more": false, "url": "/v1/charges/" + id + "/refunds"}, true
 	}
 	return nil, false
 }

@@ -84,7 +84,7 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 		md = map[string]string{}
 	}
 	sub := subscription{
-		ID: t.newID("sub_"), Object: objSubscription, AutomaticTax: map[string]any{"enabled": false, "liability": nil},
+		ID: t.newID("sub_"), Object: objSubscription, AutomaticTax: map[string]any{"enabled": false},
 		BillingCycleAnchor: t.now.Unix(), CancellationDetails: map[string]any{"comment": nil, "feedback": nil, "reason": nil},
 		CollectionMethod: "charge_automatically", Created: t.now.Unix(), Currency: items[0].Currency, Customer: cu.ID,
 		DefaultPaymentMethod: nstr(pm.ID), DefaultTaxRates: []any{}, Metadata: md, StartDate: t.now.Unix(), Status: "active",
@@ -104,7 +104,6 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 			Price: li.Price, Quantity: li.Quantity, Subscription: sub.ID, TaxRates: []any{},
 		})
 	}
-	sub.Items.TotalCount = len(sub.Items.Data)
 	iv, n := sub.interval()
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = t.now.Unix(), addInterval(t.now, iv, n).Unix()
 	lines := append(t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), oneTime...)
@@ -358,7 +357,6 @@ func (t *txn) updateSubscription(sub subscription, u subUpdate) (subscription, e
 	if len(sub.Items.Data) == 0 {
 		return sub, invalidParam("items", "A subscription must have at least one item.")
 	}
-	sub.Items.TotalCount = len(sub.Items.Data)
 	if u.CancelAtPeriodEnd != nil && *u.CancelAtPeriodEnd != sub.CancelAtPeriodEnd {
 		sub.CancelAtPeriodEnd = *u.CancelAtPeriodEnd
 		if sub.CancelAtPeriodEnd {
