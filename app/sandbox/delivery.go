@@ -19,13 +19,16 @@ import (
 // by due time then sequence, so the worker reads it in due order and a
 // restart resumes where it stopped.
 type delivery struct {
-	EventID string `json:"event_id"`
-	Copy    int    `json:"copy"`    // 1, or 2 with DeliverTwice
-	Attempt int    `json:"attempt"` // attempts already made
+	EventID  string `json:"event_id"`
+	Endpoint string `json:"endpoint,omitempty"` // a webhook endpoint's id; empty for the shop's own
+	Copy     int    `json:"copy"`               // 1, or 2 with DeliverTwice
+	Attempt  int    `json:"attempt"`            // attempts already made
 }
 
 // attempt is one recorded delivery attempt, shown on the events page.
 type attempt struct {
+	Endpoint   string    `json:"endpoint,omitempty"`
+	URL        string    `json:"url"`
 	Copy       int       `json:"copy"`
 	Attempt    int       `json:"attempt"`
 	At         time.Time `json:"at"`
@@ -122,27 +125,38 @@ func (s *Sandbox) deliveryLoop(ctx context.Context) {
 	}
 }
 
-// deliver POSTs one event, signed as Stripe signs it, and records the
-// outcome: done on 2xx, otherwise retried after RetryBase·2^n until
-// MaxAttempts.
+// deliver POSTs one event to its endpoint, signed with that endpoint's
+// secret as Stripe signs it, and records the outcome: done on 2xx,
+// otherwise retried after RetryBase·2^n until MaxAttempts. A delivery to
+// an endpoint deleted or disabled since is dropped.
 func (s *Sandbox) deliver(ctx context.Context, q queued) {
 	var payload []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		payload = tx.Bucket([]byte(objEvent)).Get([]byte(q.d.EventID))
-		payload = append([]byte(nil), payload...)
+	var to target
+	live := false
+	err := s.view(func(t *txn) error {
+		payload = bytes.Clone(t.raw(objEvent, q.d.EventID))
+		to, live = t.target(q.d.Endpoint)
 		return nil
 	})
-	if err != nil || len(payload) == 0 {
-		s.log.Error("delivery of a missing event dropped", "event", q.d.EventID, "err", err)
-		_ = s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketQueue).Delete(q.key) })
+	if err != nil || len(payload) == 0 || !live {
+		if len(payload) == 0 {
+			s.log.Error("delivery of a missing event dropped", "event", q.d.EventID, "err", err)
+		}
+		_ = s.update(nil, func(t *txn) error {
+			if err := t.tx.Bucket(bucketQueue).Delete(q.key); err != nil {
+				return err
+			}
+			return t.settle(q.d.EventID)
+		})
 		return
 	}
 	start := s.cfg.Now()
-	status, sendErr := s.post(ctx, payload, start)
+	status, sendErr := s.post(ctx, to, payload, start)
 	if ctx.Err() != nil {
 		return // shutting down: the delivery stays queued and runs after the next Start
 	}
-	a := attempt{Copy: q.d.Copy, Attempt: q.d.Attempt + 1, At: start.UTC(), Status: status, DurationMS: s.cfg.Now().Sub(start).Milliseconds()}
+	a := attempt{Endpoint: q.d.Endpoint, URL: to.URL, Copy: q.d.Copy, Attempt: q.d.Attempt + 1, At: start.UTC(), Status: status,
+		DurationMS: s.cfg.Now().Sub(start).Milliseconds()}
 	if sendErr != nil {
 		a.Error = sendErr.Error()
 	}
@@ -165,26 +179,32 @@ func (s *Sandbox) deliver(ctx context.Context, q queued) {
 			next.Attempt = a.Attempt
 			return t.enqueue(next, s.cfg.Now().Add(retryDelay(s.cfg.RetryBase, a.Attempt)))
 		}
-		var ev event
-		if err := t.get(objEvent, q.d.EventID, &ev); err != nil {
-			return err
-		}
-		if ev.PendingWebhooks > 0 {
-			ev.PendingWebhooks--
-		}
-		return t.put(objEvent, ev.ID, ev)
+		return t.settle(q.d.EventID)
 	})
 	if err != nil {
 		s.log.Error("record delivery attempt", "event", q.d.EventID, "err", err)
 	}
 	if !ok {
-		s.log.Info("webhook delivery failed", "event", q.d.EventID, "attempt", a.Attempt, "status", status, "err", sendErr)
+		s.log.Info("webhook delivery failed", "event", q.d.EventID, "endpoint", endpointLabel(q.d.Endpoint), "attempt", a.Attempt, "status", status, "err", sendErr)
 	}
 }
 
-func (s *Sandbox) post(ctx context.Context, payload []byte, at time.Time) (int, error) {
-	sig := webhook.ComputeSignature(at, payload, s.secret)
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, s.cfg.WebhookURL, bytes.NewReader(payload))
+// settle counts one delivery of an event as finished (delivered, or
+// given up): pending_webhooks counts those still to go.
+func (t *txn) settle(eventID string) error {
+	var ev event
+	if err := t.get(objEvent, eventID, &ev); err != nil {
+		return nil // the event is gone: nothing to count
+	}
+	if ev.PendingWebhooks > 0 {
+		ev.PendingWebhooks--
+	}
+	return t.put(objEvent, ev.ID, ev)
+}
+
+func (s *Sandbox) post(ctx context.Context, to target, payload []byte, at time.Time) (int, error) {
+	sig := webhook.ComputeSignature(at, payload, to.Secret)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, to.URL, bytes.NewReader(payload))
 	if err != nil {
 		return 0, err
 	}

@@ -22,20 +22,20 @@ func (t *txn) emit(typ string, obj any, prev map[string]any) error {
 	if prev != nil {
 		ev.Data.PreviousAttributes = diff(prev, cur)
 	}
-	copies := 0
-	if t.s.cfg.WebhookURL != "" {
-		copies = 1
-		if t.s.cfg.DeliverTwice {
-			copies = 2
-		}
+	copies := 1
+	if t.s.cfg.DeliverTwice {
+		copies = 2
 	}
-	ev.PendingWebhooks = int64(copies)
+	targets := t.targets(typ)
+	ev.PendingWebhooks = int64(copies * len(targets))
 	if err := t.put(objEvent, ev.ID, ev); err != nil {
 		return err
 	}
-	for i := 0; i < copies; i++ {
-		if err := t.enqueue(delivery{EventID: ev.ID, Copy: i + 1}, t.s.cfg.Now()); err != nil {
-			return err
+	for _, to := range targets {
+		for i := 0; i < copies; i++ {
+			if err := t.enqueue(delivery{EventID: ev.ID, Endpoint: to.Endpoint, Copy: i + 1}, t.s.cfg.Now()); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

@@ -569,21 +569,52 @@ func (t *txn) payInvoiceWithCard(inv invoice, f cardForm, d *invoicePage) (int, 
 // Events.
 
 type eventRow struct {
-	Event    event
-	ObjectID string
+	Event      event
+	ObjectID   string
+	Deliveries []endpointLog
+}
+
+// endpointLog is one destination's delivery attempts of an event.
+type endpointLog struct {
+	Label    string
 	Attempts []attempt
+}
+
+// deliveryLogs groups an event's attempts by destination, in the order
+// each destination was first tried.
+func deliveryLogs(attempts []attempt) []endpointLog {
+	var out []endpointLog
+	at := map[string]int{}
+	for _, a := range attempts {
+		i, ok := at[a.Endpoint]
+		if !ok {
+			i = len(out)
+			at[a.Endpoint] = i
+			out = append(out, endpointLog{Label: endpointLabel(a.Endpoint)})
+		}
+		out[i].Attempts = append(out[i].Attempts, a)
+	}
+	return out
 }
 
 func (s *Sandbox) eventsPage(c *fiber.Ctx) error {
 	d := struct {
 		page
 		WebhookURL string
+		Endpoints  []webhookEndpoint
 		Events     []eventRow
 	}{page: s.page("Events"), WebhookURL: s.cfg.WebhookURL}
 	err := s.view(func(t *txn) error {
+		t.eachNewest(objWebhookEndpoint, func(_ string, raw []byte) bool {
+			var we webhookEndpoint
+			if json.Unmarshal(raw, &we) == nil {
+				d.Endpoints = append(d.Endpoints, we)
+			}
+			return true
+		})
 		for _, ev := range t.recentEvents(200) {
 			id, _ := ev.Data.Object["id"].(string)
-			d.Events = append(d.Events, eventRow{Event: ev, ObjectID: id, Attempts: t.attempts(ev.ID)})
+			d.Events = append(d.Events, eventRow{Event: ev, ObjectID: id, Deliveries: deliveryLogs(t.attempts(ev.ID))})
 		}
 		return nil
 	})

@@ -60,6 +60,12 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Post("/v1/billing_portal/configurations/:id", s.apiWrite(&stripe.BillingPortalConfigurationParams{}, apiUpdatePortalConfig))
 	r.Post("/v1/billing_portal/sessions", s.apiWrite(&stripe.BillingPortalSessionParams{}, apiCreatePortalSession))
 
+	r.Post("/v1/webhook_endpoints", s.apiWrite(&stripe.WebhookEndpointParams{}, apiCreateEndpoint))
+	r.Get("/v1/webhook_endpoints", s.apiRead(&stripe.WebhookEndpointListParams{}, apiListEndpoints))
+	r.Get("/v1/webhook_endpoints/:id", s.apiRead(&stripe.WebhookEndpointParams{}, apiGetEndpoint))
+	r.Post("/v1/webhook_endpoints/:id", s.apiWrite(&stripe.WebhookEndpointParams{}, apiUpdateEndpoint))
+	r.Delete("/v1/webhook_endpoints/:id", s.apiWrite(&stripe.WebhookEndpointParams{}, apiDeleteEndpoint))
+
 	r.Get("/v1/events", s.apiRead(&stripe.EventListParams{}, apiListEvents))
 	r.Get("/v1/events/:id", s.apiRead(&stripe.EventParams{}, apiGetEvent))
 

@@ -125,6 +125,9 @@ func (c *checker) resolve(s *oasSchema) (*oasSchema, string) {
 func (c *checker) object(where string, v map[string]any) {
 	c.where = where
 	kind, _ := v["object"].(string)
+	if v["deleted"] == true {
+		kind = "deleted_" + kind // a DELETE answers with Stripe's deleted_<object>
+	}
 	s, ok := c.spec.schemas[kind]
 	if !ok {
 		c.fail(kind, "no schema for object %q", kind)
@@ -463,6 +466,7 @@ func (c *checker) report(t *testing.T) {
 var schemaKinds = []string{
 	"customer", "product", "price", "checkout.session", "item", "payment_intent", "charge", "refund", "payment_method",
 	"subscription", "subscription_item", "invoice", "line_item", "billing_portal.configuration", "billing_portal.session", "event",
+	"webhook_endpoint",
 }
 
 // TestObjectsConformToStripeSchema drives every flow that makes an
@@ -473,6 +477,9 @@ var schemaKinds = []string{
 func TestObjectsConformToStripeSchema(t *testing.T) {
 	sp := loadSpec(t)
 	e := newEnv(t)
+	// A second shop's endpoint gets every event too, with its own secret.
+	other, otherURL := e.endpointReceiver(0)
+	other.setSecret(e.register(otherURL, "*").Secret)
 	c := e.catalog()
 	e.driveEveryFlow(c)
 
@@ -490,6 +497,12 @@ func TestObjectsConformToStripeSchema(t *testing.T) {
 	for i, raw := range delivered {
 		ck.event(fmt.Sprintf("delivery %d", i), raw)
 	}
+	other.waitFor(t, len(delivered))
+	other.mu.Lock()
+	for i, raw := range other.raw {
+		ck.event(fmt.Sprintf("delivery %d to the endpoint", i), raw)
+	}
+	other.mu.Unlock()
 	// Every event the sandbox recorded, through the API as well.
 	for _, raw := range e.allEvents() {
 		ck.event("GET /v1/events", raw)
@@ -662,7 +675,15 @@ func (e *env) driveEveryFlow(c catalog) {
 	sl.AddExpand("data.latest_invoice")
 	for it := e.api.Subscriptions.List(sl); it.Next(); {
 	}
-	for _, path := range []string{"/v1/customers", "/v1/products", "/v1/prices", "/v1/checkout/sessions", "/v1/payment_intents",
+	// Webhook endpoints: read, changed, listed, and one deleted.
+	gone := e.register("https://gone.example/hook", "invoice.paid")
+	_, err = e.api.WebhookEndpoints.Update(gone.ID, &stripe.WebhookEndpointParams{Disabled: stripe.Bool(true), Description: stripe.String("old")})
+	must(err)
+	_, err = e.api.WebhookEndpoints.Get(gone.ID, nil)
+	must(err)
+	_, err = e.api.WebhookEndpoints.Del(gone.ID, nil)
+	must(err)
+	for _, path := range []string{"/v1/webhook_endpoints", "/v1/customers", "/v1/products", "/v1/prices", "/v1/checkout/sessions", "/v1/payment_intents",
 		"/v1/charges", "/v1/refunds", "/v1/invoices", "/v1/billing_portal/configurations", "/v1/events"} {
 		e.apiGet(path + "?limit=100")
 	}

@@ -24,25 +24,26 @@ var (
 	objectBucketsAll = []string{
 		objCustomer, objProduct, objPrice, objSession, objPaymentIntent, objCharge,
 		objRefund, objSubscription, objInvoice, objPortalConfig, objPortalSession,
-		objEvent, objPaymentMethod,
+		objEvent, objPaymentMethod, objWebhookEndpoint,
 	}
 )
 
 // Object type names, as in the objects' "object" field.
 const (
-	objCustomer      = "customer"
-	objProduct       = "product"
-	objPrice         = "price"
-	objSession       = "checkout.session"
-	objPaymentIntent = "payment_intent"
-	objCharge        = "charge"
-	objRefund        = "refund"
-	objSubscription  = "subscription"
-	objInvoice       = "invoice"
-	objPortalConfig  = "billing_portal.configuration"
-	objPortalSession = "billing_portal.session"
-	objEvent         = "event"
-	objPaymentMethod = "payment_method"
+	objCustomer        = "customer"
+	objProduct         = "product"
+	objPrice           = "price"
+	objSession         = "checkout.session"
+	objPaymentIntent   = "payment_intent"
+	objCharge          = "charge"
+	objRefund          = "refund"
+	objSubscription    = "subscription"
+	objInvoice         = "invoice"
+	objPortalConfig    = "billing_portal.configuration"
+	objPortalSession   = "billing_portal.session"
+	objEvent           = "event"
+	objPaymentMethod   = "payment_method"
+	objWebhookEndpoint = "webhook_endpoint"
 )
 
 // idPrefixes maps an id prefix to the object type it names, so an expand
@@ -61,6 +62,7 @@ var idPrefixes = []struct{ prefix, object string }{
 	{"bps_", objPortalSession},
 	{"evt_", objEvent},
 	{"pm_", objPaymentMethod},
+	{"we_", objWebhookEndpoint},
 }
 
 func objectTypeOf(id string) string {
