@@ -91,30 +91,6 @@ func (s *Shop) RevokeEntitlement(ctx context.Context, customerID, entitlementID,
 	})
 }
 
-// RevokeLicense marks a license key revoked: validation answers invalid
-// from now on.
-func (s *Shop) RevokeLicense(ctx context.Context, licenseID, why, actor string) error {
-	why = strings.TrimSpace(why)
-	if why == "" {
-		return app.FieldError("reason", "Say why, for the record.")
-	}
-	return s.Store.Update(ctx, func(tx *store.Tx) error {
-		l, err := tx.License(licenseID)
-		if err != nil {
-			return err
-		}
-		if l.Status == app.LicenseRevoked {
-			return app.Errorf(app.ECONFLICT, "That license key is already revoked.")
-		}
-		l.Status, l.RevokedAt, l.RevokedReason = app.LicenseRevoked, tx.Now(), why
-		if err := tx.PutLicense(&l); err != nil {
-			return err
-		}
-		return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.revoke", Target: l.ID,
-			Detail: fmt.Sprintf("revoked key %s of customer %s: %s", l.Key, l.CustomerID, why)})
-	})
-}
-
 // SaveSettings stores the settings the admin edits (shop name, tagline,
 // support email, currency, download expiry and limit), keeping the rest.
 func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) (app.Settings, error) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strconv"
-	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -269,54 +268,4 @@ func (s *Shop) Unlock(ctx context.Context, customerID, productSlug string) (app.
 		return tx.PutEntitlement(&ent)
 	})
 	return ent, err
-}
-
-// LicenseStatus is what the license validation API answers.
-type LicenseStatus struct {
-	Valid     bool      `json:"valid"`
-	Status    string    `json:"status"`
-	Plan      string    `json:"plan,omitempty"`
-	Product   string    `json:"product,omitempty"`
-	ExpiresAt time.Time `json:"expires_at,omitempty"`
-}
-
-// ValidateLicense answers whether a key is valid now (optionally for a
-// product), saying nothing about whom it belongs to.
-func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (LicenseStatus, error) {
-	var out LicenseStatus
-	err := s.Store.View(ctx, func(tx *store.Tx) error {
-		lic, err := tx.LicenseByKey(key)
-		if app.IsNotFound(err) {
-			out = LicenseStatus{Valid: false, Status: "unknown"}
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		out.Status = lic.Status
-		if lic.SubscriptionID != "" {
-			sub, err := tx.Subscription(lic.SubscriptionID)
-			if err != nil {
-				return err
-			}
-			out.ExpiresAt = sub.CurrentPeriodEnd
-			if plan, err := tx.Plan(sub.PlanID); err == nil {
-				out.Plan = plan.Slug
-			}
-			if sub.Terminated {
-				out.Status = app.LicenseRevoked
-			}
-		}
-		if lic.ProductID != "" {
-			if p, err := tx.Product(lic.ProductID); err == nil {
-				out.Product = p.Slug
-			}
-		}
-		out.Valid = out.Status == app.LicenseActive
-		if productSlug != "" && lic.ProductID != "" && out.Product != productSlug {
-			out.Valid = false
-		}
-		return nil
-	})
-	return out, err
 }

@@ -86,21 +86,3 @@ func (s *Shop) HandleChargeRefunded(ctx context.Context, ev webhook.Event) (webh
 		return tx.PutOrder(&o)
 	}, nil
 }
-
-// revokeOrderLicenses revokes the license keys a purchase came with.
-func revokeOrderLicenses(tx *store.Tx, o app.Order, reason string) error {
-	lics, err := tx.LicensesOf(o.CustomerID)
-	if err != nil {
-		return err
-	}
-	for _, l := range lics {
-		if l.OrderID != o.ID || l.Status != app.LicenseActive {
-			continue
-		}
-		l.Status, l.RevokedAt, l.RevokedReason = app.LicenseRevoked, tx.Now(), reason
-		if err := tx.PutLicense(&l); err != nil {
-			return err
-		}
-	}
-	return nil
-}

@@ -2,11 +2,9 @@ package shop
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"slices"
-	"strings"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -301,17 +299,8 @@ func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
 		}
 	}
 	rec.Credits = 0
-	if rec.LicenseID != "" {
-		lic, err := tx.License(rec.LicenseID)
-		if err != nil {
-			return err
-		}
-		if lic.Status == app.LicenseActive {
-			lic.Status, lic.RevokedAt, lic.RevokedReason = app.LicenseRevoked, tx.Now(), "subscription ended"
-			if err := tx.PutLicense(&lic); err != nil {
-				return err
-			}
-		}
+	if err := revokeSubscriptionLicense(tx, rec, "subscription ended"); err != nil {
+		return err
 	}
 	if s.Mail != nil {
 		cust, err := tx.Customer(rec.CustomerID)
@@ -346,30 +335,4 @@ func (s *Shop) subscriber(tx *store.Tx, t subscriptionTruth) (app.Customer, erro
 	}
 	cust.StripeCustomerID = t.sub.CustomerID
 	return cust, tx.PutCustomer(&cust)
-}
-
-// issueLicense makes a license with a fresh random key.
-func (s *Shop) issueLicense(tx *store.Tx, l app.License) (app.License, error) {
-	l.Key = NewLicenseKey()
-	l.Status = app.LicenseActive
-	return l, tx.PutLicense(&l)
-}
-
-// licenseAlphabet leaves out 0/O and 1/I/L, which people misread.
-const licenseAlphabet = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-
-// NewLicenseKey returns a key like VENDO-7KQ4-M2XP-9RTA-H3CW: about 79
-// random bits in groups a person can read out.
-func NewLicenseKey() string {
-	var b [16]byte
-	rand.Read(b[:])
-	var sb strings.Builder
-	sb.WriteString("VENDO")
-	for i := 0; i < 16; i++ {
-		if i%4 == 0 {
-			sb.WriteByte('-')
-		}
-		sb.WriteByte(licenseAlphabet[int(b[i])%len(licenseAlphabet)])
-	}
-	return sb.String()
 }
