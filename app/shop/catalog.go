@@ -11,15 +11,15 @@ import (
 	"vendo/app/stripeapi"
 )
 
-// The admin's catalog use cases: products and plans saved with their
-// Stripe Prices kept right, every change audited in its own transaction
-// and announced by the store's catalog hook once committed (the search
-// index and the page cache follow at once).
+// The admin's catalog use cases: products saved with their Stripe Prices
+// kept right (plans, in plans.go, follow the same rules), every change
+// audited in its own transaction and announced by the store's catalog hook
+// once committed (the search index and the page cache follow at once).
 //
 // Stripe Prices are immutable, so a new amount is a new Price: it is
 // created before the write (a network call never holds bbolt's writer),
-// the write stores it, and only then is the old one deactivated, so the
-// product never points at a deactivated Price.
+// the write stores it, and only then is the old one deactivated, so a
+// product or plan never points at a deactivated Price.
 
 // SaveProduct creates (empty ID) or updates a product from the admin's
 // form. Only the form's fields are taken from p (title, slug, summary,
@@ -129,63 +129,6 @@ func productDiff(a, b app.Product) string {
 	d.flag("active", a.Active, b.Active)
 	d.flag("license keys", a.Licensed, b.Licensed)
 	return d.String()
-}
-
-// diff collects "what changed" phrases for the audit log.
-type diff []string
-
-func (d *diff) add(format string, args ...any) { *d = append(*d, fmt.Sprintf(format, args...)) }
-
-func (d *diff) quoted(name, a, b string) {
-	if a != b {
-		d.add("%s “%s” → “%s”", name, clip(a), clip(b))
-	}
-}
-
-func (d *diff) plain(name, a, b string) {
-	if a != b {
-		if a == "" {
-			a = "(none)"
-		}
-		if b == "" {
-			b = "(none)"
-		}
-		d.add("%s %s → %s", name, a, b)
-	}
-}
-
-func (d *diff) changed(name, a, b string) {
-	if a != b {
-		d.add("%s edited", name)
-	}
-}
-
-func (d *diff) flag(name string, a, b bool) {
-	if a != b {
-		d.add("%s %s → %s", name, yesNo(a), yesNo(b))
-	}
-}
-
-func (d diff) String() string {
-	if len(d) == 0 {
-		return "no changes"
-	}
-	return strings.Join(d, "; ")
-}
-
-func yesNo(b bool) string {
-	if b {
-		return "yes"
-	}
-	return "no"
-}
-
-// clip shortens text for a log line.
-func clip(s string) string {
-	if r := []rune(s); len(r) > 60 {
-		return string(r[:59]) + "…"
-	}
-	return s
 }
 
 // SetProductActive archives (active=false) or restores a product.
@@ -336,172 +279,6 @@ func (s *Shop) SetProductCover(ctx context.Context, id string, f store.FileMeta,
 			return err
 		}
 		return tx.Audit(app.AuditEntry{Actor: actor, Action: "product.cover", Target: id, Detail: detail})
-	})
-	return err
-}
-
-// SavePlan stores the admin's edit of a plan: name, tagline, features,
-// credits, highlight and the monthly and yearly prices. A changed price
-// of a plan already in Stripe becomes a new recurring Price; the old one
-// is deactivated (existing subscribers keep it, and the store's plan
-// index keeps resolving it to this plan), and the Billing Portal is
-// updated to offer the new prices.
-func (s *Shop) SavePlan(ctx context.Context, p *app.Plan, actor string) error {
-	cur, err := s.planByID(ctx, p.ID)
-	if err != nil {
-		return err
-	}
-	want := cur
-	copyPlanForm(&want, p)
-	if err := want.Validate(); err != nil {
-		return err
-	}
-	type change struct {
-		iv       app.Interval
-		old, new string
-	}
-	var changes []change
-	for _, iv := range []app.Interval{app.Monthly, app.Yearly} {
-		was, is := cur.PriceFor(iv), want.PriceFor(iv)
-		if was.StripePriceID == "" || was.Price == is.Price {
-			continue
-		}
-		key := fmt.Sprintf("%s-%s-%d-%s-from-%s", cur.ID, iv, is.Price.Amount, is.Price.Currency, was.StripePriceID)
-		id, err := s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: is.Price.Amount, Currency: is.Price.Currency, Interval: string(iv)}, cur.ID, key)
-		if err != nil {
-			return fmt.Errorf("create the new %sly Stripe price: %w", iv, err)
-		}
-		changes = append(changes, change{iv, was.StripePriceID, id})
-	}
-	var saved app.Plan
-	err = s.Store.Update(ctx, func(tx *store.Tx) error {
-		now, err := tx.Plan(p.ID)
-		if err != nil {
-			return err
-		}
-		if now.Monthly.StripePriceID != cur.Monthly.StripePriceID || now.Yearly.StripePriceID != cur.Yearly.StripePriceID {
-			return app.Errorf(app.ECONFLICT, "The plan's prices changed while you were editing it. Reload the page and try again.")
-		}
-		before := now
-		copyPlanForm(&now, p)
-		for _, c := range changes {
-			if c.iv == app.Yearly {
-				now.Yearly.StripePriceID = c.new
-			} else {
-				now.Monthly.StripePriceID = c.new
-			}
-		}
-		if err := tx.PutPlan(&now); err != nil {
-			return err
-		}
-		saved = now
-		return tx.Audit(app.AuditEntry{Actor: actor, Action: "plan.update", Target: now.ID, Detail: planDiff(before, now)})
-	})
-	if err != nil {
-		return err
-	}
-	*p = saved
-	for _, c := range changes {
-		if err := s.Stripe.DeactivatePrice(ctx, c.old); err != nil {
-			s.Log.Warn("deactivate the old plan price", "plan", p.ID, "price", c.old, "err", err)
-		}
-	}
-	if saved.StripeProductID != "" {
-		// Refreshed on every save of a plan in Stripe, so saving again
-		// retries a portal update that failed.
-		if err := s.refreshPortal(ctx); err != nil {
-			return app.Errorf(app.EUNAVAILABLE, "The plan was saved, but Stripe's Billing Portal could not be updated to offer its prices (%s). Save the plan again to retry.", app.ErrorMessage(err))
-		}
-	}
-	return nil
-}
-
-// refreshPortal makes sure every plan has its Prices and writes the
-// Billing Portal configuration with the current ones.
-func (s *Shop) refreshPortal(ctx context.Context) error { return s.ensurePlanPrices(ctx, true) }
-
-func (s *Shop) planByID(ctx context.Context, id string) (p app.Plan, err error) {
-	err = s.Store.View(ctx, func(tx *store.Tx) error { p, err = tx.Plan(id); return err })
-	return p, err
-}
-
-// copyPlanForm copies the fields the admin's plan form edits.
-func copyPlanForm(dst, src *app.Plan) {
-	dst.Name = strings.TrimSpace(src.Name)
-	dst.Tagline = strings.TrimSpace(src.Tagline)
-	dst.Features = src.Features
-	dst.Credits = src.Credits
-	dst.Monthly.Price = src.Monthly.Price
-	dst.Yearly.Price = src.Yearly.Price
-	dst.Highlight = src.Highlight
-}
-
-func planDiff(a, b app.Plan) string {
-	var d diff
-	d.quoted("name", a.Name, b.Name)
-	d.quoted("tagline", a.Tagline, b.Tagline)
-	if !slices.Equal(a.Features, b.Features) {
-		d.add("features edited (%d → %d)", len(a.Features), len(b.Features))
-	}
-	if a.Credits != b.Credits {
-		d.add("credits %s → %s", credits(a.Credits), credits(b.Credits))
-	}
-	if a.Monthly.Price != b.Monthly.Price {
-		d.add("monthly %s → %s (Stripe price %s → %s)", a.Monthly.Price, b.Monthly.Price, orNone(a.Monthly.StripePriceID), orNone(b.Monthly.StripePriceID))
-	}
-	if a.Yearly.Price != b.Yearly.Price {
-		d.add("yearly %s → %s (Stripe price %s → %s)", a.Yearly.Price, b.Yearly.Price, orNone(a.Yearly.StripePriceID), orNone(b.Yearly.StripePriceID))
-	}
-	d.flag("highlighted", a.Highlight, b.Highlight)
-	return d.String()
-}
-
-func credits(n int) string {
-	if n == app.Unlimited {
-		return "unlimited"
-	}
-	return fmt.Sprint(n)
-}
-
-func orNone(s string) string {
-	if s == "" {
-		return "none yet"
-	}
-	return s
-}
-
-// MovePlan moves a plan one place up (delta -1) or down (+1) on /plans,
-// renumbering the positions 0, 1, 2… in one transaction.
-func (s *Shop) MovePlan(ctx context.Context, id string, delta int, actor string) error {
-	err := s.Store.Update(ctx, func(tx *store.Tx) error {
-		plans, err := tx.Plans()
-		if err != nil {
-			return err
-		}
-		i := slices.IndexFunc(plans, func(p app.Plan) bool { return p.ID == id })
-		if i < 0 {
-			return app.Errorf(app.ENOTFOUND, "That plan does not exist.")
-		}
-		j := i + delta
-		if j < 0 || j >= len(plans) || delta == 0 {
-			return nil // already first or last
-		}
-		plans[i], plans[j] = plans[j], plans[i]
-		for k := range plans {
-			if plans[k].Position == k {
-				continue
-			}
-			plans[k].Position = k
-			if err := tx.PutPlan(&plans[k]); err != nil {
-				return err
-			}
-		}
-		dir := "down"
-		if delta < 0 {
-			dir = "up"
-		}
-		return tx.Audit(app.AuditEntry{Actor: actor, Action: "plan.move", Target: id,
-			Detail: fmt.Sprintf("moved %s %s (place %d → %d)", plans[j].Name, dir, i+1, j+1)})
 	})
 	return err
 }

@@ -126,37 +126,6 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 	}, nil
 }
 
-// refill resets the credit balance for the period an invoice paid for,
-// once per invoice.
-func (s *Shop) refill(tx *store.Tx, sub *app.Subscription, in stripeapi.Invoice) error {
-	if slices.Contains(sub.RefilledInvoices, in.ID) || !sub.Fulfilled || sub.Terminated {
-		return nil
-	}
-	plan, err := tx.Plan(sub.PlanID)
-	if err != nil {
-		return err
-	}
-	sub.RefilledInvoices = append(sub.RefilledInvoices, in.ID)
-	if len(sub.RefilledInvoices) > 50 {
-		sub.RefilledInvoices = sub.RefilledInvoices[len(sub.RefilledInvoices)-50:]
-	}
-	if !in.PeriodEnd.After(sub.RefilledThrough) {
-		// Not a new period (a proration for a plan switch): nothing to refill.
-		return tx.PutSubscription(sub)
-	}
-	sub.RefilledThrough = in.PeriodEnd
-	if in.PeriodEnd.After(sub.CurrentPeriodEnd) {
-		sub.CurrentPeriodStart, sub.CurrentPeriodEnd = in.PeriodStart, in.PeriodEnd
-	}
-	prev := sub.Credits
-	sub.Credits = plan.Credits
-	if err := tx.PutSubscription(sub); err != nil {
-		return err
-	}
-	return tx.AddCredit(&app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: plan.Credits - max(prev, 0),
-		Balance: sub.Credits, Reason: "period_grant", Ref: in.ID})
-}
-
 // applySubscription is the state machine of DESIGN.md §5 rule 5, run on
 // the truth fetched from Stripe inside the ledger's transaction. It
 // returns the stored mirror (empty when it decided to store nothing).
@@ -253,23 +222,14 @@ func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan, in *
 	return nil
 }
 
+// switchPlan moves an active subscription to another plan: the credit
+// allowance and the license key follow it.
 func (s *Shop) switchPlan(tx *store.Tx, rec *app.Subscription, oldPlanID string, plan app.Plan) error {
 	old, err := tx.Plan(oldPlanID)
 	if err != nil && !app.IsNotFound(err) {
 		return err
 	}
-	prev := rec.Credits
-	switch {
-	case plan.Credits == app.Unlimited:
-		rec.Credits = app.Unlimited
-	case old.Credits == app.Unlimited || prev == app.Unlimited:
-		rec.Credits = plan.Credits
-	default:
-		// Keep what was spent this period: the allowance moves, the spending stays.
-		rec.Credits = max(0, prev+plan.Credits-old.Credits)
-	}
-	if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: rec.Credits - max(prev, 0),
-		Balance: rec.Credits, Reason: "plan_change", Ref: old.Slug + "→" + plan.Slug}); err != nil {
+	if err := moveAllowance(tx, rec, old, plan); err != nil {
 		return err
 	}
 	if rec.LicenseID != "" {
