@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -140,4 +141,27 @@ func (s *Shop) Library(ctx context.Context, customerID string) ([]LibraryItem, e
 		return nil
 	})
 	return out, err
+}
+
+// DownloadLink is a signed link to one file, for pages and emails.
+type DownloadLink struct {
+	ProductTitle string
+	FileName     string
+	Size         int64
+	URL          string
+}
+
+// LinksFor signs download links for an entitlement's product files.
+func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) ([]DownloadLink, error) {
+	p, err := tx.Product(e.ProductID)
+	if err != nil {
+		return nil, err
+	}
+	var out []DownloadLink
+	exp := s.now().Add(expiry)
+	for _, f := range p.Files {
+		tok := s.Signer.Sign(DownloadClaim{CustomerID: e.CustomerID, EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
+		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + "/downloads/" + tok})
+	}
+	return out, nil
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -202,29 +201,6 @@ func (s *Shop) customerForSession(tx *store.Tx, sess stripeapi.Session) (app.Cus
 		}
 	}
 	return cust, nil
-}
-
-// DownloadLink is a signed link to one file, for pages and emails.
-type DownloadLink struct {
-	ProductTitle string
-	FileName     string
-	Size         int64
-	URL          string
-}
-
-// LinksFor signs download links for an entitlement's product files.
-func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) ([]DownloadLink, error) {
-	p, err := tx.Product(e.ProductID)
-	if err != nil {
-		return nil, err
-	}
-	var out []DownloadLink
-	exp := s.now().Add(expiry)
-	for _, f := range p.Files {
-		tok := s.Signer.Sign(DownloadClaim{CustomerID: e.CustomerID, EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
-		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + "/downloads/" + tok})
-	}
-	return out, nil
 }
 
 func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitlement, licenses []app.License) error {
