@@ -35,7 +35,7 @@ test: deps
 
 # Every fuzz target, as package:Func.
 FUZZ_TARGETS := ./app/webhook:FuzzWebhookRoute ./app/web:FuzzFormPosts ./app/search:FuzzParseQuery ./app/search:FuzzSearch \
-	./app/shop:FuzzDownloadToken ./app/shop:FuzzParseRange ./app:FuzzParseMoney
+	./app/shop:FuzzDownloadToken ./app/web:FuzzParseRange ./app:FuzzParseMoney
 FUZZTIME ?= 60s
 
 ## fuzz: run each fuzz target for FUZZTIME (default 60s)

@@ -423,34 +423,6 @@ func TestCartRules(t *testing.T) {
 	}
 }
 
-func TestParseRange(t *testing.T) {
-	tests := []struct {
-		h             string
-		size          int64
-		want          shop.ByteRange
-		ok, unsatisfy bool
-	}{
-		{"bytes=0-99", 1000, shop.ByteRange{0, 100}, true, false},
-		{"bytes=500-", 1000, shop.ByteRange{500, 500}, true, false},
-		{"bytes=-100", 1000, shop.ByteRange{900, 100}, true, false},
-		{"bytes=-2000", 1000, shop.ByteRange{0, 1000}, true, false},
-		{"bytes=990-2000", 1000, shop.ByteRange{990, 10}, true, false},
-		{"bytes=1000-", 1000, shop.ByteRange{}, false, true},
-		{"bytes=-0", 1000, shop.ByteRange{}, false, true},
-		{"bytes=5-1", 1000, shop.ByteRange{}, false, false},
-		{"bytes=0-1,5-9", 1000, shop.ByteRange{}, false, false},
-		{"items=0-1", 1000, shop.ByteRange{}, false, false},
-		{"bytes=abc", 1000, shop.ByteRange{}, false, false},
-		{"", 1000, shop.ByteRange{}, false, false},
-	}
-	for _, tt := range tests {
-		got, ok, uns := shop.ParseRange(tt.h, tt.size)
-		if got != tt.want || ok != tt.ok || uns != tt.unsatisfy {
-			t.Errorf("ParseRange(%q, %d) = %v %v %v; want %v %v %v", tt.h, tt.size, got, ok, uns, tt.want, tt.ok, tt.unsatisfy)
-		}
-	}
-}
-
 func TestLicensedProductComesWithAKeyThatARefundRevokes(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()

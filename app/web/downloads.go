@@ -10,8 +10,6 @@ import (
 	"sync"
 
 	"github.com/gofiber/fiber/v2"
-
-	"vendo/app/shop"
 )
 
 // handleDownload streams a purchased file for a signed link: Range
@@ -22,7 +20,7 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	rangeHeader := c.Get(fiber.HeaderRange)
 	// One download is counted per transfer from the first byte: resuming
 	// with a Range, or a HEAD, does not use up the limit.
-	r, ranged, _ := shop.ParseRange(rangeHeader, 1<<62)
+	r, ranged, _ := parseRange(rangeHeader, 1<<62)
 	countIt := c.Method() == fiber.MethodGet && (!ranged || r.Start == 0)
 	d, err := s.shop.OpenDownload(c.UserContext(), token, s.viewerID(c), countIt)
 	if err != nil {
@@ -49,7 +47,7 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 
 	start, length := int64(0), d.Size
 	if rangeHeader != "" {
-		r, ok, unsatisfiable := shop.ParseRange(rangeHeader, d.Size)
+		r, ok, unsatisfiable := parseRange(rangeHeader, d.Size)
 		switch {
 		case unsatisfiable:
 			f.Close()
