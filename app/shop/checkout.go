@@ -53,11 +53,14 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		ids = append(ids, l.Product.ID+":"+strconv.FormatInt(l.Quantity, 10)+":"+priceID)
 	}
 	var updated int64
-	s.Store.View(ctx, func(tx *store.Tx) error {
+	err = s.Store.View(ctx, func(tx *store.Tx) error {
 		c, err := tx.Cart(cartID)
 		updated = c.UpdatedAt.UnixNano()
 		return err
 	})
+	if err != nil {
+		return "", fmt.Errorf("read cart %s: %w", cartID, err)
+	}
 	sum := sha256.Sum256([]byte(cartID + "|" + buyer.CustomerID + "|" + strings.Join(ids, ",") + "|" + strconv.FormatInt(updated, 10)))
 	meta := map[string]string{"vendo_cart_id": cartID, "vendo_kind": "order"}
 	if buyer.CustomerID != "" {

@@ -1,6 +1,8 @@
-// Package shop holds Vendo's use cases as plain Go: the cart, checkout,
-// fulfilment, refunds and downloads (and, later, subscriptions and
-// credits). Handlers in web call these; tests call them directly.
+// Package shop holds Vendo's use cases as plain Go, one file per feature:
+// cart, checkout, fulfil (orders from Checkout), refunds, downloads,
+// subscriptions, credits, licenses, catalog, plans, account and admin, and
+// events.go, the table of Stripe event types the webhook ledger hands to
+// them. Handlers in web call these; tests call them directly.
 package shop
 
 import (
@@ -53,9 +55,6 @@ type Shop struct {
 	Log     *slog.Logger
 	// Now is the clock for link expiry; time.Now when nil.
 	Now func() time.Time
-	// OnCatalogChange is told when products change (search index, page
-	// cache).
-	OnCatalogChange func()
 }
 
 func (s *Shop) now() time.Time {
