@@ -7,66 +7,6 @@ import (
 	"github.com/stripe/stripe-go/v76"
 )
 
-// Product and price ids Vendo keeps for a catalog item.
-type CatalogIDs struct {
-	ProductID string
-	PriceID   string
-}
-
-// PriceSpec describes a Stripe Price to create.
-type PriceSpec struct {
-	Amount   int64
-	Currency string
-	Interval string // "", "month" or "year"
-}
-
-// EnsureProduct creates the Stripe Product for a Vendo product or plan
-// when productID is empty, with an idempotency key derived from Vendo's
-// id so a retried call never makes a second one.
-func (c *Client) EnsureProduct(ctx context.Context, productID, vendoID, name string) (string, error) {
-	if productID != "" {
-		return productID, nil
-	}
-	p := &stripe.ProductParams{Name: stripe.String(name)}
-	p.Context = ctx
-	p.AddMetadata("vendo_id", vendoID)
-	p.SetIdempotencyKey("vendo-product-" + vendoID)
-	prod, err := c.api.Products.New(p)
-	if err != nil {
-		return "", wrap("create product", err)
-	}
-	return prod.ID, nil
-}
-
-// CreatePrice creates a Price (Prices are immutable: a new amount is a new
-// Price). key makes the call idempotent for one Vendo price version.
-func (c *Client) CreatePrice(ctx context.Context, productID string, spec PriceSpec, vendoID, key string) (string, error) {
-	p := &stripe.PriceParams{
-		Product:    stripe.String(productID),
-		UnitAmount: stripe.Int64(spec.Amount),
-		Currency:   stripe.String(spec.Currency),
-	}
-	if spec.Interval != "" {
-		p.Recurring = &stripe.PriceRecurringParams{Interval: stripe.String(spec.Interval)}
-	}
-	p.Context = ctx
-	p.AddMetadata("vendo_id", vendoID)
-	p.SetIdempotencyKey("vendo-price-" + key)
-	price, err := c.api.Prices.New(p)
-	if err != nil {
-		return "", wrap("create price", err)
-	}
-	return price.ID, nil
-}
-
-// DeactivatePrice archives an old Price after a price change.
-func (c *Client) DeactivatePrice(ctx context.Context, priceID string) error {
-	p := &stripe.PriceParams{Active: stripe.Bool(false)}
-	p.Context = ctx
-	_, err := c.api.Prices.Update(priceID, p)
-	return wrap("deactivate price", err)
-}
-
 // CheckoutLine is one Price and quantity in a Checkout Session.
 type CheckoutLine struct {
 	PriceID  string
@@ -225,67 +165,6 @@ func sessionLine(li *stripe.LineItem) SessionLine {
 		}
 	}
 	return l
-}
-
-// Charge is a charge as Vendo reads it (refunds).
-type Charge struct {
-	ID              string
-	PaymentIntentID string
-	Amount          int64
-	AmountRefunded  int64
-	Refunded        bool
-	Currency        string
-	Refunds         []RefundInfo
-	FetchedAt       time.Time
-}
-
-// RefundInfo is one refund on a charge.
-type RefundInfo struct {
-	ID      string
-	Amount  int64
-	Status  string
-	Reason  string
-	Created time.Time
-}
-
-// GetCharge re-fetches a charge with its refunds.
-func (c *Client) GetCharge(ctx context.Context, id string) (Charge, error) {
-	p := &stripe.ChargeParams{}
-	p.Context = ctx
-	p.AddExpand("refunds")
-	ch, err := c.api.Charges.Get(id, p)
-	if err != nil {
-		return Charge{}, wrap("retrieve charge", err)
-	}
-	out := Charge{ID: ch.ID, Amount: ch.Amount, AmountRefunded: ch.AmountRefunded, Refunded: ch.Refunded, Currency: string(ch.Currency), FetchedAt: time.Now()}
-	if ch.PaymentIntent != nil {
-		out.PaymentIntentID = ch.PaymentIntent.ID
-	}
-	if ch.Refunds != nil {
-		for _, r := range ch.Refunds.Data {
-			out.Refunds = append(out.Refunds, RefundInfo{ID: r.ID, Amount: r.Amount, Status: string(r.Status), Reason: string(r.Reason), Created: time.Unix(r.Created, 0)})
-		}
-	}
-	return out, nil
-}
-
-// CreateRefund refunds amount (0 = everything left) of a payment. key
-// makes a retried admin click map to the same refund.
-func (c *Client) CreateRefund(ctx context.Context, paymentIntentID string, amount int64, reason, key string) (string, error) {
-	p := &stripe.RefundParams{PaymentIntent: stripe.String(paymentIntentID)}
-	p.Context = ctx
-	if amount > 0 {
-		p.Amount = stripe.Int64(amount)
-	}
-	if reason != "" {
-		p.Reason = stripe.String(reason)
-	}
-	p.SetIdempotencyKey("vendo-refund-" + key)
-	r, err := c.api.Refunds.New(p)
-	if err != nil {
-		return "", wrap("create refund", err)
-	}
-	return r.ID, nil
 }
 
 // ExpireCheckoutSession closes an open session (a cart changed after the

@@ -34,7 +34,6 @@ type Config struct {
 // Client wraps stripe-go's API client. It is safe for concurrent use.
 type Client struct {
 	api *client.API
-	log *slog.Logger
 }
 
 // New builds a client with its own backends (never stripe-go's globals).
@@ -64,11 +63,8 @@ func New(cfg Config) *Client {
 		Connect: stripe.GetBackendWithConfig(stripe.ConnectBackend, backendConfig(cfg.APIBase)),
 		Uploads: stripe.GetBackendWithConfig(stripe.UploadsBackend, backendConfig(cfg.APIBase)),
 	}
-	return &Client{api: client.New(cfg.SecretKey, backends), log: cfg.Log}
+	return &Client{api: client.New(cfg.SecretKey, backends)}
 }
-
-// API exposes the underlying stripe-go client to this package's files.
-func (c *Client) stripe() *client.API { return c.api }
 
 // wrap turns a Stripe error into an application error: a card or request
 // problem becomes a sentence, a network or server problem EUNAVAILABLE.
