@@ -1,0 +1,87 @@
+package app
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Interval is a subscription billing period.
+type Interval string
+
+const (
+	Monthly Interval = "month"
+	Yearly  Interval = "year"
+)
+
+// Plan is one of the three subscription plans.
+type Plan struct {
+	ID       string   `json:"id"`
+	Slug     string   `json:"slug"`
+	Name     string   `json:"name"`
+	Tagline  string   `json:"tagline"`
+	Features []string `json:"features"`
+	// Credits granted per period; Unlimited (-1) means no limit.
+	Credits         int       `json:"credits"`
+	Monthly         PlanPrice `json:"monthly"`
+	Yearly          PlanPrice `json:"yearly"`
+	Position        int       `json:"position"`
+	Highlight       bool      `json:"highlight,omitempty"`
+	StripeProductID string    `json:"stripe_product_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// Unlimited marks a plan without a credit limit.
+const Unlimited = -1
+
+// PlanPrice is one interval's price of a plan and its Stripe Price.
+type PlanPrice struct {
+	Price         Money  `json:"price"`
+	StripePriceID string `json:"stripe_price_id,omitempty"`
+}
+
+// PriceFor returns the plan's price for an interval.
+func (p *Plan) PriceFor(iv Interval) PlanPrice {
+	if iv == Yearly {
+		return p.Yearly
+	}
+	return p.Monthly
+}
+
+// YearlySaving is what a year costs less when paid yearly, in percent
+// (rounded down), or 0.
+func (p *Plan) YearlySaving() int {
+	twelve := p.Monthly.Price.Amount * 12
+	if twelve <= 0 || p.Yearly.Price.Amount >= twelve {
+		return 0
+	}
+	return int((twelve - p.Yearly.Price.Amount) * 100 / twelve)
+}
+
+// Validate checks a plan before it is stored.
+func (p *Plan) Validate() error {
+	v := ValidationErrors{}
+	if n := utf8.RuneCountInString(strings.TrimSpace(p.Name)); n == 0 || n > 40 {
+		v.Add("name", "Give the plan a name of at most 40 characters.")
+	}
+	if !slugRE.MatchString(p.Slug) {
+		v.Add("slug", "Use lowercase letters, digits and dashes for the plan's key.")
+	}
+	if p.Credits < Unlimited || p.Credits > 100000 {
+		v.Add("credits", "Credits per period must be between 0 and 100,000, or unlimited.")
+	}
+	if err := p.Monthly.Price.Validate(); err != nil || p.Monthly.Price.Amount < 50 {
+		v.Add("monthly", "Set a monthly price of at least 0.50.")
+	}
+	if err := p.Yearly.Price.Validate(); err != nil || p.Yearly.Price.Amount < 50 {
+		v.Add("yearly", "Set a yearly price of at least 0.50.")
+	}
+	if p.Monthly.Price.Currency != p.Yearly.Price.Currency {
+		v.Add("yearly", "Monthly and yearly prices must use the same currency.")
+	}
+	if len(p.Features) > 20 {
+		v.Add("features", "List at most 20 features.")
+	}
+	return v.Err()
+}

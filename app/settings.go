@@ -1,0 +1,52 @@
+package app
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Settings are the shop's settings, edited in the admin.
+type Settings struct {
+	ShopName       string        `json:"shop_name"`
+	Tagline        string        `json:"tagline"`
+	SupportEmail   string        `json:"support_email"`
+	Currency       string        `json:"currency"`        // ISO 4217, lowercase like Stripe
+	DownloadExpiry time.Duration `json:"download_expiry"` // lifetime of a download link
+	DownloadLimit  int           `json:"download_limit"`  // downloads per entitlement
+	PortalConfigID string        `json:"portal_config_id,omitempty"`
+	DemoSeeded     bool          `json:"demo_seeded,omitempty"`
+	UpdatedAt      time.Time     `json:"updated_at"`
+}
+
+// DefaultSettings are a new shop's settings.
+func DefaultSettings() Settings {
+	return Settings{
+		ShopName:       "Vendo",
+		Tagline:        "Digital goods, delivered.",
+		Currency:       "usd",
+		DownloadExpiry: 24 * time.Hour,
+		DownloadLimit:  10,
+	}
+}
+
+// Validate checks settings before they are stored.
+func (s *Settings) Validate() error {
+	v := ValidationErrors{}
+	if n := utf8.RuneCountInString(strings.TrimSpace(s.ShopName)); n == 0 || n > 60 {
+		v.Add("shop_name", "Give the shop a name of at most 60 characters.")
+	}
+	if s.SupportEmail != "" && !LooksLikeEmail(s.SupportEmail) {
+		v.Add("support_email", "Enter a valid email address, like help@example.com.")
+	}
+	if _, ok := currencies[s.Currency]; !ok {
+		v.Add("currency", "Choose a currency Vendo knows, like usd or eur.")
+	}
+	if s.DownloadExpiry < 5*time.Minute || s.DownloadExpiry > 90*24*time.Hour {
+		v.Add("download_expiry", "Download links must last between 5 minutes and 90 days.")
+	}
+	if s.DownloadLimit < 1 || s.DownloadLimit > 1000 {
+		v.Add("download_limit", "Allow between 1 and 1,000 downloads per purchase.")
+	}
+	return v.Err()
+}
