@@ -153,6 +153,8 @@ func TestInvalidConfigExitsWithFixingSentence(t *testing.T) {
 			[]string{"STRIPE_WEBHOOK_SECRET is not", "stripe listen"}},
 		{"unparsable address", []string{"-addr", "not-an-address"}, nil, []string{"is not a listen address", "host:port"}},
 		{"bad port", []string{"-addr", "127.0.0.1:99999"}, nil, []string{"no valid port"}},
+		{"a flag's mistake names the flag", []string{"-addr", "nonsense"}, []string{"VENDO_ADDR=127.0.0.1:0"},
+			[]string{`-addr "nonsense" is not a listen address`}},
 		{"unknown command", []string{"frobnicate"}, nil, []string{"unknown command"}},
 	}
 	for _, tt := range tests {

@@ -1,6 +1,6 @@
 // Package config reads Vendo's settings from the environment, lets flags
 // override them, and checks them at start-up with sentences that say how to
-// fix each problem.
+// fix each problem. Every setting is one row of the table in settings.go.
 package config
 
 import (
@@ -8,12 +8,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"math"
 	"net"
-	"net/url"
 	"path/filepath"
-	"strconv"
+	"slices"
 	"strings"
+	"text/tabwriter"
 	"time"
 )
 
@@ -49,6 +48,10 @@ type Config struct {
 	SandboxShuffle      int
 	LogLevel            string
 	LogFormat           string // text or json
+
+	// from maps a setting's variable to the name the user gave it by (the
+	// flag they typed, or the variable), so a problem names what to fix.
+	from map[string]string
 }
 
 // SandboxMode reports whether Vendo runs with its offline Stripe stand-in
@@ -68,162 +71,172 @@ func (c *Config) FilesDir() string { return filepath.Join(c.DataDir, "files") }
 // HSTS is sent).
 func (c *Config) Secure() bool { return strings.HasPrefix(c.BaseURL, "https://") }
 
-// Load reads the environment through getenv and then the flags in args
-// (which override it). It returns every problem found, one sentence each.
-func Load(args []string, getenv func(string) string, stderr io.Writer) (*Config, error) {
-	c := &Config{}
-	fs := flag.NewFlagSet("vendo", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := strings.TrimSpace(getenv(name)); v != "" {
-			return v
-		}
-		return def
+// name is how the user set the setting whose variable is env: "-addr" when
+// they typed the flag, else the variable.
+func (c *Config) name(env string) string {
+	if n := c.from[env]; n != "" {
+		return n
 	}
-	fs.StringVar(&c.Addr, "addr", env("VENDO_ADDR", "127.0.0.1:8080"), "listen address (VENDO_ADDR)")
-	fs.StringVar(&c.DataDir, "data", env("VENDO_DATA", "./data"), "data directory (VENDO_DATA)")
-	fs.StringVar(&c.BaseURL, "base-url", env("VENDO_BASE_URL", ""), "public base URL (VENDO_BASE_URL)")
-	fs.BoolVar(&c.Dev, "dev", env("VENDO_DEV", "") == "1", "read views and static files from disk (VENDO_DEV=1)")
-	sync := fs.String("sync-interval", env("VENDO_SYNC_INTERVAL", "1h"), "how often to reconcile with Stripe, 0 to disable (VENDO_SYNC_INTERVAL)")
-	upload := fs.String("upload-limit", env("VENDO_UPLOAD_LIMIT", "512MiB"), "largest admin upload (VENDO_UPLOAD_LIMIT)")
-	fs.StringVar(&c.LogLevel, "log-level", env("VENDO_LOG_LEVEL", "info"), "debug, info, warn or error (VENDO_LOG_LEVEL)")
-	fs.StringVar(&c.LogFormat, "log-format", env("VENDO_LOG_FORMAT", "text"), "text or json (VENDO_LOG_FORMAT)")
+	return env
+}
+
+// Load reads every setting of the table from the environment through getenv,
+// then the flags in args (which override it), and validates the result. A
+// malformed flag or a stray argument is a usage error (flag.ErrHelp for -h);
+// every mistake in the values is reported at once as *Problems, each naming
+// the flag or variable the user set.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	flags := map[string]string{} // variable → the value its flag was given
+	fs := flag.NewFlagSet("vendo", flag.ContinueOnError)
+	fs.SetOutput(io.Discard) // the caller prints the returned error once
+	for _, s := range settings {
+		if s.Flag != "" {
+			fs.Var(&flagValue{env: s.Env, bool: s.Bool, into: flags}, s.Flag, s.Help)
+		}
+	}
 	if err := fs.Parse(args); err != nil {
-		return nil, err
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, err
+		}
+		return nil, fmt.Errorf("%v: run `vendo help` for the flags", err)
 	}
 	if fs.NArg() > 0 {
 		return nil, fmt.Errorf("unexpected argument %q: run `vendo help` for the commands", fs.Arg(0))
 	}
 
-	c.Secret = getenv("VENDO_SECRET")
-	for _, e := range strings.Split(getenv("VENDO_ADMIN_EMAILS"), ",") {
-		if e = strings.ToLower(strings.TrimSpace(e)); e != "" {
-			c.AdminEmails = append(c.AdminEmails, e)
+	c := &Config{ShutdownTimeout: 15 * time.Second, from: map[string]string{}}
+	var problems []problem
+	for i, s := range settings {
+		v := s.Default
+		if e := getenv(s.Env); strings.TrimSpace(e) != "" {
+			v = e
+		}
+		if fv, ok := flags[s.Env]; ok {
+			v = fv
+			c.from[s.Env] = typedFlag(args, s.Flag)
+		}
+		if !s.Raw {
+			v = strings.TrimSpace(v)
+		}
+		err := s.parse(c, v)
+		errs := []error{err}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			errs = j.Unwrap() // one problem per bad item of a list
+		}
+		for _, e := range errs {
+			if e != nil {
+				problems = append(problems, problem{i, fmt.Errorf("%s %w", c.name(s.Env), e)})
+			}
 		}
 	}
-	var proxyProblems []error
-	for _, p := range strings.Split(getenv("VENDO_TRUSTED_PROXIES"), ",") {
-		if p = strings.TrimSpace(p); p == "" {
-			continue
-		}
-		_, _, cidrErr := net.ParseCIDR(p)
-		if net.ParseIP(p) == nil && cidrErr != nil {
-			proxyProblems = append(proxyProblems, fmt.Errorf("VENDO_TRUSTED_PROXIES contains %q, which is neither an IP address nor a range: list your proxies like 127.0.0.1,10.0.0.0/8.", p))
-			continue
-		}
-		c.TrustedProxies = append(c.TrustedProxies, p)
+	c.deriveBaseURL()
+	problems = append(problems, c.validate()...)
+	if len(problems) > 0 {
+		return nil, sorted(problems)
 	}
-	c.StripeSecretKey = strings.TrimSpace(getenv("STRIPE_SECRET_KEY"))
-	c.StripeWebhookSecret = strings.TrimSpace(getenv("STRIPE_WEBHOOK_SECRET"))
-	c.StripeAPIBase = strings.TrimRight(strings.TrimSpace(getenv("STRIPE_API_BASE")), "/")
-	c.SMTPURL = strings.TrimSpace(getenv("SMTP_URL"))
-	c.GitHubKey, c.GitHubSecret = getenv("GITHUB_KEY"), getenv("GITHUB_SECRET")
-	c.GoogleKey, c.GoogleSecret = getenv("GOOGLE_KEY"), getenv("GOOGLE_SECRET")
-	c.OIDCIssuer, c.OIDCKey, c.OIDCSecret = strings.TrimRight(getenv("OIDC_ISSUER"), "/"), getenv("OIDC_KEY"), getenv("OIDC_SECRET")
-	c.ShutdownTimeout = 15 * time.Second
-	c.SandboxDeliverTwice = getenv("VENDO_SANDBOX_DELIVER_TWICE") == "1"
-	if v := getenv("VENDO_SANDBOX_SHUFFLE"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 0 || n > 1000 {
-			c.SandboxShuffle = -1
-		} else {
-			c.SandboxShuffle = n
-		}
-	}
+	return c, nil
+}
 
-	problems := proxyProblems
-	bad := func(format string, a ...any) { problems = append(problems, fmt.Errorf(format, a...)) }
-
-	if host, port, err := net.SplitHostPort(c.Addr); err != nil {
-		bad("VENDO_ADDR %q is not a listen address: use host:port, like 127.0.0.1:8080 or :8080.", c.Addr)
-	} else if p, err := strconv.Atoi(port); err != nil || p < 0 || p > 65535 {
-		bad("VENDO_ADDR %q has no valid port: use a number from 1 to 65535, like 127.0.0.1:8080.", c.Addr)
-	} else if c.BaseURL == "" {
-		if host == "" || host == "0.0.0.0" || host == "::" {
-			host = "localhost"
+// typedFlag is the flag as the user typed it in args, "--addr" or "-addr".
+func typedFlag(args []string, name string) string {
+	for _, a := range args {
+		if a == "--" {
+			break
 		}
-		c.BaseURL = "http://" + net.JoinHostPort(host, port)
-	}
-	c.BaseURL = strings.TrimRight(c.BaseURL, "/")
-	if u, err := url.Parse(c.BaseURL); c.BaseURL != "" && (err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/")) {
-		bad("VENDO_BASE_URL %q is not a site address: use the scheme and host customers visit, like https://shop.example.com (no path).", c.BaseURL)
-	}
-	if c.SandboxShuffle < 0 {
-		bad("VENDO_SANDBOX_SHUFFLE must be a number of events from 0 to 1000.")
-	}
-	if c.DataDir == "" {
-		bad("VENDO_DATA is empty: set it to the directory where Vendo keeps its database and files, like ./data.")
-	}
-	if c.Secret != "" && len(c.Secret) < 32 {
-		bad("VENDO_SECRET is too short: use at least 32 random characters (for example the output of `openssl rand -hex 32`), or leave it unset and Vendo generates one.")
-	}
-	for _, e := range c.AdminEmails {
-		if !strings.Contains(e, "@") {
-			bad("VENDO_ADMIN_EMAILS contains %q, which is not an email address: list addresses separated by commas.", e)
+		if a == "--"+name || strings.HasPrefix(a, "--"+name+"=") {
+			return "--" + name
 		}
 	}
+	return "-" + name
+}
 
+// flagValue records what a flag was given; the setting's parser reads it
+// after the environment, so the flag and the variable share one parser.
+type flagValue struct {
+	env  string
+	bool bool
+	into map[string]string
+}
+
+func (f *flagValue) Set(v string) error { f.into[f.env] = v; return nil }
+func (f *flagValue) String() string     { return "" }
+func (f *flagValue) IsBoolFlag() bool   { return f.bool }
+
+// deriveBaseURL fills in the base URL from the listen address when none is
+// set: a shop listening on every interface links to localhost.
+func (c *Config) deriveBaseURL() {
+	host, port, err := net.SplitHostPort(c.Addr)
+	if c.BaseURL != "" || err != nil { // a bad address is reported by its parser
+		return
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "localhost"
+	}
+	c.BaseURL = "http://" + net.JoinHostPort(host, port)
+}
+
+// Validate checks the rules that tie settings together (a Stripe key needs
+// its webhook secret, a live key needs https, sign-in providers need their
+// key and secret). Load calls it; each value's own check is its parser's.
+func (c *Config) Validate() error {
+	if p := c.validate(); len(p) > 0 {
+		return sorted(p)
+	}
+	return nil
+}
+
+func (c *Config) validate() []problem {
+	var problems []problem
+	bad := func(env, format string, a ...any) {
+		problems = append(problems, problem{index(env), fmt.Errorf(format, a...)})
+	}
+	key, whsec, base := c.name("STRIPE_SECRET_KEY"), c.name("STRIPE_WEBHOOK_SECRET"), c.name("VENDO_BASE_URL")
 	switch {
 	case c.StripeSecretKey == "":
 		if c.StripeWebhookSecret != "" {
-			bad("STRIPE_WEBHOOK_SECRET is set but STRIPE_SECRET_KEY is not: set your secret key from the Stripe dashboard (Developers → API keys), or unset both to use the offline sandbox.")
+			bad("STRIPE_WEBHOOK_SECRET", "%s is set but %s is not: set your secret key from the Stripe dashboard (Developers → API keys), or unset both to use the offline sandbox.", whsec, key)
 		}
 	case !strings.HasPrefix(c.StripeSecretKey, "sk_test_") && !strings.HasPrefix(c.StripeSecretKey, "sk_live_") && !strings.HasPrefix(c.StripeSecretKey, "rk_"):
-		bad("STRIPE_SECRET_KEY does not look like a Stripe secret key: it starts with sk_test_ or sk_live_ (Stripe dashboard → Developers → API keys).")
+		bad("STRIPE_SECRET_KEY", "%s does not look like a Stripe secret key: it starts with sk_test_ or sk_live_ (Stripe dashboard → Developers → API keys).", key)
 	case c.StripeWebhookSecret == "":
-		bad("STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not: create a webhook endpoint for %s/webhooks/stripe in the Stripe dashboard, or run `stripe listen --forward-to %s/webhooks/stripe`, and set the whsec_… secret it shows.", c.BaseURL, c.BaseURL)
+		bad("STRIPE_SECRET_KEY", "%s is set but %s is not: create a webhook endpoint for %s/webhooks/stripe in the Stripe dashboard, or run `stripe listen --forward-to %s/webhooks/stripe`, and set the whsec_… secret it shows.", key, whsec, c.BaseURL, c.BaseURL)
 	case !strings.HasPrefix(c.StripeWebhookSecret, "whsec_"):
-		bad("STRIPE_WEBHOOK_SECRET should start with whsec_: copy the signing secret of your webhook endpoint (or the one `stripe listen` prints).")
+		bad("STRIPE_WEBHOOK_SECRET", "%s should start with whsec_: copy the signing secret of your webhook endpoint (or the one `stripe listen` prints).", whsec)
 	}
 	if strings.HasPrefix(c.StripeSecretKey, "sk_live_") && !c.Secure() {
-		bad("STRIPE_SECRET_KEY is a live key but VENDO_BASE_URL is %q: live payments need https, so set VENDO_BASE_URL to your https address.", c.BaseURL)
+		bad("STRIPE_SECRET_KEY", "%s is a live key but %s is %q: live payments need https, so set %s to your https address.", key, base, c.BaseURL, base)
 	}
-	if c.StripeAPIBase != "" {
-		if u, err := url.Parse(c.StripeAPIBase); err != nil || u.Host == "" {
-			bad("STRIPE_API_BASE %q is not a URL: use something like http://localhost:12111, or unset it to talk to Stripe.", c.StripeAPIBase)
-		}
-	}
-	if c.SMTPURL != "" {
-		if u, err := url.Parse(c.SMTPURL); err != nil || (u.Scheme != "smtp" && u.Scheme != "smtps") || u.Hostname() == "" {
-			bad("SMTP_URL is not a mail server address: use smtp://user:password@host:587 or smtps://user:password@host:465.")
-		}
-	}
-	pair := func(key, secret, kv, sv string) {
+	pair := func(kv, sv, key, secret string) {
 		if (key == "") != (secret == "") {
-			bad("%s and %s go together: set both to enable that sign-in, or neither.", kv, sv)
+			bad(kv, "%s and %s go together: set both to enable that sign-in, or neither.", c.name(kv), c.name(sv))
 		}
 	}
-	pair(c.GitHubKey, c.GitHubSecret, "GITHUB_KEY", "GITHUB_SECRET")
-	pair(c.GoogleKey, c.GoogleSecret, "GOOGLE_KEY", "GOOGLE_SECRET")
+	pair("GITHUB_KEY", "GITHUB_SECRET", c.GitHubKey, c.GitHubSecret)
+	pair("GOOGLE_KEY", "GOOGLE_SECRET", c.GoogleKey, c.GoogleSecret)
 	if c.OIDCIssuer != "" || c.OIDCKey != "" || c.OIDCSecret != "" {
 		if c.OIDCIssuer == "" || c.OIDCKey == "" || c.OIDCSecret == "" {
-			bad("OIDC_ISSUER, OIDC_KEY and OIDC_SECRET go together: set all three to enable OpenID Connect sign-in, or none.")
-		} else if u, err := url.Parse(c.OIDCIssuer); err != nil || u.Host == "" {
-			bad("OIDC_ISSUER %q is not a URL: use the issuer address, like https://accounts.example.com.", c.OIDCIssuer)
+			bad("OIDC_ISSUER", "%s, %s and %s go together: set all three to enable OpenID Connect sign-in, or none.", c.name("OIDC_ISSUER"), c.name("OIDC_KEY"), c.name("OIDC_SECRET"))
+		} else if !isURL(c.OIDCIssuer) {
+			bad("OIDC_ISSUER", "%s %q is not a URL: use the issuer address, like https://accounts.example.com.", c.name("OIDC_ISSUER"), c.OIDCIssuer)
 		}
 	}
-	if d, err := time.ParseDuration(*sync); err != nil || d < 0 {
-		bad("VENDO_SYNC_INTERVAL %q is not a duration: use something like 1h or 30m, or 0 to turn reconciliation off.", *sync)
-	} else {
-		c.SyncInterval = d
+	return problems
+}
+
+// problem is one mistake and the row of the table it is about, so problems
+// are listed in the table's (and the README's) order.
+type problem struct {
+	at  int
+	err error
+}
+
+func sorted(ps []problem) *Problems {
+	slices.SortStableFunc(ps, func(a, b problem) int { return a.at - b.at })
+	p := &Problems{}
+	for _, x := range ps {
+		p.List = append(p.List, x.err)
 	}
-	if n, err := ParseSize(*upload); err != nil || n < 1<<20 {
-		bad("VENDO_UPLOAD_LIMIT %q is not a size of at least 1MiB: use something like 512MiB or 2GiB.", *upload)
-	} else {
-		c.UploadLimit = n
-	}
-	switch c.LogLevel {
-	case "debug", "info", "warn", "error":
-	default:
-		bad("VENDO_LOG_LEVEL %q is not a level: use debug, info, warn or error.", c.LogLevel)
-	}
-	if c.LogFormat != "text" && c.LogFormat != "json" {
-		bad("VENDO_LOG_FORMAT %q is not a format: use text or json.", c.LogFormat)
-	}
-	if len(problems) > 0 {
-		return nil, &Problems{List: problems}
-	}
-	return c, nil
+	return p
 }
 
 // Problems lists every configuration mistake found at once, so a merchant
@@ -243,23 +256,28 @@ func (p *Problems) Error() string {
 // Unwrap lets errors.Is see each problem.
 func (p *Problems) Unwrap() []error { return p.List }
 
-// ParseSize reads "512MiB", "2GiB", "10MB", "1048576".
-func ParseSize(s string) (int64, error) {
-	s = strings.TrimSpace(s)
-	units := []struct {
-		suffix string
-		mult   int64
-	}{{"GiB", 1 << 30}, {"MiB", 1 << 20}, {"KiB", 1 << 10}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"B", 1}}
-	mult := int64(1)
-	for _, u := range units {
-		if strings.HasSuffix(s, u.suffix) {
-			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
-			break
+// PrintFlags writes the flags (each with its variable and default), then
+// the settings that are only variables, for `vendo help`.
+func PrintFlags(w io.Writer) {
+	fmt.Fprintln(w, "Flags (each overrides its environment variable):")
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range settings {
+		if s.Flag == "" {
+			continue
+		}
+		arg := " " + s.Arg
+		if s.Bool {
+			arg = ""
+		}
+		fmt.Fprintf(tw, "  -%s%s\t%s\t%s; default %s\n", s.Flag, arg, s.Env, s.Help, s.DefaultDoc())
+	}
+	tw.Flush()
+	fmt.Fprintln(w, "\nEnvironment only (see the README's Settings table):")
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	for _, s := range settings {
+		if s.Flag == "" && !s.Hidden {
+			fmt.Fprintf(tw, "  %s\t%s\n", s.Env, s.Help)
 		}
 	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil || n < 0 || n > math.MaxInt64/mult {
-		return 0, errors.New("not a size")
-	}
-	return n * mult, nil
+	tw.Flush()
 }

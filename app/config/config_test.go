@@ -2,7 +2,6 @@ package config_test
 
 import (
 	"errors"
-	"io"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -18,7 +17,7 @@ func env(vars map[string]string) func(string) string {
 }
 
 func TestLoadWithNothingSetGivesASandboxShopOnLocalhost(t *testing.T) {
-	c, err := config.Load(nil, env(nil), io.Discard)
+	c, err := config.Load(nil, env(nil))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +127,7 @@ func TestLoadReadsTheEnvironmentAndFlagsWin(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := config.Load(tt.args, env(tt.env), io.Discard)
+			c, err := config.Load(tt.args, env(tt.env))
 			if err != nil {
 				t.Fatalf("Load: %v", err)
 			}
@@ -188,7 +187,7 @@ func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 		{"a base URL with a path", nil, map[string]string{"VENDO_BASE_URL": "https://example.com/shop"},
 			[]string{"(no path)"}},
 		{"an empty data directory", []string{"-data", ""}, nil,
-			[]string{"VENDO_DATA is empty"}},
+			[]string{"-data is empty"}},
 		{"a short secret", nil, map[string]string{"VENDO_SECRET": "hunter2"},
 			[]string{"VENDO_SECRET is too short: use at least 32 random characters"}},
 		{"an admin that is not an email", nil, map[string]string{"VENDO_ADMIN_EMAILS": "ada@example.com,bob"},
@@ -214,7 +213,7 @@ func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 		{"an upload limit below 1MiB", nil, map[string]string{"VENDO_UPLOAD_LIMIT": "512KiB"},
 			[]string{"VENDO_UPLOAD_LIMIT \"512KiB\" is not a size of at least 1MiB"}},
 		{"an upload limit that is not a size", []string{"-upload-limit", "lots"}, nil,
-			[]string{"VENDO_UPLOAD_LIMIT \"lots\""}},
+			[]string{"-upload-limit \"lots\""}},
 		{"a log level that does not exist", nil, map[string]string{"VENDO_LOG_LEVEL": "loud"},
 			[]string{"VENDO_LOG_LEVEL \"loud\" is not a level"}},
 		{"a log format that does not exist", nil, map[string]string{"VENDO_LOG_FORMAT": "xml"},
@@ -225,7 +224,7 @@ func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, err := config.Load(tt.args, env(tt.env), io.Discard)
+			c, err := config.Load(tt.args, env(tt.env))
 			if err == nil {
 				t.Fatalf("Load accepted it: %+v", c)
 			}
@@ -265,7 +264,7 @@ func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 
 func TestLoadRefusesStrayArgumentsAndUnknownFlags(t *testing.T) {
 	for _, args := range [][]string{{"serve"}, {"-nope"}, {"-addr"}} {
-		_, err := config.Load(args, env(nil), io.Discard)
+		_, err := config.Load(args, env(nil))
 		if err == nil {
 			t.Errorf("Load(%q) accepted it", args)
 			continue
@@ -275,7 +274,7 @@ func TestLoadRefusesStrayArgumentsAndUnknownFlags(t *testing.T) {
 			t.Errorf("Load(%q) = a settings problem, want a usage error: %v", args, err)
 		}
 	}
-	_, err := config.Load([]string{"serve"}, env(nil), io.Discard)
+	_, err := config.Load([]string{"serve"}, env(nil))
 	if err == nil || !strings.Contains(err.Error(), `unexpected argument "serve"`) {
 		t.Errorf("stray argument: %v", err)
 	}
@@ -319,4 +318,144 @@ func TestParseSize(t *testing.T) {
 			t.Errorf("ParseSize(%q) = %d, want an error", tt.in, got)
 		}
 	}
+}
+
+func TestAProblemNamesTheFlagOrVariableTheUserSet(t *testing.T) {
+	tests := []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string // the one problem
+	}{
+		{"the address flag", []string{"-addr", "nonsense"}, nil, `-addr "nonsense" is not a listen address`},
+		{"the address flag with two dashes", []string{"--addr", "nonsense"}, nil, `--addr "nonsense" is not a listen address`},
+		{"the address flag with =", []string{"--addr=nonsense"}, nil, `--addr "nonsense" is not a listen address`},
+		{"the flag beats a good variable", []string{"-addr", "nonsense"}, map[string]string{"VENDO_ADDR": "127.0.0.1:1"}, `-addr "nonsense"`},
+		{"the variable when no flag is given", nil, map[string]string{"VENDO_ADDR": "nonsense"}, `VENDO_ADDR "nonsense" is not a listen address`},
+		{"the port of the flag", []string{"-addr", "127.0.0.1:99999"}, nil, `-addr "127.0.0.1:99999" has no valid port`},
+		{"the base URL flag", []string{"-base-url", "ftp://shop.example.com"}, nil, `-base-url "ftp://shop.example.com" is not a site address`},
+		{"the sync flag", []string{"-sync-interval", "hourly"}, nil, `-sync-interval "hourly" is not a duration`},
+		{"the log level flag", []string{"-log-level", "loud"}, nil, `-log-level "loud" is not a level`},
+		{"the log format flag", []string{"-log-format", "xml"}, nil, `-log-format "xml" is not a format`},
+		{"the dev switch", []string{"-dev=maybe"}, nil, `-dev "maybe" is not on or off`},
+		{"the dev variable", nil, map[string]string{"VENDO_DEV": "yes"}, `VENDO_DEV "yes" is not on or off`},
+		{"a rule between a variable and a flag", []string{"-base-url", "http://shop.example.com"},
+			map[string]string{"STRIPE_SECRET_KEY": "sk_live_abc", "STRIPE_WEBHOOK_SECRET": "whsec_abc"},
+			`STRIPE_SECRET_KEY is a live key but -base-url is "http://shop.example.com": live payments need https, so set -base-url to your https address.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := config.Load(tt.args, env(tt.env))
+			var p *config.Problems
+			if !errors.As(err, &p) {
+				t.Fatalf("error is %T (%v), want *config.Problems", err, err)
+			}
+			if len(p.List) != 1 || !strings.HasPrefix(p.List[0].Error(), tt.want) {
+				t.Fatalf("problems = %q, want one starting %q", p.List, tt.want)
+			}
+			if len(tt.args) > 0 && tt.env == nil && strings.Contains(err.Error(), "VENDO_") {
+				t.Errorf("a flag's problem blames a variable the user did not set: %q", err)
+			}
+		})
+	}
+}
+
+func TestEachBadItemOfAListIsItsOwnProblem(t *testing.T) {
+	_, err := config.Load(nil, env(map[string]string{
+		"VENDO_ADMIN_EMAILS":    "ada@example.com,bob,carol",
+		"VENDO_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local",
+	}))
+	var p *config.Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("error is %T (%v), want *config.Problems", err, err)
+	}
+	want := []string{`VENDO_ADMIN_EMAILS contains "bob"`, `VENDO_ADMIN_EMAILS contains "carol"`, `VENDO_TRUSTED_PROXIES contains "proxy.local"`}
+	if len(p.List) != len(want) {
+		t.Fatalf("problems = %q, want %d", p.List, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(p.List[i].Error(), w) {
+			t.Errorf("problem %d = %q, want %q", i+1, p.List[i], w)
+		}
+	}
+}
+
+func TestValidateChecksTheRulesBetweenSettings(t *testing.T) {
+	ok := &config.Config{StripeSecretKey: "sk_test_abc", StripeWebhookSecret: "whsec_abc", GitHubKey: "gh", GitHubSecret: "ghs"}
+	if err := ok.Validate(); err != nil {
+		t.Errorf("a key with its webhook secret: %v", err)
+	}
+	bad := &config.Config{StripeSecretKey: "sk_live_abc", BaseURL: "http://shop.example.com", GoogleKey: "g"}
+	err := bad.Validate()
+	var p *config.Problems
+	if !errors.As(err, &p) {
+		t.Fatalf("error is %T (%v), want *config.Problems", err, err)
+	}
+	want := []string{"STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not", "STRIPE_SECRET_KEY is a live key", "GOOGLE_KEY and GOOGLE_SECRET go together"}
+	if len(p.List) != len(want) {
+		t.Fatalf("problems = %q, want %d", p.List, len(want))
+	}
+	for i, w := range want {
+		if !strings.HasPrefix(p.List[i].Error(), w) {
+			t.Errorf("problem %d = %q, want %q", i+1, p.List[i], w)
+		}
+	}
+}
+
+func TestTheTableHasOneRowPerSettingAndFlag(t *testing.T) {
+	envs, flags := map[string]bool{}, map[string]bool{}
+	for _, s := range config.Settings() {
+		if s.Env == "" || envs[s.Env] {
+			t.Errorf("variable %q is empty or repeated", s.Env)
+		}
+		envs[s.Env] = true
+		if s.Flag != "" {
+			if flags[s.Flag] {
+				t.Errorf("flag -%s is repeated", s.Flag)
+			}
+			flags[s.Flag] = true
+			if !s.Bool && s.Arg == "" {
+				t.Errorf("flag -%s does not say what it takes", s.Flag)
+			}
+		}
+		if s.Help == "" {
+			t.Errorf("%s has no help", s.Env)
+		}
+	}
+}
+
+func TestPrintFlagsListsEveryFlagOnceWithItsVariableAndDefault(t *testing.T) {
+	var b strings.Builder
+	config.PrintFlags(&b)
+	out := b.String()
+	for _, s := range config.Settings() {
+		switch {
+		case s.Flag != "":
+			line := lineWith(out, "  -"+s.Flag+" ")
+			if n := strings.Count(out, "  -"+s.Flag+" "); n != 1 {
+				t.Errorf("-%s is listed %d times:\n%s", s.Flag, n, out)
+			}
+			if !strings.Contains(line, s.Env) || !strings.Contains(line, "default "+s.DefaultDoc()) {
+				t.Errorf("the line of -%s lacks %s or its default %q: %q", s.Flag, s.Env, s.DefaultDoc(), line)
+			}
+		case s.Hidden:
+			if strings.Contains(out, s.Env) {
+				t.Errorf("the test-only %s is in the help", s.Env)
+			}
+		default:
+			if n := strings.Count(out, "  "+s.Env+" "); n != 1 {
+				t.Errorf("%s is listed %d times:\n%s", s.Env, n, out)
+			}
+		}
+	}
+}
+
+// lineWith is the line of out that contains s.
+func lineWith(out, s string) string {
+	for _, l := range strings.Split(out, "\n") {
+		if strings.Contains(l, s) {
+			return l
+		}
+	}
+	return ""
 }

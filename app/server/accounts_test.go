@@ -42,7 +42,7 @@ func serveForTest(t *testing.T, dir string, env map[string]string) (*Server, *lo
 		}
 		return env[k]
 	}
-	cfg, err := config.Load([]string{"-data", dir, "-sync-interval", "0"}, getenv, io.Discard)
+	cfg, err := config.Load([]string{"-data", dir, "-sync-interval", "0"}, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

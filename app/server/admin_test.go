@@ -127,7 +127,7 @@ func serveAdmin(t *testing.T, dir string, env map[string]string) *adminShop {
 		}
 		return env[k]
 	}
-	cfg, err := config.Load([]string{"-data", dir, "-sync-interval", "0"}, getenv, io.Discard)
+	cfg, err := config.Load([]string{"-data", dir, "-sync-interval", "0"}, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func TestSyncHealsMissedWebhooks(t *testing.T) {
 			return base
 		}
 		return ""
-	}, io.Discard)
+	})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -64,7 +64,7 @@ func newAcctShop(t *testing.T, env map[string]string) *acctShop {
 		}
 		return env[k]
 	}
-	cfg, err := config.Load([]string{"-data", dir}, getenv, io.Discard)
+	cfg, err := config.Load([]string{"-data", dir}, getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

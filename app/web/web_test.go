@@ -32,7 +32,7 @@ func newTestShop(t testing.TB) *testShop { return newTestShopEnv(t, nil) }
 func newTestShopEnv(t testing.TB, env map[string]string) *testShop {
 	t.Helper()
 	dir := t.TempDir()
-	cfg, err := config.Load([]string{"-data", dir}, func(k string) string { return env[k] }, io.Discard)
+	cfg, err := config.Load([]string{"-data", dir}, func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
