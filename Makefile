@@ -57,7 +57,8 @@ bench: build
 	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1 || \
 		{ apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1; } || \
 		echo "make bench: wrk could not be installed with apt-get; the Go load generator (bench/load.go) is used instead"
-	go run ./bench -bin ./vendo -out bench/results.md
+	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/bench-baseline ./bench/baseline
+	go run ./bench -bin ./vendo -baseline $(BIN)/bench-baseline -out bench/results.md
 
 clean:
 	rm -rf vendo $(BIN)

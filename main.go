@@ -16,7 +16,6 @@ import (
 	"vendo/app/auth"
 	"vendo/app/config"
 	"vendo/app/server"
-	"vendo/bench/baseline"
 )
 
 const usage = `Vendo — a shop in one file.
@@ -27,6 +26,7 @@ Usage:
   vendo sync                reconcile the database with Stripe
   vendo admin-link          print a one-time admin sign-in link
   vendo version             print the version
+  vendo help                print this help (so do -h and --help)
 
 `
 
@@ -34,95 +34,117 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
 }
 
+// A command runs with the loaded settings and says the exit code.
+type command func(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout, stderr io.Writer) int
+
 func run(args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	cmd := "serve"
+	name := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
-		cmd, args = args[0], args[1:]
+		name, args = args[0], args[1:]
 	}
-	switch cmd {
-	case "version":
-		fmt.Fprintf(stdout, "vendo %s\n", app.Version)
-		return 0
-	case "help":
+	if name == "help" || asksForHelp(args) {
 		fmt.Fprint(stdout, usage)
 		config.PrintFlags(stdout)
 		return 0
-	case "bench-baseline":
-		// Hidden (not in help): the bare-Fiber yardstick of `make bench`.
-		return baseline.Run(args, stdout, stderr)
-	case "serve", "backup", "sync", "admin-link":
-	default:
-		fmt.Fprintf(stderr, "vendo: unknown command %q. Run `vendo help` for the commands.\n", cmd)
-		return 2
 	}
 
-	var cmdArgs []string
-	if cmd == "backup" {
+	var cmd command
+	switch name {
+	case "version":
+		fmt.Fprintf(stdout, "vendo %s\n", app.Version)
+		return 0
+	case "serve":
+		cmd = serve
+	case "sync":
+		cmd = syncShop
+	case "admin-link":
+		cmd = adminLink
+	case "backup":
 		if len(args) == 0 || args[0] == "" || args[0][0] == '-' {
 			fmt.Fprintln(stderr, "vendo backup: name the file to write, like `vendo backup vendo-backup.tar.gz`.")
 			return 2
 		}
-		cmdArgs, args = args[:1], args[1:]
+		cmd, args = backup(args[0]), args[1:]
+	default:
+		fmt.Fprintf(stderr, "vendo: unknown command %q. Run `vendo help` for the commands.\n", name)
+		return 2
 	}
+
 	cfg, err := config.Load(args, getenv)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	log := newLogger(cfg, stderr)
-
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	return cmd(ctx, cfg, newLogger(cfg, stderr), stdout, stderr)
+}
 
-	switch cmd {
-	case "serve":
-		srv, err := server.Open(ctx, cfg, log, nil)
-		if err != nil {
-			fmt.Fprintf(stderr, "vendo: %v\n", err)
-			return 1
+// asksForHelp reports whether a help flag comes before any "--".
+func asksForHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--h", "--help":
+			return true
 		}
-		if err := srv.Serve(ctx); err != nil {
-			fmt.Fprintf(stderr, "vendo: %v\n", err)
-			return 1
-		}
-		return 0
-	case "sync":
-		bar := newProgressBar(stderr)
-		summary, err := server.RunSync(ctx, cfg, log, bar.update)
-		bar.finish()
-		if err != nil {
-			fmt.Fprintf(stderr, "vendo sync: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "Sync complete: %s\n", summary)
-		return 0
-	case "backup":
-		n, err := server.RunBackup(ctx, cfg, cmdArgs[0])
+	}
+	return false
+}
+
+func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, _, stderr io.Writer) int {
+	srv, err := server.Open(ctx, cfg, log, nil)
+	if err != nil {
+		fmt.Fprintf(stderr, "vendo: %v\n", err)
+		return 1
+	}
+	if err := srv.Serve(ctx); err != nil {
+		fmt.Fprintf(stderr, "vendo: %v\n", err)
+		return 1
+	}
+	return 0
+}
+
+func syncShop(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout, stderr io.Writer) int {
+	bar := newProgressBar(stderr)
+	summary, err := server.RunSync(ctx, cfg, log, bar.update)
+	bar.finish()
+	if err != nil {
+		fmt.Fprintf(stderr, "vendo sync: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Sync complete: %s\n", summary)
+	return 0
+}
+
+func backup(file string) command {
+	return func(ctx context.Context, cfg *config.Config, _ *slog.Logger, stdout, stderr io.Writer) int {
+		n, err := server.RunBackup(ctx, cfg, file)
 		if err != nil {
 			fmt.Fprintf(stderr, "vendo backup: %v\n", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "Backup written to %s (%s). Restore by extracting it into an empty data directory.\n", cmdArgs[0], humanSize(n))
+		fmt.Fprintf(stdout, "Backup written to %s (%s). Restore by extracting it into an empty data directory.\n", file, humanSize(n))
 		return 0
-	case "admin-link":
-		// No database needed: the running shop holds its lock, and the
-		// link is signed with the secret in the data directory.
-		secret, err := auth.LoadSecret(cfg.DataDir, cfg.Secret)
-		if err != nil {
-			fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
-			return 1
-		}
-		link, err := auth.NewAdminLink(secret, cfg.BaseURL, time.Now())
-		if err != nil {
-			fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
-			return 1
-		}
-		fmt.Fprintf(stdout, "Open this link within %d minutes to sign in as the shop's owner. It works once.\n%s\n", int(auth.AdminLinkTTL.Minutes()), link)
-		return 0
-	default:
-		fmt.Fprintf(stderr, "vendo %s: not yet available in this version.\n", cmd)
+	}
+}
+
+// adminLink needs no database: the running shop holds its lock, and the
+// link is signed with the secret in the data directory.
+func adminLink(_ context.Context, cfg *config.Config, _ *slog.Logger, stdout, stderr io.Writer) int {
+	secret, err := auth.LoadSecret(cfg.DataDir, cfg.Secret)
+	if err != nil {
+		fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
 		return 1
 	}
+	link, err := auth.NewAdminLink(secret, cfg.BaseURL, time.Now())
+	if err != nil {
+		fmt.Fprintf(stderr, "vendo admin-link: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "Open this link within %d minutes to sign in as the shop's owner. It works once.\n%s\n", int(auth.AdminLinkTTL.Minutes()), link)
+	return 0
 }
 
 func newLogger(cfg *config.Config, w io.Writer) *slog.Logger {

@@ -217,3 +217,39 @@ func TestSandboxNeverStartsWithAStripeKey(t *testing.T) {
 		t.Errorf("the sandbox database exists in Stripe mode: %v", err)
 	}
 }
+
+func TestHelpPrintsTheCommandsAndFlagsOnceAndExitsZero(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"-help"}, {"backup", "-h"}, {"-data", "x", "--help"}} {
+		t.Run(strings.Join(args, " "), func(t *testing.T) {
+			cmd := exec.Command(binPath, args...)
+			cmd.Dir = t.TempDir()
+			cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+			var stdout, stderr bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &stdout, &stderr
+			if err := cmd.Run(); err != nil {
+				t.Fatalf("exit: %v\nstdout:\n%s\nstderr:\n%s", err, stdout.String(), stderr.String())
+			}
+			if stderr.Len() > 0 {
+				t.Errorf("help wrote to stderr: %q", stderr.String())
+			}
+			out := stdout.String()
+			for _, once := range []string{"Usage:", "vendo [flags]", "vendo backup FILE", "vendo sync", "vendo admin-link", "vendo version", "vendo help",
+				"  -addr ", "  -data ", "  -base-url ", "  -sync-interval ", "  -upload-limit ", "  -log-level ", "  -log-format ", "  -dev ",
+				"VENDO_SECRET", "STRIPE_SECRET_KEY"} {
+				if n := strings.Count(out, once); n != 1 {
+					t.Errorf("%q appears %d times, want once:\n%s", once, n, out)
+				}
+			}
+			if strings.Contains(out, "bench-baseline") {
+				t.Errorf("help mentions the bench's baseline:\n%s", out)
+			}
+		})
+	}
+}
+
+func TestTheBenchBaselineIsNotACommand(t *testing.T) {
+	out, err := exec.Command(binPath, "bench-baseline").CombinedOutput()
+	if err == nil || !strings.Contains(string(out), `unknown command "bench-baseline"`) {
+		t.Fatalf("vendo bench-baseline: %v\n%s", err, out)
+	}
+}

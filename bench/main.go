@@ -2,11 +2,11 @@
 // 1,000 customers, 5,000 orders) in a temp data directory, starts the
 // release binary on it in Stripe mode, and measures each scenario of
 // issue 10 beside a baseline taken in the same run — a bare Fiber handler
-// of the same binary build (`vendo bench-baseline`), raw bbolt, a plain
-// scan, an empty shop — so the ratios hold on a shared, noisy machine.
-// The table is printed and written to bench/results.md.
+// built with the same flags (bench/baseline), raw bbolt, a plain scan, an
+// empty shop — so the ratios hold on a shared, noisy machine. The table is
+// printed and written to bench/results.md.
 //
-//	go run ./bench -bin ./vendo
+//	go run ./bench -bin ./vendo [-baseline .bin/bench-baseline]
 package main
 
 import (
@@ -29,9 +29,10 @@ import (
 )
 
 func main() {
-	bin := flag.String("bin", "./vendo", "the release binary to measure (make build)")
-	out := flag.String("out", "bench/results.md", "where to write the results table (empty: do not write)")
 	var o options
+	bin := flag.String("bin", "./vendo", "the release binary to measure (make build)")
+	flag.StringVar(&o.baseline, "baseline", "", "the bare-Fiber baseline binary (make bench builds it); empty: build ./bench/baseline into the temp directory")
+	out := flag.String("out", "bench/results.md", "where to write the results table (empty: do not write)")
 	flag.DurationVar(&o.dur, "d", 3*time.Second, "length of each load run: pages (5 alternating rounds per side and page set) and webhooks (3 per side)")
 	flag.IntVar(&o.conns, "c", 64, "connections for the page load")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp data directory")
@@ -53,17 +54,31 @@ func main() {
 	}
 }
 
+// buildBaseline builds bench/baseline into dir the way `make build` builds
+// Vendo (static, trimmed, stripped), for `go run ./bench` without make.
+func buildBaseline(dir string) (string, error) {
+	bin := filepath.Join(dir, "bench-baseline")
+	logf("building the baseline (bench/baseline)")
+	cmd := exec.Command("go", "build", "-trimpath", "-ldflags", "-s -w", "-o", bin, "vendo/bench/baseline")
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return "", fmt.Errorf("build the baseline: %w\n%s", err, out)
+	}
+	return bin, nil
+}
+
 func logf(format string, a ...any) {
 	fmt.Printf("%s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, a...))
 }
 
 // options are the command line's knobs.
 type options struct {
-	dur    time.Duration
-	conns  int
-	keep   bool
-	goLoad bool
-	only   map[string]bool // scenarios to run; all when empty
+	baseline string // the baseline binary; built when empty
+	dur      time.Duration
+	conns    int
+	keep     bool
+	goLoad   bool
+	only     map[string]bool // scenarios to run; all when empty
 }
 
 func (o options) want(s string) bool { return len(o.only) == 0 || o.only[s] }
@@ -213,11 +228,17 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 	if err != nil {
 		return err
 	}
-	baseArgs := []string{"bench-baseline", "-addr", baseAddr, "-file", data.bigFile}
+	baseBin := o.baseline
+	if baseBin == "" {
+		if baseBin, err = buildBaseline(tmp); err != nil {
+			return err
+		}
+	}
+	baseArgs := []string{"-addr", baseAddr, "-file", data.bigFile}
 	for _, b := range bodies {
 		baseArgs = append(baseArgs, "-body", b)
 	}
-	base, _, err := start(ctx, "baseline", bin, baseArgs, nil, baseAddr)
+	base, _, err := start(ctx, "baseline", baseBin, baseArgs, nil, baseAddr)
 	if err != nil {
 		return err
 	}
@@ -246,7 +267,7 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 			}
 		}
 		rep.add(rows...)
-		rep.note("Pages: %s, %d alternating rounds per side; the round with the median ratio is shown; visitors without cookies, URLs rotated request by request; the baseline serves the very bytes Vendo answered, from memory, with a bare fiber.New() in the same binary (`vendo bench-baseline`).",
+		rep.note("Pages: %s, %d alternating rounds per side; the round with the median ratio is shown; visitors without cookies, URLs rotated request by request; the baseline serves the very bytes Vendo answered, from memory, with a bare fiber.New() built with the release flags (bench/baseline).",
 			ld.name(), pageRounds)
 	}
 

@@ -1,9 +1,12 @@
-// Package baseline is the yardstick `make bench` measures Vendo against: a
-// bare Fiber app in the same binary build that serves page bodies from
-// memory and a file with c.SendFile. It runs as the hidden command
-// `vendo bench-baseline`, so both sides share the compiler, the flags and
-// the Fiber version, and the ratios say what Vendo's own work costs.
-package baseline
+// Command baseline is the yardstick `make bench` measures Vendo against: a
+// bare Fiber app that serves page bodies from memory and a file with
+// c.SendFile. It is built from this module with the release build's flags
+// (make bench, or bench/main.go itself), so both sides share the compiler,
+// the flags and the Fiber version, and the ratios say what Vendo's own work
+// costs; it is not part of the shipped vendo binary.
+//
+//	go build -trimpath -ldflags '-s -w' -o .bin/bench-baseline ./bench/baseline
+package main
 
 import (
 	"context"
@@ -21,13 +24,15 @@ import (
 	"github.com/gofiber/fiber/v2"
 )
 
-// Run serves until SIGINT or SIGTERM:
+func main() { os.Exit(run(os.Args[1:], os.Stdout, os.Stderr)) }
+
+// run serves until SIGINT or SIGTERM:
 //
 //	GET /page      the first -body file, from memory
 //	GET /page/N    the N-th -body file (0-based), from memory
 //	GET /download  the -file with c.SendFile, compression off
 //	GET /healthz   200, for readiness polling
-func Run(args []string, stdout, stderr io.Writer) int {
+func run(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("bench-baseline", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
@@ -71,7 +76,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
-		fmt.Fprintf(stderr, "vendo bench-baseline: %v\n", err)
+		fmt.Fprintf(stderr, "bench-baseline: %v\n", err)
 		return 1
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -82,7 +87,7 @@ func Run(args []string, stdout, stderr io.Writer) int {
 	}()
 	fmt.Fprintf(stdout, "bench baseline on %s (%d page bodies, file %q)\n", ln.Addr(), len(bodies), *file)
 	if err := app.Listener(ln); err != nil && !errors.Is(err, net.ErrClosed) && !strings.Contains(err.Error(), "closed") {
-		fmt.Fprintf(stderr, "vendo bench-baseline: %v\n", err)
+		fmt.Fprintf(stderr, "bench-baseline: %v\n", err)
 		return 1
 	}
 	return 0
