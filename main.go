@@ -94,7 +94,7 @@ func asksForHelp(args []string) bool {
 }
 
 func serve(ctx context.Context, cfg *config.Config, log *slog.Logger, _, stderr io.Writer) int {
-	srv, err := server.Open(ctx, cfg, log, nil)
+	srv, err := server.Open(ctx, cfg, log, server.Options{})
 	if err != nil {
 		fmt.Fprintf(stderr, "vendo: %v\n", err)
 		return 1

@@ -18,16 +18,16 @@ const sweepEvery = time.Hour
 // (VENDO_SECRET, or data/secret made at the first start), the mailer with
 // its outbox worker, and the auth service.
 func (s *Server) openAccounts(views fs.FS) error {
-	secret, err := auth.LoadSecret(s.cfg.DataDir, s.cfg.Secret)
+	secret, err := auth.LoadSecret(s.Config.DataDir, s.Config.Secret)
 	if err != nil {
 		return err
 	}
 	s.secret = secret
-	s.mail, err = mail.New(mail.Config{Store: s.store, Log: s.log, Views: views, BaseURL: s.cfg.BaseURL, SMTPURL: s.cfg.SMTPURL})
+	s.Mail, err = mail.New(mail.Config{Store: s.Store, Log: s.log, Views: views, BaseURL: s.Config.BaseURL, SMTPURL: s.Config.SMTPURL})
 	if err != nil {
 		return err
 	}
-	s.auth = auth.New(auth.Deps{Store: s.store, Config: s.cfg, Mail: s.mail, Secret: secret, Log: s.log})
+	s.Auth = auth.New(auth.Deps{Store: s.Store, Config: s.Config, Mail: s.Mail, Secret: secret, Log: s.log})
 	return nil
 }
 
@@ -36,18 +36,18 @@ func (s *Server) openAccounts(views fs.FS) error {
 // a way in.
 func (s *Server) startAccounts(ctx context.Context) {
 	s.bg.Add(2)
-	go func() { defer s.bg.Done(); s.mail.Run(ctx) }()
-	go func() { defer s.bg.Done(); s.auth.RunSweeper(ctx, sweepEvery) }()
-	if !s.mail.Sends() {
+	go func() { defer s.bg.Done(); s.Mail.Run(ctx) }()
+	go func() { defer s.bg.Done(); s.Auth.RunSweeper(ctx, sweepEvery) }()
+	if !s.Mail.Sends() {
 		s.log.Info("SMTP_URL is not set: emails are kept in the outbox and written to this log instead of being sent")
 	}
-	need, err := s.auth.NeedsAdmin(ctx)
+	need, err := s.Auth.NeedsAdmin(ctx)
 	if err != nil {
 		s.log.Error("check for an admin", "err", err)
 		return
 	}
 	if need {
-		link, err := s.auth.AdminLink()
+		link, err := s.Auth.AdminLink()
 		if err != nil {
 			s.log.Error("make an admin link", "err", err)
 			return
@@ -56,9 +56,3 @@ func (s *Server) startAccounts(ctx context.Context) {
 			int(auth.AdminLinkTTL.Minutes()), link)
 	}
 }
-
-// Auth is the sign-in service (tests; the cart step sets OnSignIn).
-func (s *Server) Auth() *auth.Service { return s.auth }
-
-// Mailer is the outbox (tests).
-func (s *Server) Mailer() *mail.Mailer { return s.mail }

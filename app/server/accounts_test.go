@@ -47,12 +47,11 @@ func serveForTest(t *testing.T, dir string, env map[string]string) (*Server, *lo
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	srv, err := Open(context.Background(), cfg, log, ln)
+	console := &lockedBuffer{}
+	srv, err := Open(context.Background(), cfg, log, Options{Listener: ln, Console: console})
 	if err != nil {
 		t.Fatal(err)
 	}
-	console := &lockedBuffer{}
-	srv.console = console
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
@@ -81,7 +80,7 @@ func TestFirstStartPrintsAnAdminLinkThatWorksOnce(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	if !strings.HasPrefix(link, srv.cfg.BaseURL+"/login/admin/") {
+	if !strings.HasPrefix(link, srv.Config.BaseURL+"/login/admin/") {
 		stop()
 		t.Fatalf("no admin link as the last line of the output:\n%s", console.String())
 	}

@@ -9,7 +9,7 @@ import (
 
 // replayEvent re-runs a recorded Stripe event through the ledger.
 func (s *Server) replayEvent(ctx context.Context, id string) (string, error) {
-	res, err := s.ledger.Replay(ctx, id)
+	res, err := s.Ledger.Replay(ctx, id)
 	return res.Outcome, err
 }
 

@@ -131,13 +131,12 @@ func serveAdmin(t *testing.T, dir string, env map[string]string) *adminShop {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ln)
+	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Listener: ln, Console: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv.console = io.Discard
-	rec := &recordingStripe{Payments: srv.shop.Stripe}
-	srv.shop.Stripe = rec // before serving: no request reads it yet
+	rec := &recordingStripe{Payments: srv.Shop.Stripe}
+	srv.Shop.Stripe = rec // before serving: no request reads it yet
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ctx) }()
@@ -150,7 +149,7 @@ func serveAdmin(t *testing.T, dir string, env map[string]string) *adminShop {
 		}
 	})
 	boss := newShopper(t, cfg.BaseURL)
-	link, err := srv.auth.AdminLink()
+	link, err := srv.Auth.AdminLink()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -253,7 +252,7 @@ var productPathRE = regexp.MustCompile(`/admin/products/(prod_[0-9a-z]+)`)
 func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 	a := serveAdmin(t, t.TempDir(), map[string]string{"VENDO_UPLOAD_LIMIT": "8MiB"})
 	ctx := context.Background()
-	st, boss := a.srv.store, a.boss
+	st, boss := a.srv.Store, a.boss
 
 	// A refused form comes back with its messages next to the fields.
 	boss.get("/admin/products/new")
@@ -291,7 +290,7 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 		t.Fatalf("files: %+v", p.Files)
 	}
 	for _, f := range p.Files {
-		path, err := a.srv.files.Path(f.SHA256)
+		path, err := a.srv.Files.Path(f.SHA256)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -318,13 +317,13 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 	if p, _ = st.Product(ctx, id); p.Cover != sha(cover) {
 		t.Fatalf("cover = %q", p.Cover)
 	}
-	r, body := newShopper(t, a.srv.cfg.BaseURL).get("/media/" + p.Cover)
+	r, body := newShopper(t, a.srv.Config.BaseURL).get("/media/" + p.Cover)
 	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/png" || body != string(cover) {
 		t.Fatalf("/media cover: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 	}
 
 	// In the catalog and the search at once, as text.
-	visitor := newShopper(t, a.srv.cfg.BaseURL)
+	visitor := newShopper(t, a.srv.Config.BaseURL)
 	_, page = visitor.get("/products")
 	mustContain(t, page, "&lt;script&gt;alert(1)&lt;/script&gt; Field Kit", "/products/"+p.Slug)
 	assertNoMarkup(t, "/products", page)
@@ -382,7 +381,7 @@ func TestUploadLimits(t *testing.T) {
 	a := serveAdmin(t, dir, map[string]string{"VENDO_UPLOAD_LIMIT": "2MiB"})
 	boss := a.boss
 	var prod app.Product
-	a.srv.store.View(context.Background(), func(tx *store.Tx) error {
+	a.srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
 		prod = ps[0]
 		return err
@@ -415,7 +414,7 @@ func TestUploadLimits(t *testing.T) {
 		if got := listFiles(); strings.Join(got, "\n") != strings.Join(before, "\n") {
 			t.Errorf("chunked=%v: files changed after a refused upload:\n%v", chunked, got)
 		}
-		if p, _ := a.srv.store.Product(context.Background(), prod.ID); len(p.Files) != len(prod.Files) {
+		if p, _ := a.srv.Store.Product(context.Background(), prod.ID); len(p.Files) != len(prod.Files) {
 			t.Errorf("chunked=%v: the product got a file", chunked)
 		}
 	}
@@ -479,7 +478,7 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	a.stripe.fakeRefunds = true
 	a.stripe.mu.Unlock()
 	ctx := context.Background()
-	st, boss := a.srv.store, a.boss
+	st, boss := a.srv.Store, a.boss
 
 	var order app.Order
 	var ent app.Entitlement
@@ -548,7 +547,7 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 		a.stripe.charge = &stripeapi.Charge{ID: "ch_admin_1", PaymentIntentID: "pi_admin_1", Amount: 2000, AmountRefunded: refunded,
 			Refunded: full, Currency: "usd", Refunds: refunds}
 		a.stripe.mu.Unlock()
-		if _, err := a.srv.ledger.Process(ctx, webhook.Event{ID: evt, Type: "charge.refunded", ObjectID: "ch_admin_1", Created: time.Now()}, "test"); err != nil {
+		if _, err := a.srv.Ledger.Process(ctx, webhook.Event{ID: evt, Type: "charge.refunded", ObjectID: "ch_admin_1", Created: time.Now()}, "test"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -586,7 +585,7 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 func TestBackupWhileWritingRestores(t *testing.T) {
 	a := serveAdmin(t, t.TempDir(), nil)
 	ctx := context.Background()
-	st := a.srv.store
+	st := a.srv.Store
 
 	write := func(i int64) (string, error) {
 		var id string
@@ -688,13 +687,13 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 	// The restored directory runs a shop with its files.
 	srv2, _, stop2 := serveForTest(t, restored, nil)
 	defer stop2()
-	visitor := newShopper(t, srv2.cfg.BaseURL)
+	visitor := newShopper(t, srv2.Config.BaseURL)
 	r, page := visitor.get("/products/the-calm-inbox")
 	if r.StatusCode != 200 || !strings.Contains(page, "the-calm-inbox.pdf") {
 		t.Fatalf("the restored shop: %d", r.StatusCode)
 	}
-	p, _ := srv2.store.ProductBySlug(ctx, "the-calm-inbox")
-	if _, err := srv2.files.Path(p.Files[0].SHA256); err != nil {
+	p, _ := srv2.Store.ProductBySlug(ctx, "the-calm-inbox")
+	if _, err := srv2.Files.Path(p.Files[0].SHA256); err != nil {
 		t.Errorf("the restored shop lacks its product file: %v", err)
 	}
 }
@@ -704,12 +703,12 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 // sign in and answers a signed-in customer who is not an admin with 403.
 func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 	a := serveAdmin(t, t.TempDir(), nil)
-	base := a.srv.cfg.BaseURL
+	base := a.srv.Config.BaseURL
 	type route struct{ method, path string }
 	seen := map[route]bool{}
 	var routes []route
 	param := regexp.MustCompile(`:[a-z]+`)
-	for _, r := range a.srv.App().GetRoutes(true) {
+	for _, r := range a.srv.Web.App().GetRoutes(true) {
 		if (r.Method != "GET" && r.Method != "POST") || (r.Path != "/admin" && !strings.HasPrefix(r.Path, "/admin/")) {
 			continue
 		}
@@ -758,7 +757,7 @@ func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 		}
 	}
 	// Nothing was done on their behalf.
-	for _, e := range auditActions(t, a.srv.store) {
+	for _, e := range auditActions(t, a.srv.Store) {
 		if e.Actor != bossEmail && strings.Contains(e.Action, ".") && e.Action != "admin.link_used" {
 			t.Errorf("an action by %s: %+v", e.Actor, e)
 		}
@@ -770,7 +769,7 @@ func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 func TestAdminPagesRender(t *testing.T) {
 	a := serveAdmin(t, t.TempDir(), nil)
 	ctx := context.Background()
-	st, boss := a.srv.store, a.boss
+	st, boss := a.srv.Store, a.boss
 	var prod app.Product
 	var plan app.Plan
 	var cust app.Customer
@@ -888,7 +887,7 @@ func TestLargeUploadStreams(t *testing.T) {
 	a := serveAdmin(t, t.TempDir(), map[string]string{"VENDO_UPLOAD_LIMIT": "512MiB"})
 	ctx := context.Background()
 	var prod app.Product
-	a.srv.store.View(ctx, func(tx *store.Tx) error {
+	a.srv.Store.View(ctx, func(tx *store.Tx) error {
 		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
 		prod = ps[0]
 		return err
@@ -928,7 +927,7 @@ func TestLargeUploadStreams(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(page, "big.bin") {
 		t.Fatalf("upload: %d %.300s", resp.StatusCode, page)
 	}
-	p, _ := a.srv.store.Product(ctx, prod.ID)
+	p, _ := a.srv.Store.Product(ctx, prod.ID)
 	last := p.Files[len(p.Files)-1]
 	if last.Name != "big.bin" || last.Size != size || last.SHA256 != sha(make([]byte, size)) {
 		t.Fatalf("stored %+v", last)

@@ -21,11 +21,11 @@ func TestSearchRanksTitleMatchesFirst(t *testing.T) {
 	inDesc := app.Product{Slug: "quiet-notes", Title: "Quiet Notes", Description: "Pairs well with a zebra pattern.", Price: usd, Active: true}
 	inTitle := app.Product{Slug: "zebra-patterns", Title: "Zebra Patterns", Description: "Stripes.", Price: usd, Active: true}
 	for _, p := range []*app.Product{&inDesc, &inTitle} { // the description match is older: recency cannot explain the order
-		if err := srv.store.PutProduct(ctx, p); err != nil {
+		if err := srv.Store.PutProduct(ctx, p); err != nil {
 			t.Fatal(err)
 		}
 	}
-	b := newShopper(t, srv.cfg.BaseURL)
+	b := newShopper(t, srv.Config.BaseURL)
 	_, page := b.get("/products?q=zebra")
 	i, j := strings.Index(page, `href="/products/zebra-patterns"`), strings.Index(page, `href="/products/quiet-notes"`)
 	if i < 0 || j < 0 || i > j {
@@ -42,7 +42,7 @@ func TestSearchRanksTitleMatchesFirst(t *testing.T) {
 func TestCartThroughHTMX(t *testing.T) {
 	srv, _, stop := serveForTest(t, t.TempDir(), nil)
 	defer stop()
-	b := newShopper(t, srv.cfg.BaseURL)
+	b := newShopper(t, srv.Config.BaseURL)
 	_, page := b.get("/products/sunrise-wallpapers")
 	token := csrfRE.FindStringSubmatch(page)[1]
 	product := productIDRE.FindStringSubmatch(page)[1]

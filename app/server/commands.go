@@ -28,13 +28,13 @@ func RunSync(ctx context.Context, cfg *config.Config, log *slog.Logger, progress
 	if err != nil {
 		return "", err
 	}
-	srv, err := Open(ctx, cfg, log, ln)
+	srv, err := Open(ctx, cfg, log, Options{Listener: ln})
 	if err != nil {
 		return "", err
 	}
 	defer srv.Close()
-	go srv.web.App().Listener(ln) // the sandbox API answers on this listener
-	defer srv.web.App().Shutdown()
+	go srv.Web.App().Listener(ln) // the sandbox API answers on this listener
+	defer srv.Web.App().Shutdown()
 	sum, err := srv.Sync(ctx, progress)
 	if err != nil {
 		return "", err

@@ -24,7 +24,7 @@ import (
 func ControlSocket(dataDir string) string { return filepath.Join(dataDir, "vendo.sock") }
 
 func (s *Server) serveControl(ctx context.Context) (func(), error) {
-	path := ControlSocket(s.cfg.DataDir)
+	path := ControlSocket(s.Config.DataDir)
 	os.Remove(path) // a stale socket from a crash; the db lock proves no one else runs
 	ln, err := net.Listen("unix", path)
 	if err != nil {
@@ -126,7 +126,7 @@ func RemoteBackup(ctx context.Context, dataDir string, w io.Writer) (int64, erro
 // Backup writes a consistent archive of the database and files to w.
 func (s *Server) Backup(ctx context.Context, w io.Writer) (backup.Stats, error) {
 	return backup.Write(ctx, w, backup.Source{
-		DB: s.store, DBName: "vendo.db", FilesDir: s.cfg.FilesDir(),
-		Extra: []string{filepath.Join(s.cfg.DataDir, "secret")},
+		DB: s.Store, DBName: "vendo.db", FilesDir: s.Config.FilesDir(),
+		Extra: []string{filepath.Join(s.Config.DataDir, "secret")},
 	})
 }

@@ -126,7 +126,7 @@ func sha(b []byte) string { h := sha256.Sum256(b); return hex.EncodeToString(h[:
 func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	srv, _, stop := serveForTest(t, t.TempDir(), nil)
 	defer stop()
-	base := srv.cfg.BaseURL
+	base := srv.Config.BaseURL
 	ctx := context.Background()
 	buyer := newShopper(t, base)
 
@@ -135,8 +135,8 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	buyer.addToCart("sunrise-wallpapers")
 	_, cart := buyer.get("/cart")
 	mustContain(t, cart, "The Calm Inbox", "Sunrise Wallpapers", "$17.00")
-	wallpapers, _ := srv.store.ProductBySlug(ctx, "sunrise-wallpapers")
-	inbox, _ := srv.store.ProductBySlug(ctx, "the-calm-inbox")
+	wallpapers, _ := srv.Store.ProductBySlug(ctx, "sunrise-wallpapers")
+	inbox, _ := srv.Store.ProductBySlug(ctx, "the-calm-inbox")
 	resp, cart := buyer.post("/cart/items/"+wallpapers.ID, url.Values{"quantity": {"3"}})
 	mustContain(t, cart, "$27.00")
 	resp, _ = buyer.post("/cart/items/"+wallpapers.ID, url.Values{"quantity": {"-2"}})
@@ -163,7 +163,7 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	if resp.StatusCode != http.StatusPaymentRequired || !strings.Contains(strings.ToLower(page), "declined") {
 		t.Fatalf("declined card: %d\n%.800s", resp.StatusCode, page)
 	}
-	if n := countOrders(t, srv.store); n != 0 {
+	if n := countOrders(t, srv.Store); n != 0 {
 		t.Fatalf("%d orders after a declined card", n)
 	}
 
@@ -204,7 +204,7 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	}
 
 	// Range: exactly the asked bytes, 206; outside the file, 416.
-	path, _ := srv.files.Path(inbox.Files[0].SHA256)
+	path, _ := srv.Files.Path(inbox.Files[0].SHA256)
 	whole, _ := os.ReadFile(path)
 	resp, part := buyer.get(pdfLink, "Range", "bytes=10-29")
 	if resp.StatusCode != 206 || part != string(whole[10:30]) || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-29/%d", len(whole)) {
@@ -217,7 +217,7 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 
 	// Resuming with a Range does not use up the download limit: only the
 	// full downloads above counted.
-	srv.store.View(ctx, func(tx *store.Tx) error {
+	srv.Store.View(ctx, func(tx *store.Tx) error {
 		os, _, _ := tx.Orders(store.OrderFilter{})
 		es, _ := tx.EntitlementsOf(os[0].CustomerID, false)
 		if len(es) != 1 || es[0].Downloads != len(links) {
@@ -234,14 +234,14 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 
 	// The webhook has arrived by now (or will): wait for the ledger, then
 	// revisit the success page twice; still one order, one set of grants.
-	waitFor(t, "checkout.session.completed applied", func() bool { return ledgerHas(srv.store, "checkout.session.completed") })
+	waitFor(t, "checkout.session.completed applied", func() bool { return ledgerHas(srv.Store, "checkout.session.completed") })
 	buyer.get(successURL)
 	buyer.get(successURL)
-	if n := countOrders(t, srv.store); n != 1 {
+	if n := countOrders(t, srv.Store); n != 1 {
 		t.Fatalf("%d orders, want 1", n)
 	}
 	var order app.Order
-	srv.store.View(ctx, func(tx *store.Tx) error {
+	srv.Store.View(ctx, func(tx *store.Tx) error {
 		os, _, _ := tx.Orders(store.OrderFilter{})
 		order = os[0]
 		es, _ := tx.EntitlementsOf(order.CustomerID, false)
@@ -260,9 +260,9 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	if resp, _ := buyer.get("/downloads/" + forged); resp.StatusCode != 403 {
 		t.Fatalf("forged link: %d", resp.StatusCode)
 	}
-	claim, _ := srv.shop.Signer.Verify(token, time.Now())
+	claim, _ := srv.Shop.Signer.Verify(token, time.Now())
 	claim.Expires = time.Now().Add(-time.Minute)
-	if resp, _ := buyer.get("/downloads/" + srv.shop.Signer.Sign(claim)); resp.StatusCode != 410 {
+	if resp, _ := buyer.get("/downloads/" + srv.Shop.Signer.Sign(claim)); resp.StatusCode != 410 {
 		t.Fatalf("expired link: %d", resp.StatusCode)
 	}
 	other := newShopper(t, base)
@@ -274,11 +274,11 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 		t.Fatalf("path traversal: %d", resp.StatusCode)
 	}
 
-	if _, err := srv.shop.Refund(ctx, order.ID, 0, "requested_by_customer", "test"); err != nil {
+	if _, err := srv.Shop.Refund(ctx, order.ID, 0, "requested_by_customer", "test"); err != nil {
 		t.Fatal(err)
 	}
 	waitFor(t, "the refund to arrive", func() bool {
-		o, _ := srv.store.Order(ctx, order.ID)
+		o, _ := srv.Store.Order(ctx, order.ID)
 		return o.Status == app.OrderRefunded
 	})
 	if resp, _ := buyer.get(pdfLink); resp.StatusCode != 403 {
@@ -303,7 +303,7 @@ func TestLargeDownloadStreams(t *testing.T) {
 	f.Truncate(size)
 	f.Close()
 	big, _ := os.Open(f.Name())
-	shaHex, n, err := srv.files.Put(ctx, big, 0)
+	shaHex, n, err := srv.Files.Put(ctx, big, 0)
 	big.Close()
 	if err != nil || n != size {
 		t.Fatal(err)
@@ -312,15 +312,15 @@ func TestLargeDownloadStreams(t *testing.T) {
 		Files: []app.FileRef{{SHA256: shaHex, Name: "big.bin", Size: size}}}
 	cust := app.Customer{Email: "big@example.com"}
 	var ent app.Entitlement
-	srv.store.Update(ctx, func(tx *store.Tx) error {
+	srv.Store.Update(ctx, func(tx *store.Tx) error {
 		tx.PutProduct(&p)
 		tx.PutCustomer(&cust)
 		ent = app.Entitlement{CustomerID: cust.ID, ProductID: p.ID, Source: app.SourceManual, SourceID: "test"}
 		return tx.PutEntitlement(&ent)
 	})
-	tok := srv.shop.Signer.Sign(shop.DownloadClaim{CustomerID: cust.ID, EntitlementID: ent.ID, FileSHA256: shaHex, Expires: time.Now().Add(time.Hour)})
+	tok := srv.Shop.Signer.Sign(shop.DownloadClaim{CustomerID: cust.ID, EntitlementID: ent.ID, FileSHA256: shaHex, Expires: time.Now().Add(time.Hour)})
 
-	resp, err := http.Get(srv.cfg.BaseURL + "/downloads/" + tok)
+	resp, err := http.Get(srv.Config.BaseURL + "/downloads/" + tok)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -398,7 +398,7 @@ func signInByEmail(t *testing.T, srv *Server, s *shopper, email string) {
 	}
 	var link string
 	waitFor(t, "the sign-in mail", func() bool {
-		srv.store.View(context.Background(), func(tx *store.Tx) error {
+		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			ms, _, _ := tx.Outbox(store.MailFilter{})
 			for _, m := range ms {
 				if m.To == email {

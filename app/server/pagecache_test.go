@@ -33,7 +33,7 @@ func fetch(t *testing.T, c *http.Client, url string, header ...string) (*http.Re
 func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 	srv, _, stop := serveForTest(t, t.TempDir(), nil)
 	defer stop()
-	url := srv.cfg.BaseURL + "/products/the-calm-inbox"
+	url := srv.Config.BaseURL + "/products/the-calm-inbox"
 	jarA, _ := cookiejar.New(nil)
 	jarB, _ := cookiejar.New(nil)
 	a, b := &http.Client{Jar: jarA}, &http.Client{Jar: jarB}
@@ -61,15 +61,15 @@ func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 
 	// A catalog change shows at once, on the page and in search.
 	ctx := context.Background()
-	p, _ := srv.store.ProductBySlug(ctx, "the-calm-inbox")
+	p, _ := srv.Store.ProductBySlug(ctx, "the-calm-inbox")
 	p.Title = "The Very Calm Inbox"
-	if err := srv.store.PutProduct(ctx, &p); err != nil {
+	if err := srv.Store.PutProduct(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
 	if _, body := fetch(t, a, url); !strings.Contains(body, "The Very Calm Inbox") {
 		t.Fatal("the cached page did not follow the change")
 	}
-	if _, body := fetch(t, a, srv.cfg.BaseURL+"/products?q=very+calm"); !strings.Contains(body, "<mark>Very</mark>") {
+	if _, body := fetch(t, a, srv.Config.BaseURL+"/products?q=very+calm"); !strings.Contains(body, "<mark>Very</mark>") {
 		t.Fatal("search did not follow the change")
 	}
 	if resp, _ := fetch(t, b, url, "If-None-Match", etag); resp.StatusCode != 200 {

@@ -10,7 +10,7 @@ import (
 // openSandbox opens the offline Stripe stand-in. Customers reach its
 // hosted pages at the public base URL; it delivers webhooks to this very
 // process over loopback.
-func openSandbox(cfg *config.Config, log *slog.Logger, loopback string) (sandboxService, error) {
+func openSandbox(cfg *config.Config, log *slog.Logger, loopback string) (*sandbox.Sandbox, error) {
 	sb, err := sandbox.Open(sandbox.Config{
 		Path:       cfg.SandboxDBPath(),
 		BaseURL:    cfg.BaseURL,

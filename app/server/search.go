@@ -10,7 +10,7 @@ import (
 // and after every catalog change (rebuilding 10,000 products takes
 // milliseconds; catalog changes are rare).
 func (s *Server) reindex(ctx context.Context) error {
-	products, _, err := s.store.Products(ctx, store.ProductFilter{ActiveOnly: true})
+	products, _, err := s.Store.Products(ctx, store.ProductFilter{ActiveOnly: true})
 	if err != nil {
 		return err
 	}
@@ -21,11 +21,11 @@ func (s *Server) reindex(ctx context.Context) error {
 // catalogChanged runs after every commit that changed products, plans or
 // settings: the search index is rebuilt and cached pages are dropped.
 func (s *Server) catalogChanged() {
-	if s.index == nil || s.web == nil {
+	if s.index == nil || s.Web == nil {
 		return // still starting: both are built from the store afterwards
 	}
 	if err := s.reindex(context.Background()); err != nil {
 		s.log.Error("rebuild the search index", "err", err)
 	}
-	s.web.InvalidatePages()
+	s.Web.InvalidatePages()
 }

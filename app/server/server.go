@@ -16,14 +16,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/gofiber/fiber/v2"
-
 	"vendo/app"
 	"vendo/app/auth"
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
 	"vendo/app/mail"
+	"vendo/app/sandbox"
 	"vendo/app/search"
 	"vendo/app/shop"
 	"vendo/app/store"
@@ -34,55 +33,73 @@ import (
 	"vendo/views"
 )
 
-// Server is a running Vendo.
+// Server is a running Vendo. Its exported fields are the services Open
+// built, each once: the commands and the tests reach them here.
 type Server struct {
-	cfg    *config.Config
-	log    *slog.Logger
-	store  *store.Store
-	files  *blobs.Dir
-	web    *web.Server
-	ln     net.Listener
-	stripe *stripeapi.Client
-	// sandbox is the offline Stripe stand-in, nil in Stripe mode.
-	sandbox sandboxService
-	ledger  *webhook.Ledger
-	syncer  *webhook.Syncer
-	shop    *shop.Shop
-	index   *search.Index
+	Config *config.Config
+	Store  *store.Store
+	Files  *blobs.Dir
+	Stripe *stripeapi.Client
+	// Sandbox is the offline Stripe stand-in, nil in Stripe mode.
+	Sandbox *sandbox.Sandbox
+	Ledger  *webhook.Ledger
+	Shop    *shop.Shop
+	// Auth signs people in; Mail is the outbox and its worker.
+	Auth *auth.Service
+	Mail *mail.Mailer
+	Web  *web.Server
 
-	// Accounts (accounts.go): the signing secret from data/secret or
-	// VENDO_SECRET, sign-in, the outbox, and where the first-start admin
-	// link is printed.
-	secret  string
-	auth    *auth.Service
-	mail    *mail.Mailer
+	log    *slog.Logger
+	ln     net.Listener
+	syncer *webhook.Syncer
+	index  *search.Index
+	// secret signs links and sessions: VENDO_SECRET, or data/secret made
+	// at the first start.
+	secret string
+	// console is where the first-start admin link is printed.
 	console io.Writer
 	bg      sync.WaitGroup // background goroutines to wait for at shutdown
 }
 
+// Options are what a caller supplies beyond the settings. The zero value
+// is what `vendo` uses.
+type Options struct {
+	// Listener, when set, is served instead of listening on cfg.Addr (a
+	// caller that listened on port 0 first, to know the address).
+	Listener net.Listener
+	// Now is the store's clock (sessions, links, rate limits); time.Now
+	// when nil.
+	Now func() time.Time
+	// Console receives the first-start admin link; os.Stderr when nil.
+	Console io.Writer
+}
+
 // Open prepares everything: the listener (so the sandbox and the Stripe
 // client know the real address), store, files, demo data, payments and the
-// web app. A failure here is a start-up failure with a clear message. ln
-// may be nil to listen on cfg.Addr.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.Listener) (*Server, error) {
+// web app. A failure here is a start-up failure with a clear message.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*Server, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
 	}
-	s := &Server{cfg: cfg, log: log, console: os.Stderr}
-	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, OnCatalogChange: s.catalogChanged})
+	s := &Server{Config: cfg, log: log, console: opts.Console}
+	if s.console == nil {
+		s.console = os.Stderr
+	}
+	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, Now: opts.Now, OnCatalogChange: s.catalogChanged})
 	if err != nil {
 		if errors.Is(err, store.ErrLocked) {
 			return nil, fmt.Errorf("another Vendo is already running with the data directory %s (its database %s is locked): stop it first, or start this one with a different -data directory", cfg.DataDir, cfg.DBPath())
 		}
 		return nil, fmt.Errorf("cannot open the database: %w", err)
 	}
-	s.store = st
+	s.Store = st
 	ok := false
 	defer func() {
 		if !ok {
 			s.closeAll()
 		}
 	}()
+	ln := opts.Listener
 	if ln == nil {
 		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
 			return nil, fmt.Errorf("cannot listen on %s: %w (set VENDO_ADDR or -addr to a free address)", cfg.Addr, err)
@@ -93,11 +110,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 		// Tests listen on port 0: the public address is the real one.
 		cfg.BaseURL = "http://" + ln.Addr().String()
 	}
-	if s.files, err = blobs.Open(cfg.FilesDir()); err != nil {
+	if s.Files, err = blobs.Open(cfg.FilesDir()); err != nil {
 		return nil, err
 	}
 	if cfg.SandboxMode() {
-		seeded, err := demo.Seed(ctx, st, s.files)
+		seeded, err := demo.Seed(ctx, st, s.Files)
 		if err != nil {
 			return nil, fmt.Errorf("seed the demo catalog: %w", err)
 		}
@@ -120,9 +137,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 		return nil, fmt.Errorf("build the search index: %w", err)
 	}
 	s.openShop()
-	receiver := &webhook.Receiver{Ledger: s.ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
-	s.web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.files,
-		Auth: s.auth, Shop: s.shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox,
+	receiver := &webhook.Receiver{Ledger: s.Ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
+	s.Web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.Files,
+		Auth: s.Auth, Shop: s.Shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox,
 		Replay: s.replayEvent, Backup: s.backupTo})
 	if err != nil {
 		return nil, err
@@ -131,24 +148,15 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, ln net.List
 	return s, nil
 }
 
-// App is the HTTP app, for tests that drive it in-process.
-func (s *Server) App() *fiber.App { return s.web.App() }
-
-// Store is the database, for tests and commands.
-func (s *Server) Store() *store.Store { return s.store }
-
-// Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
-
 // Serve serves until ctx ends; then in-flight requests get ShutdownTimeout
 // to finish, background work stops and the database is closed.
 func (s *Server) Serve(ctx context.Context) error {
 	ln := s.ln
 	mode := "stripe"
-	if s.cfg.SandboxMode() {
+	if s.Config.SandboxMode() {
 		mode = "sandbox"
 	}
-	s.log.Info("Vendo is running", "url", s.cfg.BaseURL, "addr", ln.Addr().String(), "mode", mode, "data", s.cfg.DataDir, "version", app.Version)
+	s.log.Info("Vendo is running", "url", s.Config.BaseURL, "addr", ln.Addr().String(), "mode", mode, "data", s.Config.DataDir, "version", app.Version)
 	bg, stopBG := context.WithCancel(context.WithoutCancel(ctx))
 	defer stopBG()
 	stopControl, err := s.serveControl(bg)
@@ -159,7 +167,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	s.startBackground(bg)
 
 	errc := make(chan error, 1)
-	go func() { errc <- s.web.App().Listener(ln) }()
+	go func() { errc <- s.Web.App().Listener(ln) }()
 	select {
 	case err := <-errc:
 		stopControl()
@@ -171,7 +179,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	}
 	s.log.Info("shutting down: finishing in-flight requests")
 	stopControl()
-	if err := s.web.App().ShutdownWithTimeout(s.cfg.ShutdownTimeout); err != nil {
+	if err := s.Web.App().ShutdownWithTimeout(s.Config.ShutdownTimeout); err != nil {
 		s.log.Warn("shutdown", "err", err)
 	}
 	stopBG()
@@ -186,11 +194,11 @@ func (s *Server) Serve(ctx context.Context) error {
 // startBackground starts the periodic work: reconciliation with Stripe and
 // the sandbox's webhook delivery.
 func (s *Server) startBackground(ctx context.Context) {
-	if s.sandbox != nil {
-		s.sandbox.Start(ctx)
+	if s.Sandbox != nil {
+		s.Sandbox.Start(ctx)
 	}
 	s.bg.Add(1)
-	go func() { defer s.bg.Done(); s.syncer.Every(ctx, s.cfg.SyncInterval) }()
+	go func() { defer s.bg.Done(); s.syncer.Every(ctx, s.Config.SyncInterval) }()
 	s.startAccounts(ctx)
 }
 
@@ -201,12 +209,12 @@ func (s *Server) closeAll() error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
-	if s.sandbox != nil {
-		if err := s.sandbox.Close(); err != nil {
+	if s.Sandbox != nil {
+		if err := s.Sandbox.Close(); err != nil {
 			s.log.Warn("close sandbox", "err", err)
 		}
 	}
-	return s.store.Close()
+	return s.Store.Close()
 }
 
 func getenvBaseURLUnset(cfg *config.Config) bool {

@@ -8,18 +8,15 @@ import (
 // openShop builds the use cases and registers their handlers with the
 // webhook ledger.
 func (s *Server) openShop() {
-	s.shop = &shop.Shop{
-		Store: s.store, Stripe: s.stripe, Mail: s.mail, Files: s.files,
+	s.Shop = &shop.Shop{
+		Store: s.Store, Stripe: s.Stripe, Mail: s.Mail, Files: s.Files,
 		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
-		BaseURL: s.cfg.BaseURL, Log: s.log.With("component", "shop"),
+		BaseURL: s.Config.BaseURL, Log: s.log.With("component", "shop"),
 	}
-	if s.sandbox != nil {
+	if s.Sandbox != nil {
 		// Billing periods live on the sandbox's test clock: the credit rule
 		// (DESIGN.md §5 rule 6) must compare them with the same clock.
-		s.shop.Now = s.sandbox.Now
+		s.Shop.Now = s.Sandbox.Now
 	}
-	s.shop.RegisterEvents(s.ledger)
+	s.Shop.RegisterEvents(s.Ledger)
 }
-
-// Shop is the use cases (tests).
-func (s *Server) Shop() *shop.Shop { return s.shop }

@@ -16,7 +16,7 @@ import (
 // subscriber signs in a new customer and returns their browser.
 func subscriber(t *testing.T, srv *Server, email string) *shopper {
 	t.Helper()
-	s := newShopper(t, srv.cfg.BaseURL)
+	s := newShopper(t, srv.Config.BaseURL)
 	signInByEmail(t, srv, s, email)
 	return s
 }
@@ -50,7 +50,7 @@ func currentSub(t *testing.T, srv *Server, email, what string, cond func(app.Sub
 	var sub app.Subscription
 	waitFor(t, what, func() bool {
 		ok := false
-		srv.store.View(context.Background(), func(tx *store.Tx) error {
+		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			cust, err := tx.CustomerByEmail(email)
 			if err != nil {
 				return nil
@@ -69,13 +69,13 @@ func currentSub(t *testing.T, srv *Server, email, what string, cond func(app.Sub
 
 func planBySlug(t *testing.T, srv *Server, slug string) app.Plan {
 	var p app.Plan
-	srv.store.View(context.Background(), func(tx *store.Tx) (err error) { p, err = tx.PlanBySlug(slug); return })
+	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { p, err = tx.PlanBySlug(slug); return })
 	return p
 }
 
 func advanceClock(t *testing.T, srv *Server, advance string) {
 	t.Helper()
-	resp, err := http.PostForm(srv.cfg.BaseURL+"/sandbox/stripe/clock", url.Values{"advance": {advance}})
+	resp, err := http.PostForm(srv.Config.BaseURL+"/sandbox/stripe/clock", url.Values{"advance": {advance}})
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("advance clock: %v %v", resp, err)
 	}
@@ -84,7 +84,7 @@ func advanceClock(t *testing.T, srv *Server, advance string) {
 
 func validateLicense(t *testing.T, srv *Server, body string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.Post(srv.cfg.BaseURL+"/api/licenses/validate", "application/json", strings.NewReader(body))
+	resp, err := http.Post(srv.Config.BaseURL+"/api/licenses/validate", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,7 +130,7 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 	s.subscribe("starter", "month", "4242 4242 4242 4242")
 	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
 	var lic app.License
-	srv.store.View(context.Background(), func(tx *store.Tx) (err error) { lic, err = tx.License(sub.LicenseID); return })
+	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { lic, err = tx.License(sub.LicenseID); return })
 	if code, out := validateLicense(t, srv, `{"key":"`+lic.Key+`"}`); code != 200 || out["valid"] != true || out["plan"] != "starter" {
 		t.Fatalf("license while active: %d %v", code, out)
 	}
@@ -162,7 +162,7 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 	}
 	s.post(m[1], url.Values{"subscription": {m[2]}, "price": {pro.Monthly.StripePriceID}})
 	sub = currentSub(t, srv, email, "the switch to Pro", func(s app.Subscription) bool { return s.PlanID == pro.ID })
-	waitFor(t, "the proration invoice", func() bool { return ledgerCount(srv.store, "invoice.paid") >= 2 })
+	waitFor(t, "the proration invoice", func() bool { return ledgerCount(srv.Store, "invoice.paid") >= 2 })
 	sub = currentSub(t, srv, email, "the switch to Pro", func(s app.Subscription) bool { return s.PlanID == pro.ID })
 	if sub.Interval != app.Monthly || sub.Credits != pro.Credits-1 {
 		t.Fatalf("after switch: interval %s credits %d (pro has %d, one was spent)", sub.Interval, sub.Credits, pro.Credits)
@@ -226,9 +226,9 @@ func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
 	renewed := currentSub(t, srv, "renews@example.com", "renewal", func(s app.Subscription) bool {
 		return s.CurrentPeriodEnd.After(first.CurrentPeriodEnd) && s.Credits == 3
 	})
-	waitFor(t, "the renewal's invoice.paid", func() bool { return ledgerHas(srv.store, "invoice.paid") })
+	waitFor(t, "the renewal's invoice.paid", func() bool { return ledgerHas(srv.Store, "invoice.paid") })
 	grants := 0
-	srv.store.View(context.Background(), func(tx *store.Tx) error {
+	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		cs, _ := tx.CreditsOf(renewed.CustomerID, 0)
 		for _, c := range cs {
 			if c.Reason == "period_grant" && c.Ref == renewed.LatestInvoiceID {
@@ -247,7 +247,7 @@ func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
 	}
 	waitFor(t, "the renewal-failed email", func() bool {
 		found := false
-		srv.store.View(context.Background(), func(tx *store.Tx) error {
+		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			ms, _, _ := tx.Outbox(store.MailFilter{})
 			for _, m := range ms {
 				if m.To == "fails@example.com" && strings.Contains(m.Subject, "could not renew") {
@@ -302,8 +302,8 @@ func TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries(t *testing.T) {
 	end := currentSub(t, srv, email, "termination", func(s app.Subscription) bool { return s.Terminated })
 
 	// Wait for the duplicates to drain, then count effects.
-	waitFor(t, "duplicate deliveries", func() bool { return ledgerCount(srv.store, "customer.subscription.deleted") >= 1 })
-	srv.store.View(context.Background(), func(tx *store.Tx) error {
+	waitFor(t, "duplicate deliveries", func() bool { return ledgerCount(srv.Store, "customer.subscription.deleted") >= 1 })
+	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		lics, _ := tx.LicensesOf(end.CustomerID)
 		if len(lics) != 1 {
 			t.Errorf("%d licenses, want 1", len(lics))

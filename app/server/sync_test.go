@@ -30,21 +30,21 @@ func TestSyncHealsMissedWebhooks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), ln)
+	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Listener: ln})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv.Close()
 	// Serve pages and the sandbox, but start no background work: the
 	// sandbox's deliveries stay queued, the outbox unsent.
-	go srv.web.App().Listener(ln)
-	defer srv.web.App().Shutdown()
+	go srv.Web.App().Listener(ln)
+	defer srv.Web.App().Shutdown()
 
 	s := newShopper(t, base)
 	s.get("/login")
 	s.post("/login/email", map[string][]string{"email": {"missed@example.com"}})
 	var link string
-	srv.store.View(context.Background(), func(tx *store.Tx) error {
+	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		ms, _, _ := tx.Outbox(store.MailFilter{})
 		for _, m := range ms {
 			if m.To == "missed@example.com" {
@@ -60,9 +60,9 @@ func TestSyncHealsMissedWebhooks(t *testing.T) {
 	s.subscribe("pro", "year", "4242424242424242")
 
 	var cust app.Customer
-	srv.store.View(context.Background(), func(tx *store.Tx) (err error) { cust, err = tx.CustomerByEmail("missed@example.com"); return })
+	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { cust, err = tx.CustomerByEmail("missed@example.com"); return })
 	count := func() (n int, fulfilled bool) {
-		srv.store.View(context.Background(), func(tx *store.Tx) error {
+		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			subs, _ := tx.SubscriptionsOf(cust.ID)
 			n = len(subs)
 			fulfilled = n == 1 && subs[0].Fulfilled
@@ -90,7 +90,7 @@ func TestSyncHealsMissedWebhooks(t *testing.T) {
 		t.Fatalf("second sync: %s %v", sum2, err)
 	}
 	var licenses int
-	srv.store.View(context.Background(), func(tx *store.Tx) error { ls, _ := tx.LicensesOf(cust.ID); licenses = len(ls); return nil })
+	srv.Store.View(context.Background(), func(tx *store.Tx) error { ls, _ := tx.LicensesOf(cust.ID); licenses = len(ls); return nil })
 	if licenses != 1 {
 		t.Fatalf("%d licenses after two syncs, want 1", licenses)
 	}

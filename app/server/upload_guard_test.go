@@ -44,7 +44,7 @@ func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
 	defer stop()
 	const size = 256 << 20
 	body := &countingReader{n: size, header: "--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.bin\"\r\n\r\n"}
-	req, _ := http.NewRequest("POST", srv.cfg.BaseURL+"/admin/products/prod_x/files", body)
+	req, _ := http.NewRequest("POST", srv.Config.BaseURL+"/admin/products/prod_x/files", body)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 	req.ContentLength = -1 // chunked
 	resp, err := http.DefaultClient.Do(req)

@@ -34,10 +34,10 @@ func TestTitlesAndDescriptionsRenderAsText(t *testing.T) {
 	ctx := context.Background()
 	p := app.Product{Slug: "evil-kit", Title: evilTitle, Summary: `"><svg onload=alert(3)>`, Description: evilDesc,
 		Price: app.Money{Amount: 500, Currency: "usd"}, Active: true}
-	if err := srv.store.PutProduct(ctx, &p); err != nil {
+	if err := srv.Store.PutProduct(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	b := newShopper(t, srv.cfg.BaseURL)
+	b := newShopper(t, srv.Config.BaseURL)
 	for _, path := range []string{"/", "/products", "/products/evil-kit", "/products?q=kit"} {
 		_, page := b.get(path)
 		if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") && !strings.Contains(page, "&lt;script&gt;alert(1)") {
@@ -58,7 +58,7 @@ func TestTitlesAndDescriptionsRenderAsText(t *testing.T) {
 	assertNoMarkup(t, "the success page", page)
 	waitFor(t, "the receipt", func() bool {
 		found := false
-		srv.store.View(ctx, func(tx *store.Tx) error {
+		srv.Store.View(ctx, func(tx *store.Tx) error {
 			ms, _, _ := tx.Outbox(store.MailFilter{})
 			for _, m := range ms {
 				if m.To == "xss@example.com" && m.Template == "receipt" {

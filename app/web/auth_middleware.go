@@ -1,9 +1,7 @@
 package web
 
 import (
-	"crypto/rand"
 	"crypto/subtle"
-	"encoding/hex"
 	"net/url"
 	"strings"
 	"time"
@@ -11,8 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
-	"vendo/app/auth"
-	"vendo/app/mail"
 )
 
 // Sessions are Vendo's own (auth.Service, stored in bbolt): the cookie
@@ -226,16 +222,4 @@ func (s *Server) redirect(c *fiber.Ctx, to string) error {
 		return c.SendStatus(fiber.StatusNoContent)
 	}
 	return c.Redirect(to, fiber.StatusSeeOther)
-}
-
-// fallbackAuth is the sign-in service of a web app built without one:
-// mail is only logged and the secret lives as long as the process.
-func fallbackAuth(d Deps) (*auth.Service, error) {
-	m, err := mail.New(mail.Config{Store: d.Store, Log: d.Log, Views: d.Views, BaseURL: d.Config.BaseURL})
-	if err != nil {
-		return nil, err
-	}
-	var secret [32]byte
-	rand.Read(secret[:])
-	return auth.New(auth.Deps{Store: d.Store, Config: d.Config, Mail: m, Secret: hex.EncodeToString(secret[:]), Log: d.Log}), nil
 }

@@ -6,6 +6,8 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"vendo/app/vendotest"
 )
 
 // FuzzFormPosts sends arbitrary form fields to the routes people type
@@ -18,10 +20,10 @@ func FuzzFormPosts(f *testing.F) {
 	} {
 		f.Add(seed[0], seed[1], seed[2])
 	}
-	shop := newTestShop(f)
+	shop := vendotest.Start(f, vendotest.Options{})
 	// A visitor's cookie and token, so inputs get past the CSRF check to
 	// the parsers behind it.
-	resp, page := shop.do(f, httptest.NewRequest("GET", "/products/the-calm-inbox", nil))
+	resp, page := inProcess(f, shop, httptest.NewRequest("GET", "/products/the-calm-inbox", nil))
 	var cookie string
 	for _, c := range resp.Cookies() {
 		if c.Name == "vendo_anon" {
@@ -44,12 +46,12 @@ func FuzzFormPosts(f *testing.F) {
 		req := httptest.NewRequest("POST", path, strings.NewReader(form.Encode()))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Cookie", cookie)
-		resp, _ := shop.do(t, req)
+		resp, _ := inProcess(t, shop, req)
 		if resp.StatusCode >= 500 {
 			t.Fatalf("POST %s %v: %d", path, form, resp.StatusCode)
 		}
 		q := httptest.NewRequest("GET", "/products?q="+url.QueryEscape(a), nil)
-		if resp, _ := shop.do(t, q); resp.StatusCode != 200 {
+		if resp, _ := inProcess(t, shop, q); resp.StatusCode != 200 {
 			t.Fatalf("search %q: %d", a, resp.StatusCode)
 		}
 	})

@@ -10,6 +10,7 @@ import (
 	"github.com/valyala/fasthttp"
 
 	"vendo/app/store"
+	"vendo/app/vendotest"
 )
 
 // Page benchmarks drive the Fiber app's handler directly (no network), so
@@ -41,8 +42,8 @@ func benchRequest(b testing.TB, h fasthttp.RequestHandler, ctx *fasthttp.Request
 // cache after the first request) and rendered in full each time (a
 // history-restore request bypasses the cache and renders page and layout).
 func benchPages(b *testing.B, uri string) {
-	shop := newTestShop(b)
-	h := shop.srv.App().Handler()
+	shop := vendotest.Start(b, vendotest.Options{})
+	h := shop.Web.App().Handler()
 	cases := []struct {
 		name   string
 		header map[string]string
@@ -77,8 +78,8 @@ func benchPages(b *testing.B, uri string) {
 }
 
 func BenchmarkProductPage(b *testing.B) {
-	shop := newTestShop(b)
-	ps, _, err := shop.store.Products(context.Background(), store.ProductFilter{ActiveOnly: true, Limit: 1})
+	shop := vendotest.Start(b, vendotest.Options{})
+	ps, _, err := shop.Store.Products(context.Background(), store.ProductFilter{ActiveOnly: true, Limit: 1})
 	if err != nil || len(ps) == 0 {
 		b.Fatal("no demo product", err)
 	}
@@ -97,8 +98,8 @@ func BenchmarkHomePage(b *testing.B) { benchPages(b, "/") }
 // at once (views.go keeps one template clone per rendering): each must
 // come out exactly as a rendering alone does. Run with -race.
 func TestRenderInParallel(t *testing.T) {
-	shop := newTestShop(t)
-	h := shop.srv.App().Handler()
+	shop := vendotest.Start(t, vendotest.Options{})
+	h := shop.Web.App().Handler()
 	restore := map[string]string{"HX-History-Restore-Request": "true"} // bypasses the page cache
 	uris := []string{"/products", "/products?" + url.Values{"q": {"pack"}}.Encode(), "/products?" + url.Values{"q": {"icon"}}.Encode()}
 	want := map[string]string{}

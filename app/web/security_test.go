@@ -1,7 +1,6 @@
 package web_test
 
 import (
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
@@ -19,10 +18,10 @@ var (
 // TestSecurityHeadersAndNoInlineScript checks every page type for the
 // headers and that nothing inline would need the CSP relaxed.
 func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
-	shop := newTestShop(t)
+	_, c := visitor(t, nil)
 	for _, path := range []string{"/", "/products", "/products?q=icon", "/products/the-calm-inbox", "/plans", "/plans?interval=year",
 		"/cart", "/login", "/checkout/cancel", "/no-such-page", "/healthz", "/static/css/app.css"} {
-		resp, body := shop.do(t, httptest.NewRequest("GET", path, nil))
+		resp, body := c.Get(path)
 		h := resp.Header
 		csp := h.Get("Content-Security-Policy")
 		for _, want := range []string{"default-src 'self'", "script-src 'self'", "style-src 'self'", "frame-ancestors 'none'", "object-src 'none'"} {
@@ -64,13 +63,13 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 // TestPathTraversalIsRefused tries to reach files outside what a route
 // serves, plain and encoded: nothing answers 200.
 func TestPathTraversalIsRefused(t *testing.T) {
-	shop := newTestShop(t)
+	_, c := visitor(t, nil)
 	for _, path := range []string{
 		"/downloads/../../etc/passwd", "/downloads/..%2f..%2fetc%2fpasswd", "/downloads/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
 		"/downloads/....//....//etc/passwd", "/static/..%2f..%2fgo.mod", "/static/%2e%2e/%2e%2e/go.mod", "/static/../main.go",
 		"/static/css/..%2f..%2f..%2fgo.mod", "/media/..%2f..%2fvendo.db", "/media/%2e%2e%2fsecret", "/sw.js/../go.mod",
 	} {
-		resp, body := shop.do(t, httptest.NewRequest("GET", path, nil))
+		resp, body := c.Get(path)
 		if resp.StatusCode == 200 || strings.Contains(body, "module vendo") || strings.Contains(body, "root:") {
 			t.Errorf("%s: %d", path, resp.StatusCode)
 		}

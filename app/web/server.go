@@ -4,6 +4,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -34,8 +35,7 @@ type Deps struct {
 	// Search is the catalog's full-text index.
 	Search *search.Index
 	// Auth signs people in (sessions, CSRF tokens, providers, email and
-	// admin links). When nil, New makes one that logs its mail and signs
-	// with a random per-process secret (tests that do not sign in).
+	// admin links).
 	Auth *auth.Service
 	// Webhook handles POST /webhooks/stripe (webhook.Receiver).
 	Webhook fiber.Handler
@@ -79,12 +79,10 @@ type Server struct {
 func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth,
 		replay: d.Replay, backup: d.Backup}
-	var err error
 	if s.auth == nil {
-		if s.auth, err = fallbackAuth(d); err != nil {
-			return nil, err
-		}
+		return nil, errors.New("web.New: Deps.Auth is required")
 	}
+	var err error
 	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
 	s.pages = newPageCache(4096)
 	if s.assets, err = loadAssets(d.Static); err != nil {

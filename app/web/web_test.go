@@ -3,69 +3,26 @@ package web_test
 import (
 	"context"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
-	"vendo/app/blobs"
-	"vendo/app/config"
-	"vendo/app/demo"
-	"vendo/app/search"
-	"vendo/app/shop"
-	"vendo/app/store"
-	"vendo/app/web"
-	"vendo/static"
-	"vendo/views"
+	"vendo/app/vendotest"
 )
 
-// testShop is a sandbox-mode shop with the demo catalog on a temp dir.
-type testShop struct {
-	srv   *web.Server
-	store *store.Store
+// visitor is a browser on a new sandbox-mode shop with the demo catalog
+// that sees every redirect (it does not follow them).
+func visitor(t testing.TB, env map[string]string) (*vendotest.Shop, *vendotest.Client) {
+	t.Helper()
+	s := vendotest.Start(t, vendotest.Options{Env: env})
+	return s, s.NewClient().NoFollow()
 }
 
-func newTestShop(t testing.TB) *testShop { return newTestShopEnv(t, nil) }
-
-// newTestShopEnv is newTestShop with environment settings.
-func newTestShopEnv(t testing.TB, env map[string]string) *testShop {
+// inProcess sends req straight to the shop's handler, without the
+// network (fuzzing and benchmarks).
+func inProcess(t testing.TB, s *vendotest.Shop, req *http.Request) (*http.Response, string) {
 	t.Helper()
-	dir := t.TempDir()
-	cfg, err := config.Load([]string{"-data", dir}, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(cfg.DBPath(), store.Options{NoSync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	files, err := blobs.Open(cfg.FilesDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := demo.Seed(context.Background(), st, files); err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	sh := &shop.Shop{Store: st, Files: files, Signer: shop.NewSigner([]byte("test-secret-test-secret-test-secret")), BaseURL: cfg.BaseURL, Log: log}
-	products, _, err := st.Products(context.Background(), store.ProductFilter{ActiveOnly: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	index := search.New()
-	index.Build(products)
-	srv, err := web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: views.FS, Static: static.FS, Files: files, Shop: sh, Search: index})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return &testShop{srv: srv, store: st}
-}
-
-func (s *testShop) do(t testing.TB, req *http.Request) (*http.Response, string) {
-	t.Helper()
-	resp, err := s.srv.App().Test(req, 10_000)
+	resp, err := s.Web.App().Test(req, 10_000)
 	if err != nil {
 		t.Fatalf("%s %s: %v", req.Method, req.URL, err)
 	}
@@ -75,7 +32,7 @@ func (s *testShop) do(t testing.TB, req *http.Request) (*http.Response, string) 
 }
 
 func TestPublicPages(t *testing.T) {
-	shop := newTestShop(t)
+	_, c := visitor(t, nil)
 	tests := []struct {
 		name        string
 		url         string
@@ -120,11 +77,11 @@ func TestPublicPages(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			req := httptest.NewRequest("GET", tt.url, nil)
+			var header []string
 			if tt.htmx {
-				req.Header.Set("HX-Request", "true")
+				header = []string{"HX-Request", "true"}
 			}
-			resp, body := shop.do(t, req)
+			resp, body := c.Get(tt.url, header...)
 			if resp.StatusCode != tt.wantStatus {
 				t.Fatalf("status %d, want %d; body:\n%.500s", resp.StatusCode, tt.wantStatus, body)
 			}
@@ -143,14 +100,14 @@ func TestPublicPages(t *testing.T) {
 }
 
 func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
-	shop := newTestShop(t)
-	_, page := shop.do(t, httptest.NewRequest("GET", "/", nil))
+	_, c := visitor(t, nil)
+	_, page := c.Get("/")
 	i := strings.Index(page, "/static/css/app.css?v=")
 	if i < 0 {
 		t.Fatal("page does not link the versioned stylesheet")
 	}
 	url := page[i : i+strings.IndexByte(page[i:], '"')]
-	resp, body := shop.do(t, httptest.NewRequest("GET", url, nil))
+	resp, body := c.Get(url)
 	if resp.StatusCode != 200 || !strings.Contains(body, "--brand") {
 		t.Fatalf("stylesheet: %d", resp.StatusCode)
 	}
@@ -159,9 +116,7 @@ func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
 	}
 	etag := resp.Header.Get("ETag")
 	// An unversioned request revalidates, and a matching ETag gets 304.
-	req := httptest.NewRequest("GET", "/static/css/app.css", nil)
-	req.Header.Set("If-None-Match", etag)
-	resp, _ = shop.do(t, req)
+	resp, _ = c.Get("/static/css/app.css", "If-None-Match", etag)
 	if resp.StatusCode != http.StatusNotModified {
 		t.Errorf("conditional request: %d, want 304", resp.StatusCode)
 	}
@@ -171,20 +126,20 @@ func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
 }
 
 func TestCoverImagesArePublicButProductFilesAreNot(t *testing.T) {
-	shop := newTestShop(t)
-	p, err := shop.store.ProductBySlug(context.Background(), "sunrise-wallpapers")
+	shop, c := visitor(t, nil)
+	p, err := shop.Store.ProductBySlug(context.Background(), "sunrise-wallpapers")
 	if err != nil {
 		t.Fatal(err)
 	}
-	resp, body := shop.do(t, httptest.NewRequest("GET", "/media/"+p.Cover, nil))
+	resp, body := c.Get("/media/" + p.Cover)
 	if resp.StatusCode != 200 || !strings.Contains(body, "<svg") || resp.Header.Get("Content-Type") != "image/svg+xml" {
 		t.Fatalf("cover: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	resp, _ = shop.do(t, httptest.NewRequest("GET", "/media/"+p.Files[0].SHA256, nil))
+	resp, _ = c.Get("/media/" + p.Files[0].SHA256)
 	if resp.StatusCode != 404 {
 		t.Fatalf("a product file through /media: %d, want 404", resp.StatusCode)
 	}
-	resp, _ = shop.do(t, httptest.NewRequest("GET", "/media/..%2f..%2fvendo.db", nil))
+	resp, _ = c.Get("/media/..%2f..%2fvendo.db")
 	if resp.StatusCode != 404 {
 		t.Fatalf("traversal through /media: %d, want 404", resp.StatusCode)
 	}
