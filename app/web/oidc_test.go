@@ -12,6 +12,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/store"
+	"vendo/app/vendotest"
 )
 
 // startIdP runs a mock OpenID Connect provider for the test.
@@ -31,72 +32,72 @@ func oidcEnv(m *mockoidc.MockOIDC) map[string]string {
 
 // beginOIDC starts a sign-in at the shop and returns the identity
 // provider's authorization URL it redirected to.
-func (b *browser) beginOIDC(next string) *url.URL {
-	b.t.Helper()
+func beginOIDC(t *testing.T, b *vendotest.Client, next string) *url.URL {
+	t.Helper()
 	path := "/auth/oidc"
 	if next != "" {
 		path += "?next=" + url.QueryEscape(next)
 	}
-	resp, body := b.get(path)
+	resp, body := b.Get(path)
 	if resp.StatusCode != http.StatusSeeOther {
-		b.t.Fatalf("GET %s: %d\n%.500s", path, resp.StatusCode, body)
+		t.Fatalf("GET %s: %d\n%.500s", path, resp.StatusCode, body)
 	}
 	u, err := url.Parse(resp.Header.Get("Location"))
 	if err != nil {
-		b.t.Fatal(err)
+		t.Fatal(err)
 	}
 	return u
 }
 
 // atIdP visits the provider's authorization URL; mockoidc answers at once
 // with a redirect to the shop's callback, which is returned.
-func (b *browser) atIdP(auth *url.URL) string {
-	b.t.Helper()
-	resp, body := b.get(auth.String())
+func atIdP(t *testing.T, b *vendotest.Client, auth *url.URL) string {
+	t.Helper()
+	resp, body := b.Get(auth.String())
 	if resp.StatusCode != http.StatusFound {
-		b.t.Fatalf("identity provider: %d\n%s", resp.StatusCode, body)
+		t.Fatalf("identity provider: %d\n%s", resp.StatusCode, body)
 	}
 	return resp.Header.Get("Location")
 }
 
 func TestOIDCSignInThroughTheRealCodeFlow(t *testing.T) {
 	idp := startIdP(t)
-	shop := newAcctShop(t, oidcEnv(idp))
-	b := shop.browser(t)
+	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
+	b := shop.browser()
 
-	_, body := b.get("/login")
+	_, body := b.Get("/login")
 	if !strings.Contains(body, `href="/auth/oidc"`) || !strings.Contains(body, "Continue with 127.0.0.1") {
 		t.Fatalf("the sign-in page does not offer OpenID Connect:\n%.1000s", body)
 	}
 	if strings.Contains(body, "/auth/github") || strings.Contains(body, "/auth/google") {
 		t.Error("unconfigured providers are shown")
 	}
-	anonymous := b.sessionCookie()
+	anonymous := b.Cookie("vendo_session")
 
 	idp.QueueUser(&mockoidc.MockUser{Subject: "sub-ada", Email: "Ada@Example.com", EmailVerified: true})
-	authURL := b.beginOIDC("/plans")
+	authURL := beginOIDC(t, b, "/plans")
 	q := authURL.Query()
 	if !strings.HasPrefix(authURL.String(), idp.AuthorizationEndpoint()) || q.Get("state") == "" ||
 		q.Get("code_challenge") == "" || q.Get("code_challenge_method") != "S256" ||
-		q.Get("redirect_uri") != shop.base+"/auth/oidc/callback" {
+		q.Get("redirect_uri") != shop.URL+"/auth/oidc/callback" {
 		t.Fatalf("authorization URL: %s", authURL)
 	}
-	callback := b.atIdP(authURL)
-	if !strings.HasPrefix(callback, shop.base+"/auth/oidc/callback?") {
+	callback := atIdP(t, b, authURL)
+	if !strings.HasPrefix(callback, shop.URL+"/auth/oidc/callback?") {
 		t.Fatalf("the provider sent the browser to %s", callback)
 	}
-	resp, body := b.get(callback)
+	resp, body := b.Get(callback)
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/plans" {
 		t.Fatalf("callback: %d → %q\n%.600s", resp.StatusCode, resp.Header.Get("Location"), body)
 	}
-	if b.sessionCookie() == anonymous {
+	if b.Cookie("vendo_session") == anonymous {
 		t.Error("the session was not rotated at sign-in")
 	}
-	if who := b.signedInAs(); who != "ada@example.com" {
+	if who := b.SignedInAs(); who != "ada@example.com" {
 		t.Fatalf("signed in as %q", who)
 	}
 	var ada app.Customer
-	shop.store.View(context.Background(), func(tx *store.Tx) (err error) {
+	shop.Store.View(context.Background(), func(tx *store.Tx) (err error) {
 		ada, err = tx.CustomerByIdentity("oidc", "sub-ada@"+idp.Issuer())
 		return err
 	})
@@ -105,50 +106,50 @@ func TestOIDCSignInThroughTheRealCodeFlow(t *testing.T) {
 	}
 
 	// The callback cannot be replayed: its state was spent.
-	replay := shop.browser(t)
-	if resp, _ := replay.get(callback); resp.StatusCode != http.StatusForbidden {
+	replay := shop.browser()
+	if resp, _ := replay.Get(callback); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("replayed callback in another browser: %d", resp.StatusCode)
 	}
-	if resp, _ := b.get(callback); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := b.Get(callback); resp.StatusCode != http.StatusForbidden {
 		t.Errorf("replayed callback in the same browser: %d", resp.StatusCode)
 	}
 
 	// Signing in again later finds the same customer by the identity.
-	b.get("/account")
-	b.post("/logout", url.Values{"_csrf": {b.csrf()}})
+	b.Get("/account")
+	b.Post("/logout", url.Values{"_csrf": {b.CSRF()}})
 	idp.QueueUser(&mockoidc.MockUser{Subject: "sub-ada", Email: "ada@example.com", EmailVerified: true})
-	b.get(b.atIdP(b.beginOIDC("")))
-	shop.store.View(context.Background(), func(tx *store.Tx) error {
+	b.Get(atIdP(t, b, beginOIDC(t, b, "")))
+	shop.Store.View(context.Background(), func(tx *store.Tx) error {
 		if n := tx.CountCustomers(); n != 1 {
 			t.Errorf("%d customers after signing in twice, want 1", n)
 		}
 		return nil
 	})
-	if b.signedInAs() != "ada@example.com" {
+	if b.SignedInAs() != "ada@example.com" {
 		t.Error("second sign-in failed")
 	}
 }
 
 func TestOIDCForgedStateIsRefused(t *testing.T) {
 	idp := startIdP(t)
-	shop := newAcctShop(t, oidcEnv(idp))
-	b := shop.browser(t)
-	b.get("/login")
+	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
+	b := shop.browser()
+	b.Get("/login")
 
 	// A real code from the provider, but with a state this browser did not
 	// start: refused, and nobody is signed in.
-	authURL := b.beginOIDC("")
+	authURL := beginOIDC(t, b, "")
 	q := authURL.Query()
 	q.Set("state", "forged-"+q.Get("state"))
 	authURL.RawQuery = q.Encode()
-	resp, body := b.get(b.atIdP(authURL))
+	resp, body := b.Get(atIdP(t, b, authURL))
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "could not be verified") {
 		t.Fatalf("forged state: %d\n%.600s", resp.StatusCode, body)
 	}
-	if b.signedInAs() != "" {
+	if b.SignedInAs() != "" {
 		t.Fatal("a forged state signed someone in")
 	}
-	shop.store.View(context.Background(), func(tx *store.Tx) error {
+	shop.Store.View(context.Background(), func(tx *store.Tx) error {
 		if n := tx.CountCustomers(); n != 0 {
 			t.Errorf("%d customers created", n)
 		}
@@ -157,49 +158,49 @@ func TestOIDCForgedStateIsRefused(t *testing.T) {
 
 	// A refused callback spends the attempt: the genuine answer that
 	// follows it is refused as well (a state works once).
-	genuine := b.atIdP(b.beginOIDC(""))
+	genuine := atIdP(t, b, beginOIDC(t, b, ""))
 	tampered, _ := url.Parse(genuine)
 	tq := tampered.Query()
 	tq.Set("state", "x"+tq.Get("state"))
 	tampered.RawQuery = tq.Encode()
-	if resp, _ := b.get(tampered.String()); resp.StatusCode != http.StatusForbidden {
+	if resp, _ := b.Get(tampered.String()); resp.StatusCode != http.StatusForbidden {
 		t.Fatalf("tampered callback: %d", resp.StatusCode)
 	}
-	if resp, _ := b.get(genuine); resp.StatusCode != http.StatusForbidden || b.signedInAs() != "" {
+	if resp, _ := b.Get(genuine); resp.StatusCode != http.StatusForbidden || b.SignedInAs() != "" {
 		t.Fatalf("the genuine callback after a refused one: %d", resp.StatusCode)
 	}
 
 	// A callback that another browser started (login CSRF) is refused too.
-	victim := shop.browser(t)
-	victim.get("/login")
-	callback := b.atIdP(b.beginOIDC(""))
-	if resp, _ := victim.get(callback); resp.StatusCode != http.StatusForbidden || victim.signedInAs() != "" {
+	victim := shop.browser()
+	victim.Get("/login")
+	callback := atIdP(t, b, beginOIDC(t, b, ""))
+	if resp, _ := victim.Get(callback); resp.StatusCode != http.StatusForbidden || victim.SignedInAs() != "" {
 		t.Fatalf("someone else's callback: %d", resp.StatusCode)
 	}
 	// The refusal touched only the victim's session: the browser that
 	// started the sign-in can still finish it.
-	if resp, _ := b.get(callback); resp.StatusCode != http.StatusSeeOther {
+	if resp, _ := b.Get(callback); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("the rightful browser's callback: %d", resp.StatusCode)
 	}
 }
 
 func TestOIDCUnverifiedEmailDoesNotTakeOverACustomer(t *testing.T) {
 	idp := startIdP(t)
-	shop := newAcctShop(t, oidcEnv(idp))
-	owner := shop.browser(t)
-	owner.signIn("ada@example.com")
+	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
+	owner := shop.browser()
+	owner.SignIn("ada@example.com")
 
-	b := shop.browser(t)
-	b.get("/login")
+	b := shop.browser()
+	b.Get("/login")
 	idp.QueueUser(&mockoidc.MockUser{Subject: "attacker", Email: "ada@example.com", EmailVerified: false})
-	resp, body := b.get(b.atIdP(b.beginOIDC("")))
+	resp, body := b.Get(atIdP(t, b, beginOIDC(t, b, "")))
 	if resp.StatusCode != http.StatusForbidden || !strings.Contains(body, "no verified email address") {
 		t.Fatalf("unverified email: %d\n%.600s", resp.StatusCode, body)
 	}
-	if b.signedInAs() != "" {
+	if b.SignedInAs() != "" {
 		t.Fatal("an unverified email signed in")
 	}
-	shop.store.View(context.Background(), func(tx *store.Tx) error {
+	shop.Store.View(context.Background(), func(tx *store.Tx) error {
 		c, _ := tx.CustomerByEmail("ada@example.com")
 		if len(c.Identities) != 0 {
 			t.Errorf("an identity was linked: %+v", c.Identities)
@@ -212,11 +213,11 @@ func TestOIDCUnverifiedEmailDoesNotTakeOverACustomer(t *testing.T) {
 
 	// A verified email links the identity to the existing customer.
 	idp.QueueUser(&mockoidc.MockUser{Subject: "ada-at-idp", Email: "ada@example.com", EmailVerified: true})
-	b.get(b.atIdP(b.beginOIDC("")))
-	if b.signedInAs() != "ada@example.com" {
+	b.Get(atIdP(t, b, beginOIDC(t, b, "")))
+	if b.SignedInAs() != "ada@example.com" {
 		t.Fatal("verified email did not sign in")
 	}
-	shop.store.View(context.Background(), func(tx *store.Tx) error {
+	shop.Store.View(context.Background(), func(tx *store.Tx) error {
 		c, _ := tx.CustomerByEmail("ada@example.com")
 		if len(c.Identities) != 1 || c.Identities[0].Provider != "oidc" {
 			t.Errorf("identities: %+v", c.Identities)
@@ -232,16 +233,16 @@ func TestOIDCProviderDownDoesNotStopTheShop(t *testing.T) {
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := "http://" + ln.Addr().String()
 	ln.Close()
-	shop := newAcctShop(t, map[string]string{"OIDC_ISSUER": dead, "OIDC_KEY": "k", "OIDC_SECRET": "s"})
-	b := shop.browser(t)
-	if resp, body := b.get("/login"); resp.StatusCode != 200 || !strings.Contains(body, "/auth/oidc") {
+	shop := newAcctShop(t, vendotest.Options{Env: map[string]string{"OIDC_ISSUER": dead, "OIDC_KEY": "k", "OIDC_SECRET": "s"}})
+	b := shop.browser()
+	if resp, body := b.Get("/login"); resp.StatusCode != 200 || !strings.Contains(body, "/auth/oidc") {
 		t.Fatalf("login page: %d", resp.StatusCode)
 	}
-	resp, body := b.get("/auth/oidc")
+	resp, body := b.Get("/auth/oidc")
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, "unavailable right now") {
 		t.Fatalf("provider down: %d\n%.500s", resp.StatusCode, body)
 	}
-	if resp, _ := b.get("/auth/github"); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := b.Get("/auth/github"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("unconfigured provider: %d", resp.StatusCode)
 	}
 }
