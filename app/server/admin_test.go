@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"bytes"
@@ -9,9 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"io"
-	"log/slog"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -26,10 +24,11 @@ import (
 
 	"vendo/app"
 	"vendo/app/backup"
-	"vendo/app/config"
+	"vendo/app/server"
 	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
+	"vendo/app/vendotest"
 	"vendo/app/webhook"
 )
 
@@ -105,77 +104,33 @@ func (r *recordingStripe) GetCharge(ctx context.Context, id string) (stripeapi.C
 // adminShop is a running shop whose Stripe calls are recorded, with a
 // browser signed in as its admin.
 type adminShop struct {
-	srv    *Server
+	srv    *vendotest.Shop
 	stripe *recordingStripe
-	boss   *shopper
+	boss   *vendotest.Client
 }
 
-// serveAdmin starts the whole shop on a temp dir with VENDO_ADMIN_EMAILS
-// set (env adds settings) and signs a browser in through an admin link.
-func serveAdmin(t *testing.T, dir string, env map[string]string) *adminShop {
+// serveAdmin starts a shop with VENDO_ADMIN_EMAILS set (env adds
+// settings) and signs its Admin browser in through an admin link.
+func serveAdmin(t *testing.T, env map[string]string) *adminShop {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	settings := map[string]string{"VENDO_ADMIN_EMAILS": bossEmail}
+	for k, v := range env {
+		settings[k] = v
 	}
-	getenv := func(k string) string {
-		switch k {
-		case "VENDO_BASE_URL":
-			return "http://" + ln.Addr().String()
-		case "VENDO_ADMIN_EMAILS":
-			return bossEmail
-		}
-		return env[k]
-	}
-	cfg, err := config.Load([]string{"-data", dir, "-sync-interval", "0"}, getenv)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Listener: ln, Console: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := &recordingStripe{Payments: srv.Shop.Stripe}
-	srv.Shop.Stripe = rec // before serving: no request reads it yet
-	ctx, cancel := context.WithCancel(context.Background())
-	done := make(chan error, 1)
-	go func() { done <- srv.Serve(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		select {
-		case <-done:
-		case <-time.After(20 * time.Second):
-			t.Error("the server did not stop")
-		}
-	})
-	boss := newShopper(t, cfg.BaseURL)
-	link, err := srv.Auth.AdminLink()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp, page := boss.get(link); resp.StatusCode != 200 || !strings.Contains(page, "<h1>Admin</h1>") {
-		t.Fatalf("admin link: %d\n%.500s", resp.StatusCode, page)
-	}
-	return &adminShop{srv: srv, stripe: rec, boss: boss}
-}
-
-var adminTokenRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-// token is the CSRF token of the shopper's last page.
-func (s *shopper) token() string {
-	s.t.Helper()
-	m := adminTokenRE.FindStringSubmatch(s.last)
-	if m == nil {
-		s.t.Fatalf("no CSRF token on the page:\n%.500s", s.last)
-	}
-	return m[1]
+	rec := &recordingStripe{}
+	srv := vendotest.Start(t, vendotest.Options{Env: settings, Setup: func(srv *server.Server) {
+		rec.Payments = srv.Shop.Stripe
+		srv.Shop.Stripe = rec // before serving: no request reads it yet
+	}})
+	srv.Admin.SignInAdmin()
+	return &adminShop{srv: srv, stripe: rec, boss: srv.Admin}
 }
 
 // upload posts files as htmx does (multipart, token in the header).
 // chunked sends the body without a Content-Length.
-func (s *shopper) upload(path, field string, files map[string][]byte, chunked bool) (*http.Response, string) {
-	s.t.Helper()
-	token := s.token()
+func upload(t *testing.T, s *vendotest.Client, path, field string, files map[string][]byte, chunked bool) (*http.Response, string) {
+	t.Helper()
+	token := s.CSRF()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	names := make([]string, 0, len(files))
@@ -192,11 +147,11 @@ func (s *shopper) upload(path, field string, files map[string][]byte, chunked bo
 	if chunked {
 		r = io.MultiReader(&body) // not a known length: net/http sends it chunked
 	}
-	req, _ := http.NewRequest("POST", s.abs(path), r)
+	req, _ := http.NewRequest("POST", s.URL(path), r)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-CSRF-Token", token)
 	req.Header.Set("HX-Request", "true")
-	resp, err := s.c.Do(req)
+	resp, err := s.HTTP.Do(req)
 	if err != nil {
 		return nil, err.Error() // the server may close the connection while we send
 	}
@@ -250,13 +205,14 @@ var productPathRE = regexp.MustCompile(`/admin/products/(prod_[0-9a-z]+)`)
 // has a Stripe price, a price edit makes a new Price and deactivates the
 // old one; every step is in the audit log under the admin's email.
 func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
-	a := serveAdmin(t, t.TempDir(), map[string]string{"VENDO_UPLOAD_LIMIT": "8MiB"})
+	t.Parallel()
+	a := serveAdmin(t, map[string]string{"VENDO_UPLOAD_LIMIT": "8MiB"})
 	ctx := context.Background()
 	st, boss := a.srv.Store, a.boss
 
 	// A refused form comes back with its messages next to the fields.
-	boss.get("/admin/products/new")
-	resp, page := boss.post("/admin/products", url.Values{"title": {""}, "price": {"12.345"}, "currency": {"usd"}})
+	boss.Get("/admin/products/new")
+	resp, page := boss.Submit("/admin/products", url.Values{"title": {""}, "price": {"12.345"}, "currency": {"usd"}})
 	if resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("invalid form: %d", resp.StatusCode)
 	}
@@ -264,8 +220,8 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 
 	// Created with the CSRF token as a form field: ordinary forms still
 	// read their fields with streamed bodies.
-	resp, page = boss.post("/admin/products", url.Values{"title": {"<script>alert(1)</script> Field Kit"}, "summary": {"Maps and notes."},
-		"price": {"12.00"}, "currency": {"usd"}, "active": {"1"}, "_csrf": {boss.token()}})
+	resp, page = boss.Submit("/admin/products", url.Values{"title": {"<script>alert(1)</script> Field Kit"}, "summary": {"Maps and notes."},
+		"price": {"12.00"}, "currency": {"usd"}, "active": {"1"}, "_csrf": {boss.CSRF()}})
 	m := productPathRE.FindStringSubmatch(resp.Request.URL.Path)
 	if resp.StatusCode != 200 || m == nil {
 		t.Fatalf("create: %d at %s\n%.500s", resp.StatusCode, resp.Request.URL, page)
@@ -276,7 +232,7 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 
 	// Two files, 5 MiB and a small one, through the upload route.
 	big, small := randomBytes(5<<20), []byte("hello, field notes\n")
-	resp, page = boss.upload("/admin/products/"+id+"/files", "file", map[string][]byte{"maps.zip": big, "notes.txt": small}, false)
+	resp, page = upload(t, boss, "/admin/products/"+id+"/files", "file", map[string][]byte{"maps.zip": big, "notes.txt": small}, false)
 	if resp == nil || resp.StatusCode != 200 {
 		t.Fatalf("upload: %v\n%.500s", resp, page)
 	}
@@ -304,44 +260,44 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 
 	// A cover must be an image (sniffed, whatever the name says); a PNG is
 	// published at /media/{sha}.
-	boss.get("/admin/products/" + id)
-	resp, _ = boss.upload("/admin/products/"+id+"/cover", "cover", map[string][]byte{"cover.png": []byte("<svg onload=alert(1)>")}, false)
+	boss.Get("/admin/products/" + id)
+	resp, _ = upload(t, boss, "/admin/products/"+id+"/cover", "cover", map[string][]byte{"cover.png": []byte("<svg onload=alert(1)>")}, false)
 	if resp == nil || resp.StatusCode != http.StatusUnprocessableEntity {
 		t.Fatalf("a non-image cover: %v", resp)
 	}
 	cover := pngImage(t)
-	resp, _ = boss.upload("/admin/products/"+id+"/cover", "cover", map[string][]byte{"cover.png": cover}, false)
+	resp, _ = upload(t, boss, "/admin/products/"+id+"/cover", "cover", map[string][]byte{"cover.png": cover}, false)
 	if resp == nil || resp.StatusCode != 200 {
 		t.Fatalf("cover upload: %v", resp)
 	}
 	if p, _ = st.Product(ctx, id); p.Cover != sha(cover) {
 		t.Fatalf("cover = %q", p.Cover)
 	}
-	r, body := newShopper(t, a.srv.Config.BaseURL).get("/media/" + p.Cover)
+	r, body := a.srv.NewClient().Get("/media/" + p.Cover)
 	if r.StatusCode != 200 || r.Header.Get("Content-Type") != "image/png" || body != string(cover) {
 		t.Fatalf("/media cover: %d %s", r.StatusCode, r.Header.Get("Content-Type"))
 	}
 
 	// In the catalog and the search at once, as text.
-	visitor := newShopper(t, a.srv.Config.BaseURL)
-	_, page = visitor.get("/products")
+	visitor := a.srv.NewClient()
+	_, page = visitor.Get("/products")
 	mustContain(t, page, "&lt;script&gt;alert(1)&lt;/script&gt; Field Kit", "/products/"+p.Slug)
 	assertNoMarkup(t, "/products", page)
-	_, page = visitor.get("/products?q=field+kit")
+	_, page = visitor.Get("/products?q=field+kit")
 	mustContain(t, page, "&lt;script&gt;alert(1)&lt;/script&gt; <mark>Field</mark> <mark>Kit</mark>")
 	assertNoMarkup(t, "the search", page)
 
 	// A checkout gives the product its Stripe Price.
-	visitor.addToCart(p.Slug)
-	visitor.checkout()
+	visitor.AddToCart(p.Slug)
+	visitor.Checkout()
 	if p, _ = st.Product(ctx, id); p.StripePriceID == "" {
 		t.Fatal("checkout did not create a Stripe price")
 	}
 	oldPrice := p.StripePriceID
 
 	// The admin changes the price: a new Price, the old one deactivated.
-	boss.get("/admin/products/" + id)
-	resp, page = boss.post("/admin/products/"+id, url.Values{"title": {p.Title}, "slug": {p.Slug}, "summary": {p.Summary},
+	boss.Get("/admin/products/" + id)
+	resp, page = boss.Submit("/admin/products/"+id, url.Values{"title": {p.Title}, "slug": {p.Slug}, "summary": {p.Summary},
 		"price": {"15.00"}, "currency": {"usd"}, "active": {"1"}})
 	if resp.StatusCode != 200 || !strings.Contains(page, "Saved.") {
 		t.Fatalf("save: %d\n%.500s", resp.StatusCode, page)
@@ -368,7 +324,7 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 		!strings.Contains(e.Detail, oldPrice+" → "+p.StripePriceID) {
 		t.Errorf("the update's detail: %+v", e)
 	}
-	_, page = boss.get("/admin/audit")
+	_, page = boss.Get("/admin/audit")
 	mustContain(t, page, "product.update", "price $12.00 → $15.00", bossEmail)
 }
 
@@ -377,8 +333,9 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 // on an ordinary route is refused too; the connection's next request
 // still works.
 func TestUploadLimits(t *testing.T) {
-	dir := t.TempDir()
-	a := serveAdmin(t, dir, map[string]string{"VENDO_UPLOAD_LIMIT": "2MiB"})
+	t.Parallel()
+	a := serveAdmin(t, map[string]string{"VENDO_UPLOAD_LIMIT": "2MiB"})
+	dir := a.srv.Dir
 	boss := a.boss
 	var prod app.Product
 	a.srv.Store.View(context.Background(), func(tx *store.Tx) error {
@@ -401,8 +358,8 @@ func TestUploadLimits(t *testing.T) {
 	before := listFiles()
 
 	for _, chunked := range []bool{false, true} {
-		boss.get("/admin/products/" + prod.ID)
-		resp, body := boss.upload("/admin/products/"+prod.ID+"/files", "file", map[string][]byte{"huge.bin": randomBytes(3 << 20)}, chunked)
+		boss.Get("/admin/products/" + prod.ID)
+		resp, body := upload(t, boss, "/admin/products/"+prod.ID+"/files", "file", map[string][]byte{"huge.bin": randomBytes(3 << 20)}, chunked)
 		// The server may answer before reading the body and close the
 		// connection; a client still sending sees the reset instead.
 		if resp != nil && resp.StatusCode != http.StatusRequestEntityTooLarge {
@@ -420,50 +377,50 @@ func TestUploadLimits(t *testing.T) {
 	}
 
 	// Within the limit it works (the same connection pool, still in step).
-	boss.get("/admin/products/" + prod.ID)
-	if resp, body := boss.upload("/admin/products/"+prod.ID+"/files", "file", map[string][]byte{"ok.bin": randomBytes(1 << 20)}, true); resp == nil || resp.StatusCode != 200 {
+	boss.Get("/admin/products/" + prod.ID)
+	if resp, body := upload(t, boss, "/admin/products/"+prod.ID+"/files", "file", map[string][]byte{"ok.bin": randomBytes(1 << 20)}, true); resp == nil || resp.StatusCode != 200 {
 		t.Fatalf("a 1 MiB chunked upload: %v %.300s", resp, body)
 	}
 
 	// Without JavaScript: a plain multipart form with the token in its
 	// action's query (the body is never parsed for it), then a redirect.
-	boss.get("/admin/products/" + prod.ID)
+	boss.Get("/admin/products/" + prod.ID)
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	fw, _ := mw.CreateFormFile("file", "plain.txt")
 	fw.Write([]byte("sent by a plain form"))
 	mw.Close()
-	req, _ := http.NewRequest("POST", boss.abs("/admin/products/"+prod.ID+"/files?_csrf="+url.QueryEscape(boss.token())), &body)
+	req, _ := http.NewRequest("POST", boss.URL("/admin/products/"+prod.ID+"/files?_csrf="+url.QueryEscape(boss.CSRF())), &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	if resp, page := boss.do(req); resp.StatusCode != 200 || resp.Request.URL.Path != "/admin/products/"+prod.ID || !strings.Contains(page, "Files uploaded.") {
+	if resp, page := boss.Do(req); resp.StatusCode != 200 || resp.Request.URL.Path != "/admin/products/"+prod.ID || !strings.Contains(page, "Files uploaded.") {
 		t.Fatalf("a plain upload form: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
 
 	// An ordinary form over 1 MiB: 413, declared or chunked.
 	big := url.Values{"product": {prod.ID}, "quantity": {"1"}, "pad": {strings.Repeat("x", 2<<20)}}
-	boss.get("/products/" + prod.Slug)
-	big.Set("_csrf", boss.token())
+	boss.Get("/products/" + prod.Slug)
+	big.Set("_csrf", boss.CSRF())
 	for _, chunked := range []bool{false, true} {
 		var r io.Reader = strings.NewReader(big.Encode())
 		if chunked {
 			r = io.MultiReader(r)
 		}
-		req, _ := http.NewRequest("POST", boss.abs("/cart/items"), r)
+		req, _ := http.NewRequest("POST", boss.URL("/cart/items"), r)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		resp, body := boss.do(req)
+		resp, body := boss.Do(req)
 		if resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, "That is too large") {
 			t.Errorf("a 2 MiB form (chunked=%v): %d", chunked, resp.StatusCode)
 		}
 	}
 	// A JSON API too.
-	req, _ = http.NewRequest("POST", boss.abs("/api/licenses/validate"), strings.NewReader(`{"key":"`+strings.Repeat("A", 2<<20)+`"}`))
+	req, _ = http.NewRequest("POST", boss.URL("/api/licenses/validate"), strings.NewReader(`{"key":"`+strings.Repeat("A", 2<<20)+`"}`))
 	req.Header.Set("Content-Type", "application/json")
-	if resp, body := boss.do(req); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"too_large"`) {
+	if resp, body := boss.Do(req); resp.StatusCode != http.StatusRequestEntityTooLarge || !strings.Contains(body, `"too_large"`) {
 		t.Errorf("a 2 MiB API body: %d %.200s", resp.StatusCode, body)
 	}
 	// And a small form right after works.
-	boss.get("/products/" + prod.Slug)
-	if resp, _ := boss.post("/cart/items", url.Values{"product": {prod.ID}, "quantity": {"1"}}); resp.StatusCode != 200 {
+	boss.Get("/products/" + prod.Slug)
+	if resp, _ := boss.Submit("/cart/items", url.Values{"product": {prod.ID}, "quantity": {"1"}}); resp.StatusCode != 200 {
 		t.Errorf("a normal form after refusals: %d", resp.StatusCode)
 	}
 }
@@ -473,7 +430,8 @@ func TestUploadLimits(t *testing.T) {
 // the order changes only when charge.refunded comes back through the
 // ledger, and the order page then shows it.
 func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
-	a := serveAdmin(t, t.TempDir(), nil)
+	t.Parallel()
+	a := serveAdmin(t, nil)
 	a.stripe.mu.Lock()
 	a.stripe.fakeRefunds = true
 	a.stripe.mu.Unlock()
@@ -505,18 +463,18 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	}
 	orderURL := "/admin/orders/" + order.ID
 
-	_, page := boss.get("/admin/orders?email=buyer%40example.com")
+	_, page := boss.Get("/admin/orders?email=buyer%40example.com")
 	mustContain(t, page, orderURL, "$20.00")
-	_, page = boss.get(orderURL)
+	_, page = boss.Get(orderURL)
 	mustContain(t, page, "Review the refund", "pi_admin_1")
 
 	// Too much is refused next to the field; nothing reaches Stripe.
-	resp, page := boss.get(orderURL + "/refund?amount=25.00&reason=requested_by_customer")
+	resp, page := boss.Get(orderURL + "/refund?amount=25.00&reason=requested_by_customer")
 	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "At most $20.00 is left to refund.") {
 		t.Fatalf("over-refund: %d", resp.StatusCode)
 	}
 	// The confirmation step changes nothing…
-	resp, page = boss.get(orderURL + "/refund?amount=5.00&reason=requested_by_customer")
+	resp, page = boss.Get(orderURL + "/refund?amount=5.00&reason=requested_by_customer")
 	if resp.StatusCode != 200 {
 		t.Fatalf("confirm page: %d", resp.StatusCode)
 	}
@@ -527,7 +485,7 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	}
 	a.stripe.mu.Unlock()
 	// …its button refunds.
-	resp, page = boss.post(orderURL+"/refund", url.Values{"amount_minor": {"500"}, "reason": {"requested_by_customer"}})
+	resp, page = boss.Submit(orderURL+"/refund", url.Values{"amount_minor": {"500"}, "reason": {"requested_by_customer"}})
 	if resp.StatusCode != 200 || !strings.Contains(resp.Request.URL.RawQuery, "refund=re_admin_1") {
 		t.Fatalf("refund: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
@@ -553,21 +511,21 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	}
 	first := stripeapi.RefundInfo{ID: "re_admin_1", Amount: 500, Status: "succeeded", Reason: "requested_by_customer", Created: time.Now()}
 	confirm("evt_admin_refund_1", 500, false, first)
-	_, page = boss.get(orderURL+"?refund=re_admin_1", "HX-Request", "true")
+	_, page = boss.Get(orderURL+"?refund=re_admin_1", "HX-Request", "true")
 	mustContain(t, page, `id="order-refunds"`, "re_admin_1", "Refunded <strong>$5.00</strong>")
 	if strings.Contains(page, "every 2s") || strings.Contains(page, "<html") {
 		t.Error("the refunds partial still polls, or is a whole page")
 	}
-	_, page = boss.get(orderURL)
+	_, page = boss.Get(orderURL)
 	mustContain(t, page, "partially_refunded")
 
 	// The rest: empty amount refunds what is left; the full refund revokes
 	// the download.
-	resp, page = boss.get(orderURL + "/refund?amount=&reason=duplicate")
+	resp, page = boss.Get(orderURL + "/refund?amount=&reason=duplicate")
 	mustContain(t, page, "Refund $15.00?")
-	boss.post(orderURL+"/refund", url.Values{"amount_minor": {"1500"}, "reason": {"duplicate"}})
+	boss.Submit(orderURL+"/refund", url.Values{"amount_minor": {"1500"}, "reason": {"duplicate"}})
 	confirm("evt_admin_refund_2", 2000, true, first, stripeapi.RefundInfo{ID: "re_admin_2", Amount: 1500, Status: "succeeded", Reason: "duplicate", Created: time.Now()})
-	_, page = boss.get(orderURL)
+	_, page = boss.Get(orderURL)
 	mustContain(t, page, `status-refunded">refunded`, "re_admin_2", "Refunded <strong>$20.00</strong>", "revoked")
 	if e, _ := st.EntitlementsOf(ctx, order.CustomerID, true); len(e) != 0 {
 		t.Errorf("the refunded order's entitlement is still active")
@@ -583,7 +541,8 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 // and holds every order committed before the backup started, and into a
 // shop that serves.
 func TestBackupWhileWritingRestores(t *testing.T) {
-	a := serveAdmin(t, t.TempDir(), nil)
+	t.Parallel()
+	a := serveAdmin(t, nil)
 	ctx := context.Background()
 	st := a.srv.Store
 
@@ -639,9 +598,9 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 	before := append([]string(nil), committed...)
 	mu.Unlock()
 
-	_, page := a.boss.get("/admin/backups")
+	_, page := a.boss.Get("/admin/backups")
 	mustContain(t, page, "Download a backup", "Restoring")
-	resp, archive := a.boss.get("/admin/backup")
+	resp, archive := a.boss.Get("/admin/backup")
 	close(stop)
 	wg.Wait()
 	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/gzip" ||
@@ -685,10 +644,9 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 	}
 
 	// The restored directory runs a shop with its files.
-	srv2, _, stop2 := serveForTest(t, restored, nil)
-	defer stop2()
-	visitor := newShopper(t, srv2.Config.BaseURL)
-	r, page := visitor.get("/products/the-calm-inbox")
+	srv2 := vendotest.Start(t, vendotest.Options{DataDir: restored})
+	visitor := srv2.NewClient()
+	r, page := visitor.Get("/products/the-calm-inbox")
 	if r.StatusCode != 200 || !strings.Contains(page, "the-calm-inbox.pdf") {
 		t.Fatalf("the restored shop: %d", r.StatusCode)
 	}
@@ -702,8 +660,9 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 // route under /admin, GET and POST alike, sends a signed-out visitor to
 // sign in and answers a signed-in customer who is not an admin with 403.
 func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
-	a := serveAdmin(t, t.TempDir(), nil)
-	base := a.srv.Config.BaseURL
+	t.Parallel()
+	a := serveAdmin(t, nil)
+	base := a.srv.URL
 	type route struct{ method, path string }
 	seen := map[route]bool{}
 	var routes []route
@@ -722,19 +681,15 @@ func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 		t.Fatalf("only %d admin routes found: %v", len(routes), routes)
 	}
 
-	noFollow := func(s *shopper) *http.Client {
-		return &http.Client{Jar: s.c.Jar, Timeout: 10 * time.Second,
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	}
-	try := func(s *shopper, rt route) (int, string) {
+	try := func(s *vendotest.Client, rt route) (int, string) {
 		var req *http.Request
 		if rt.method == "POST" {
-			req, _ = http.NewRequest("POST", base+rt.path, strings.NewReader(url.Values{"_csrf": {s.token()}, "amount_minor": {"100"}}.Encode()))
+			req, _ = http.NewRequest("POST", base+rt.path, strings.NewReader(url.Values{"_csrf": {s.CSRF()}, "amount_minor": {"100"}}.Encode()))
 			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		} else {
 			req, _ = http.NewRequest("GET", base+rt.path, nil)
 		}
-		resp, err := noFollow(s).Do(req)
+		resp, err := s.NoFollow().HTTP.Do(req)
 		if err != nil {
 			t.Fatalf("%s %s: %v", rt.method, rt.path, err)
 		}
@@ -743,11 +698,11 @@ func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 		return resp.StatusCode, resp.Header.Get("Location")
 	}
 
-	anon := newShopper(t, base)
-	anon.get("/login") // a form page: the visitor gets a CSRF token
-	customer := newShopper(t, base)
-	signInByEmail(t, a.srv, customer, "joe@example.com")
-	customer.get("/account")
+	anon := a.srv.NewClient()
+	anon.Get("/login") // a form page: the visitor gets a CSRF token
+	customer := a.srv.NewClient()
+	customer.SignIn("joe@example.com")
+	customer.Get("/account")
 	for _, rt := range routes {
 		if code, loc := try(anon, rt); code != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
 			t.Errorf("signed out: %s %s → %d %q, want 303 to /login", rt.method, rt.path, code, loc)
@@ -767,7 +722,8 @@ func TestNonAdminsCannotReachAnyAdminRoute(t *testing.T) {
 // TestAdminPagesRender opens every admin page (with real ids) as the
 // admin, plain and as htmx where a partial exists.
 func TestAdminPagesRender(t *testing.T) {
-	a := serveAdmin(t, t.TempDir(), nil)
+	t.Parallel()
+	a := serveAdmin(t, nil)
 	ctx := context.Background()
 	st, boss := a.srv.Store, a.boss
 	var prod app.Product
@@ -841,7 +797,7 @@ func TestAdminPagesRender(t *testing.T) {
 		}{"/admin/outbox/" + mail.ID, []string{"Resend"}})
 	}
 	for _, p := range pages {
-		resp, page := boss.get(p.path)
+		resp, page := boss.Get(p.path)
 		if resp.StatusCode != 200 {
 			t.Errorf("%s: %d\n%.800s", p.path, resp.StatusCode, page)
 			continue
@@ -856,7 +812,7 @@ func TestAdminPagesRender(t *testing.T) {
 	}
 	// Filters swap only their table for htmx.
 	for _, p := range []string{"/admin/products?q=a", "/admin/orders?status=paid", "/admin/customers?q=a", "/admin/events", "/admin/outbox", "/admin/audit", "/admin/downloads", "/admin/licenses", "/admin/subscriptions"} {
-		_, page := boss.get(p, "HX-Request", "true")
+		_, page := boss.Get(p, "HX-Request", "true")
 		if strings.Contains(page, "<html") || !strings.Contains(page, `-table"`) {
 			t.Errorf("%s as htmx: not the table partial:\n%.300s", p, page)
 		}
@@ -881,10 +837,12 @@ func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 // and checks the server's heap stays flat: the body goes from the socket
 // to disk part by part, never into memory.
 func TestLargeUploadStreams(t *testing.T) {
+	// Not parallel: the heap it watches is the whole test process's, and
+	// the parallel tests only start once the sequential ones are done.
 	if testing.Short() {
 		t.Skip("large file")
 	}
-	a := serveAdmin(t, t.TempDir(), map[string]string{"VENDO_UPLOAD_LIMIT": "512MiB"})
+	a := serveAdmin(t, map[string]string{"VENDO_UPLOAD_LIMIT": "512MiB"})
 	ctx := context.Background()
 	var prod app.Product
 	a.srv.Store.View(ctx, func(tx *store.Tx) error {
@@ -892,17 +850,17 @@ func TestLargeUploadStreams(t *testing.T) {
 		prod = ps[0]
 		return err
 	})
-	a.boss.get("/admin/products/" + prod.ID)
+	a.boss.Get("/admin/products/" + prod.ID)
 	const size = 256 << 20
 	var head bytes.Buffer
 	mw := multipart.NewWriter(&head)
 	mw.CreateFormFile("file", "big.bin")
 	tail := "\r\n--" + mw.Boundary() + "--\r\n"
 	body := io.MultiReader(bytes.NewReader(head.Bytes()), io.LimitReader(zeros{}, size), strings.NewReader(tail))
-	req, _ := http.NewRequest("POST", a.boss.abs("/admin/products/"+prod.ID+"/files"), body)
+	req, _ := http.NewRequest("POST", a.boss.URL("/admin/products/"+prod.ID+"/files"), body)
 	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
 	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", a.boss.token())
+	req.Header.Set("X-CSRF-Token", a.boss.CSRF())
 	req.Header.Set("HX-Request", "true")
 
 	var peak atomic.Uint64
@@ -921,7 +879,7 @@ func TestLargeUploadStreams(t *testing.T) {
 			}
 		}
 	}()
-	resp, page := a.boss.do(req)
+	resp, page := a.boss.Do(req)
 	close(stop)
 	<-sampled
 	if resp.StatusCode != 200 || !strings.Contains(page, "big.bin") {

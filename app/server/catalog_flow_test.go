@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -9,13 +9,14 @@ import (
 	"testing"
 
 	"vendo/app"
+	"vendo/app/vendotest"
 )
 
 // TestSearchRanksTitleMatchesFirst: a word in one product's title beats
 // the same word in another's description, over HTTP.
 func TestSearchRanksTitleMatchesFirst(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
 	ctx := context.Background()
 	usd := app.Money{Amount: 900, Currency: "usd"}
 	inDesc := app.Product{Slug: "quiet-notes", Title: "Quiet Notes", Description: "Pairs well with a zebra pattern.", Price: usd, Active: true}
@@ -25,13 +26,13 @@ func TestSearchRanksTitleMatchesFirst(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	b := newShopper(t, srv.Config.BaseURL)
-	_, page := b.get("/products?q=zebra")
+	b := srv.NewClient()
+	_, page := b.Get("/products?q=zebra")
 	i, j := strings.Index(page, `href="/products/zebra-patterns"`), strings.Index(page, `href="/products/quiet-notes"`)
 	if i < 0 || j < 0 || i > j {
 		t.Fatalf("title match at %d, description match at %d: the title match must come first", i, j)
 	}
-	if _, page := b.get("/products?q=zebr"); !strings.Contains(page, "<mark>Zebr</mark>a Patterns") {
+	if _, page := b.Get("/products?q=zebr"); !strings.Contains(page, "<mark>Zebr</mark>a Patterns") {
 		t.Fatal("prefix search does not highlight the typed part")
 	}
 }
@@ -40,42 +41,34 @@ func TestSearchRanksTitleMatchesFirst(t *testing.T) {
 // add button swaps a notice and the header badge (out of band), quantity
 // changes swap the cart table, a remove empties it.
 func TestCartThroughHTMX(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
-	b := newShopper(t, srv.Config.BaseURL)
-	_, page := b.get("/products/sunrise-wallpapers")
-	token := csrfRE.FindStringSubmatch(page)[1]
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	b := srv.NewClient()
+	_, page := b.Get("/products/sunrise-wallpapers")
 	product := productIDRE.FindStringSubmatch(page)[1]
-	htmx := func(method, path string, form url.Values) (*http.Response, string) {
-		req, _ := http.NewRequest(method, b.abs(path), strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("HX-Request", "true")
-		req.Header.Set("X-CSRF-Token", token)
-		return b.do(req)
-	}
-	_, body := htmx("POST", "/cart/items", url.Values{"product": {product}, "quantity": {"1"}})
+	_, body := b.HTMX("POST", "/cart/items", url.Values{"product": {product}, "quantity": {"1"}})
 	if !strings.Contains(body, `id="cart-badge" class="badge" hx-swap-oob="true"`) || !regexp.MustCompile(`>1</span>`).MatchString(body) || strings.Contains(body, "<html") {
 		t.Fatalf("add: not the badge partial:\n%s", body)
 	}
-	_, body = htmx("POST", "/cart/items/"+product, url.Values{"quantity": {"4"}})
+	_, body = b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {"4"}})
 	if !strings.Contains(body, `<div id="cart">`) || !strings.Contains(body, "$20.00") || !strings.Contains(body, `hx-swap-oob="true"`) {
 		t.Fatalf("quantity: not the cart partial with $20.00:\n%.800s", body)
 	}
-	resp, body := htmx("POST", "/cart/items/"+product, url.Values{"quantity": {"0"}})
+	resp, body := b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {"0"}})
 	if resp.StatusCode != 422 || !strings.Contains(body, "Choose a quantity from 1 to 99") {
 		t.Fatalf("quantity 0: %d\n%.500s", resp.StatusCode, body)
 	}
-	_, body = htmx("DELETE", "/cart/items/"+product, url.Values{})
+	_, body = b.HTMX("DELETE", "/cart/items/"+product, url.Values{})
 	if !strings.Contains(body, "Your cart is empty") {
 		t.Fatalf("remove: %.500s", body)
 	}
 	// Without a token nothing changes.
-	req, _ := http.NewRequest("POST", b.abs("/cart/items"), strings.NewReader(url.Values{"product": {product}, "quantity": {"1"}}.Encode()))
+	req, _ := http.NewRequest("POST", b.URL("/cart/items"), strings.NewReader(url.Values{"product": {product}, "quantity": {"1"}}.Encode()))
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-	if resp, _ := b.do(req); resp.StatusCode != 403 {
+	if resp, _ := b.Do(req); resp.StatusCode != 403 {
 		t.Fatalf("no token: %d", resp.StatusCode)
 	}
-	if _, page := b.get("/cart"); !strings.Contains(page, "Your cart is empty") {
+	if _, page := b.Get("/cart"); !strings.Contains(page, "Your cart is empty") {
 		t.Fatal("a refused request changed the cart")
 	}
 }

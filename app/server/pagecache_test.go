@@ -1,47 +1,26 @@
-package server
+package server_test
 
 import (
 	"context"
-	"io"
-	"net/http"
-	"net/http/cookiejar"
-	"regexp"
 	"strings"
 	"testing"
+
+	"vendo/app/vendotest"
 )
-
-var tokenRE = regexp.MustCompile(`name="_csrf" value="([^"]+)"`)
-
-func fetch(t *testing.T, c *http.Client, url string, header ...string) (*http.Response, string) {
-	t.Helper()
-	req, _ := http.NewRequest("GET", url, nil)
-	for i := 0; i+1 < len(header); i += 2 {
-		req.Header.Set(header[i], header[i+1])
-	}
-	resp, err := c.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	b, _ := io.ReadAll(resp.Body)
-	resp.Body.Close()
-	return resp, string(b)
-}
 
 // TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog: one cached
 // product page serves two visitors with their own tokens, answers 304 to a
 // matching ETag, and shows a catalog change at once.
 func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
-	url := srv.Config.BaseURL + "/products/the-calm-inbox"
-	jarA, _ := cookiejar.New(nil)
-	jarB, _ := cookiejar.New(nil)
-	a, b := &http.Client{Jar: jarA}, &http.Client{Jar: jarB}
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	const url = "/products/the-calm-inbox"
+	a, b := srv.NewClient(), srv.NewClient()
 
-	_, pageA := fetch(t, a, url)
-	_, pageA2 := fetch(t, a, url)
-	respB, pageB := fetch(t, b, url)
-	ta, ta2, tb := tokenRE.FindStringSubmatch(pageA), tokenRE.FindStringSubmatch(pageA2), tokenRE.FindStringSubmatch(pageB)
+	_, pageA := a.Get(url)
+	_, pageA2 := a.Get(url)
+	respB, pageB := b.Get(url)
+	ta, ta2, tb := csrfRE.FindStringSubmatch(pageA), csrfRE.FindStringSubmatch(pageA2), csrfRE.FindStringSubmatch(pageB)
 	if ta == nil || tb == nil || ta2 == nil {
 		t.Fatal("no token on the product page")
 	}
@@ -52,7 +31,7 @@ func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 		t.Fatal("two anonymous visitors got different pages")
 	}
 	etag := respB.Header.Get("ETag")
-	if resp, body := fetch(t, b, url, "If-None-Match", etag); resp.StatusCode != 304 || body != "" {
+	if resp, body := b.Get(url, "If-None-Match", etag); resp.StatusCode != 304 || body != "" {
 		t.Fatalf("conditional request: %d", resp.StatusCode)
 	}
 	if !strings.Contains(respB.Header.Get("Cache-Control"), "private") {
@@ -66,13 +45,13 @@ func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 	if err := srv.Store.PutProduct(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	if _, body := fetch(t, a, url); !strings.Contains(body, "The Very Calm Inbox") {
+	if _, body := a.Get(url); !strings.Contains(body, "The Very Calm Inbox") {
 		t.Fatal("the cached page did not follow the change")
 	}
-	if _, body := fetch(t, a, srv.Config.BaseURL+"/products?q=very+calm"); !strings.Contains(body, "<mark>Very</mark>") {
+	if _, body := a.Get("/products?q=very+calm"); !strings.Contains(body, "<mark>Very</mark>") {
 		t.Fatal("search did not follow the change")
 	}
-	if resp, _ := fetch(t, b, url, "If-None-Match", etag); resp.StatusCode != 200 {
+	if resp, _ := b.Get(url, "If-None-Match", etag); resp.StatusCode != 200 {
 		t.Fatalf("an old ETag after a change: %d, want 200", resp.StatusCode)
 	}
 }

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -11,44 +11,21 @@ import (
 
 	"vendo/app"
 	"vendo/app/store"
+	"vendo/app/vendotest"
 )
 
 // subscriber signs in a new customer and returns their browser.
-func subscriber(t *testing.T, srv *Server, email string) *shopper {
-	t.Helper()
-	s := newShopper(t, srv.Config.BaseURL)
-	signInByEmail(t, srv, s, email)
-	return s
-}
-
-// subscribe picks a plan on /plans and pays on the sandbox Checkout.
-func (s *shopper) subscribe(plan, interval, card string) {
-	s.t.Helper()
-	s.get("/plans?interval=" + interval)
-	resp, page := s.post("/subscribe", url.Values{"plan": {plan}, "interval": {interval}})
-	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/") {
-		s.t.Fatalf("subscribe landed on %s (%d)\n%.600s", resp.Request.URL, resp.StatusCode, page)
-	}
-	s.lastURL = resp.Request.URL.String()
-	// Checkout prefills the known customer's email.
-	email := ""
-	if m := regexp.MustCompile(`name="email"[^>]*value="([^"]*)"`).FindStringSubmatch(page); m != nil {
-		email = m[1]
-	}
-	if email == "" {
-		s.t.Fatal("the sandbox Checkout did not prefill the customer's email")
-	}
-	resp, page = s.pay(email, card)
-	if resp.Request.URL.Path != "/account" {
-		s.t.Fatalf("after paying: %s (%d)\n%.800s", resp.Request.URL, resp.StatusCode, page)
-	}
+func subscriber(srv *vendotest.Shop, email string) *vendotest.Client {
+	c := srv.NewClient()
+	c.SignIn(email)
+	return c
 }
 
 // currentSub waits until the customer's subscription satisfies cond.
-func currentSub(t *testing.T, srv *Server, email, what string, cond func(app.Subscription) bool) app.Subscription {
+func currentSub(t *testing.T, srv *vendotest.Shop, email, what string, cond func(app.Subscription) bool) app.Subscription {
 	t.Helper()
 	var sub app.Subscription
-	waitFor(t, what, func() bool {
+	vendotest.WaitFor(t, what, func() bool {
 		ok := false
 		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			cust, err := tx.CustomerByEmail(email)
@@ -67,24 +44,15 @@ func currentSub(t *testing.T, srv *Server, email, what string, cond func(app.Sub
 	return sub
 }
 
-func planBySlug(t *testing.T, srv *Server, slug string) app.Plan {
+func planBySlug(t *testing.T, srv *vendotest.Shop, slug string) app.Plan {
 	var p app.Plan
 	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { p, err = tx.PlanBySlug(slug); return })
 	return p
 }
 
-func advanceClock(t *testing.T, srv *Server, advance string) {
+func validateLicense(t *testing.T, srv *vendotest.Shop, body string) (int, map[string]any) {
 	t.Helper()
-	resp, err := http.PostForm(srv.Config.BaseURL+"/sandbox/stripe/clock", url.Values{"advance": {advance}})
-	if err != nil || resp.StatusCode != 200 {
-		t.Fatalf("advance clock: %v %v", resp, err)
-	}
-	resp.Body.Close()
-}
-
-func validateLicense(t *testing.T, srv *Server, body string) (int, map[string]any) {
-	t.Helper()
-	resp, err := http.Post(srv.Config.BaseURL+"/api/licenses/validate", "application/json", strings.NewReader(body))
+	resp, err := http.Post(srv.URL+"/api/licenses/validate", "application/json", strings.NewReader(body))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,26 +63,26 @@ func validateLicense(t *testing.T, srv *Server, body string) (int, map[string]an
 }
 
 func TestSubscribeToEachPlanMonthlyAndYearly(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
 	for _, plan := range []string{"starter", "pro", "team"} {
 		for _, iv := range []string{"month", "year"} {
 			email := plan + "-" + iv + "@example.com"
-			s := subscriber(t, srv, email)
-			s.subscribe(plan, iv, "4242424242424242")
+			s := subscriber(srv, email)
+			s.Subscribe(plan, iv, "4242424242424242")
 			p := planBySlug(t, srv, plan)
 			sub := currentSub(t, srv, email, "activation of "+email, func(s app.Subscription) bool { return s.Fulfilled })
 			if sub.PlanID != p.ID || string(sub.Interval) != iv || sub.Credits != p.Credits || sub.LicenseID == "" || sub.Status != "active" {
 				t.Fatalf("%s: %+v", email, sub)
 			}
-			_, page := s.get("/account")
+			_, page := s.Get("/account")
 			mustContain(t, page, p.Name, "VENDO-", "Manage plan and billing")
 			if !regexp.MustCompile(`status-paid">paid`).MatchString(page) {
 				t.Fatalf("%s: the account page shows no paid invoice", email)
 			}
 			// A second subscribe goes to the portal, not a second subscription.
-			s.get("/plans")
-			resp, _ := s.post("/subscribe", url.Values{"plan": {"team"}, "interval": {"month"}})
+			s.Get("/plans")
+			resp, _ := s.Submit("/subscribe", url.Values{"plan": {"team"}, "interval": {"month"}})
 			if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/portal/") {
 				t.Fatalf("%s: a subscriber's second subscribe went to %s", email, resp.Request.URL)
 			}
@@ -123,11 +91,11 @@ func TestSubscribeToEachPlanMonthlyAndYearly(t *testing.T) {
 }
 
 func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
 	email := "switcher@example.com"
-	s := subscriber(t, srv, email)
-	s.subscribe("starter", "month", "4242 4242 4242 4242")
+	s := subscriber(srv, email)
+	s.Subscribe("starter", "month", "4242 4242 4242 4242")
 	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
 	var lic app.License
 	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { lic, err = tx.License(sub.LicenseID); return })
@@ -142,16 +110,16 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 	}
 
 	// Unlock a product with a credit.
-	s.get("/products/the-calm-inbox")
-	if resp, _ := s.post("/library/the-calm-inbox/unlock", url.Values{}); resp.Request.URL.Path != "/account" {
+	s.Get("/products/the-calm-inbox")
+	if resp, _ := s.Submit("/library/the-calm-inbox/unlock", url.Values{}); resp.Request.URL.Path != "/account" {
 		t.Fatalf("unlock landed on %s", resp.Request.URL)
 	}
-	_, page := s.get("/account")
+	_, page := s.Get("/account")
 	mustContain(t, page, "unlocked with a credit", "2 credits left")
 
 	// Switch to Pro (still monthly) in the portal: the allowance moves,
 	// the spending stays.
-	resp, page := s.post("/account/billing-portal", url.Values{})
+	resp, page := s.Submit("/account/billing-portal", url.Values{})
 	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/portal/") {
 		t.Fatalf("portal: %s", resp.Request.URL)
 	}
@@ -160,45 +128,45 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 	if m == nil {
 		t.Fatalf("no switch to Pro monthly in the portal:\n%.2000s", page)
 	}
-	s.post(m[1], url.Values{"subscription": {m[2]}, "price": {pro.Monthly.StripePriceID}})
+	s.Submit(m[1], url.Values{"subscription": {m[2]}, "price": {pro.Monthly.StripePriceID}})
 	sub = currentSub(t, srv, email, "the switch to Pro", func(s app.Subscription) bool { return s.PlanID == pro.ID })
-	waitFor(t, "the proration invoice", func() bool { return ledgerCount(srv.Store, "invoice.paid") >= 2 })
+	vendotest.WaitFor(t, "the proration invoice", func() bool { return ledgerCount(srv.Store, "invoice.paid") >= 2 })
 	sub = currentSub(t, srv, email, "the switch to Pro", func(s app.Subscription) bool { return s.PlanID == pro.ID })
 	if sub.Interval != app.Monthly || sub.Credits != pro.Credits-1 {
 		t.Fatalf("after switch: interval %s credits %d (pro has %d, one was spent)", sub.Interval, sub.Credits, pro.Credits)
 	}
 
 	// Cancel at period end, resume, cancel again.
-	_, page = s.get(resp.Request.URL.String())
+	_, page = s.Get(resp.Request.URL.String())
 	cancel := regexp.MustCompile(`action="([^"]+/cancel)"><input type="hidden" name="subscription" value="([^"]+)"`).FindStringSubmatch(page)
 	if cancel == nil {
 		t.Fatal("no cancel form in the portal")
 	}
-	s.post(cancel[1], url.Values{"subscription": {cancel[2]}})
+	s.Submit(cancel[1], url.Values{"subscription": {cancel[2]}})
 	currentSub(t, srv, email, "cancel at period end", func(s app.Subscription) bool { return s.CancelAtPeriodEnd })
-	_, page = s.get("/account")
+	_, page = s.Get("/account")
 	mustContain(t, page, "Your plan ends on", "Resume plan")
-	_, page = s.get(resp.Request.URL.String())
+	_, page = s.Get(resp.Request.URL.String())
 	resume := regexp.MustCompile(`action="([^"]+/resume)"><input type="hidden" name="subscription" value="([^"]+)"`).FindStringSubmatch(page)
 	if resume == nil {
 		t.Fatal("no resume form in the portal")
 	}
-	s.post(resume[1], url.Values{"subscription": {resume[2]}})
+	s.Submit(resume[1], url.Values{"subscription": {resume[2]}})
 	currentSub(t, srv, email, "resume", func(s app.Subscription) bool { return !s.CancelAtPeriodEnd })
-	if _, page = s.get("/account"); strings.Contains(page, "Your plan ends on") {
+	if _, page = s.Get("/account"); strings.Contains(page, "Your plan ends on") {
 		t.Fatal("the account still says the plan ends after resuming")
 	}
-	s.get(resp.Request.URL.String())
-	s.post(cancel[1], url.Values{"subscription": {cancel[2]}})
+	s.Get(resp.Request.URL.String())
+	s.Submit(cancel[1], url.Values{"subscription": {cancel[2]}})
 	currentSub(t, srv, email, "cancel again", func(s app.Subscription) bool { return s.CancelAtPeriodEnd })
 
 	// The clock passes the period end: the plan ends, grants are revoked.
-	advanceClock(t, srv, "400d")
+	srv.AdvanceClock("400d")
 	sub = currentSub(t, srv, email, "termination", func(s app.Subscription) bool { return s.Terminated })
 	if sub.Fulfilled || sub.Credits != 0 || sub.Status != "canceled" {
 		t.Fatalf("after the end: %+v", sub)
 	}
-	_, page = s.get("/account")
+	_, page = s.Get("/account")
 	mustContain(t, page, "plan has ended")
 	if strings.Contains(page, "unlocked with a credit") {
 		t.Fatal("a credit-unlocked product is still in the library after the plan ended")
@@ -209,24 +177,24 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 }
 
 func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
-	good := subscriber(t, srv, "renews@example.com")
-	good.subscribe("starter", "month", "4242424242424242")
-	bad := subscriber(t, srv, "fails@example.com")
-	bad.subscribe("starter", "month", "4000 0000 0000 0341")
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	good := subscriber(srv, "renews@example.com")
+	good.Subscribe("starter", "month", "4242424242424242")
+	bad := subscriber(srv, "fails@example.com")
+	bad.Subscribe("starter", "month", "4000 0000 0000 0341")
 	first := currentSub(t, srv, "renews@example.com", "activation", func(s app.Subscription) bool { return s.Fulfilled })
 	currentSub(t, srv, "fails@example.com", "activation", func(s app.Subscription) bool { return s.Fulfilled })
 
-	good.get("/products/the-calm-inbox")
-	good.post("/library/the-calm-inbox/unlock", url.Values{})
+	good.Get("/products/the-calm-inbox")
+	good.Submit("/library/the-calm-inbox/unlock", url.Values{})
 	currentSub(t, srv, "renews@example.com", "the spend", func(s app.Subscription) bool { return s.Credits == 2 })
 
-	advanceClock(t, srv, "31d")
+	srv.AdvanceClock("31d")
 	renewed := currentSub(t, srv, "renews@example.com", "renewal", func(s app.Subscription) bool {
 		return s.CurrentPeriodEnd.After(first.CurrentPeriodEnd) && s.Credits == 3
 	})
-	waitFor(t, "the renewal's invoice.paid", func() bool { return ledgerHas(srv.Store, "invoice.paid") })
+	vendotest.WaitFor(t, "the renewal's invoice.paid", func() bool { return ledgerHas(srv.Store, "invoice.paid") })
 	grants := 0
 	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		cs, _ := tx.CreditsOf(renewed.CustomerID, 0)
@@ -245,7 +213,7 @@ func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
 	if !failed.Fulfilled {
 		t.Fatal("past due already revoked the plan")
 	}
-	waitFor(t, "the renewal-failed email", func() bool {
+	vendotest.WaitFor(t, "the renewal-failed email", func() bool {
 		found := false
 		srv.Store.View(context.Background(), func(tx *store.Tx) error {
 			ms, _, _ := tx.Outbox(store.MailFilter{})
@@ -258,10 +226,10 @@ func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
 		})
 		return found
 	})
-	_, page := bad.get("/account")
+	_, page := bad.Get("/account")
 	mustContain(t, page, "Your last payment failed", "Update payment method")
 
-	advanceClock(t, srv, "20d") // past Stripe's retries
+	srv.AdvanceClock("20d") // past Stripe's retries
 	ended := currentSub(t, srv, "fails@example.com", "cancel after retries", func(s app.Subscription) bool { return s.Terminated })
 	if ended.Status != "canceled" || ended.Credits != 0 {
 		t.Fatalf("after failed retries: %+v", ended)
@@ -283,26 +251,26 @@ func ledgerCount(st *store.Store, typ string) int {
 // delivers every event twice and out of order, and checks the grants,
 // license and emails happened exactly once.
 func TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), map[string]string{"VENDO_SANDBOX_DELIVER_TWICE": "1", "VENDO_SANDBOX_SHUFFLE": "6"})
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{Env: map[string]string{"VENDO_SANDBOX_DELIVER_TWICE": "1", "VENDO_SANDBOX_SHUFFLE": "6"}})
 	email := "chaos@example.com"
-	s := subscriber(t, srv, email)
-	s.subscribe("pro", "month", "4242424242424242")
+	s := subscriber(srv, email)
+	s.Subscribe("pro", "month", "4242424242424242")
 	first := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
-	advanceClock(t, srv, "31d")
+	srv.AdvanceClock("31d")
 	currentSub(t, srv, email, "renewal", func(s app.Subscription) bool { return s.CurrentPeriodEnd.After(first.CurrentPeriodEnd) })
-	resp, _ := s.post("/account/billing-portal", url.Values{})
-	_, page := s.get(resp.Request.URL.String())
+	resp, _ := s.Submit("/account/billing-portal", url.Values{})
+	_, page := s.Get(resp.Request.URL.String())
 	cancel := regexp.MustCompile(`action="([^"]+/cancel)"><input type="hidden" name="subscription" value="([^"]+)"`).FindStringSubmatch(page)
 	if cancel == nil {
 		t.Fatal("no cancel form in the portal")
 	}
-	s.post(cancel[1], url.Values{"subscription": {cancel[2]}})
-	advanceClock(t, srv, "40d")
+	s.Submit(cancel[1], url.Values{"subscription": {cancel[2]}})
+	srv.AdvanceClock("40d")
 	end := currentSub(t, srv, email, "termination", func(s app.Subscription) bool { return s.Terminated })
 
 	// Wait for the duplicates to drain, then count effects.
-	waitFor(t, "duplicate deliveries", func() bool { return ledgerCount(srv.Store, "customer.subscription.deleted") >= 1 })
+	vendotest.WaitFor(t, "duplicate deliveries", func() bool { return ledgerCount(srv.Store, "customer.subscription.deleted") >= 1 })
 	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		lics, _ := tx.LicensesOf(end.CustomerID)
 		if len(lics) != 1 {

@@ -1,63 +1,25 @@
-package server
+package server_test
 
 import (
 	"context"
-	"io"
-	"log/slog"
-	"net"
 	"testing"
 
 	"vendo/app"
-	"vendo/app/config"
 	"vendo/app/store"
+	"vendo/app/vendotest"
 )
 
 // TestSyncHealsMissedWebhooks runs the shop without the sandbox's delivery
 // worker, so no webhook ever arrives; a subscription made through Checkout
 // is unknown to the shop until `vendo sync` reconciles it.
 func TestSyncHealsMissedWebhooks(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	cfg, err := config.Load([]string{"-data", t.TempDir(), "-sync-interval", "0"}, func(k string) string {
-		if k == "VENDO_BASE_URL" {
-			return base
-		}
-		return ""
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := Open(context.Background(), cfg, slog.New(slog.NewTextHandler(io.Discard, nil)), Options{Listener: ln})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	t.Parallel()
 	// Serve pages and the sandbox, but start no background work: the
 	// sandbox's deliveries stay queued, the outbox unsent.
-	go srv.Web.App().Listener(ln)
-	defer srv.Web.App().Shutdown()
-
-	s := newShopper(t, base)
-	s.get("/login")
-	s.post("/login/email", map[string][]string{"email": {"missed@example.com"}})
-	var link string
-	srv.Store.View(context.Background(), func(tx *store.Tx) error {
-		ms, _, _ := tx.Outbox(store.MailFilter{})
-		for _, m := range ms {
-			if m.To == "missed@example.com" {
-				link = loginLinkRE.FindString(m.Text)
-			}
-		}
-		return nil
-	})
-	if link == "" {
-		t.Fatal("no sign-in link")
-	}
-	s.get(link)
-	s.subscribe("pro", "year", "4242424242424242")
+	srv := vendotest.Start(t, vendotest.Options{NoBackground: true})
+	s := srv.NewClient()
+	s.SignIn("missed@example.com")
+	s.Subscribe("pro", "year", "4242424242424242")
 
 	var cust app.Customer
 	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { cust, err = tx.CustomerByEmail("missed@example.com"); return })

@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"io"
@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"vendo/app/vendotest"
 )
 
 // countingReader serves n bytes of a multipart file part and counts how
@@ -40,11 +42,11 @@ func (r *countingReader) Read(p []byte) (int, error) {
 // of its 256 MiB are still unsent (the CSRF check never parses a
 // multipart body).
 func TestAnonymousUploadIsRefusedBeforeItsBodyIsRead(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
 	const size = 256 << 20
 	body := &countingReader{n: size, header: "--b\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a.bin\"\r\n\r\n"}
-	req, _ := http.NewRequest("POST", srv.Config.BaseURL+"/admin/products/prod_x/files", body)
+	req, _ := http.NewRequest("POST", srv.URL+"/admin/products/prod_x/files", body)
 	req.Header.Set("Content-Type", "multipart/form-data; boundary=b")
 	req.ContentLength = -1 // chunked
 	resp, err := http.DefaultClient.Do(req)

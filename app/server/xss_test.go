@@ -1,4 +1,4 @@
-package server
+package server_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/store"
+	"vendo/app/vendotest"
 )
 
 const (
@@ -29,17 +30,17 @@ func assertNoMarkup(t *testing.T, where, body string) {
 // markup in a product's title and description and checks every page and
 // the receipt email show it as text.
 func TestTitlesAndDescriptionsRenderAsText(t *testing.T) {
-	srv, _, stop := serveForTest(t, t.TempDir(), nil)
-	defer stop()
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
 	ctx := context.Background()
 	p := app.Product{Slug: "evil-kit", Title: evilTitle, Summary: `"><svg onload=alert(3)>`, Description: evilDesc,
 		Price: app.Money{Amount: 500, Currency: "usd"}, Active: true}
 	if err := srv.Store.PutProduct(ctx, &p); err != nil {
 		t.Fatal(err)
 	}
-	b := newShopper(t, srv.Config.BaseURL)
+	b := srv.NewClient()
 	for _, path := range []string{"/", "/products", "/products/evil-kit", "/products?q=kit"} {
-		_, page := b.get(path)
+		_, page := b.Get(path)
 		if !strings.Contains(page, "&lt;script&gt;alert(1)&lt;/script&gt;") && !strings.Contains(page, "&lt;script&gt;alert(1)") {
 			t.Errorf("%s does not show the title as text", path)
 		}
@@ -48,15 +49,15 @@ func TestTitlesAndDescriptionsRenderAsText(t *testing.T) {
 			t.Errorf("%s renders the summary as markup", path)
 		}
 	}
-	b.addToCart("evil-kit")
-	_, cart := b.get("/cart")
+	b.AddToCart("evil-kit")
+	_, cart := b.Get("/cart")
 	assertNoMarkup(t, "the cart", cart)
 
-	_, page := b.checkout()
+	_, page := b.Checkout()
 	assertNoMarkup(t, "the sandbox checkout", page)
-	_, page = b.pay("xss@example.com", "4242424242424242")
+	_, page = b.Pay("xss@example.com", "4242424242424242")
 	assertNoMarkup(t, "the success page", page)
-	waitFor(t, "the receipt", func() bool {
+	vendotest.WaitFor(t, "the receipt", func() bool {
 		found := false
 		srv.Store.View(ctx, func(tx *store.Tx) error {
 			ms, _, _ := tx.Outbox(store.MailFilter{})
