@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -66,6 +67,20 @@ func (c *Config) SandboxDBPath() string { return filepath.Join(c.DataDir, "strip
 
 // FilesDir holds product files, content-addressed.
 func (c *Config) FilesDir() string { return filepath.Join(c.DataDir, "files") }
+
+// LoopbackBaseURL reports whether the public URL names this machine
+// (localhost, 127.0.0.1, [::1]): a developer's shop, not a published one.
+func (c *Config) LoopbackBaseURL() bool {
+	u, err := url.Parse(c.BaseURL)
+	if err != nil {
+		return false
+	}
+	if u.Hostname() == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(u.Hostname())
+	return ip != nil && ip.IsLoopback()
+}
 
 // Secure reports whether the shop is served over https (cookies get Secure,
 // HSTS is sent).

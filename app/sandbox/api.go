@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -158,7 +159,7 @@ func (s *Sandbox) apiWrite(sample any, fn apiFunc) fiber.Handler {
 }
 
 func (s *Sandbox) parseRequest(c *fiber.Ctx, sample any) (*request, *apiError) {
-	if aerr := authorize(c); aerr != nil {
+	if aerr := s.authorize(c); aerr != nil {
 		return nil, aerr
 	}
 	values, err := url.ParseQuery(string(c.Request().URI().QueryString()))
@@ -190,8 +191,10 @@ func (s *Sandbox) parseRequest(c *fiber.Ctx, sample any) (*request, *apiError) {
 	return &request{p: p, values: values, expand: p.strings("expand"), id: strings.Clone(c.Params("id"))}, nil
 }
 
-// authorize accepts any test secret key, as Bearer or basic auth.
-func authorize(c *fiber.Ctx) *apiError {
+// authorize accepts the sandbox's own secret key, as Bearer or basic auth
+// (DESIGN.md §3): anyone who can reach the shop can reach the API, so a
+// guessable or shared key would hand them every customer and refund.
+func (s *Sandbox) authorize(c *fiber.Ctx) *apiError {
 	h := c.Get("Authorization")
 	var key string
 	switch {
@@ -206,7 +209,7 @@ func authorize(c *fiber.Ctx) *apiError {
 	if key == "" {
 		return unauthorized("You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.")
 	}
-	if !strings.HasPrefix(key, "sk_test_") {
+	if subtle.ConstantTimeCompare([]byte(key), []byte(s.apiKey)) != 1 {
 		return unauthorized(fmt.Sprintf("Invalid API Key provided: %s", redactKey(key)))
 	}
 	return nil
@@ -257,8 +260,8 @@ func (s *Sandbox) writeErr(c *fiber.Ctx, err error) error {
 }
 
 // unknownRoute answers like Stripe for a URL it does not serve.
-func unknownRoute(c *fiber.Ctx) error {
-	if aerr := authorize(c); aerr != nil {
+func (s *Sandbox) unknownRoute(c *fiber.Ctx) error {
+	if aerr := s.authorize(c); aerr != nil {
 		return writeError(c, aerr)
 	}
 	return writeError(c, &apiError{Status: http.StatusNotFound, Type: "invalid_request_error",

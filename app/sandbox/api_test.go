@@ -101,7 +101,7 @@ func TestAuthRequiresTestSecretKey(t *testing.T) {
 	}
 	// Basic auth with the key as user name works, as with Stripe.
 	req, _ := http.NewRequest("GET", e.sb.APIBase()+"/v1/customers", nil)
-	req.SetBasicAuth("sk_test_basic", "")
+	req.SetBasicAuth(e.key(), "")
 	resp, err = http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -128,7 +128,7 @@ func TestNotFoundEnvelope(t *testing.T) {
 		t.Errorf("price for unknown product: %v", err)
 	}
 	req, _ := http.NewRequest("GET", e.sb.APIBase()+"/v1/widgets", nil)
-	req.Header.Set("Authorization", "Bearer sk_test_x")
+	req.Header.Set("Authorization", "Bearer "+e.key())
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -147,7 +147,7 @@ func TestIdempotencyKeyReplays(t *testing.T) {
 	e := newEnv(t)
 	post := func(body, key string) (*http.Response, string) {
 		req, _ := http.NewRequest("POST", e.sb.APIBase()+"/v1/customers", strings.NewReader(body))
-		req.Header.Set("Authorization", "Bearer sk_test_x")
+		req.Header.Set("Authorization", "Bearer "+e.key())
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.Header.Set("Idempotency-Key", key)
 		resp, err := http.DefaultClient.Do(req)

@@ -26,7 +26,7 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		return nil, missingParam("success_url")
 	}
 	s := session{
-		ID: t.newID("cs_test_"), Object: objSession, Created: t.now.Unix(), Mode: mode, Status: "open", PaymentStatus: "unpaid",
+		ID: t.newSecretID("cs_test_"), Object: objSession, Created: t.now.Unix(), Mode: mode, Status: "open", PaymentStatus: "unpaid",
 		SuccessURL: nstr(successURL), CancelURL: nstr(p.str("cancel_url")), ClientReferenceID: nstr(p.str("client_reference_id")),
 		Metadata: metadataOf(p), Locale: nstr(p.str("locale")), SubmitType: nstr(p.str("submit_type")),
 		AutomaticTax:          map[string]any{"enabled": false, "status": nil},
@@ -104,7 +104,7 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		s.Internal.PaymentIntentMetadata = metadataOf(pd)
 		s.Internal.PaymentDescription = pd.str("description")
 	}
-	items, err := t.sessionItems(s.ID, mode, p)
+	items, err := t.sessionItems(mode, p)
 	if err != nil {
 		return nil, err
 	}
@@ -126,7 +126,7 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 
 // sessionItems turns `line_items[i][price|price_data]` and `[quantity]`
 // into line items, enforcing Stripe's rules on modes and currencies.
-func (t *txn) sessionItems(sessionID, mode string, p params) ([]lineItem, error) {
+func (t *txn) sessionItems(mode string, p params) ([]lineItem, error) {
 	raw := p.maps("line_items")
 	if len(raw) == 0 {
 		return nil, missingParam("line_items")
@@ -203,7 +203,7 @@ func (t *txn) sessionItems(sessionID, mode string, p params) ([]lineItem, error)
 		}
 		amount := pc.UnitAmount * qty
 		items = append(items, lineItem{
-			ID: "li_" + sessionID[len("cs_test_"):] + fmt.Sprintf("%02d", i), Object: "item", AmountSubtotal: amount, AmountTotal: amount,
+			ID: t.newID("li_"), Object: "item", AmountSubtotal: amount, AmountTotal: amount,
 			Currency: pc.Currency, Description: pr.Name, Price: pc, Quantity: qty,
 		})
 	}

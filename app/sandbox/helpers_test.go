@@ -181,7 +181,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 	})
 	e.http = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	e.api = newClient(e.sb.APIBase(), "sk_test_sandbox")
+	e.api = newClient(e.sb.APIBase(), e.sb.SecretKey())
 	return e
 }
 
@@ -212,7 +212,7 @@ func (e *env) start() {
 }
 
 // key is the secret key the test's clients use.
-func (e *env) key() string { return "sk_test_sandbox" }
+func (e *env) key() string { return e.sb.SecretKey() }
 
 func newClient(base, key string) *client.API {
 	cfg := &stripe.BackendConfig{URL: stripe.String(base), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},

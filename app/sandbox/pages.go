@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -71,7 +72,12 @@ type page struct {
 	Title string
 	Base  string
 	Now   time.Time
+	// Staff: the visitor may open the events page and the test clock,
+	// so the footer links to them.
+	Staff bool
 }
+
+func (p *page) setStaff(v bool) { p.Staff = v }
 
 func (s *Sandbox) page(title string) page {
 	return page{Title: title, Base: mountPath, Now: s.Now()}
@@ -80,6 +86,16 @@ func (s *Sandbox) page(title string) page {
 // render writes a hosted page. The pages carry no script and load only
 // their own stylesheet, so the policy forbids everything else.
 func (s *Sandbox) render(c *fiber.Ctx, status int, name string, data any) error {
+	// Every page's data embeds page: set Staff on a copy, whatever the
+	// page's own type.
+	if v := reflect.ValueOf(data); v.Kind() == reflect.Struct {
+		ptr := reflect.New(v.Type())
+		ptr.Elem().Set(v)
+		if p, ok := ptr.Interface().(interface{ setStaff(bool) }); ok {
+			p.setStaff(s.staff(c))
+			data = ptr.Interface()
+		}
+	}
 	var buf bytes.Buffer
 	if err := s.pages.ExecuteTemplate(&buf, name, data); err != nil {
 		s.log.Error("render sandbox page", "page", name, "err", err)
@@ -598,6 +614,9 @@ func deliveryLogs(attempts []attempt) []endpointLog {
 }
 
 func (s *Sandbox) eventsPage(c *fiber.Ctx) error {
+	if !s.staff(c) {
+		return s.forbidden(c)
+	}
 	d := struct {
 		page
 		WebhookURL string
@@ -627,6 +646,9 @@ func (s *Sandbox) eventsPage(c *fiber.Ctx) error {
 // Test clock.
 
 func (s *Sandbox) clockPage(c *fiber.Ctx) error {
+	if !s.staff(c) {
+		return s.forbidden(c)
+	}
 	off := s.offset().Round(time.Minute)
 	d := struct {
 		page
@@ -652,6 +674,12 @@ func formatOffset(d time.Duration) string {
 }
 
 func (s *Sandbox) clockAdvance(c *fiber.Ctx) error {
+	if !s.staff(c) {
+		if c.FormValue("return") == "page" {
+			return s.forbidden(c)
+		}
+		return c.Status(http.StatusForbidden).JSON(fiber.Map{"error": staffOnly})
+	}
 	d, err := parseAdvance(c.FormValue("advance"))
 	if err != nil {
 		return c.Status(http.StatusBadRequest).JSON(fiber.Map{"error": err.Error()})

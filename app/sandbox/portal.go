@@ -252,7 +252,7 @@ func apiCreatePortalSession(t *txn, r *request) (any, error) {
 	if ret == "" {
 		ret = string(c.DefaultReturnURL)
 	}
-	s := portalSession{ID: t.newID("bps_"), Object: objPortalSession, Configuration: c.ID, Created: t.now.Unix(), Customer: cusID,
+	s := portalSession{ID: t.newSecretID("bps_"), Object: objPortalSession, Configuration: c.ID, Created: t.now.Unix(), Customer: cusID,
 		Locale: nstr(r.p.str("locale")), ReturnURL: nstr(ret)}
 	s.URL = t.s.cfg.BaseURL + mountPath + "/portal/" + s.ID
 	return s, t.put(objPortalSession, s.ID, s)

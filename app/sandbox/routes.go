@@ -69,7 +69,7 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/v1/events", s.apiRead(&stripe.EventListParams{}, apiListEvents))
 	r.Get("/v1/events/:id", s.apiRead(&stripe.EventParams{}, apiGetEvent))
 
-	r.All("/v1/*", unknownRoute)
+	r.All("/v1/*", s.unknownRoute)
 
 	// Hosted pages.
 	r.Get("/assets/sandbox.css", serveCSS)

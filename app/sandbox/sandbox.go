@@ -29,6 +29,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gofiber/fiber/v2"
 	"github.com/stripe/stripe-go/v76"
 	bolt "go.etcd.io/bbolt"
 )
@@ -61,6 +62,12 @@ type Config struct {
 	// ShuffleWindow, when above 1, shuffles delivery order within windows
 	// of that many due events (tests of order-independent receivers).
 	ShuffleWindow int
+	// Admin says whether a request comes from one of the shop's admins
+	// (the sandbox cannot read the shop's sessions itself). The events
+	// page and the test clock are for admins, and for requests made on
+	// this machine while the shop is served on a loopback address. Nil:
+	// no one is an admin.
+	Admin func(c *fiber.Ctx) bool
 }
 
 // Sandbox is an offline Stripe. It is safe for concurrent use.
@@ -68,8 +75,12 @@ type Sandbox struct {
 	cfg    Config
 	db     *bolt.DB
 	log    *slog.Logger
-	secret string
-	pages  *template.Template
+	secret string // signs deliveries to the shop's own webhook
+	apiKey string // the one secret key the API accepts
+	// loopbackBase: the shop is served at a loopback URL, so a request
+	// from this machine may use the events page and clock (access.go).
+	loopbackBase bool
+	pages        *template.Template
 
 	clockMu sync.Mutex // one Advance at a time: renewals run in time order
 
@@ -81,6 +92,7 @@ type Sandbox struct {
 
 const (
 	metaSecret      = "webhook_secret"
+	metaAPIKey      = "api_key"
 	metaClockOffset = "clock_offset_ns"
 )
 
@@ -117,19 +129,27 @@ func Open(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Sandbox{cfg: cfg, db: db, log: cfg.Logger, pages: pages, wake: make(chan struct{}, 1)}
+	s := &Sandbox{cfg: cfg, db: db, log: cfg.Logger, pages: pages, wake: make(chan struct{}, 1), loopbackBase: isLoopbackURL(cfg.BaseURL)}
+	// The webhook secret and the API key are made once and kept in the
+	// sandbox db (a 0600 file in the data directory).
 	err = db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
-		if v := meta.Get([]byte(metaSecret)); v != nil {
-			s.secret = string(v)
-			return nil
+		keep := func(key, prefix string, into *string) error {
+			if v := meta.Get([]byte(key)); v != nil {
+				*into = string(v)
+				return nil
+			}
+			*into = prefix + randomString(32)
+			return meta.Put([]byte(key), []byte(*into))
 		}
-		s.secret = "whsec_" + randomString(32)
-		return meta.Put([]byte(metaSecret), []byte(s.secret))
+		if err := keep(metaSecret, "whsec_", &s.secret); err != nil {
+			return err
+		}
+		return keep(metaAPIKey, "sk_test_", &s.apiKey)
 	})
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("sandbox: webhook secret: %w", err)
+		return nil, fmt.Errorf("sandbox: webhook secret and API key: %w", err)
 	}
 	return s, nil
 }
@@ -140,6 +160,11 @@ func (s *Sandbox) APIBase() string { return s.cfg.BaseURL + mountPath }
 // WebhookSecret is the per-install signing secret ("whsec_...") the shop
 // verifies deliveries with in sandbox mode.
 func (s *Sandbox) WebhookSecret() string { return s.secret }
+
+// SecretKey is the per-install API key ("sk_test_..."), the only one the
+// API accepts: the shop's own Stripe client uses it, and admins see it on
+// the settings page to call the API themselves (curl, a second shop).
+func (s *Sandbox) SecretKey() string { return s.apiKey }
 
 // Now is sandbox time: the real clock plus the test clock's offset.
 func (s *Sandbox) Now() time.Time {

@@ -101,15 +101,29 @@ func (t *txn) newID(prefix string) string {
 	return prefix + string(seq) + randomString(10)
 }
 
+// newSecretID is an id that is also the only key to a public page (a
+// Checkout or portal session): newID plus 22 more random characters, 190
+// random bits in all, so no one reaches a page by guessing.
+func (t *txn) newSecretID(prefix string) string {
+	return t.newID(prefix) + randomString(22)
+}
+
+// randomString draws n characters uniformly from the base62 alphabet
+// (bytes of 248 and above are redrawn, so no character is likelier).
 func randomString(n int) string {
-	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic(err)
+	out := make([]byte, 0, n)
+	buf := make([]byte, n+n/4+1)
+	for len(out) < n {
+		if _, err := rand.Read(buf); err != nil {
+			panic(err)
+		}
+		for _, c := range buf {
+			if c < 248 && len(out) < n {
+				out = append(out, alphabet[int(c)%62])
+			}
+		}
 	}
-	for i := range b {
-		b[i] = alphabet[int(b[i])%62]
-	}
-	return string(b)
+	return string(out)
 }
 
 // txn is one bbolt transaction plus what the sandbox's logic needs while

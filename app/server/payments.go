@@ -18,15 +18,15 @@ import (
 func (s *Server) openPayments(ctx context.Context) error {
 	hc := &http.Client{Timeout: 30 * time.Second}
 	if s.Config.SandboxMode() {
-		sb, err := openSandbox(s.Config, s.log, s.loopbackURL())
+		sb, err := openSandbox(s.Config, s.log, s.loopbackURL(), s.isAdmin)
 		if err != nil {
 			return err
 		}
 		s.Sandbox = sb
 		if host, _, _ := net.SplitHostPort(s.ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-			s.log.Warn("sandbox mode on an address other machines can reach: anyone who reaches it can use the sandbox's API and test clock; listen on 127.0.0.1, or set Stripe keys to go live", "addr", s.ln.Addr().String())
+			s.log.Warn("sandbox mode on an address other machines can reach: no payment is real; the sandbox's API takes only its own key (admin settings) and its events and clock are for admins; set Stripe keys to go live", "addr", s.ln.Addr().String())
 		}
-		s.Stripe = stripeapi.New(stripeapi.Config{SecretKey: "sk_test_vendo_sandbox", APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
+		s.Stripe = stripeapi.New(stripeapi.Config{SecretKey: sb.SecretKey(), APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
 	} else {
 		s.Stripe = stripeapi.New(stripeapi.Config{SecretKey: s.Config.StripeSecretKey, APIBase: s.Config.StripeAPIBase, HTTPClient: hc, Log: s.log, MaxNetworkRetries: 2})
 	}
@@ -40,6 +40,21 @@ func (s *Server) webhookSecret() string {
 		return s.Sandbox.WebhookSecret()
 	}
 	return s.Config.StripeWebhookSecret
+}
+
+// sandboxKey is the sandbox's API key, for the admin's settings page;
+// empty in Stripe mode.
+func (s *Server) sandboxKey() string {
+	if s.Sandbox == nil {
+		return ""
+	}
+	return s.Sandbox.SecretKey()
+}
+
+// isAdmin answers the sandbox's question about a request: the web layer
+// exists by the time requests arrive.
+func (s *Server) isAdmin(c *fiber.Ctx) bool {
+	return s.Web != nil && s.Web.IsAdmin(c)
 }
 
 func (s *Server) mountSandbox(a *fiber.App) {

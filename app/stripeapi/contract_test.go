@@ -21,13 +21,13 @@ import (
 var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // startSandbox serves an offline sandbox on a loopback port.
-func startSandbox(t *testing.T) string {
+func startSandbox(t *testing.T) (base, key string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	base := "http://" + ln.Addr().String()
+	base = "http://" + ln.Addr().String()
 	sb, err := sandbox.Open(sandbox.Config{Path: t.TempDir() + "/sb.db", BaseURL: base, Logger: quiet})
 	if err != nil {
 		t.Fatal(err)
@@ -36,7 +36,7 @@ func startSandbox(t *testing.T) string {
 	sb.Mount(a.Group("/sandbox/stripe"))
 	go a.Listener(ln)
 	t.Cleanup(func() { a.Shutdown(); sb.Close() })
-	return sb.APIBase()
+	return sb.APIBase(), sb.SecretKey()
 }
 
 // exercise makes every call the shop makes through Client, in the order a
@@ -122,8 +122,8 @@ func TestClientAgainstStripeMock(t *testing.T) {
 // TestClientAgainstSandbox: the sandbox accepts the same calls, and its
 // answers fill what the shop reads.
 func TestClientAgainstSandbox(t *testing.T) {
-	base := startSandbox(t)
-	sess := exercise(t, stripeapi.New(stripeapi.Config{SecretKey: "sk_test_sandbox", APIBase: base, Log: quiet}))
+	base, key := startSandbox(t)
+	sess := exercise(t, stripeapi.New(stripeapi.Config{SecretKey: key, APIBase: base, Log: quiet}))
 	if sess.Mode != "payment" || sess.Status != "open" || sess.AmountTotal != 2400 || sess.Currency != "usd" || sess.ClientReferenceID != "cart_1" ||
 		len(sess.Lines) != 1 || sess.Lines[0].Quantity != 2 || sess.Lines[0].StripeProductID == "" || sess.Lines[0].UnitAmount != 1200 ||
 		sess.Metadata["vendo_cart_id"] != "cart_1" || sess.Email != "ada@example.com" {
@@ -134,7 +134,7 @@ func TestClientAgainstSandbox(t *testing.T) {
 	if _, err := bad.GetCustomer(context.Background(), "cus_x"); err == nil {
 		t.Fatal("a wrong key was accepted")
 	}
-	if _, err := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_sandbox", APIBase: base, Log: quiet}).GetCharge(context.Background(), "ch_missing"); err == nil {
+	if _, err := stripeapi.New(stripeapi.Config{SecretKey: key, APIBase: base, Log: quiet}).GetCharge(context.Background(), "ch_missing"); err == nil {
 		t.Fatal("an unknown charge was found")
 	}
 }

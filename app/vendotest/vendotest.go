@@ -93,7 +93,7 @@ func Start(t testing.TB, opts Options) *Shop {
 		if from.Sandbox == nil {
 			t.Fatal("vendotest: StripeFrom must be a shop in sandbox mode")
 		}
-		env["STRIPE_SECRET_KEY"] = "sk_test_vendotest"
+		env["STRIPE_SECRET_KEY"] = from.Sandbox.SecretKey() // the only key its API takes
 		env["STRIPE_WEBHOOK_SECRET"] = from.Sandbox.WebhookSecret()
 		env["STRIPE_API_BASE"] = from.URL + "/sandbox/stripe"
 	}

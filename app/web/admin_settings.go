@@ -28,8 +28,11 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx, f settingsForm, errs app.ValidationErrors) error {
-	return s.adminPage(c, "settings", "admin/settings", "", fiber.Map{"Title": "Settings", "Form": f, "Errors": errs,
-		"Currencies": app.Currencies()})
+	data := fiber.Map{"Title": "Settings", "Form": f, "Errors": errs, "Currencies": app.Currencies()}
+	if s.sandboxKey != "" {
+		data["SandboxAPI"] = fiber.Map{"Key": s.sandboxKey, "API": s.cfg.BaseURL + "/sandbox/stripe"}
+	}
+	return s.adminPage(c, "settings", "admin/settings", "", data)
 }
 
 // handleAdminSettingsSave saves the settings (POST /admin/settings).

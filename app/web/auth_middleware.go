@@ -106,6 +106,14 @@ func (s *Server) ensureSession(c *fiber.Ctx) (*app.Session, error) {
 }
 
 // currentCustomer returns the signed-in customer, or nil.
+// IsAdmin reports whether the request comes from a signed-in admin. The
+// sandbox, mounted behind the session middleware, asks it before showing
+// its events page or moving its test clock.
+func (s *Server) IsAdmin(c *fiber.Ctx) bool {
+	cust := s.currentCustomer(c)
+	return cust != nil && s.auth.IsAdmin(cust)
+}
+
 func (s *Server) currentCustomer(c *fiber.Ctx) *app.Customer {
 	if cust, ok := s.viewer(c); ok {
 		return &cust

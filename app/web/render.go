@@ -90,6 +90,11 @@ func (s *Server) fill(c *fiber.Ctx, data fiber.Map) {
 		data["Shop"] = settings
 	}
 	data["Sandbox"] = s.cfg.SandboxMode()
+	// The banner links to the sandbox's events page and clock only for
+	// those the sandbox lets in: admins, and anyone while the shop runs
+	// on this machine (sandbox/access.go). Anonymous pages are cached:
+	// this depends on nothing else about the visitor.
+	data["SandboxTools"] = s.cfg.SandboxMode() && (s.cfg.LoopbackBaseURL() || s.IsAdmin(c))
 	data["Year"] = time.Now().Year()
 	if _, ok := data["Nav"]; !ok {
 		data["Nav"] = ""

@@ -42,6 +42,10 @@ type Deps struct {
 	// Mount, when set, lets the caller add routes (the sandbox) before the
 	// catch-all 404.
 	Mount func(*fiber.App)
+	// SandboxKey is the sandbox's secret API key in sandbox mode (empty in
+	// Stripe mode): the settings page shows it to admins, with the API's
+	// address, so they can call it with curl or point a second shop at it.
+	SandboxKey string
 	// Replay re-runs a recorded Stripe event through the webhook ledger
 	// (the admin's "replay" button) and says how it ended.
 	Replay func(ctx context.Context, id string) (outcome string, err error)
@@ -67,6 +71,8 @@ type Server struct {
 	// replay and backup are the admin's hooks into the server (Deps).
 	replay func(ctx context.Context, id string) (string, error)
 	backup func(ctx context.Context, w io.Writer) error
+	// sandboxKey is Deps.SandboxKey.
+	sandboxKey string
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go).
 	anonKey []byte
 	pages   *pageCache
@@ -78,7 +84,7 @@ type Server struct {
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth,
-		replay: d.Replay, backup: d.Backup}
+		replay: d.Replay, backup: d.Backup, sandboxKey: d.SandboxKey}
 	if s.auth == nil {
 		return nil, errors.New("web.New: Deps.Auth is required")
 	}
