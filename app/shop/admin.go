@@ -306,6 +306,14 @@ func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
 		if d.NewCustomers, err = tx.CountCustomersSince(from); err != nil {
 			return err
 		}
+		// The owner account an admin link makes is the merchant, not a
+		// customer who joined.
+		switch owner, err := tx.CustomerByEmail(app.OwnerEmail); {
+		case err == nil && !owner.CreatedAt.Before(from):
+			d.NewCustomers--
+		case err != nil && !app.IsNotFound(err):
+			return err
+		}
 		err = tx.EventsSince(from, func(e *store.EventRecord) error {
 			if e.Outcome == store.EventFailed {
 				d.FailedEvents++

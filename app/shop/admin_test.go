@@ -512,3 +512,26 @@ func TestDashboardFigures(t *testing.T) {
 		t.Errorf("recent: %d orders, %d events", len(d.RecentOrders), len(d.RecentEvents))
 	}
 }
+
+// The owner account an admin link signs in is the merchant, not a customer
+// who joined the shop.
+func TestDashboardDoesNotCountTheOwnerAsANewCustomer(t *testing.T) {
+	f := newAdminFixture(t)
+	ctx := context.Background()
+	err := f.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.PutCustomer(&app.Customer{Email: app.OwnerEmail, Admin: true}); err != nil {
+			return err
+		}
+		return tx.PutCustomer(&app.Customer{Email: "ada@example.com"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.shop.Dashboard(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.NewCustomers != 1 {
+		t.Errorf("new customers = %d, want 1 (ada, not the owner)", d.NewCustomers)
+	}
+}
