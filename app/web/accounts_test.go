@@ -44,6 +44,7 @@ var (
 )
 
 func TestEmailSignInThroughARealSMTPServer(t *testing.T) {
+	t.Parallel()
 	// No background work: the test flushes the outbox itself.
 	shop := newAcctShop(t, vendotest.Options{SMTP: true, NoBackground: true})
 	inbox := shop.Inbox
@@ -117,6 +118,7 @@ func TestEmailSignInThroughARealSMTPServer(t *testing.T) {
 }
 
 func TestEmailSignInAnswersAlikeAndIsRateLimited(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 	b := shop.browser()
 	b.SignIn("known@example.com")
@@ -158,6 +160,7 @@ func TestEmailSignInAnswersAlikeAndIsRateLimited(t *testing.T) {
 }
 
 func TestCSRFTokenIsRequiredForEveryChange(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 
 	// Signed in: a logout without the token is refused and changes nothing.
@@ -239,6 +242,7 @@ func TestCSRFTokenIsRequiredForEveryChange(t *testing.T) {
 }
 
 func TestFormPagesGiveAnonymousVisitorsAToken(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 	b := shop.browser()
 	resp, body := b.Get("/")
@@ -283,6 +287,7 @@ func TestFormPagesGiveAnonymousVisitorsAToken(t *testing.T) {
 }
 
 func TestAdminPagesAreGuarded(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{Env: map[string]string{"VENDO_ADMIN_EMAILS": "boss@example.com, second@example.com"}})
 
 	signedOut := shop.browser()
@@ -328,6 +333,7 @@ func TestAdminPagesAreGuarded(t *testing.T) {
 }
 
 func TestAdminLinkSignsInTheOwnerOnce(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 	ctx := context.Background()
 	if need, _ := shop.Auth.NeedsAdmin(ctx); !need {
@@ -384,6 +390,7 @@ func TestAdminLinkSignsInTheOwnerOnce(t *testing.T) {
 }
 
 func TestAdminLinkSignsInTheFirstAdminEmail(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{Env: map[string]string{"VENDO_ADMIN_EMAILS": "boss@example.com"}})
 	if need, _ := shop.Auth.NeedsAdmin(context.Background()); need {
 		t.Error("VENDO_ADMIN_EMAILS is an admin")
@@ -398,6 +405,7 @@ func TestAdminLinkSignsInTheFirstAdminEmail(t *testing.T) {
 }
 
 func TestNextCannotLeaveTheSite(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 	b := shop.browser()
 	b.RequestLink("ada@example.com", "//evil.example/steal")
@@ -411,6 +419,7 @@ func TestNextCannotLeaveTheSite(t *testing.T) {
 }
 
 func TestSessionsExpireAndLogoutClearsTheCookie(t *testing.T) {
+	t.Parallel()
 	shop := newAcctShop(t, vendotest.Options{})
 	b := shop.browser()
 	b.SignIn("ada@example.com")

@@ -11,6 +11,7 @@ import (
 // The license API refuses a burst from one address with 429 and a JSON
 // error, before it looks at any key.
 func TestLicenseValidationIsRateLimited(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, nil)
 	codes := map[int]int{}
 	for i := 0; i < 70; i++ {
@@ -28,6 +29,7 @@ func TestLicenseValidationIsRateLimited(t *testing.T) {
 // Behind a trusted proxy, limits apply per visitor (X-Forwarded-For), not
 // to the proxy's one address.
 func TestLimitsFollowForwardedForFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, map[string]string{"VENDO_TRUSTED_PROXIES": "0.0.0.0/0"})
 	statuses := func(visitor string) (n429 int) {
 		for i := 0; i < 61; i++ {

@@ -61,6 +61,7 @@ func atIdP(t *testing.T, b *vendotest.Client, auth *url.URL) string {
 }
 
 func TestOIDCSignInThroughTheRealCodeFlow(t *testing.T) {
+	t.Parallel()
 	idp := startIdP(t)
 	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
 	b := shop.browser()
@@ -131,6 +132,7 @@ func TestOIDCSignInThroughTheRealCodeFlow(t *testing.T) {
 }
 
 func TestOIDCForgedStateIsRefused(t *testing.T) {
+	t.Parallel()
 	idp := startIdP(t)
 	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
 	b := shop.browser()
@@ -185,6 +187,7 @@ func TestOIDCForgedStateIsRefused(t *testing.T) {
 }
 
 func TestOIDCUnverifiedEmailDoesNotTakeOverACustomer(t *testing.T) {
+	t.Parallel()
 	idp := startIdP(t)
 	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
 	owner := shop.browser()
@@ -230,6 +233,7 @@ func TestOIDCUnverifiedEmailDoesNotTakeOverACustomer(t *testing.T) {
 }
 
 func TestOIDCProviderDownDoesNotStopTheShop(t *testing.T) {
+	t.Parallel()
 	ln, _ := net.Listen("tcp", "127.0.0.1:0")
 	dead := "http://" + ln.Addr().String()
 	ln.Close()

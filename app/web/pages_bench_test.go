@@ -98,6 +98,7 @@ func BenchmarkHomePage(b *testing.B) { benchPages(b, "/") }
 // at once (views.go keeps one template clone per rendering): each must
 // come out exactly as a rendering alone does. Run with -race.
 func TestRenderInParallel(t *testing.T) {
+	t.Parallel()
 	shop := vendotest.Start(t, vendotest.Options{})
 	h := shop.Web.App().Handler()
 	restore := map[string]string{"HX-History-Restore-Request": "true"} // bypasses the page cache

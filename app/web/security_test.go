@@ -18,6 +18,7 @@ var (
 // TestSecurityHeadersAndNoInlineScript checks every page type for the
 // headers and that nothing inline would need the CSP relaxed.
 func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, nil)
 	for _, path := range []string{"/", "/products", "/products?q=icon", "/products/the-calm-inbox", "/plans", "/plans?interval=year",
 		"/cart", "/login", "/checkout/cancel", "/no-such-page", "/healthz", "/static/css/app.css"} {
@@ -63,6 +64,7 @@ func TestSecurityHeadersAndNoInlineScript(t *testing.T) {
 // TestPathTraversalIsRefused tries to reach files outside what a route
 // serves, plain and encoded: nothing answers 200.
 func TestPathTraversalIsRefused(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, nil)
 	for _, path := range []string{
 		"/downloads/../../etc/passwd", "/downloads/..%2f..%2fetc%2fpasswd", "/downloads/%2e%2e%2f%2e%2e%2fetc%2fpasswd",

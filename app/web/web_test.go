@@ -32,6 +32,7 @@ func inProcess(t testing.TB, s *vendotest.Shop, req *http.Request) (*http.Respon
 }
 
 func TestPublicPages(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, nil)
 	tests := []struct {
 		name        string
@@ -100,6 +101,7 @@ func TestPublicPages(t *testing.T) {
 }
 
 func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
+	t.Parallel()
 	_, c := visitor(t, nil)
 	_, page := c.Get("/")
 	i := strings.Index(page, "/static/css/app.css?v=")
@@ -126,6 +128,7 @@ func TestVersionedAssetsAreCachedForAYear(t *testing.T) {
 }
 
 func TestCoverImagesArePublicButProductFilesAreNot(t *testing.T) {
+	t.Parallel()
 	shop, c := visitor(t, nil)
 	p, err := shop.Store.ProductBySlug(context.Background(), "sunrise-wallpapers")
 	if err != nil {
