@@ -14,34 +14,43 @@ import (
 	"time"
 )
 
-// shop is a running vendo process in sandbox mode with its own data
-// directory, reached at base (http://127.0.0.1:PORT, also its
-// VENDO_BASE_URL, so links in mail and redirects point back at it).
+// shop is a running vendo process with its own data directory, reached
+// at base (http://127.0.0.1:PORT, also its VENDO_BASE_URL, so links in mail
+// and redirects point back at it).
 type shop struct {
-	t    *testing.T
-	base string
-	data string
-	cmd  *exec.Cmd
-	logs *syncBuffer
+	t     *testing.T
+	addr  string
+	base  string
+	data  string
+	extra []string // settings beyond the defaults, NAME=value
+	cmd   *exec.Cmd
+	logs  *syncBuffer
 }
 
-// startShop starts the binary on a free port with an empty data directory
-// and waits for /healthz.
+// startShop starts a sandbox-mode shop on an empty data directory for a
+// browser test.
 func startShop(t *testing.T) *shop {
 	t.Helper()
 	needBrowser(t)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	return startVendo(t, "")
+}
 
-	s := &shop{t: t, base: "http://" + addr, data: t.TempDir(), logs: &syncBuffer{}}
+// startVendo runs the binary from an empty working directory on a free
+// port, with data as its data directory ("" for a new one) and env
+// (NAME=value) added to a clean environment, and waits for /healthz. The
+// test's cleanup interrupts it (a graceful shutdown).
+func startVendo(t *testing.T, data string, env ...string) *shop {
+	t.Helper()
+	if data == "" {
+		data = t.TempDir()
+	}
+	addr := freeAddr(t)
+	s := &shop{t: t, addr: addr, base: "http://" + addr, data: data, extra: env, logs: &syncBuffer{}}
 	s.cmd = exec.Command(binPath, "-data", s.data, "-addr", addr)
 	s.cmd.Dir = t.TempDir()
 	// A clean environment: no Stripe keys or SMTP from the developer's
-	// shell, so this is always the sandbox with mail written to the log.
+	// shell, so this is the sandbox with mail written to the log unless
+	// the test says otherwise.
 	s.cmd.Env = s.env()
 	s.cmd.Stdout, s.cmd.Stderr = s.logs, s.logs
 	if err := s.cmd.Start(); err != nil {
@@ -60,12 +69,23 @@ func startShop(t *testing.T) *shop {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	t.Fatalf("vendo did not become healthy at %s", s.base)
+	t.Fatalf("vendo did not become healthy at %s; output:\n%s", s.base, s.logs.String())
 	return nil
 }
 
+// freeAddr is a loopback address with a port nothing listens on now.
+func freeAddr(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
 func (s *shop) env() []string {
-	return []string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cmd.Dir, "VENDO_BASE_URL=" + s.base}
+	return append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + s.cmd.Dir, "VENDO_BASE_URL=" + s.base}, s.extra...)
 }
 
 // stop interrupts the shop (a graceful shutdown) and logs its output when
@@ -73,7 +93,7 @@ func (s *shop) env() []string {
 func (s *shop) stop() {
 	s.cmd.Process.Signal(os.Interrupt)
 	done := make(chan struct{})
-	go func() { s.cmd.Wait(); close(done) }()
+	go func() { s.cmd.Wait(); close(done) }() // returns at once if the test waited for it already
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -65,11 +65,13 @@ func fakeStripeAPI(t *testing.T) string {
 // and checks that every event it answered 2xx is in the ledger with its
 // effect (an order for its session) in the store (DESIGN.md §5 rule 2).
 func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
+	// Not parallel: the kill must land mid-flight, which a busy machine
+	// makes less certain; the parallel tests start after this one.
 	data := t.TempDir()
-	addr := freeAddr(t)
 	const secret = "whsec_crash_test"
 	env := []string{"STRIPE_SECRET_KEY=sk_test_crash", "STRIPE_WEBHOOK_SECRET=" + secret, "STRIPE_API_BASE=" + fakeStripeAPI(t), "VENDO_SYNC_INTERVAL=0"}
-	cmd := startVendo(t, data, addr, env...)
+	first := startVendo(t, data, env...)
+	addr, cmd := first.addr, first.cmd
 
 	var acked sync.Map
 	var n atomic.Int64
@@ -122,8 +124,7 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 	}
 
 	// Restart on the same data: it must come up cleanly.
-	addr2 := freeAddr(t)
-	cmd2 := startVendo(t, data, addr2, env...)
+	cmd2 := startVendo(t, data, env...).cmd
 	cmd2.Process.Signal(os.Interrupt)
 	cmd2.Wait()
 
@@ -155,14 +156,9 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 
 // adminClient signs in through `vendo admin-link` and returns a client
 // with the owner's session and the page's CSRF token.
-func adminClient(t *testing.T, data, addr string) (*http.Client, string, string) {
+func adminClient(t *testing.T, s *shop) (*http.Client, string, string) {
 	t.Helper()
-	out, err := exec.Command(binPath, "admin-link", "-data", data, "-base-url", "http://"+addr).CombinedOutput()
-	if err != nil {
-		t.Fatalf("admin-link: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	link := strings.TrimSpace(lines[len(lines)-1])
+	link := s.adminLink()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
 	resp, err := c.Get(link)
@@ -170,7 +166,7 @@ func adminClient(t *testing.T, data, addr string) (*http.Client, string, string)
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	resp, err = c.Get("http://" + addr + "/admin/products")
+	resp, err = c.Get(s.url("/admin/products"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,9 +185,11 @@ func adminClient(t *testing.T, data, addr string) (*http.Client, string, string)
 // file exists under a content name, unfinished uploads are cleaned, and
 // the interrupted backup left no archive behind.
 func TestCrashDuringUploadAndBackup(t *testing.T) {
+	// Not parallel: the kill must land mid-flight, which a busy machine
+	// makes less certain; the parallel tests start after this one.
 	data := t.TempDir()
-	addr := freeAddr(t)
-	cmd := startVendo(t, data, addr)
+	s := startVendo(t, data)
+	addr, cmd := s.addr, s.cmd
 	// A large file makes the backup take long enough to be interrupted.
 	big := filepath.Join(data, "files", "ff", strings.Repeat("f", 64))
 	os.MkdirAll(filepath.Dir(big), 0o750)
@@ -199,7 +197,7 @@ func TestCrashDuringUploadAndBackup(t *testing.T) {
 	f.Truncate(2 << 30)
 	f.Close()
 
-	client, token, product := adminClient(t, data, addr)
+	client, token, product := adminClient(t, s)
 
 	// An upload that never finishes: 8 MiB sent, then the server dies.
 	pr, pw := io.Pipe()
@@ -260,7 +258,7 @@ func TestCrashDuringUploadAndBackup(t *testing.T) {
 
 	// Restart: unfinished uploads and backup temp files are gone, and
 	// every stored file's name is the hash of its bytes.
-	cmd2 := startVendo(t, data, freeAddr(t))
+	cmd2 := startVendo(t, data).cmd
 	defer cmd2.Process.Signal(os.Interrupt)
 	if left, _ := os.ReadDir(filepath.Join(data, "files", "tmp")); len(left) != 0 {
 		t.Fatalf("%d unfinished files survived the restart", len(left))

@@ -1,10 +1,8 @@
-package main
+package e2e
 
 import (
 	"bytes"
-	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -14,76 +12,8 @@ import (
 	"time"
 )
 
-// These tests run the real binary the way a merchant does: built, copied to
-// a directory with nothing beside it, and started as a process.
-
-var binPath string
-
-func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "vendo-bin-")
-	if err != nil {
-		panic(err)
-	}
-	binPath = filepath.Join(dir, "vendo")
-	out, err := exec.Command("go", "build", "-o", binPath, ".").CombinedOutput()
-	if err != nil {
-		fmt.Fprintf(os.Stderr, "build: %v\n%s", err, out)
-		os.Exit(1)
-	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
-}
-
-func freeAddr(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
-// startVendo runs the binary from an empty working directory and waits for
-// /healthz.
-func startVendo(t *testing.T, dataDir, addr string, env ...string) *exec.Cmd {
-	t.Helper()
-	cmd := exec.Command(binPath, "-data", dataDir, "-addr", addr)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append([]string{"PATH=" + os.Getenv("PATH"), "HOME=" + cmd.Dir}, env...)
-	var logs bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &logs, &logs
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cmd.Process.Signal(os.Interrupt)
-		done := make(chan struct{})
-		go func() { cmd.Wait(); close(done) }()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-		}
-		if t.Failed() {
-			t.Logf("vendo output:\n%s", logs.String())
-		}
-	})
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := http.Get("http://" + addr + "/healthz")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == 200 {
-				return cmd
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("vendo did not become healthy; output:\n%s", logs.String())
-	return nil
-}
+// The command line: every page served from any directory, one instance per
+// data directory, config mistakes, signals, help.
 
 func get(t *testing.T, url string) (int, string) {
 	t.Helper()
@@ -97,9 +27,8 @@ func get(t *testing.T, url string) (int, string) {
 }
 
 func TestBinaryServesEveryPageFromAnyDirectory(t *testing.T) {
-	addr := freeAddr(t)
-	startVendo(t, t.TempDir(), addr)
-	base := "http://" + addr
+	t.Parallel()
+	base := startVendo(t, "").base
 	for _, tc := range []struct{ path, want string }{
 		{"/", "Vendo Demo Shop"},
 		{"/products", "Sunrise Wallpapers"},
@@ -120,8 +49,9 @@ func TestBinaryServesEveryPageFromAnyDirectory(t *testing.T) {
 }
 
 func TestSecondInstanceOnSameDataDirExitsWithMessage(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
-	startVendo(t, data, freeAddr(t))
+	startVendo(t, data)
 	cmd := exec.Command(binPath, "-data", data, "-addr", freeAddr(t))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	done := make(chan struct{})
@@ -143,6 +73,7 @@ func TestSecondInstanceOnSameDataDirExitsWithMessage(t *testing.T) {
 }
 
 func TestInvalidConfigExitsWithFixingSentence(t *testing.T) {
+	t.Parallel()
 	tests := []struct {
 		name string
 		args []string
@@ -176,6 +107,7 @@ func TestInvalidConfigExitsWithFixingSentence(t *testing.T) {
 }
 
 func TestVersionCommand(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binPath, "version").CombinedOutput()
 	if err != nil || !strings.HasPrefix(string(out), "vendo ") {
 		t.Fatalf("version: %v %q", err, out)
@@ -183,9 +115,9 @@ func TestVersionCommand(t *testing.T) {
 }
 
 func TestGracefulShutdownClosesDatabase(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
-	addr := freeAddr(t)
-	cmd := startVendo(t, data, addr)
+	cmd := startVendo(t, data).cmd
 	cmd.Process.Signal(os.Interrupt)
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- cmd.Wait() }()
@@ -198,13 +130,13 @@ func TestGracefulShutdownClosesDatabase(t *testing.T) {
 		t.Fatal("did not stop after SIGINT")
 	}
 	// The lock is released: a new instance starts at once on the same data.
-	startVendo(t, data, freeAddr(t))
+	startVendo(t, data)
 }
 
 func TestSandboxNeverStartsWithAStripeKey(t *testing.T) {
+	t.Parallel()
 	data := t.TempDir()
-	addr := freeAddr(t)
-	startVendo(t, data, addr, "STRIPE_SECRET_KEY=sk_test_real", "STRIPE_WEBHOOK_SECRET=whsec_real", "STRIPE_API_BASE=http://127.0.0.1:9", "VENDO_SYNC_INTERVAL=0")
+	addr := startVendo(t, data, "STRIPE_SECRET_KEY=sk_test_real", "STRIPE_WEBHOOK_SECRET=whsec_real", "STRIPE_API_BASE=http://127.0.0.1:9", "VENDO_SYNC_INTERVAL=0").addr
 	for _, path := range []string{"/sandbox/stripe/clock", "/sandbox/stripe/v1/customers", "/sandbox/stripe/checkout/cs_test_1"} {
 		if status, _ := get(t, "http://"+addr+path); status != 404 {
 			t.Errorf("%s: %d in Stripe mode, want 404", path, status)
@@ -219,6 +151,7 @@ func TestSandboxNeverStartsWithAStripeKey(t *testing.T) {
 }
 
 func TestHelpPrintsTheCommandsAndFlagsOnceAndExitsZero(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{"help"}, {"-h"}, {"--help"}, {"-help"}, {"backup", "-h"}, {"-data", "x", "--help"}} {
 		t.Run(strings.Join(args, " "), func(t *testing.T) {
 			cmd := exec.Command(binPath, args...)
@@ -248,6 +181,7 @@ func TestHelpPrintsTheCommandsAndFlagsOnceAndExitsZero(t *testing.T) {
 }
 
 func TestTheBenchBaselineIsNotACommand(t *testing.T) {
+	t.Parallel()
 	out, err := exec.Command(binPath, "bench-baseline").CombinedOutput()
 	if err == nil || !strings.Contains(string(out), `unknown command "bench-baseline"`) {
 		t.Fatalf("vendo bench-baseline: %v\n%s", err, out)
