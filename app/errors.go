@@ -90,6 +90,19 @@ func ErrorMessage(err error) string {
 // IsNotFound reports whether err is an ENOTFOUND application error.
 func IsNotFound(err error) bool { return ErrorCode(err) == ENOTFOUND }
 
+// Found reads a lookup's error where absence is an answer, not a failure
+// ("was this event seen?"): nil is (true, nil), ENOTFOUND is (false, nil),
+// and any other error is returned as it is.
+func Found(err error) (bool, error) {
+	switch {
+	case err == nil:
+		return true, nil
+	case IsNotFound(err):
+		return false, nil
+	}
+	return false, err
+}
+
 // ValidationErrors collects field errors of one form so they can all be
 // shown next to their fields at once.
 type ValidationErrors map[string]string

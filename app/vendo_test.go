@@ -224,6 +224,34 @@ func TestErrorsShowTheirSentenceAndHideTheRest(t *testing.T) {
 	}
 }
 
+func TestFoundTellsAbsenceFromFailure(t *testing.T) {
+	cause := errors.New("bolt: tx closed")
+	conflict := app.Errorf(app.ECONFLICT, "Taken.")
+	tests := []struct {
+		name      string
+		err       error
+		wantFound bool
+		wantErr   error
+	}{
+		{"no error: found", nil, true, nil},
+		{"not found: an answer, not a failure", app.Errorf(app.ENOTFOUND, "That order does not exist."), false, nil},
+		{"not found, wrapped", fmt.Errorf("load: %w", app.Errorf(app.ENOTFOUND, "Gone.")), false, nil},
+		{"another code is a failure", conflict, false, conflict},
+		{"a plain error is a failure", cause, false, cause},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			found, err := app.Found(tt.err)
+			if found != tt.wantFound {
+				t.Errorf("found = %v, want %v", found, tt.wantFound)
+			}
+			if err != tt.wantErr {
+				t.Errorf("err = %v, want %v", err, tt.wantErr)
+			}
+		})
+	}
+}
+
 func TestErrorTextCarriesCodeMessageAndCause(t *testing.T) {
 	cause := errors.New("connection refused")
 	e := &app.Error{Code: app.EUNAVAILABLE, Message: "Stripe is not answering.", Err: cause}

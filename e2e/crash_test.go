@@ -25,6 +25,7 @@ import (
 	"github.com/stripe/stripe-go/v76"
 	"github.com/stripe/stripe-go/v76/webhook"
 
+	"vendo/app"
 	"vendo/app/store"
 )
 
@@ -135,13 +136,14 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 	defer st.Close()
 	missing := 0
 	acked.Range(func(k, v any) bool {
-		rec, found, err := st.Event(context.Background(), k.(string))
+		rec, err := st.Event(context.Background(), k.(string))
+		found, err := app.Found(err)
 		if err != nil || !found || rec.Outcome != store.EventApplied {
 			missing++
 			return true
 		}
 		st.View(context.Background(), func(tx *store.Tx) error {
-			if _, ok, _ := tx.OrderByCheckoutSession(v.(string)); !ok {
+			if _, err := tx.OrderByCheckoutSession(v.(string)); err != nil {
 				missing++
 			}
 			return nil

@@ -45,9 +45,10 @@ func (s *Shop) GrantEntitlement(ctx context.Context, customerID, productID, why,
 		if err != nil {
 			return err
 		}
-		if _, ok, err := tx.ActiveEntitlement(customerID, productID); err != nil {
-			return err
-		} else if ok {
+		if _, err := tx.ActiveEntitlement(customerID, productID); !app.IsNotFound(err) {
+			if err != nil {
+				return err
+			}
 			return &app.Error{Code: app.ECONFLICT, Field: "product", Message: fmt.Sprintf("%s already has “%s” in their library.", c.Email, p.Title)}
 		}
 		e = app.Entitlement{CustomerID: customerID, ProductID: productID, Source: app.SourceManual, SourceID: actor, Note: why}

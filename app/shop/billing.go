@@ -54,7 +54,8 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 		if plan, err = tx.PlanBySlug(planSlug); err != nil {
 			return err
 		}
-		_, current, err = tx.CurrentSubscription(customerID)
+		_, err = tx.CurrentSubscription(customerID)
+		current, err = app.Found(err)
 		return err
 	})
 	if err != nil {

@@ -28,19 +28,16 @@ func (s *Shop) Unlock(ctx context.Context, customerID, productSlug string) (app.
 		if product, err = tx.ProductBySlug(productSlug); err != nil {
 			return err
 		}
-		if e, ok, err := tx.ActiveEntitlement(customerID, product.ID); err != nil {
-			return err
-		} else if ok {
+		if e, err := tx.ActiveEntitlement(customerID, product.ID); err == nil {
 			owned = &e
 			return nil
-		}
-		var found bool
-		if sub, found, err = tx.CurrentSubscription(customerID); err != nil {
+		} else if !app.IsNotFound(err) {
 			return err
-		} else if !found {
+		}
+		if sub, err = tx.CurrentSubscription(customerID); app.IsNotFound(err) {
 			return app.Errorf(app.EFORBIDDEN, "Unlocking with credits needs an active plan. Choose one on the plans page.")
 		}
-		return nil
+		return err
 	})
 	if err != nil || owned != nil {
 		if owned != nil {
@@ -75,8 +72,8 @@ func (s *Shop) Unlock(ctx context.Context, customerID, productSlug string) (app.
 		if !s.now().Before(cur.CurrentPeriodEnd) {
 			return app.Errorf(app.EUNAVAILABLE, "Your plan's renewal is not confirmed yet. Try again in a few minutes.")
 		}
-		if e, ok, err := tx.ActiveEntitlement(customerID, product.ID); err != nil || ok {
-			ent = e
+		if e, err := tx.ActiveEntitlement(customerID, product.ID); !app.IsNotFound(err) {
+			ent = e // already owned (err nil), or a failure
 			return err
 		}
 		if cur.Credits == 0 {

@@ -73,7 +73,8 @@ func (s *Shop) afterFulfil() {
 // transaction: the ledger's, or the success page's. It is idempotent: a
 // session already turned into a paid order changes nothing.
 func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, error) {
-	order, found, err := tx.OrderByCheckoutSession(sess.ID)
+	order, err := tx.OrderByCheckoutSession(sess.ID)
+	found, err := app.Found(err)
 	if err != nil {
 		return order, err
 	}
@@ -235,7 +236,8 @@ func (s *Shop) HandleAsyncPaymentFailed(ctx context.Context, ev webhook.Event) (
 		return nil, nil
 	}
 	return func(tx *store.Tx) error {
-		order, found, err := tx.OrderByCheckoutSession(sess.ID)
+		order, err := tx.OrderByCheckoutSession(sess.ID)
+		found, err := app.Found(err)
 		if err != nil {
 			return err
 		}

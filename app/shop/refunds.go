@@ -56,9 +56,12 @@ func (s *Shop) HandleChargeRefunded(ctx context.Context, ev webhook.Event) (webh
 		if ch.PaymentIntentID == "" {
 			return nil
 		}
-		o, found, err := tx.OrderByPaymentIntent(ch.PaymentIntentID)
-		if err != nil || !found {
-			return err // a charge Vendo did not sell (a subscription invoice): nothing to do here
+		o, err := tx.OrderByPaymentIntent(ch.PaymentIntentID)
+		if app.IsNotFound(err) {
+			return nil // a charge Vendo did not sell (a subscription invoice): nothing to do here
+		}
+		if err != nil {
+			return err
 		}
 		if ok, err := tx.AcceptSnapshot(ch.ID, ch.FetchedAt); err != nil || !ok {
 			return err

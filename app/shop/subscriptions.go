@@ -131,7 +131,8 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 // returns the stored mirror (empty when it decided to store nothing).
 func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscription, error) {
 	fetched := t.sub
-	rec, found, err := tx.SubscriptionByStripeID(fetched.ID)
+	rec, err := tx.SubscriptionByStripeID(fetched.ID)
+	found, err := app.Found(err)
 	if err != nil {
 		return rec, err
 	}

@@ -51,19 +51,19 @@ func (t *Tx) EntitlementsOf(customerID string, activeOnly bool) ([]app.Entitleme
 	return out, nil
 }
 
-// ActiveEntitlement returns a customer's active entitlement to a product,
-// if any.
-func (t *Tx) ActiveEntitlement(customerID, productID string) (app.Entitlement, bool, error) {
+// ActiveEntitlement returns a customer's active entitlement to a product;
+// ENOTFOUND when the product is not in their library.
+func (t *Tx) ActiveEntitlement(customerID, productID string) (app.Entitlement, error) {
 	es, err := t.EntitlementsOf(customerID, true)
 	if err != nil {
-		return app.Entitlement{}, false, err
+		return app.Entitlement{}, err
 	}
 	for _, e := range es {
 		if e.ProductID == productID {
-			return e, true, nil
+			return e, nil
 		}
 	}
-	return app.Entitlement{}, false, nil
+	return app.Entitlement{}, app.Errorf(app.ENOTFOUND, "That product is not in your library.")
 }
 
 // RevokeEntitlements revokes every active entitlement of a customer that

@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"time"
+
+	"vendo/app"
 )
 
 // Outcomes of a Stripe event in the ledger.
@@ -33,11 +35,15 @@ type EventRecord struct {
 // is answered 2xx and changes nothing.
 func (e *EventRecord) Done() bool { return e.Outcome == EventApplied || e.Outcome == EventIgnored }
 
-// Event returns the ledger record for a Stripe event id.
-func (t *Tx) Event(id string) (EventRecord, bool, error) {
+// Event returns the ledger record for a Stripe event id, ENOTFOUND for an
+// event the ledger has not seen.
+func (t *Tx) Event(id string) (EventRecord, error) {
 	var e EventRecord
 	found, err := getRecord(t.tx.Bucket(bEvents), id, &e)
-	return e, found, err
+	if err == nil && !found {
+		err = app.Errorf(app.ENOTFOUND, "That event is not in the ledger.")
+	}
+	return e, err
 }
 
 // PutEvent writes a ledger record, indexing it by received time so the
@@ -152,8 +158,8 @@ func (t *Tx) SnapshotTime(objectID string) (time.Time, bool) {
 }
 
 // Event reads a ledger record in its own transaction.
-func (s *Store) Event(ctx context.Context, id string) (e EventRecord, found bool, err error) {
-	err = s.View(ctx, func(tx *Tx) error { e, found, err = tx.Event(id); return err })
+func (s *Store) Event(ctx context.Context, id string) (e EventRecord, err error) {
+	err = s.View(ctx, func(tx *Tx) error { e, err = tx.Event(id); return err })
 	return
 }
 

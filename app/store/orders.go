@@ -19,27 +19,25 @@ func (t *Tx) Order(id string) (app.Order, error) {
 	return o, err
 }
 
-// OrderByCheckoutSession returns the order made from a Checkout Session;
-// found is false when there is none yet (fulfilment uses this to grant
-// exactly once per session).
-func (t *Tx) OrderByCheckoutSession(sessionID string) (app.Order, bool, error) {
+// OrderByCheckoutSession returns the order made from a Checkout Session,
+// ENOTFOUND while there is none yet (fulfilment uses this to grant exactly
+// once per session).
+func (t *Tx) OrderByCheckoutSession(sessionID string) (app.Order, error) {
 	id := index{t.tx.Bucket(bOrdersBySession)}.get(sessionID)
 	if id == "" {
-		return app.Order{}, false, nil
+		return app.Order{}, notFound("order")
 	}
-	o, err := t.Order(id)
-	return o, err == nil, err
+	return t.Order(id)
 }
 
 // OrderByPaymentIntent returns the order paid by a PaymentIntent (refunds
 // arrive as charges that name their PaymentIntent).
-func (t *Tx) OrderByPaymentIntent(pi string) (app.Order, bool, error) {
+func (t *Tx) OrderByPaymentIntent(pi string) (app.Order, error) {
 	id := index{t.tx.Bucket(bOrdersByPayment)}.get(pi)
 	if id == "" {
-		return app.Order{}, false, nil
+		return app.Order{}, notFound("order")
 	}
-	o, err := t.Order(id)
-	return o, err == nil, err
+	return t.Order(id)
 }
 
 // PutOrder creates or updates an order with its indexes. A Checkout Session

@@ -109,7 +109,7 @@ func BenchmarkPutEventBatch(b *testing.B) {
 				for pb.Next() {
 					id := fmt.Sprintf("evt_bench_%09d", n.Add(1))
 					err := st.Batch(ctx, func(tx *store.Tx) error {
-						if _, found, err := tx.Event(id); err != nil || found {
+						if _, err := tx.Event(id); !app.IsNotFound(err) {
 							return err
 						}
 						return tx.PutEvent(&store.EventRecord{ID: id, Type: "customer.created", ObjectID: "cus_x",

@@ -18,15 +18,14 @@ func (t *Tx) Subscription(id string) (app.Subscription, error) {
 	return s, err
 }
 
-// SubscriptionByStripeID returns the mirror of a Stripe subscription;
-// found is false for one Vendo has never seen.
-func (t *Tx) SubscriptionByStripeID(stripeID string) (app.Subscription, bool, error) {
+// SubscriptionByStripeID returns the mirror of a Stripe subscription,
+// ENOTFOUND for one Vendo has never seen.
+func (t *Tx) SubscriptionByStripeID(stripeID string) (app.Subscription, error) {
 	id := index{t.tx.Bucket(bSubscriptionsByStripe)}.get(stripeID)
 	if id == "" {
-		return app.Subscription{}, false, nil
+		return app.Subscription{}, notFound("subscription")
 	}
-	s, err := t.Subscription(id)
-	return s, err == nil, err
+	return t.Subscription(id)
 }
 
 // PutSubscription creates or updates a subscription with its indexes.
@@ -78,18 +77,18 @@ func (t *Tx) SubscriptionsOf(customerID string) ([]app.Subscription, error) {
 }
 
 // CurrentSubscription is the customer's subscription that grants access
-// now, if any.
-func (t *Tx) CurrentSubscription(customerID string) (app.Subscription, bool, error) {
+// now; ENOTFOUND when there is none.
+func (t *Tx) CurrentSubscription(customerID string) (app.Subscription, error) {
 	subs, err := t.SubscriptionsOf(customerID)
 	if err != nil {
-		return app.Subscription{}, false, err
+		return app.Subscription{}, err
 	}
 	for _, s := range subs {
 		if s.Fulfilled && !s.Terminated {
-			return s, true, nil
+			return s, nil
 		}
 	}
-	return app.Subscription{}, false, nil
+	return app.Subscription{}, app.Errorf(app.ENOTFOUND, "You have no active plan.")
 }
 
 // SubscriptionFilter narrows Subscriptions.

@@ -35,12 +35,9 @@ func (s *Server) handleAdminEvents(c *fiber.Ctx) error {
 // handleAdminEvent shows one ledger record with its payload as indented
 // JSON (escaped text in a <pre>, never markup).
 func (s *Server) handleAdminEvent(c *fiber.Ctx) error {
-	e, found, err := s.store.Event(c.UserContext(), c.Params("id"))
+	e, err := s.store.Event(c.UserContext(), c.Params("id"))
 	if err != nil {
 		return err
-	}
-	if !found {
-		return app.Errorf(app.ENOTFOUND, "That event is not in the ledger.")
 	}
 	payload := ""
 	if len(e.Payload) > 0 {
@@ -63,10 +60,8 @@ func (s *Server) handleAdminEventReplay(c *fiber.Ctx) error {
 		return app.Errorf(app.EUNAVAILABLE, "Replaying events is not available in this shop.")
 	}
 	id := c.Params("id")
-	if _, found, err := s.store.Event(c.UserContext(), id); err != nil {
+	if _, err := s.store.Event(c.UserContext(), id); err != nil {
 		return err
-	} else if !found {
-		return app.Errorf(app.ENOTFOUND, "That event is not in the ledger.")
 	}
 	outcome, rerr := s.replay(c.UserContext(), id)
 	detail := "outcome " + outcome

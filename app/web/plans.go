@@ -21,10 +21,11 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	current := ""
 	if id := s.viewerID(c); id != "" {
 		err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
-			sub, ok, err := tx.CurrentSubscription(id)
-			if ok {
-				current = sub.PlanID
+			sub, err := tx.CurrentSubscription(id)
+			if app.IsNotFound(err) {
+				return nil
 			}
+			current = sub.PlanID
 			return err
 		})
 		if err != nil {

@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"vendo/app"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
 )
@@ -81,12 +82,9 @@ func (l *Ledger) Process(ctx context.Context, ev Event, source string) (Result, 
 // (one order per session, one activation per subscription), so replaying a
 // success changes nothing and replaying a failure may now succeed.
 func (l *Ledger) Replay(ctx context.Context, id string) (Result, error) {
-	rec, found, err := l.store.Event(ctx, id)
+	rec, err := l.store.Event(ctx, id)
 	if err != nil {
-		return Result{}, err
-	}
-	if !found {
-		return Result{}, fmt.Errorf("replay %s: no such event in the ledger", id)
+		return Result{}, fmt.Errorf("replay %s: %w", id, err)
 	}
 	ev := Event{ID: rec.ID, Type: rec.Type, Created: rec.Created, ObjectID: rec.ObjectID, Raw: rec.Payload}
 	return l.process(ctx, ev, "replay", true)
@@ -95,7 +93,8 @@ func (l *Ledger) Replay(ctx context.Context, id string) (Result, error) {
 func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bool) (Result, error) {
 	// A cheap read first: most duplicates stop here without a write.
 	if !replay {
-		rec, found, err := l.store.Event(ctx, ev.ID)
+		rec, err := l.store.Event(ctx, ev.ID)
+		found, err := app.Found(err)
 		if err != nil {
 			return Result{}, fmt.Errorf("read ledger: %w", err)
 		}
@@ -117,7 +116,8 @@ func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bo
 	var res Result
 	err := l.store.Batch(ctx, func(tx *store.Tx) error {
 		res = Result{}
-		rec, found, err := tx.Event(ev.ID)
+		rec, err := tx.Event(ev.ID)
+		found, err := app.Found(err)
 		if err != nil {
 			return err
 		}
@@ -160,7 +160,8 @@ func (l *Ledger) fail(ctx context.Context, ev Event, source string, cause error)
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	err := l.store.Update(rctx, func(tx *store.Tx) error {
-		rec, found, err := tx.Event(ev.ID)
+		rec, err := tx.Event(ev.ID)
+		found, err := app.Found(err)
 		if err != nil {
 			return err
 		}

@@ -218,7 +218,8 @@ func TestUnhandledTypesAreRecordedAsIgnored(t *testing.T) {
 	if got := f.post(t, payload, sign(payload, secret, time.Now())); got != 200 {
 		t.Fatalf("status %d", got)
 	}
-	rec, found, err := f.store.Event(context.Background(), "evt_x")
+	rec, err := f.store.Event(context.Background(), "evt_x")
+	found, err := app.Found(err)
 	if err != nil || !found || rec.Outcome != store.EventIgnored || rec.Type != "customer.tax_id.created" || rec.ObjectID != "txi_1" {
 		t.Fatalf("ledger record: %+v found=%v err=%v", rec, found, err)
 	}
@@ -233,7 +234,7 @@ func TestHandlerFailureIsRecordedAnsweredWith500AndRetried(t *testing.T) {
 			t.Fatalf("attempt %d: status %d, want 500", i+1, got)
 		}
 	}
-	rec, _, _ := f.store.Event(context.Background(), "evt_f")
+	rec, _ := f.store.Event(context.Background(), "evt_f")
 	if rec.Outcome != store.EventFailed || rec.Attempts != 2 || !strings.Contains(rec.Error, "stripe is down") {
 		t.Fatalf("after failures: %+v", rec)
 	}
@@ -244,7 +245,7 @@ func TestHandlerFailureIsRecordedAnsweredWith500AndRetried(t *testing.T) {
 	if got := f.post(t, payload, sign(payload, secret, time.Now())); got != 200 {
 		t.Fatalf("retry: %d", got)
 	}
-	rec, _, _ = f.store.Event(context.Background(), "evt_f")
+	rec, _ = f.store.Event(context.Background(), "evt_f")
 	if rec.Outcome != store.EventApplied || rec.Attempts != 3 || rec.Error != "" {
 		t.Fatalf("after retry: %+v", rec)
 	}
@@ -273,7 +274,7 @@ func TestApplyErrorRollsBackItsWrites(t *testing.T) {
 	if _, err := f.store.ProductBySlug(context.Background(), "half-written"); !app.IsNotFound(err) {
 		t.Fatalf("the failed handler's first write survived: %v", err)
 	}
-	rec, _, _ := f.store.Event(context.Background(), "evt_h")
+	rec, _ := f.store.Event(context.Background(), "evt_h")
 	if rec.Outcome != store.EventFailed {
 		t.Fatalf("outcome %q, want failed", rec.Outcome)
 	}
@@ -405,7 +406,7 @@ func TestReplayRerunsARecordedEvent(t *testing.T) {
 	if err != nil || res.Outcome != store.EventApplied {
 		t.Fatalf("replay: %+v %v", res, err)
 	}
-	rec, _, _ := f.store.Event(ctx, "evt_r")
+	rec, _ := f.store.Event(ctx, "evt_r")
 	if rec.Outcome != store.EventApplied || rec.Source != "replay" {
 		t.Fatalf("after replay: %+v", rec)
 	}
