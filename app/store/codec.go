@@ -48,6 +48,33 @@ func putRecord(b *bolt.Bucket, key string, v any) error {
 	return b.Put([]byte(key), data)
 }
 
+// deleteWhere removes the records of b that doomed reports true for, and
+// any record that no longer decodes (an unreadable session, token or
+// window is as good as expired), returning how many it removed: the one
+// sweep behind expired sessions, sign-in tokens and rate-limit windows.
+func deleteWhere[T any](b *bolt.Bucket, doomed func(*T) bool) (int, error) {
+	var keys [][]byte
+	err := b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return nil // a nested bucket, not a record
+		}
+		var rec T
+		if err := decode(v, &rec); err != nil || doomed(&rec) {
+			keys = append(keys, append([]byte(nil), k...)) // k is only valid inside ForEach
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	for _, k := range keys {
+		if err := b.Delete(k); err != nil {
+			return 0, err
+		}
+	}
+	return len(keys), nil
+}
+
 // index is a secondary-index bucket mapping a lookup key to a primary id.
 type index struct{ b *bolt.Bucket }
 

@@ -53,22 +53,5 @@ func (t *Tx) UseLoginToken(key, purpose string) (app.LoginToken, error) {
 
 // SweepLoginTokens removes tokens that expired more than a day ago.
 func (t *Tx) SweepLoginTokens() (int, error) {
-	b := t.tx.Bucket(bLoginTokens)
-	var doomed [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var tok app.LoginToken
-		if err := decode(v, &tok); err != nil || t.now.After(tok.ExpiresAt.Add(tokenGrace)) {
-			doomed = append(doomed, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range doomed {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(doomed), nil
+	return deleteWhere(t.tx.Bucket(bLoginTokens), func(tok *app.LoginToken) bool { return t.now.After(tok.ExpiresAt.Add(tokenGrace)) })
 }

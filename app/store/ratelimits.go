@@ -33,22 +33,5 @@ func (t *Tx) Allow(key string, limit int, window time.Duration) (bool, error) {
 
 // SweepRateLimits removes windows that have ended.
 func (t *Tx) SweepRateLimits() (int, error) {
-	b := t.tx.Bucket(bRateLimits)
-	var doomed [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var w rateWindow
-		if err := decode(v, &w); err != nil || !t.now.Before(w.Start.Add(w.Window)) {
-			doomed = append(doomed, append([]byte(nil), k...))
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range doomed {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(doomed), nil
+	return deleteWhere(t.tx.Bucket(bRateLimits), func(w *rateWindow) bool { return !t.now.Before(w.Start.Add(w.Window)) })
 }

@@ -52,33 +52,12 @@ func (t *Tx) DeleteSession(id string) error {
 // DeleteCustomerSessions signs a customer out everywhere and returns how
 // many sessions ended.
 func (t *Tx) DeleteCustomerSessions(customerID string) (int, error) {
-	return t.deleteSessionsWhere(func(s *app.Session) bool { return s.CustomerID == customerID })
+	return deleteWhere(t.tx.Bucket(bSessions), func(s *app.Session) bool { return s.CustomerID == customerID })
 }
 
 // SweepSessions removes the expired sessions and returns how many.
 func (t *Tx) SweepSessions() (int, error) {
-	return t.deleteSessionsWhere(func(s *app.Session) bool { return !t.now.Before(s.ExpiresAt) })
-}
-
-func (t *Tx) deleteSessionsWhere(match func(*app.Session) bool) (int, error) {
-	b := t.tx.Bucket(bSessions)
-	var doomed [][]byte
-	err := b.ForEach(func(k, v []byte) error {
-		var s app.Session
-		if err := decode(v, &s); err != nil || match(&s) {
-			doomed = append(doomed, append([]byte(nil), k...)) // an unreadable session is as good as expired
-		}
-		return nil
-	})
-	if err != nil {
-		return 0, err
-	}
-	for _, k := range doomed {
-		if err := b.Delete(k); err != nil {
-			return 0, err
-		}
-	}
-	return len(doomed), nil
+	return deleteWhere(t.tx.Bucket(bSessions), func(s *app.Session) bool { return !t.now.Before(s.ExpiresAt) })
 }
 
 // CountSessions counts stored sessions (live or not yet swept).
