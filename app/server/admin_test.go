@@ -182,7 +182,7 @@ func auditActions(t *testing.T, st *store.Store) []app.AuditEntry {
 	t.Helper()
 	var out []app.AuditEntry
 	st.View(context.Background(), func(tx *store.Tx) (err error) {
-		out, _, err = tx.AuditLog("", 0)
+		out, _, err = tx.AuditLog(store.AuditFilter{})
 		return err
 	})
 	return out

@@ -10,7 +10,7 @@ import (
 // and after every catalog change (rebuilding 10,000 products takes
 // milliseconds; catalog changes are rare).
 func (s *Server) reindex(ctx context.Context) error {
-	products, _, err := s.Store.Products(ctx, store.ProductFilter{ActiveOnly: true})
+	products, _, err := s.Store.Products(ctx, store.ProductFilter{Status: store.ProductActive})
 	if err != nil {
 		return err
 	}

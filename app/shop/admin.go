@@ -380,7 +380,7 @@ func (s *Shop) OrderDetail(ctx context.Context, id string) (OrderDetail, error) 
 		if len(mine) == 0 {
 			return nil
 		}
-		ds, _, err := tx.DownloadLog(store.DownloadQuery{CustomerID: o.CustomerID, Limit: 500})
+		ds, _, err := tx.Downloads(store.DownloadFilter{CustomerID: o.CustomerID, Limit: 500})
 		for _, d := range ds {
 			if mine[d.EntitlementID] {
 				v.Downloads = append(v.Downloads, d)
@@ -460,10 +460,10 @@ func (s *Shop) CustomerDetail(ctx context.Context, id string) (CustomerDetail, e
 		if v.Licenses, err = tx.LicensesOf(id); err != nil {
 			return err
 		}
-		if v.Downloads, _, err = tx.DownloadLog(store.DownloadQuery{CustomerID: id, Limit: 50}); err != nil {
+		if v.Downloads, _, err = tx.Downloads(store.DownloadFilter{CustomerID: id, Limit: 50}); err != nil {
 			return err
 		}
-		products, _, err := tx.Products(store.ProductFilter{ActiveOnly: true, Limit: 500})
+		products, _, err := tx.Products(store.ProductFilter{Status: store.ProductActive, Limit: 500})
 		for _, p := range products {
 			if !owned[p.ID] {
 				v.Grantable = append(v.Grantable, p)

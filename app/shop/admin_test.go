@@ -86,7 +86,10 @@ func newAdminFixture(t *testing.T) *adminFixture {
 func (f *adminFixture) audit(t *testing.T) []app.AuditEntry {
 	t.Helper()
 	var out []app.AuditEntry
-	f.store.View(context.Background(), func(tx *store.Tx) (err error) { out, _, err = tx.AuditLog("", 0); return })
+	f.store.View(context.Background(), func(tx *store.Tx) (err error) {
+		out, _, err = tx.AuditLog(store.AuditFilter{})
+		return
+	})
 	return out
 }
 

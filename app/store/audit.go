@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"fmt"
 
 	"vendo/app"
 )
@@ -16,32 +15,26 @@ func (t *Tx) Audit(e app.AuditEntry) error {
 	return putRecord(t.tx.Bucket(bAudit), e.ID, e)
 }
 
-// AuditLog lists entries newest first; before is the cursor of the next page.
-func (t *Tx) AuditLog(before string, limit int) (out []app.AuditEntry, next string, err error) {
-	cur := t.tx.Bucket(bAudit).Cursor()
-	var k, v []byte
-	if before != "" {
-		k, v = cur.Seek([]byte(before))
-		if k == nil {
-			k, v = cur.Last()
-		}
-		for k != nil && string(k) >= before {
-			k, v = cur.Prev()
-		}
-	} else {
-		k, v = cur.Last()
+// AuditFilter narrows AuditLog.
+type AuditFilter struct {
+	Action string // only entries with this action
+	Before string // cursor: the last id of the previous page
+	Limit  int    // 0 means all
+	// Scan bounds the walk to the newest Scan entries (0: no bound), so a
+	// rare action costs a bounded read.
+	Scan int
+}
+
+// AuditLog lists entries newest first, a page at a time.
+func (t *Tx) AuditLog(f AuditFilter) ([]app.AuditEntry, string, error) {
+	seen := 0
+	var stop func(*app.AuditEntry) bool
+	if f.Scan > 0 {
+		stop = func(*app.AuditEntry) bool { seen++; return seen > f.Scan }
 	}
-	for ; k != nil; k, v = cur.Prev() {
-		if limit > 0 && len(out) == limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		var e app.AuditEntry
-		if err := decode(v, &e); err != nil {
-			return nil, "", fmt.Errorf("audit %s: %w", k, err)
-		}
-		out = append(out, e)
-	}
-	return out, "", nil
+	return newestFirst(t.tx.Bucket(bAudit), f.Before, f.Limit, func(e *app.AuditEntry) bool {
+		return f.Action == "" || e.Action == f.Action
+	}, stop, func(e *app.AuditEntry) string { return e.ID })
 }
 
 // Audit appends an entry in its own transaction.

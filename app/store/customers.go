@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
+	"time"
 
 	"vendo/app"
 )
@@ -126,31 +128,39 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 
 // CustomerFilter narrows Customers.
 type CustomerFilter struct {
-	After string // cursor: the last id of the previous page
-	Limit int    // 0 means all
+	Query  string // substring of the email or (folded) name
+	Before string // cursor: the last id of the previous page
+	Limit  int    // 0 means all
 }
 
-// Customers lists customers oldest first, a page at a time.
+// Customers lists customers newest first, optionally those whose email or
+// name contains the query, paging with a cursor.
 func (t *Tx) Customers(f CustomerFilter) (out []app.Customer, next string, err error) {
-	cur := t.tx.Bucket(bCustomers).Cursor()
-	k, v := cur.First()
-	if f.After != "" {
-		k, v = cur.Seek([]byte(f.After))
-		if k != nil && string(k) == f.After {
-			k, v = cur.Next()
+	q := app.Fold(strings.TrimSpace(f.Query))
+	return newestFirst(t.tx.Bucket(bCustomers), f.Before, f.Limit, func(cu *app.Customer) bool {
+		return q == "" || strings.Contains(cu.Email, q) || strings.Contains(app.Fold(cu.Name), q)
+	}, nil, func(cu *app.Customer) string { return cu.ID })
+}
+
+// CountCustomersSince counts customers created at or after from.
+func (t *Tx) CountCustomersSince(from time.Time) (int, error) {
+	n := 0
+	c := t.tx.Bucket(bCustomers).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
+		var cu struct {
+			CreatedAt time.Time `json:"created_at"`
+		}
+		if err := decode(v, &cu); err != nil {
+			return 0, fmt.Errorf("customer %s: %w", k, err)
+		}
+		if cu.CreatedAt.Before(from.Add(-clockSlack)) {
+			break
+		}
+		if !cu.CreatedAt.Before(from) {
+			n++
 		}
 	}
-	for ; k != nil; k, v = cur.Next() {
-		if f.Limit > 0 && len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		var c app.Customer
-		if err := decode(v, &c); err != nil {
-			return nil, "", fmt.Errorf("customer %s: %w", k, err)
-		}
-		out = append(out, c)
-	}
-	return out, "", nil
+	return n, nil
 }
 
 // CountCustomers counts the customers.

@@ -175,11 +175,11 @@ func TestCustomersPageAndAdminFlag(t *testing.T) {
 	})
 	st.View(ctx, func(tx *store.Tx) error {
 		page, next, err := tx.Customers(store.CustomerFilter{Limit: 2})
-		if err != nil || len(page) != 2 || next == "" || page[0].Email != "a@x.io" {
+		if err != nil || len(page) != 2 || next == "" || page[0].Email != "c@x.io" {
 			t.Fatalf("first page: %v %d %q", err, len(page), next)
 		}
-		page, next, _ = tx.Customers(store.CustomerFilter{After: next, Limit: 2})
-		if len(page) != 1 || page[0].Email != "c@x.io" || next != "" {
+		page, next, _ = tx.Customers(store.CustomerFilter{Before: next, Limit: 2})
+		if len(page) != 1 || page[0].Email != "a@x.io" || next != "" {
 			t.Fatalf("second page: %+v %q", page, next)
 		}
 		if has, _ := tx.HasAdminCustomer(); has {

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"context"
-
 	"vendo/app"
 )
 
@@ -15,26 +13,16 @@ func (t *Tx) RecordDownload(d *app.DownloadRecord) error {
 	return putRecord(t.tx.Bucket(bDownloads), d.ID, d)
 }
 
-// Downloads lists download records newest first, optionally for one
-// customer, at most limit.
-func (t *Tx) Downloads(customerID string, limit int) ([]app.DownloadRecord, error) {
-	var out []app.DownloadRecord
-	c := t.tx.Bucket(bDownloads).Cursor()
-	for k, v := c.Last(); k != nil && (limit <= 0 || len(out) < limit); k, v = c.Prev() {
-		var d app.DownloadRecord
-		if err := decode(v, &d); err != nil {
-			return nil, err
-		}
-		if customerID != "" && d.CustomerID != customerID {
-			continue
-		}
-		out = append(out, d)
-	}
-	return out, nil
+// DownloadFilter narrows Downloads.
+type DownloadFilter struct {
+	CustomerID string
+	Before     string // cursor: the last id of the previous page
+	Limit      int    // 0 means all
 }
 
-// Downloads lists download records in their own transaction.
-func (s *Store) Downloads(ctx context.Context, customerID string, limit int) (ds []app.DownloadRecord, err error) {
-	err = s.View(ctx, func(tx *Tx) error { ds, err = tx.Downloads(customerID, limit); return err })
-	return
+// Downloads lists download records newest first, a page at a time.
+func (t *Tx) Downloads(f DownloadFilter) ([]app.DownloadRecord, string, error) {
+	return newestFirst(t.tx.Bucket(bDownloads), f.Before, f.Limit, func(d *app.DownloadRecord) bool {
+		return f.CustomerID == "" || d.CustomerID == f.CustomerID
+	}, nil, func(d *app.DownloadRecord) string { return d.ID })
 }

@@ -77,29 +77,16 @@ func (t *Tx) PutEvent(e *EventRecord) error {
 type EventFilter struct {
 	Type    string
 	Outcome string
-	Before  string // cursor from the previous page
-	Limit   int
+	Before  string // cursor: the previous page's next (a received-time key)
+	Limit   int    // 0 means all
 }
 
-// Events lists ledger records newest first.
+// Events lists ledger records newest first (by the time Vendo received
+// them), walking the received-time index.
 func (t *Tx) Events(f EventFilter) (out []EventRecord, next string, err error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
 	c := t.tx.Bucket(bEventsByTime).Cursor()
-	var k []byte
-	if f.Before != "" {
-		k, _ = c.Seek([]byte(f.Before))
-		if k != nil {
-			k, _ = c.Prev()
-		} else {
-			k, _ = c.Last()
-		}
-	} else {
-		k, _ = c.Last()
-	}
 	events := t.tx.Bucket(bEvents)
-	for ; k != nil; k, _ = c.Prev() {
+	for k, _ := reverseFrom(c, f.Before); k != nil; k, _ = c.Prev() {
 		id := string(k[8:])
 		var e EventRecord
 		found, err := getRecord(events, id, &e)
@@ -109,7 +96,7 @@ func (t *Tx) Events(f EventFilter) (out []EventRecord, next string, err error) {
 		if !found || (f.Type != "" && e.Type != f.Type) || (f.Outcome != "" && e.Outcome != f.Outcome) {
 			continue
 		}
-		if len(out) == f.Limit {
+		if f.Limit > 0 && len(out) == f.Limit {
 			return out, string(timeKey(out[len(out)-1].ReceivedAt, out[len(out)-1].ID)), nil
 		}
 		out = append(out, e)
@@ -149,14 +136,6 @@ func (t *Tx) AcceptSnapshot(objectID string, at time.Time) (bool, error) {
 	return true, b.Put([]byte(objectID), v[:])
 }
 
-// SnapshotTime returns the time of the stored snapshot of a Stripe object.
-func (t *Tx) SnapshotTime(objectID string) (time.Time, bool) {
-	if v := t.tx.Bucket(bStripeSnapshots).Get([]byte(objectID)); len(v) == 8 {
-		return time.Unix(0, int64(binary.BigEndian.Uint64(v))), true
-	}
-	return time.Time{}, false
-}
-
 // Event reads a ledger record in its own transaction.
 func (s *Store) Event(ctx context.Context, id string) (e EventRecord, err error) {
 	err = s.View(ctx, func(tx *Tx) error { e, err = tx.Event(id); return err })
@@ -193,4 +172,26 @@ func (s *Store) SetLastSync(ctx context.Context, at time.Time) error {
 		binary.BigEndian.PutUint64(v[:], uint64(at.UnixNano()))
 		return tx.tx.Bucket(bMeta).Put(keyLastSync, v[:])
 	})
+}
+
+// EventsSince calls fn for every ledger record received at or after from,
+// newest first, walking the received-time index.
+func (t *Tx) EventsSince(from time.Time, fn func(*EventRecord) error) error {
+	c := t.tx.Bucket(bEventsByTime).Cursor()
+	bound := timeKey(from, "")
+	events := t.tx.Bucket(bEvents)
+	for k, _ := c.Last(); k != nil && string(k) >= string(bound); k, _ = c.Prev() {
+		var e EventRecord
+		found, err := getRecord(events, string(k[8:]), &e)
+		if err != nil {
+			return err
+		}
+		if !found {
+			continue
+		}
+		if err := fn(&e); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -63,8 +63,8 @@ func (t *Tx) LicensesOf(customerID string) ([]app.License, error) {
 // LicenseFilter narrows Licenses.
 type LicenseFilter struct {
 	Query  string // part of the key or customer id
-	Before string
-	Limit  int
+	Before string // cursor: the last id of the previous page
+	Limit  int    // 0 means all
 }
 
 // Licenses lists licenses newest first.
@@ -72,7 +72,7 @@ func (t *Tx) Licenses(f LicenseFilter) ([]app.License, string, error) {
 	q := strings.ToUpper(strings.TrimSpace(f.Query))
 	return newestFirst(t.tx.Bucket(bLicenses), f.Before, f.Limit, func(l *app.License) bool {
 		return q == "" || strings.Contains(l.Key, q) || strings.Contains(strings.ToUpper(l.CustomerID), q)
-	}, func(l *app.License) string { return l.ID })
+	}, nil, func(l *app.License) string { return l.ID })
 }
 
 // LicenseByKey reads a license in its own transaction.

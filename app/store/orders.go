@@ -102,15 +102,15 @@ type OrderFilter struct {
 	Status     string
 	CustomerID string
 	From, To   time.Time // created in [From, To)
-	Before     string    // cursor: list orders older than this id
-	Limit      int
+	Before     string    // cursor: the last id of the previous page
+	Limit      int       // 0 means all
 }
 
-// Orders lists orders newest first, paging with a cursor.
+// Orders lists orders newest first, paging with a cursor. A customer's
+// orders come from their index; otherwise a date range is a seek to its
+// end and the walk stops at its start, so a narrow range in a long history
+// reads only that range.
 func (t *Tx) Orders(f OrderFilter) (out []app.Order, next string, err error) {
-	if f.Limit <= 0 {
-		f.Limit = 50
-	}
 	keep := func(o *app.Order) bool {
 		return (f.Status == "" || o.Status == f.Status) &&
 			(f.From.IsZero() || !o.CreatedAt.Before(f.From)) &&
@@ -135,25 +135,46 @@ func (t *Tx) Orders(f OrderFilter) (out []app.Order, next string, err error) {
 			if !keep(&o) {
 				continue
 			}
-			if len(out) == f.Limit {
+			if f.Limit > 0 && len(out) == f.Limit {
 				return out, out[len(out)-1].ID, nil
 			}
 			out = append(out, o)
 		}
 		return out, "", nil
 	}
-	return newestFirst(t.tx.Bucket(bOrders), f.Before, f.Limit, keep, func(o *app.Order) string { return o.ID })
+	before := f.Before
+	if !f.To.IsZero() {
+		if bound := idAt("ord_", f.To.Add(clockSlack)); before == "" || bound < before {
+			before = bound
+		}
+	}
+	var stop func(*app.Order) bool
+	if !f.From.IsZero() {
+		stop = func(o *app.Order) bool { return o.CreatedAt.Before(f.From.Add(-clockSlack)) }
+	}
+	return newestFirst(t.tx.Bucket(bOrders), before, f.Limit, keep, stop, func(o *app.Order) string { return o.ID })
 }
 
-// ForEachOrder calls fn for every order, oldest first (dashboards).
-func (t *Tx) ForEachOrder(fn func(*app.Order) error) error {
-	return t.tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+// OrdersSince calls fn for every order created at or after from, newest
+// first, reading only those (the dashboard's last 30 days).
+func (t *Tx) OrdersSince(from time.Time, fn func(*app.Order) error) error {
+	c := t.tx.Bucket(bOrders).Cursor()
+	for k, v := c.Last(); k != nil; k, v = c.Prev() {
 		var o app.Order
 		if err := decode(v, &o); err != nil {
+			return fmt.Errorf("order %s: %w", k, err)
+		}
+		if o.CreatedAt.Before(from.Add(-clockSlack)) {
+			return nil
+		}
+		if o.CreatedAt.Before(from) {
+			continue
+		}
+		if err := fn(&o); err != nil {
 			return err
 		}
-		return fn(&o)
-	})
+	}
+	return nil
 }
 
 // Order reads an order in its own transaction.

@@ -98,37 +98,10 @@ type MailFilter struct {
 }
 
 // Outbox lists messages newest first, a page at a time.
-func (t *Tx) Outbox(f MailFilter) (out []app.Mail, next string, err error) {
-	cur := t.tx.Bucket(bOutbox).Cursor()
-	var k, v []byte
-	if f.Before != "" {
-		k, v = cur.Seek([]byte(f.Before))
-		if k == nil {
-			k, v = cur.Last()
-		}
-		for k != nil && string(k) >= f.Before {
-			k, v = cur.Prev()
-		}
-	} else {
-		k, v = cur.Last()
-	}
-	for ; k != nil; k, v = cur.Prev() {
-		if v == nil { // the nested pending bucket
-			continue
-		}
-		var m app.Mail
-		if err := decode(v, &m); err != nil {
-			return nil, "", fmt.Errorf("mail %s: %w", k, err)
-		}
-		if f.Status != "" && m.Status != f.Status {
-			continue
-		}
-		if f.Limit > 0 && len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
-		}
-		out = append(out, m)
-	}
-	return out, "", nil
+func (t *Tx) Outbox(f MailFilter) ([]app.Mail, string, error) {
+	return newestFirst(t.tx.Bucket(bOutbox), f.Before, f.Limit, func(m *app.Mail) bool {
+		return f.Status == "" || m.Status == f.Status
+	}, nil, func(m *app.Mail) string { return m.ID })
 }
 
 // DueMail reads the due messages in their own transaction.

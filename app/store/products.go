@@ -3,17 +3,25 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"vendo/app"
 )
 
-// ProductFilter narrows ListProducts.
+// ProductFilter narrows Products.
 type ProductFilter struct {
-	ActiveOnly bool
-	After      string // cursor: the last id of the previous page
-	Limit      int    // 0 means all
+	Query  string // folded substring of the title or slug
+	Status string // "", ProductActive or ProductArchived
+	Before string // cursor: the last id of the previous page
+	Limit  int    // 0 means all
 }
+
+// Product statuses a ProductFilter may ask for.
+const (
+	ProductActive   = "active"
+	ProductArchived = "archived"
+)
 
 // Product returns the product with id.
 func (t *Tx) Product(id string) (app.Product, error) {
@@ -118,31 +126,56 @@ func (t *Tx) DeleteProduct(id string) error {
 	return t.tx.Bucket(bProducts).Delete([]byte(id))
 }
 
-// Products lists products in id (creation) order, paging with a cursor.
+// Products lists products newest first, filtered by status and by a
+// fold-insensitive substring of the title or slug, paging with a cursor.
 // next is the cursor for the following page, empty at the end.
 func (t *Tx) Products(f ProductFilter) (out []app.Product, next string, err error) {
-	c := t.tx.Bucket(bProducts).Cursor()
-	k, v := c.First()
-	if f.After != "" {
-		k, v = c.Seek([]byte(f.After))
-		if k != nil && string(k) == f.After {
-			k, v = c.Next()
+	q := app.Fold(strings.TrimSpace(f.Query))
+	return newestFirst(t.tx.Bucket(bProducts), f.Before, f.Limit, func(p *app.Product) bool {
+		if (f.Status == ProductActive && !p.Active) || (f.Status == ProductArchived && p.Active) {
+			return false
 		}
+		return q == "" || strings.Contains(app.Fold(p.Title), q) || strings.Contains(p.Slug, q)
+	}, nil, func(p *app.Product) string { return p.ID })
+}
+
+// ProductReferences counts the order lines and the entitlements (active or
+// not) that name a product: a product that was ever sold or granted cannot
+// be deleted, only archived, or its buyers' orders and libraries would
+// point at nothing.
+func (t *Tx) ProductReferences(productID string) (orderLines, entitlements int, err error) {
+	err = t.tx.Bucket(bOrders).ForEach(func(k, v []byte) error {
+		var o struct {
+			Lines []struct {
+				ProductID string `json:"product_id"`
+			} `json:"lines"`
+		}
+		if err := decode(v, &o); err != nil {
+			return fmt.Errorf("order %s: %w", k, err)
+		}
+		for _, l := range o.Lines {
+			if l.ProductID == productID {
+				orderLines++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, err
 	}
-	for ; k != nil; k, v = c.Next() {
-		var p app.Product
-		if err := decode(v, &p); err != nil {
-			return nil, "", fmt.Errorf("product %s: %w", k, err)
+	err = t.tx.Bucket(bEntitlements).ForEach(func(k, v []byte) error {
+		var e struct {
+			ProductID string `json:"product_id"`
 		}
-		if f.ActiveOnly && !p.Active {
-			continue
+		if err := decode(v, &e); err != nil {
+			return fmt.Errorf("entitlement %s: %w", k, err)
 		}
-		if f.Limit > 0 && len(out) == f.Limit {
-			return out, out[len(out)-1].ID, nil
+		if e.ProductID == productID {
+			entitlements++
 		}
-		out = append(out, p)
-	}
-	return out, "", nil
+		return nil
+	})
+	return orderLines, entitlements, err
 }
 
 // CountProducts counts products (all, or active only).

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"testing"
 	"time"
 
@@ -259,7 +260,10 @@ func TestProductsArePagedWithACursor(t *testing.T) {
 		clock.Advance(time.Minute)
 	}
 
-	// Limit 0: everything, oldest first, no next page.
+	slices.Reverse(all) // lists are newest first
+	slices.Reverse(active)
+
+	// Limit 0: everything, newest first, no next page.
 	ps, next, err := st.Products(ctx, store.ProductFilter{})
 	if err != nil {
 		t.Fatal(err)
@@ -276,10 +280,10 @@ func TestProductsArePagedWithACursor(t *testing.T) {
 		{"pages of three", store.ProductFilter{Limit: 3}, [][]string{all[0:3], all[3:6], all[6:7]}},
 		{"pages that end exactly", store.ProductFilter{Limit: 7}, [][]string{all}},
 		{"pages larger than the list", store.ProductFilter{Limit: 50}, [][]string{all}},
-		{"active only, pages of two", store.ProductFilter{Limit: 2, ActiveOnly: true}, [][]string{active[0:2], active[2:4], active[4:5]}},
-		{"active only, one page that ends exactly", store.ProductFilter{Limit: 5, ActiveOnly: true}, [][]string{active}},
-		{"starting after the third", store.ProductFilter{Limit: 10, After: all[2]}, [][]string{all[3:]}},
-		{"starting after the last", store.ProductFilter{Limit: 10, After: all[6]}, [][]string{nil}},
+		{"active only, pages of two", store.ProductFilter{Limit: 2, Status: store.ProductActive}, [][]string{active[0:2], active[2:4], active[4:5]}},
+		{"active only, one page that ends exactly", store.ProductFilter{Limit: 5, Status: store.ProductActive}, [][]string{active}},
+		{"starting before the third", store.ProductFilter{Limit: 10, Before: all[2]}, [][]string{all[3:]}},
+		{"starting before the last", store.ProductFilter{Limit: 10, Before: all[6]}, [][]string{nil}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -299,7 +303,7 @@ func TestProductsArePagedWithACursor(t *testing.T) {
 				if !last && next != want[len(want)-1] {
 					t.Fatalf("page %d: next = %q, want the page's last id %q", i+1, next, want[len(want)-1])
 				}
-				f.After = next
+				f.Before = next
 			}
 		})
 	}
@@ -308,9 +312,9 @@ func TestProductsArePagedWithACursor(t *testing.T) {
 	if err := st.DeleteProduct(ctx, all[3]); err != nil {
 		t.Fatal(err)
 	}
-	ps, _, err = st.Products(ctx, store.ProductFilter{After: all[3], Limit: 2})
+	ps, _, err = st.Products(ctx, store.ProductFilter{Before: all[3], Limit: 2})
 	if err != nil || !equal(ids(ps), all[4:6]) {
-		t.Errorf("after a deleted cursor = %v, %v, want %v", ids(ps), err, all[4:6])
+		t.Errorf("before a deleted cursor = %v, %v, want %v", ids(ps), err, all[4:6])
 	}
 }
 
@@ -377,4 +381,36 @@ func equal(a, b []string) bool {
 		}
 	}
 	return true
+}
+
+func TestProductReferencesCountSalesAndGrants(t *testing.T) {
+	st, _, _ := openTestStore(t)
+	ctx := context.Background()
+	a, b, c := sampleProduct("a"), sampleProduct("b"), sampleProduct("c")
+	err := st.Update(ctx, func(tx *store.Tx) error {
+		for _, p := range []*app.Product{&a, &b, &c} {
+			if err := tx.PutProduct(p); err != nil {
+				return err
+			}
+		}
+		if err := tx.PutOrder(&app.Order{CheckoutSessionID: "cs_1", Lines: []app.OrderLine{{ProductID: a.ID}, {ProductID: a.ID}}}); err != nil {
+			return err
+		}
+		return tx.PutEntitlement(&app.Entitlement{CustomerID: "cust_1", ProductID: b.ID, Source: app.SourceManual, SourceID: "boss@example.com"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		for _, tc := range []struct {
+			p           app.Product
+			lines, ents int
+		}{{a, 2, 0}, {b, 0, 1}, {c, 0, 0}} {
+			l, e, err := tx.ProductReferences(tc.p.ID)
+			if err != nil || l != tc.lines || e != tc.ents {
+				t.Errorf("%s: %d lines %d entitlements (%v), want %d %d", tc.p.Slug, l, e, err, tc.lines, tc.ents)
+			}
+		}
+		return nil
+	})
 }

@@ -153,11 +153,11 @@ func TestAuditLogNewestFirst(t *testing.T) {
 		clock.Advance(time.Millisecond)
 	}
 	st.View(ctx, func(tx *store.Tx) error {
-		page, next, _ := tx.AuditLog("", 2)
+		page, next, _ := tx.AuditLog(store.AuditFilter{Limit: 2})
 		if len(page) != 2 || page[0].Action != "three" || page[1].Action != "two" || next == "" {
 			t.Fatalf("first page: %+v", page)
 		}
-		page, next, _ = tx.AuditLog(next, 2)
+		page, next, _ = tx.AuditLog(store.AuditFilter{Before: next, Limit: 2})
 		if len(page) != 1 || page[0].Action != "one" || next != "" {
 			t.Fatalf("second page: %+v %q", page, next)
 		}

@@ -1,6 +1,20 @@
 // Package store is the only importer of bbolt. It opens the database,
 // migrates it, and offers typed repositories whose secondary indexes are
-// written in the same transaction as their records (DESIGN.md §4).
+// written in the same transaction as their records (DESIGN.md §4), one
+// file per entity.
+//
+// Every entity follows the same conventions:
+//
+//   - Not found is an error: a lookup of one record (Product, Order,
+//     OrderByCheckoutSession, SubscriptionByStripeID, Event, …) returns it
+//     or an app.Error with code ENOTFOUND, never a found flag. A caller to
+//     whom absence is an answer rather than a failure uses app.Found or
+//     app.IsNotFound. The cart and the settings never miss: a missing cart
+//     is an empty one, missing settings are the defaults.
+//   - A list takes its entity's one filter type (ProductFilter,
+//     OrderFilter, CustomerFilter, …) and pages newest first: Before is
+//     the cursor (the last id of the previous page), Limit 0 means no
+//     limit, and next, the cursor of the following page, is "" at the end.
 package store
 
 import (

@@ -71,15 +71,15 @@ func BenchmarkProductBySlug(b *testing.B) {
 }
 
 // BenchmarkProductsPage is the catalog's read: one page of 12 active
-// products after a cursor, from the start and from the middle.
+// products before a cursor, from the newest and from the middle.
 func BenchmarkProductsPage(b *testing.B) {
 	st, ps := benchCatalog(b, 10_000, store.Options{NoSync: true})
 	ctx := context.Background()
-	for _, c := range []struct{ name, after string }{{"first", ""}, {"middle", ps[len(ps)/2].ID}} {
+	for _, c := range []struct{ name, before string }{{"first", ""}, {"middle", ps[len(ps)/2].ID}} {
 		b.Run(c.name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				page, _, err := st.Products(ctx, store.ProductFilter{ActiveOnly: true, After: c.after, Limit: 12})
+				page, _, err := st.Products(ctx, store.ProductFilter{Status: store.ProductActive, Before: c.before, Limit: 12})
 				if err != nil || len(page) != 12 {
 					b.Fatal(len(page), err)
 				}

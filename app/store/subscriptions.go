@@ -95,15 +95,15 @@ func (t *Tx) CurrentSubscription(customerID string) (app.Subscription, error) {
 type SubscriptionFilter struct {
 	Status string
 	PlanID string
-	Before string
-	Limit  int
+	Before string // cursor: the last id of the previous page
+	Limit  int    // 0 means all
 }
 
 // Subscriptions lists subscriptions newest first.
 func (t *Tx) Subscriptions(f SubscriptionFilter) ([]app.Subscription, string, error) {
 	return newestFirst(t.tx.Bucket(bSubscriptions), f.Before, f.Limit, func(s *app.Subscription) bool {
 		return (f.Status == "" || s.Status == f.Status) && (f.PlanID == "" || s.PlanID == f.PlanID)
-	}, func(s *app.Subscription) string { return s.ID })
+	}, nil, func(s *app.Subscription) string { return s.ID })
 }
 
 // AddCredit appends to the credit ledger.
@@ -133,4 +133,15 @@ func (t *Tx) CreditsOf(customerID string, limit int) ([]app.CreditEntry, error) 
 func (s *Store) Subscription(ctx context.Context, id string) (sub app.Subscription, err error) {
 	err = s.View(ctx, func(tx *Tx) error { sub, err = tx.Subscription(id); return err })
 	return
+}
+
+// ForEachSubscription calls fn for every subscription, oldest first.
+func (t *Tx) ForEachSubscription(fn func(*app.Subscription) error) error {
+	return t.tx.Bucket(bSubscriptions).ForEach(func(k, v []byte) error {
+		var s app.Subscription
+		if err := decode(v, &s); err != nil {
+			return fmt.Errorf("subscription %s: %w", k, err)
+		}
+		return fn(&s)
+	})
 }

@@ -361,7 +361,7 @@ func TestAdminLinkSignsInTheOwnerOnce(t *testing.T) {
 		t.Error("the shop still needs an admin after the owner signed in")
 	}
 	shop.Store.View(ctx, func(tx *store.Tx) error {
-		entries, _, _ := tx.AuditLog("", 10)
+		entries, _, _ := tx.AuditLog(store.AuditFilter{Limit: 10})
 		if len(entries) != 1 || entries[0].Action != "admin.link_used" {
 			t.Errorf("audit: %+v", entries)
 		}

@@ -38,7 +38,7 @@ func (s *Server) handleAdminAudit(c *fiber.Ctx) error {
 	var rows []auditRow
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
-		entries, n, err := tx.AuditLog(before, adminPageSize)
+		entries, n, err := tx.AuditLog(store.AuditFilter{Before: before, Limit: adminPageSize})
 		next = n
 		for _, e := range entries {
 			rows = append(rows, auditRow{AuditEntry: e, Link: targetLink(e.Target)})
@@ -67,7 +67,7 @@ func (s *Server) handleAdminDownloads(c *fiber.Ctx) error {
 	var rows []downloadRow
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
-		f := store.DownloadQuery{Before: before, Limit: adminPageSize}
+		f := store.DownloadFilter{Before: before, Limit: adminPageSize}
 		if email := q.Get("email"); email != "" {
 			cu, err := tx.CustomerByEmail(email)
 			if app.IsNotFound(err) {
@@ -78,7 +78,7 @@ func (s *Server) handleAdminDownloads(c *fiber.Ctx) error {
 			}
 			f.CustomerID = cu.ID
 		}
-		ds, n, err := tx.DownloadLog(f)
+		ds, n, err := tx.Downloads(f)
 		if err != nil {
 			return err
 		}

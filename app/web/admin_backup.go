@@ -38,7 +38,7 @@ func (s *Server) handleAdminBackups(c *fiber.Ctx) error {
 	})
 	var recent []app.AuditEntry
 	err = s.store.View(c.UserContext(), func(tx *store.Tx) (err error) {
-		recent, err = tx.AuditByAction("backup.download", 10, 5000)
+		recent, _, err = tx.AuditLog(store.AuditFilter{Action: "backup.download", Limit: 10, Scan: 5000})
 		return err
 	})
 	if err != nil {

@@ -18,7 +18,7 @@ func (s *Server) handleAdminCustomers(c *fiber.Ctx) error {
 	var list []app.Customer
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) (err error) {
-		list, next, err = tx.AdminCustomers(store.CustomerQuery{Query: q.Get("q"), Before: before, Limit: adminPageSize})
+		list, next, err = tx.Customers(store.CustomerFilter{Query: q.Get("q"), Before: before, Limit: adminPageSize})
 		return err
 	})
 	if err != nil {

@@ -44,7 +44,7 @@ func (s *Server) handleAdminOrders(c *fiber.Ctx) error {
 			f.CustomerID = cust.ID
 		}
 		var err error
-		orders, next, err = tx.AdminOrders(f)
+		orders, next, err = tx.Orders(f)
 		return err
 	})
 	if err != nil {

@@ -84,7 +84,7 @@ func (s *Server) handleAdminProducts(c *fiber.Ctx) error {
 	var products []app.Product
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) (err error) {
-		products, next, err = tx.AdminProducts(store.ProductQuery{Query: q.Get("q"), Status: q.Get("status"), Before: before, Limit: adminPageSize})
+		products, next, err = tx.Products(store.ProductFilter{Query: q.Get("q"), Status: q.Get("status"), Before: before, Limit: adminPageSize})
 		return err
 	})
 	if err != nil {

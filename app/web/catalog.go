@@ -24,7 +24,7 @@ type resultCard struct {
 	SummarySpans []search.Span
 }
 
-// handleCatalog lists products a page at a time or, with ?q=, the ranked
+// handleCatalog lists products newest first, a page at a time, or, with ?q=, the ranked
 // search results; an htmx request (search as you type) gets only the
 // results partial.
 func (s *Server) handleCatalog(c *fiber.Ctx) error {
@@ -42,8 +42,8 @@ func (s *Server) handleCatalog(c *fiber.Ctx) error {
 		data["Title"] = "Search: " + q
 		return s.page(c, "pages/products", "partials/product_results", data)
 	}
-	after := c.Query("after")
-	products, next, err := s.store.Products(c.UserContext(), store.ProductFilter{ActiveOnly: true, After: after, Limit: catalogPageSize})
+	before := c.Query("before")
+	products, next, err := s.store.Products(c.UserContext(), store.ProductFilter{Status: store.ProductActive, Before: before, Limit: catalogPageSize})
 	if err != nil {
 		return err
 	}
@@ -53,9 +53,9 @@ func (s *Server) handleCatalog(c *fiber.Ctx) error {
 	}
 	data["Cards"] = cards
 	if next != "" {
-		data["Next"] = url.Values{"after": {next}}.Encode()
+		data["Next"] = url.Values{"before": {next}}.Encode()
 	}
-	if after != "" {
+	if before != "" {
 		data["First"] = true
 	}
 	return s.page(c, "pages/products", "partials/product_results", data)

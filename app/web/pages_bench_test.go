@@ -79,7 +79,7 @@ func benchPages(b *testing.B, uri string) {
 
 func BenchmarkProductPage(b *testing.B) {
 	shop := vendotest.Start(b, vendotest.Options{})
-	ps, _, err := shop.Store.Products(context.Background(), store.ProductFilter{ActiveOnly: true, Limit: 1})
+	ps, _, err := shop.Store.Products(context.Background(), store.ProductFilter{Status: store.ProductActive, Limit: 1})
 	if err != nil || len(ps) == 0 {
 		b.Fatal("no demo product", err)
 	}
