@@ -30,6 +30,12 @@ type Error struct {
 	Err     error // the cause, for logs
 }
 
+// errors.As finds both error types by their pointer.
+var (
+	_ error = (*Error)(nil)
+	_ error = (*InvalidForm)(nil)
+)
+
 func (e *Error) Error() string {
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)

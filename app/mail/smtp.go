@@ -14,6 +14,8 @@ import (
 	"vendo/app"
 )
 
+var _ Sender = (*smtpSender)(nil)
+
 // smtpSender sends through one SMTP server with go-mail: a connection per
 // attempt, which suits the outbox's low volume.
 type smtpSender struct {

@@ -34,6 +34,8 @@ import (
 
 const bossEmail = "boss@example.com"
 
+var _ shop.Payments = (*recordingStripe)(nil)
+
 // recordingStripe passes the shop's Stripe calls through to the real
 // client (the sandbox) and records the price and refund calls; refunds and
 // charges are answered by the test when it sets them (fakeRefunds).

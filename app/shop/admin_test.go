@@ -16,6 +16,8 @@ import (
 	"vendo/app/stripeapi"
 )
 
+var _ shop.Payments = (*priceStripe)(nil)
+
 // priceStripe records the catalog's Stripe calls; any other call panics
 // (the embedded interface is nil), so a test sees an unexpected call.
 type priceStripe struct {

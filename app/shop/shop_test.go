@@ -17,6 +17,11 @@ import (
 	"vendo/app/webhook"
 )
 
+var (
+	_ shop.Payments = (*fakeStripe)(nil)
+	_ shop.Mailer   = (*fakeMail)(nil)
+)
+
 // fakeStripe is a Payments stand-in holding sessions and charges as the
 // API would answer them now.
 type fakeStripe struct {

@@ -90,6 +90,8 @@ func wrap(op string, err error) error {
 
 func params(ctx context.Context) stripe.Params { return stripe.Params{Context: ctx} }
 
+var _ stripe.LeveledLoggerInterface = leveledLogger{}
+
 // leveledLogger sends stripe-go's logs to slog at debug level, and its
 // errors at warn (the caller logs failures with context).
 type leveledLogger struct{ log *slog.Logger }

@@ -27,6 +27,10 @@ type blobWriter interface {
 	Path(sha string) (string, error)
 }
 
+// The upload handler finds the blobWriter with a type assertion, so only
+// this check says when blobs.Dir stops being one.
+var _ blobWriter = (*blobs.Dir)(nil)
+
 // coverTypes are the images a cover may be: no SVG, which can carry script.
 var coverTypes = map[string]bool{"image/png": true, "image/jpeg": true, "image/webp": true, "image/gif": true}
 

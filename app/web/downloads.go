@@ -74,6 +74,12 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	return nil
 }
 
+// fasthttp and io.Copy find WriteTo and Close with type assertions.
+var (
+	_ io.ReadCloser = (*loggedFile)(nil)
+	_ io.WriterTo   = (*loggedFile)(nil)
+)
+
 // loggedFile streams a file section, counting bytes, and logs the
 // transfer once when fasthttp closes it (finished or cut off).
 type loggedFile struct {

@@ -17,6 +17,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/auth"
+	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/search"
 	"vendo/app/shop"
@@ -58,6 +59,8 @@ type Deps struct {
 type FileOpener interface {
 	Path(sha string) (string, error)
 }
+
+var _ FileOpener = (*blobs.Dir)(nil)
 
 // Server holds the web layer's dependencies; handlers are its methods.
 type Server struct {

@@ -106,6 +106,10 @@ func (s *Server) Wait(n int, timeout time.Duration) []Message {
 	}
 }
 
+// go-smtp looks for the auth methods with a type assertion: an
+// AuthSession that stopped being one would silently offer no AUTH.
+var _ smtp.AuthSession = (*session)(nil)
+
 type session struct {
 	s      *Server
 	c      *smtp.Conn
