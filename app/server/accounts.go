@@ -3,33 +3,14 @@ package server
 import (
 	"context"
 	"fmt"
-	"io/fs"
 	"time"
 
 	"vendo/app/auth"
-	"vendo/app/mail"
 )
 
 // sweepEvery is how often expired sessions, tokens and rate-limit windows
 // are removed.
 const sweepEvery = time.Hour
-
-// openAccounts prepares sign-in and mail: the install's signing secret
-// (VENDO_SECRET, or data/secret made at the first start), the mailer with
-// its outbox worker, and the auth service.
-func (s *Server) openAccounts(views fs.FS) error {
-	secret, err := auth.LoadSecret(s.Config.DataDir, s.Config.Secret)
-	if err != nil {
-		return err
-	}
-	s.secret = secret
-	s.Mail, err = mail.New(mail.Config{Store: s.Store, Log: s.log, Views: views, BaseURL: s.Config.BaseURL, SMTPURL: s.Config.SMTPURL})
-	if err != nil {
-		return err
-	}
-	s.Auth = auth.New(auth.Deps{Store: s.Store, Config: s.Config, Mail: s.Mail, Secret: secret, Log: s.log})
-	return nil
-}
 
 // startAccounts starts the outbox worker and the sweeper, and prints a
 // one-time admin link while the shop has no admin, so a new install has

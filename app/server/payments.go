@@ -8,33 +8,49 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"vendo/app/sandbox"
 	"vendo/app/stripeapi"
 	"vendo/app/webhook"
 )
 
-// openPayments builds the Stripe client, the ledger and reconciliation.
-// In sandbox mode the client talks to the sandbox over loopback, so the
-// shop's code path is the one it takes with Stripe (DESIGN.md §2).
-func (s *Server) openPayments(ctx context.Context) error {
-	hc := &http.Client{Timeout: 30 * time.Second}
-	if s.Config.SandboxMode() {
-		sb, err := openSandbox(s.Config, s.log, s.loopbackURL(), s.isAdmin)
-		if err != nil {
-			return err
-		}
-		s.Sandbox = sb
-		if host, _, _ := net.SplitHostPort(s.ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
-			s.log.Warn("sandbox mode on an address other machines can reach: no payment is real; the sandbox's API takes only its own key (admin settings) and its events and clock are for admins; set Stripe keys to go live", "addr", s.ln.Addr().String())
-		}
-		s.Stripe = stripeapi.New(stripeapi.Config{SecretKey: sb.SecretKey(), APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
-	} else {
-		s.Stripe = stripeapi.New(stripeapi.Config{SecretKey: s.Config.StripeSecretKey, APIBase: s.Config.StripeAPIBase, HTTPClient: hc, Log: s.log, MaxNetworkRetries: 2})
+// The payments side of the wiring: the sandbox or Stripe, the one client
+// that talks to either, and what the webhook receiver and the commands
+// need of them.
+
+// openSandbox opens the offline Stripe stand-in. Customers reach its
+// hosted pages at the public base URL; it delivers webhooks to this very
+// process over loopback, and asks the shop whether a request is an
+// admin's (it cannot read the shop's sessions itself).
+func (s *Server) openSandbox() (*sandbox.Sandbox, error) {
+	if host, _, _ := net.SplitHostPort(s.ln.Addr().String()); !net.ParseIP(host).IsLoopback() {
+		s.log.Warn("sandbox mode on an address other machines can reach: no payment is real; the sandbox's API takes only its own key (admin settings) and its events and clock are for admins; set Stripe keys to go live", "addr", s.ln.Addr().String())
 	}
-	s.Ledger = webhook.NewLedger(s.Store, s.log.With("component", "ledger"))
-	s.syncer = &webhook.Syncer{Ledger: s.Ledger, Stripe: s.Stripe, Store: s.Store, Log: s.log.With("component", "sync")}
-	return nil
+	return sandbox.Open(sandbox.Config{
+		Path:       s.Config.SandboxDBPath(),
+		BaseURL:    s.Config.BaseURL,
+		WebhookURL: s.loopbackURL() + "/webhooks/stripe",
+		Logger:     s.log.With("component", "sandbox"),
+		Admin:      s.isAdmin,
+		// Test knobs: a receiver must cope with Stripe's duplicates and
+		// reordering; these make them certain rather than rare.
+		DeliverTwice:  s.Config.SandboxDeliverTwice,
+		ShuffleWindow: s.Config.SandboxShuffle,
+	})
 }
 
+// stripeClient is the one Stripe client. In sandbox mode it talks to the
+// sandbox over loopback, so the shop's code path is the one it takes with
+// Stripe (DESIGN.md §2).
+func (s *Server) stripeClient() *stripeapi.Client {
+	hc := &http.Client{Timeout: 30 * time.Second}
+	if s.Sandbox != nil {
+		return stripeapi.New(stripeapi.Config{SecretKey: s.Sandbox.SecretKey(), APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
+	}
+	return stripeapi.New(stripeapi.Config{SecretKey: s.Config.StripeSecretKey, APIBase: s.Config.StripeAPIBase, HTTPClient: hc, Log: s.log, MaxNetworkRetries: 2})
+}
+
+// webhookSecret checks the signatures of /webhooks/stripe: the sandbox's,
+// or STRIPE_WEBHOOK_SECRET.
 func (s *Server) webhookSecret() string {
 	if s.Sandbox != nil {
 		return s.Sandbox.WebhookSecret()
@@ -57,6 +73,7 @@ func (s *Server) isAdmin(c *fiber.Ctx) bool {
 	return s.Web != nil && s.Web.IsAdmin(c)
 }
 
+// mountSandbox adds the sandbox's API and hosted pages in sandbox mode.
 func (s *Server) mountSandbox(a *fiber.App) {
 	if s.Sandbox != nil {
 		s.Sandbox.Mount(a.Group("/sandbox/stripe"))

@@ -1,6 +1,7 @@
-// Package server wires Vendo together: it opens the store, prepares files,
-// starts the sandbox in sandbox mode, builds the web app and runs it until
-// the context ends, then shuts down gracefully.
+// Package server is Vendo's composition root: Open builds the shop top to
+// bottom (storage, services, event handlers, routes) and Serve runs it
+// until the context ends, then shuts down gracefully. The commands (sync,
+// backup, admin-link) and the control socket live here too.
 package server
 
 import (
@@ -18,6 +19,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/auth"
+	"vendo/app/backup"
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
@@ -31,6 +33,18 @@ import (
 	"vendo/app/webhook"
 	"vendo/static"
 	"vendo/views"
+)
+
+// The implementations wired here satisfy the interfaces their users
+// declare; the compiler checks it here, where both sides are in view.
+var (
+	_ shop.Payments      = (*stripeapi.Client)(nil)
+	_ shop.Mailer        = (*mail.Mailer)(nil)
+	_ shop.Files         = (*blobs.Dir)(nil)
+	_ auth.Mailer        = (*mail.Mailer)(nil)
+	_ webhook.Lister     = (*stripeapi.Client)(nil)
+	_ demo.Blobs         = (*blobs.Dir)(nil)
+	_ backup.Snapshotter = (*store.Store)(nil)
 )
 
 // Server is a running Vendo. Its exported fields are the services Open
@@ -74,78 +88,138 @@ type Options struct {
 	Console io.Writer
 }
 
-// Open prepares everything: the listener (so the sandbox and the Stripe
-// client know the real address), store, files, demo data, payments and the
-// web app. A failure here is a start-up failure with a clear message.
-func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (*Server, error) {
-	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
-		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
-	}
+// Open builds the shop, top to bottom: it opens the storage (database,
+// listener, files), builds each service once from those before it,
+// registers the shop's handlers for Stripe's events, and mounts the
+// routes. A failure here is a start-up failure with a clear message, and
+// what was opened is closed again.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (_ *Server, err error) {
 	s := &Server{Config: cfg, log: log, console: opts.Console}
 	if s.console == nil {
 		s.console = os.Stderr
 	}
-	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, Now: opts.Now, OnCatalogChange: s.catalogChanged})
-	if err != nil {
-		if errors.Is(err, store.ErrLocked) {
-			return nil, fmt.Errorf("another Vendo is already running with the data directory %s (its database %s is locked): stop it first, or start this one with a different -data directory", cfg.DataDir, cfg.DBPath())
-		}
-		return nil, fmt.Errorf("cannot open the database: %w", err)
-	}
-	s.Store = st
-	ok := false
 	defer func() {
-		if !ok {
+		if err != nil {
 			s.closeAll()
 		}
 	}()
-	ln := opts.Listener
-	if ln == nil {
-		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
-			return nil, fmt.Errorf("cannot listen on %s: %w (set VENDO_ADDR or -addr to a free address)", cfg.Addr, err)
-		}
+
+	// 1. Storage. The listener comes before the services: its real address
+	// is the base URL of a shop on port 0, and the sandbox and the Stripe
+	// client reach this process through it.
+	if s.Store, err = openStore(cfg, opts.Now, s.catalogChanged); err != nil {
+		return nil, err
 	}
-	s.ln = ln
-	if _, port, _ := net.SplitHostPort(cfg.Addr); port == "0" && getenvBaseURLUnset(cfg) {
-		// Tests listen on port 0: the public address is the real one.
-		cfg.BaseURL = "http://" + ln.Addr().String()
+	if s.ln, err = listen(cfg, opts.Listener); err != nil {
+		return nil, err
 	}
 	if s.Files, err = blobs.Open(cfg.FilesDir()); err != nil {
 		return nil, err
 	}
 	if cfg.SandboxMode() {
-		seeded, err := demo.Seed(ctx, st, s.Files)
-		if err != nil {
-			return nil, fmt.Errorf("seed the demo catalog: %w", err)
-		}
-		if seeded {
-			log.Info("seeded the demo catalog (sandbox mode)")
+		if err := seedDemo(ctx, s.Store, s.Files, log); err != nil {
+			return nil, err
 		}
 	}
-	if err := s.openPayments(ctx); err != nil {
+
+	// 2. Services, each built once.
+	viewsFS, staticFS := assets(cfg)
+	if s.secret, err = auth.LoadSecret(cfg.DataDir, cfg.Secret); err != nil {
 		return nil, err
 	}
-	viewsFS, staticFS := fs.FS(views.FS), fs.FS(static.FS)
-	if cfg.Dev {
-		viewsFS, staticFS = os.DirFS("views"), os.DirFS("static")
+	if cfg.SandboxMode() {
+		if s.Sandbox, err = s.openSandbox(); err != nil {
+			return nil, err
+		}
 	}
-	if err := s.openAccounts(viewsFS); err != nil {
+	s.Stripe = s.stripeClient()
+	s.Ledger = webhook.NewLedger(s.Store, log.With("component", "ledger"))
+	s.syncer = &webhook.Syncer{Ledger: s.Ledger, Stripe: s.Stripe, Store: s.Store, Log: log.With("component", "sync")}
+	if s.Mail, err = mail.New(mail.Config{Store: s.Store, Log: log, Views: viewsFS, BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL}); err != nil {
 		return nil, err
+	}
+	s.Auth = auth.New(auth.Deps{Store: s.Store, Config: cfg, Mail: s.Mail, Secret: s.secret, Log: log})
+	s.Shop = &shop.Shop{
+		Store: s.Store, Stripe: s.Stripe, Mail: s.Mail, Files: s.Files,
+		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
+		BaseURL: cfg.BaseURL, Log: log.With("component", "shop"),
+	}
+	if s.Sandbox != nil {
+		// Billing periods live on the sandbox's test clock: the credit rule
+		// (DESIGN.md §5 rule 6) must compare them with the same clock.
+		s.Shop.Now = s.Sandbox.Now
 	}
 	s.index = search.New()
 	if err := s.reindex(ctx); err != nil {
 		return nil, fmt.Errorf("build the search index: %w", err)
 	}
-	s.openShop()
+
+	// 3. Events: the ledger hands each Stripe event type the shop acts on
+	// to its handler (DESIGN.md §5 rules 2–7).
+	s.Shop.RegisterEvents(s.Ledger)
+
+	// 4. Routes: the web app, with the webhook receiver and, in sandbox
+	// mode, the sandbox's API and pages.
 	receiver := &webhook.Receiver{Ledger: s.Ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
-	s.Web, err = web.New(web.Deps{Config: cfg, Store: st, Log: log, Views: viewsFS, Static: staticFS, Files: s.Files,
+	s.Web, err = web.New(web.Deps{Config: cfg, Store: s.Store, Log: log, Views: viewsFS, Static: staticFS, Files: s.Files,
 		Auth: s.Auth, Shop: s.Shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox, SandboxKey: s.sandboxKey(),
 		Replay: s.replayEvent, Backup: s.backupTo})
 	if err != nil {
 		return nil, err
 	}
-	ok = true
 	return s, nil
+}
+
+// openStore opens the database in the data directory, saying what to do
+// when that fails.
+func openStore(cfg *config.Config, now func() time.Time, onCatalogChange func()) (*store.Store, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
+	}
+	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, Now: now, OnCatalogChange: onCatalogChange})
+	if errors.Is(err, store.ErrLocked) {
+		return nil, fmt.Errorf("another Vendo is already running with the data directory %s (its database %s is locked): stop it first, or start this one with a different -data directory", cfg.DataDir, cfg.DBPath())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("cannot open the database: %w", err)
+	}
+	return st, nil
+}
+
+// listen returns ln, or listens on cfg.Addr. On port 0 (tests) the base
+// URL becomes the real address.
+func listen(cfg *config.Config, ln net.Listener) (net.Listener, error) {
+	if ln == nil {
+		var err error
+		if ln, err = net.Listen("tcp", cfg.Addr); err != nil {
+			return nil, fmt.Errorf("cannot listen on %s: %w (set VENDO_ADDR or -addr to a free address)", cfg.Addr, err)
+		}
+	}
+	if _, port, _ := net.SplitHostPort(cfg.Addr); port == "0" && getenvBaseURLUnset(cfg) {
+		cfg.BaseURL = "http://" + ln.Addr().String()
+	}
+	return ln, nil
+}
+
+// seedDemo fills a new sandbox-mode shop with the demo catalog, once.
+func seedDemo(ctx context.Context, st *store.Store, files *blobs.Dir, log *slog.Logger) error {
+	seeded, err := demo.Seed(ctx, st, files)
+	if err != nil {
+		return fmt.Errorf("seed the demo catalog: %w", err)
+	}
+	if seeded {
+		log.Info("seeded the demo catalog (sandbox mode)")
+	}
+	return nil
+}
+
+// assets are the templates and static files: embedded in the binary, or
+// read from disk with -dev.
+func assets(cfg *config.Config) (viewsFS, staticFS fs.FS) {
+	if cfg.Dev {
+		return os.DirFS("views"), os.DirFS("static")
+	}
+	return views.FS, static.FS
 }
 
 // Serve serves until ctx ends; then in-flight requests get ShutdownTimeout
@@ -213,6 +287,9 @@ func (s *Server) closeAll() error {
 		if err := s.Sandbox.Close(); err != nil {
 			s.log.Warn("close sandbox", "err", err)
 		}
+	}
+	if s.Store == nil {
+		return nil // Open failed before the database opened
 	}
 	return s.Store.Close()
 }
