@@ -14,7 +14,8 @@ run: build
 
 ## build: a static binary with version info
 build:
-	CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o vendo .
+	@echo "building ./vendo (the first build compiles every dependency: a minute or two)…"
+	@CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o vendo .
 
 ## deps: install what the tests need (stripe-mock; Chromium for the browser suite in e2e/)
 deps: $(BIN)/stripe-mock chromium
@@ -22,29 +23,55 @@ deps: $(BIN)/stripe-mock chromium
 # Debian's Chromium, driven headless by the e2e suite; apt needs root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
-	@command -v chromium >/dev/null || (echo "installing chromium for the browser tests (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
+	@command -v chromium >/dev/null || (echo "installing chromium for the browser tests (e2e/)" && $(SUDO) apt-get update && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade chromium)
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
 
-## test: install test dependencies, vet, run every test with the race detector, then a short fuzz run
-test: deps
-	go vet ./...
-	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -count=1 -timeout 12m ./...
-	$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+# make test prints each phase as it starts, with the time since it began,
+# so a long run shows where it is.
+START := $(shell date +%s)
+phase = @t=$$(( $$(date +%s) - $(START) )); printf '\n== [%s] %s  (%dm%02ds)\n' '$(1)' '$(2)' $$((t/60)) $$((t%60))
 
-# Every fuzz target, as package:Func.
-FUZZ_TARGETS := ./app/webhook:FuzzWebhookRoute ./app/web:FuzzFormPosts ./app/search:FuzzParseQuery ./app/search:FuzzSearch \
-	./app/shop:FuzzDownloadToken ./app/web:FuzzParseRange ./app:FuzzParseMoney
+# The slowest test packages come first, so the longest runs start at once
+# instead of after the quick ones (go test runs -p packages at a time, in
+# the order given); ./... adds the rest.
+SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox . ./app/web
+
+## test: check go.mod and formatting, install test tools, vet, run every test with the race detector, then a short fuzz run
+test:
+	$(call phase,1/6,go mod tidy -diff: go.mod and go.sum match the imports)
+	@go mod tidy -diff || { echo "make test: go.mod or go.sum is not tidy (the diff above): run go mod tidy and commit the result."; exit 1; }
+	$(call phase,2/6,gofmt -l)
+	@files=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$files" ] || { echo "make test: these files are not gofmt'd (run make fmt):"; echo "$$files"; exit 1; }
+	$(call phase,3/6,installing test tools: stripe-mock $(STRIPE_MOCK_VERSION) and Chromium)
+	@$(MAKE) --no-print-directory deps
+	$(call phase,4/6,go vet ./...)
+	go vet ./...
+	$(call phase,5/6,go test -race ./... (slowest packages first))
+	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -count=1 -timeout 12m $(SLOW_TESTS) ./...
+	$(call phase,6/6,fuzz every target for 3s; two packages at a time)
+	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
+	$(call phase,done,make test passed)
+
+# Every fuzz target, as package:Func, found in the test files so a new one
+# is never left out.
+FUZZ_TARGETS ?= $(shell grep -rHo --include='*_test.go' '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*:func (Fuzz.*)|\1:\2|' | sort)
 FUZZTIME ?= 60s
 
-## fuzz: run each fuzz target for FUZZTIME (default 60s)
+## fuzz: run each fuzz target for FUZZTIME (default 60s), FUZZ_JOBS packages at a time; logs in .bin/fuzz/
+FUZZ_JOBS ?= 2
 fuzz:
-	@for t in $(FUZZ_TARGETS); do \
-		pkg=$${t%%:*}; fn=$${t##*:}; \
-		echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
-		go test -run '^$$' -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) $$pkg >/tmp/vendo-fuzz.log 2>&1 || { cat /tmp/vendo-fuzz.log; exit 1; }; \
-	done
+	@mkdir -p $(BIN)/fuzz
+	@# One chain per package, so a package's instrumented test binary is
+	@# built once; chains run side by side, so one builds while another fuzzes.
+	@printf '%s\n' $(FUZZ_TARGETS) | sed 's/:.*//' | sort -u | xargs -P $(FUZZ_JOBS) -I{} bash -c '\
+		for t in $(FUZZ_TARGETS); do \
+			[ "$${t%%:*}" = "{}" ] || continue; fn=$${t##*:}; log=$(BIN)/fuzz/$$fn.log; \
+			echo "fuzz $$fn ({}) for $(FUZZTIME)"; \
+			go test -run "^$$" -fuzz "^$$fn\$$" -fuzztime $(FUZZTIME) {} >$$log 2>&1 || { cat $$log; echo "fuzz $$fn failed"; exit 1; }; \
+		done'
 
 vet:
 	go vet ./...
@@ -54,8 +81,8 @@ fmt:
 
 ## bench: seed a large shop in a temp dir, load the release binary, print each figure beside a same-run baseline (bench/results.md)
 bench: build
-	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1 || \
-		{ apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y wrk >/dev/null 2>&1; } || \
+	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade wrk >/dev/null 2>&1 || \
+		{ apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade wrk >/dev/null 2>&1; } || \
 		echo "make bench: wrk could not be installed with apt-get; the Go load generator (bench/load.go) is used instead"
 	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/bench-baseline ./bench/baseline
 	go run ./bench -bin ./vendo -baseline $(BIN)/bench-baseline -out bench/results.md
