@@ -37,7 +37,7 @@ phase = @t=$$(( $$(date +%s) - $(START) )); printf '\n== [%s] %s  (%dm%02ds)\n' 
 # The slowest test packages come first, so the longest runs start at once
 # instead of after the quick ones (go test runs -p packages at a time, in
 # the order given); ./... adds the rest.
-SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox . ./app/web
+SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox ./app/web
 
 ## test: check go.mod and formatting, install test tools, vet, run every test with the race detector, then a short fuzz run
 test:
