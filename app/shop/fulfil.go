@@ -85,6 +85,11 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 		// Open (not paid yet) or expired: nothing to fulfil.
 		return order, nil
 	}
+	if !found {
+		if mine, err := s.ourSession(tx, sess); err != nil || !mine {
+			return order, err
+		}
+	}
 	if ok, err := tx.AcceptSnapshot(sess.ID, sess.FetchedAt); err != nil || !ok {
 		return order, err
 	}
@@ -157,6 +162,35 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 		return order, err
 	}
 	return order, nil
+}
+
+// ourSession reports whether this shop started a checkout: its cart is
+// here (until fulfilment deletes it), or it sold at least one product
+// here. Another shop on the same Stripe account (a second Vendo using
+// this one's sandbox, a staging shop) sees events about its sessions too:
+// they are recorded by the ledger and change nothing (DESIGN.md §5 rule 9).
+func (s *Shop) ourSession(tx *store.Tx, sess stripeapi.Session) (bool, error) {
+	if len(sess.Lines) == 0 {
+		return true, nil // nothing to tell it by: treated as ours, as before
+	}
+	if id := sess.ClientReferenceID; id != "" {
+		cart, err := tx.Cart(id) // a missing cart is an empty one
+		if err != nil {
+			return false, err
+		}
+		if len(cart.Items) > 0 {
+			return true, nil
+		}
+	}
+	for _, l := range sess.Lines {
+		if _, err := tx.ProductByStripeID(l.StripeProductID); err == nil {
+			return true, nil
+		} else if !app.IsNotFound(err) {
+			return false, err
+		}
+	}
+	s.Log.Info("checkout session of another shop ignored: neither its cart nor its products are this shop's", "session", sess.ID)
+	return false, nil
 }
 
 // customerForSession finds the buyer: the signed-in customer who started

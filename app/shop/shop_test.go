@@ -461,3 +461,71 @@ func TestLicensedProductComesWithAKeyThatARefundRevokes(t *testing.T) {
 		t.Fatalf("after refund: %+v", st)
 	}
 }
+
+// TestAnotherShopsObjectsChangeNothing: a second shop on the same Stripe
+// account (a Vendo in Stripe mode using this one's sandbox) makes
+// sessions and subscriptions this shop hears about. Neither its cart nor
+// its products nor its prices are here: the events change nothing and
+// fail nothing (DESIGN.md §5 rule 9), where before they were retried
+// forever with "That customer does not exist".
+func TestAnotherShopsObjectsChangeNothing(t *testing.T) {
+	f := newSubFixture(t)
+	f.stripe.sessions["cs_other"] = stripeapi.Session{ID: "cs_other", Mode: "payment", Status: "complete", PaymentStatus: "paid",
+		Email: "their-buyer@example.com", CustomerID: "cus_theirs", PaymentIntentID: "pi_other", ClientReferenceID: "cart_a_theirs",
+		Metadata: map[string]string{"vendo_cart_id": "cart_a_theirs", "vendo_customer_id": "cust_theirs"}, AmountTotal: 900, Currency: "usd",
+		Lines: []stripeapi.SessionLine{{PriceID: "price_theirs", StripeProductID: "prod_theirs", Quantity: 1, UnitAmount: 900, AmountTotal: 900, Currency: "usd"}}}
+	f.stripe.subs["sub_other"] = stripeapi.Subscription{ID: "sub_other", CustomerID: "cus_theirs", Status: "active", PriceID: "price_their_plan",
+		CurrentPeriodStart: time.Now(), CurrentPeriodEnd: time.Now().AddDate(0, 1, 0), LatestInvoiceID: "in_other",
+		Metadata: map[string]string{"vendo_customer_id": "cust_theirs"}}
+	f.stripe.invoices["in_other"] = stripeapi.Invoice{ID: "in_other", Paid: true, SubscriptionID: "sub_other", CustomerID: "cus_theirs", AmountPaid: 900, Currency: "usd"}
+	f.stripe.invoices["in_other_failed"] = stripeapi.Invoice{ID: "in_other_failed", SubscriptionID: "sub_other", CustomerID: "cus_theirs", AmountDue: 900, Currency: "usd"}
+
+	for _, ev := range []struct {
+		h   webhook.Handler
+		typ string
+		id  string
+	}{
+		{f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_other"},
+		{f.shop.HandleSubscriptionEvent, "customer.subscription.created", "sub_other"},
+		{f.shop.HandleInvoiceEvent, "invoice.paid", "in_other"},
+		{f.shop.HandleInvoiceEvent, "invoice.payment_failed", "in_other_failed"},
+		{f.shop.HandleSubscriptionEvent, "customer.subscription.deleted", "sub_other"},
+	} {
+		if err := f.deliver(t, ev.h, ev.typ, ev.id); err != nil {
+			t.Errorf("%s of another shop's object failed (Stripe would retry it forever): %v", ev.typ, err)
+		}
+	}
+	if orders, ents := f.counts(t); orders != 0 || ents != 0 {
+		t.Errorf("%d orders and %d entitlements for another shop's sale", orders, ents)
+	}
+	f.store.View(context.Background(), func(tx *store.Tx) error {
+		if _, err := tx.CustomerByEmail("their-buyer@example.com"); err == nil {
+			t.Error("another shop's buyer became a customer here")
+		}
+		if _, err := tx.SubscriptionByStripeID("sub_other"); !app.IsNotFound(err) {
+			t.Error("another shop's subscription was mirrored")
+		}
+		return nil
+	})
+	if len(f.mail.sent) != 0 {
+		t.Errorf("mail about another shop's objects: %v", f.mail.sent)
+	}
+
+	// This shop's own session is still fulfilled when its product is gone
+	// from the catalog: its cart is still here.
+	if err := f.store.Update(context.Background(), func(tx *store.Tx) error {
+		return tx.PutCart(&app.Cart{ID: "cart_a_ours", Items: []app.CartItem{{ProductID: f.product.ID, Quantity: 1}}})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	f.paidSession("cs_ours", "ours@example.com", 1)
+	s := f.stripe.sessions["cs_ours"]
+	s.ClientReferenceID, s.Lines[0].StripeProductID = "cart_a_ours", "prod_retired"
+	f.stripe.sessions["cs_ours"] = s
+	if err := f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_ours"); err != nil {
+		t.Fatal(err)
+	}
+	if orders, _ := f.counts(t); orders != 1 {
+		t.Errorf("this shop's own session made %d orders, want 1", orders)
+	}
+}

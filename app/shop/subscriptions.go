@@ -141,6 +141,17 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		// Termination of an unknown subscription changes nothing.
 		return rec, nil
 	}
+	plan, interval, err := tx.PlanByStripePrice(fetched.PriceID)
+	if !found && app.IsNotFound(err) {
+		// A subscription Vendo never mirrored, on a price no plan has (the
+		// index keeps retired prices): another shop's on the same Stripe
+		// account, or the dashboard's. Recorded, nothing else (rule 9).
+		s.Log.Info("subscription on a price no plan has ignored", "subscription", fetched.ID, "price", fetched.PriceID)
+		return app.Subscription{}, nil
+	}
+	if err != nil {
+		return rec, fmt.Errorf("subscription %s is on price %s, which no plan has: %w", fetched.ID, fetched.PriceID, err)
+	}
 	if ok, err := tx.AcceptSnapshot(fetched.ID, fetched.FetchedAt); err != nil || !ok {
 		return rec, err // an older snapshot than the one stored: ignore it
 	}
@@ -150,10 +161,6 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 			return rec, err
 		}
 		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
-	}
-	plan, interval, err := tx.PlanByStripePrice(fetched.PriceID)
-	if err != nil {
-		return rec, fmt.Errorf("subscription %s is on price %s, which no plan has: %w", fetched.ID, fetched.PriceID, err)
 	}
 	oldPlanID := rec.PlanID
 	rec.StripeCustomerID = fetched.CustomerID
