@@ -44,7 +44,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return c.Next()
 	}
 	if len(id) > 100 {
-		s.clearSessionCookie(c)
+		if !onSandbox(c) {
+			s.clearSessionCookie(c)
+		}
 		return c.Next()
 	}
 	sess, found, changed, err := s.auth.Session(c.UserContext(), id)
@@ -52,7 +54,9 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		return err
 	}
 	if !found {
-		s.clearSessionCookie(c)
+		if !onSandbox(c) {
+			s.clearSessionCookie(c)
+		}
 		return c.Next()
 	}
 	if changed {
@@ -143,6 +147,15 @@ func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 // errCSRF is the answer to a state-changing request without the session's
 // token: nothing happens.
 var errCSRF = app.Errorf(app.EFORBIDDEN, "This form has expired or was sent from another site, so nothing was changed. Go back, reload the page and try again.")
+
+// onSandbox reports a request for the sandbox's pages. They stand in for
+// stripe.com, another site: when a second Vendo on this host uses them as
+// its Stripe, its customers arrive with that shop's cookies (cookies do not
+// tell ports apart), and those must go back to it untouched, so a cookie
+// this shop does not know is left alone there.
+func onSandbox(c *fiber.Ctx) bool {
+	return strings.HasPrefix(strings.ToLower(c.Path()), "/sandbox/stripe/")
+}
 
 // csrfExempt lists the only state-changing endpoints without a CSRF token:
 // Stripe's webhook and the license API (no browser involved), and the

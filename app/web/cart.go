@@ -40,7 +40,7 @@ func (s *Server) cartID(c *fiber.Ctx, create bool) string {
 // drops the cookie.
 func (s *Server) mergeCart(c *fiber.Ctx) error {
 	anon := c.Cookies(cartCookie)
-	if id := s.viewerID(c); id != "" && anon != "" {
+	if id := s.viewerID(c); id != "" && anon != "" && !onSandbox(c) {
 		if strings.HasPrefix(anon, "cart_a_") {
 			if err := s.shop.MergeCarts(c.UserContext(), anon, id); err != nil {
 				s.log.Warn("merge cart at sign-in", "err", err)

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,6 +19,11 @@ func (s *Server) securityHeaders() fiber.Handler {
 	formAction := "'self'"
 	if !s.cfg.SandboxMode() {
 		formAction += " https://checkout.stripe.com https://billing.stripe.com"
+		// A Stripe stand-in at STRIPE_API_BASE (another Vendo's sandbox)
+		// serves its hosted pages from its own origin.
+		if u, err := url.Parse(s.cfg.StripeAPIBase); err == nil && u.Scheme != "" && u.Host != "" {
+			formAction += " " + u.Scheme + "://" + u.Host
+		}
 	}
 	csp := strings.Join([]string{
 		"default-src 'self'",
