@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -196,5 +197,48 @@ func TestEndpointsGetTheirOwnSignedDeliveries(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	if n := len(all.snapshot()); n != 8+len(shop) {
 		t.Errorf("deleted endpoint got %d events, want %d", n, 8+len(shop))
+	}
+}
+
+// TestHostedURLsAreTheSandboxsAndRedirectsTheCallers: a shop in Stripe
+// mode elsewhere calls this sandbox. Every hosted page it is given lives
+// at the sandbox's public base URL, and every way back is the URL the
+// caller passed, never this sandbox's own shop.
+func TestHostedURLsAreTheSandboxsAndRedirectsTheCallers(t *testing.T) {
+	const public = "https://stripe-a.example"
+	e := newEnv(t, withConfig(func(c *Config) { c.BaseURL = public }))
+	c := e.catalog()
+
+	s := e.paymentSession(c) // success and cancel URLs on http://shop.test
+	if !strings.HasPrefix(s.URL, public+"/sandbox/stripe/checkout/cs_test_") {
+		t.Errorf("checkout URL %s", s.URL)
+	}
+	_, page := e.get(s.URL)
+	if !strings.Contains(page, `href="http://shop.test/cart"`) || strings.Contains(page, `href="/"`) {
+		t.Error("the checkout page's way back is not the caller's cancel URL")
+	}
+	resp, _ := e.postForm(s.URL, cardValues("4242424242424242"))
+	if got := resp.Header.Get("Location"); got != "http://shop.test/checkout/success?session_id="+s.ID {
+		t.Errorf("after paying: %q", got)
+	}
+	e.expect("customer.created", "payment_method.attached", "payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed")
+
+	sub := e.subscribe(c.monthly, "4242424242424242")
+	inv := e.sub(sub.ID).LatestInvoice
+	if !strings.HasPrefix(inv.HostedInvoiceURL, public+"/sandbox/stripe/invoices/in_") || !strings.HasPrefix(inv.InvoicePDF, public+"/sandbox/stripe/invoices/in_") {
+		t.Errorf("invoice URLs %s %s", inv.HostedInvoiceURL, inv.InvoicePDF)
+	}
+	portal := e.portal(c, sub.Customer.ID)
+	if !strings.HasPrefix(portal, public+"/sandbox/stripe/portal/bps_") {
+		t.Errorf("portal URL %s", portal)
+	}
+	_, page = e.get(portal)
+	if !strings.Contains(page, `href="http://shop.test/account"`) {
+		t.Error("the portal's way back is not the caller's return URL")
+	}
+	// The portal's own forms and redirects stay on the sandbox.
+	resp, _ = e.postForm(portal+"/cancel", url.Values{"subscription": {sub.ID}})
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/sandbox/stripe/portal/bps_") {
+		t.Errorf("portal cancel: %d to %q", resp.StatusCode, loc)
 	}
 }

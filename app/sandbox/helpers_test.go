@@ -181,7 +181,7 @@ func newEnv(t *testing.T, opts ...envOption) *env {
 		}
 	})
 	e.http = &http.Client{Timeout: 10 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	e.api = newClient(e.sb.APIBase(), e.sb.SecretKey())
+	e.api = newClient(e.base+mountPath, e.sb.SecretKey()) // the listener, whatever the public base URL
 	return e
 }
 
@@ -220,12 +220,22 @@ func newClient(base, key string) *client.API {
 	return client.New(key, &stripe.Backends{API: stripe.GetBackendWithConfig(stripe.APIBackend, cfg)})
 }
 
-// postForm posts a hosted page form without following the redirect.
-func (e *env) postForm(path string, form url.Values) (*http.Response, string) {
-	e.t.Helper()
+// reach turns a path or a URL at the sandbox's public base into one at
+// its listener.
+func (e *env) reach(path string) string {
+	if rest, ok := strings.CutPrefix(path, e.cfg.BaseURL); ok && e.cfg.BaseURL != e.base {
+		path = rest
+	}
 	if !strings.HasPrefix(path, "http") {
 		path = e.base + path
 	}
+	return path
+}
+
+// postForm posts a hosted page form without following the redirect.
+func (e *env) postForm(path string, form url.Values) (*http.Response, string) {
+	e.t.Helper()
+	path = e.reach(path)
 	resp, err := e.http.PostForm(path, form)
 	if err != nil {
 		e.t.Fatal(err)
@@ -237,9 +247,7 @@ func (e *env) postForm(path string, form url.Values) (*http.Response, string) {
 
 func (e *env) get(path string) (*http.Response, string) {
 	e.t.Helper()
-	if !strings.HasPrefix(path, "http") {
-		path = e.base + path
-	}
+	path = e.reach(path)
 	resp, err := e.http.Get(path)
 	if err != nil {
 		e.t.Fatal(err)
