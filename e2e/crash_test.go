@@ -71,6 +71,18 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 	data := t.TempDir()
 	const secret = "whsec_crash_test"
 	env := []string{"STRIPE_SECRET_KEY=sk_test_crash", "STRIPE_WEBHOOK_SECRET=" + secret, "STRIPE_API_BASE=" + fakeStripeAPI(t), "VENDO_SYNC_INTERVAL=0"}
+	// The sessions sell this shop's product: a session for nothing the
+	// shop sells is another shop's and changes nothing (DESIGN.md §5 rule 9).
+	st, err := store.Open(data+"/vendo.db", store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	crash := app.Product{Slug: "crash", Title: "Crash", Price: app.Money{Amount: 1200, Currency: "usd"}, Active: true,
+		StripeProductID: "prod_crash", StripePriceID: "price_crash"}
+	if err := st.PutProduct(context.Background(), &crash); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
 	first := startVendo(t, data, env...)
 	addr, cmd := first.addr, first.cmd
 
@@ -129,7 +141,7 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 	cmd2.Process.Signal(os.Interrupt)
 	cmd2.Wait()
 
-	st, err := store.Open(data+"/vendo.db", store.Options{})
+	st, err = store.Open(data+"/vendo.db", store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
