@@ -39,19 +39,20 @@ phase = @t=$$(( $$(date +%s) - $(START) )); printf '\n== [%s] %s  (%dm%02ds)\n' 
 # the order given); ./... adds the rest.
 SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox ./app/web
 
-## test: check go.mod and formatting, install test tools, vet, run every test with the race detector, then a short fuzz run
+## test: check go.mod and formatting, install test tools, run every go vet check and every test with the race detector, then a short fuzz run
 test:
-	$(call phase,1/6,go mod tidy -diff: go.mod and go.sum match the imports)
+	$(call phase,1/5,go mod tidy -diff: go.mod and go.sum match the imports)
 	@go mod tidy -diff || { echo "make test: go.mod or go.sum is not tidy (the diff above): run go mod tidy and commit the result."; exit 1; }
-	$(call phase,2/6,gofmt -l)
+	$(call phase,2/5,gofmt -l)
 	@files=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$files" ] || { echo "make test: these files are not gofmt'd (run make fmt):"; echo "$$files"; exit 1; }
-	$(call phase,3/6,installing test tools: stripe-mock $(STRIPE_MOCK_VERSION) and Chromium)
+	$(call phase,3/5,installing test tools: stripe-mock $(STRIPE_MOCK_VERSION) and Chromium)
 	@$(MAKE) --no-print-directory deps
-	$(call phase,4/6,go vet ./...)
-	go vet ./...
-	$(call phase,5/6,go test -race ./... (slowest packages first))
-	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -count=1 -timeout 12m $(SLOW_TESTS) ./...
-	$(call phase,6/6,fuzz every target for 3s; two packages at a time)
+	@# -vet=all runs every check of go vet on each package inside go test,
+	@# on the race build's type information: a separate go vet ./... first
+	@# compiled every package a second time, without -race (two minutes of a busy run).
+	$(call phase,4/5,go test -race -vet=all ./...: every go vet check and every test, the slowest packages first)
+	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -vet=all -count=1 -timeout 12m $(SLOW_TESTS) ./...
+	$(call phase,5/5,fuzz every target for 3s; two packages at a time)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(call phase,done,make test passed)
 
