@@ -346,13 +346,7 @@ func TestAProblemNamesTheFlagOrVariableTheUserSet(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := config.Load(tt.args, env(tt.env))
-			var p *config.Problems
-			if !errors.As(err, &p) {
-				t.Fatalf("error is %T (%v), want *config.Problems", err, err)
-			}
-			if len(p.List) != 1 || !strings.HasPrefix(p.List[0].Error(), tt.want) {
-				t.Fatalf("problems = %q, want one starting %q", p.List, tt.want)
-			}
+			wantProblems(t, err, tt.want)
 			if len(tt.args) > 0 && tt.env == nil && strings.Contains(err.Error(), "VENDO_") {
 				t.Errorf("a flag's problem blames a variable the user did not set: %q", err)
 			}
@@ -365,19 +359,7 @@ func TestEachBadItemOfAListIsItsOwnProblem(t *testing.T) {
 		"VENDO_ADMIN_EMAILS":    "ada@example.com,bob,carol",
 		"VENDO_TRUSTED_PROXIES": "10.0.0.0/8,proxy.local",
 	}))
-	var p *config.Problems
-	if !errors.As(err, &p) {
-		t.Fatalf("error is %T (%v), want *config.Problems", err, err)
-	}
-	want := []string{`VENDO_ADMIN_EMAILS contains "bob"`, `VENDO_ADMIN_EMAILS contains "carol"`, `VENDO_TRUSTED_PROXIES contains "proxy.local"`}
-	if len(p.List) != len(want) {
-		t.Fatalf("problems = %q, want %d", p.List, len(want))
-	}
-	for i, w := range want {
-		if !strings.HasPrefix(p.List[i].Error(), w) {
-			t.Errorf("problem %d = %q, want %q", i+1, p.List[i], w)
-		}
-	}
+	wantProblems(t, err, `VENDO_ADMIN_EMAILS contains "bob"`, `VENDO_ADMIN_EMAILS contains "carol"`, `VENDO_TRUSTED_PROXIES contains "proxy.local"`)
 }
 
 func TestValidateChecksTheRulesBetweenSettings(t *testing.T) {
@@ -387,11 +369,17 @@ func TestValidateChecksTheRulesBetweenSettings(t *testing.T) {
 	}
 	bad := &config.Config{StripeSecretKey: "sk_live_abc", BaseURL: "http://shop.example.com", GoogleKey: "g"}
 	err := bad.Validate()
+	wantProblems(t, err, "STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not", "STRIPE_SECRET_KEY is a live key", "GOOGLE_KEY and GOOGLE_SECRET go together")
+}
+
+// wantProblems checks that err lists exactly the problems that start with
+// want, in order.
+func wantProblems(t *testing.T, err error, want ...string) {
+	t.Helper()
 	var p *config.Problems
 	if !errors.As(err, &p) {
 		t.Fatalf("error is %T (%v), want *config.Problems", err, err)
 	}
-	want := []string{"STRIPE_SECRET_KEY is set but STRIPE_WEBHOOK_SECRET is not", "STRIPE_SECRET_KEY is a live key", "GOOGLE_KEY and GOOGLE_SECRET go together"}
 	if len(p.List) != len(want) {
 		t.Fatalf("problems = %q, want %d", p.List, len(want))
 	}
