@@ -50,7 +50,7 @@ test:
 	@# -vet=all runs every check of go vet on each package inside go test,
 	@# on the race build's type information: a separate go vet ./... first
 	@# compiled every package a second time, without -race (two minutes of a busy run).
-	$(call phase,4/5,go test -race -vet=all ./...: every go vet check and every test, the slowest packages first)
+	$(call phase,4/5,go test -race -vet=all ./...: every go vet check and every test; the slowest packages first)
 	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -vet=all -count=1 -timeout 12m $(SLOW_TESTS) ./...
 	$(call phase,5/5,fuzz every target for 3s; two packages at a time)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
