@@ -36,8 +36,11 @@ phase = @t=$$(( $$(date +%s) - $(START) )); printf '\n== [%s] %s  (%dm%02ds)\n' 
 
 # The slowest test packages come first, so the longest runs start at once
 # instead of after the quick ones (go test runs -p packages at a time, in
-# the order given); ./... adds the rest.
+# the order given); ./... adds the rest. Three at a time on two cores: the
+# two longest spend most of their time waiting on servers and a browser,
+# and the third slot builds and runs the other packages meanwhile.
 SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox ./app/web
+TEST_JOBS ?= 3
 
 ## test: check go.mod and formatting, install test tools, run every go vet check and every test with the race detector, then a short fuzz run
 test:
@@ -51,7 +54,7 @@ test:
 	@# on the race build's type information: a separate go vet ./... first
 	@# compiled every package a second time, without -race (two minutes of a busy run).
 	$(call phase,4/5,go test -race -vet=all ./...: every go vet check and every test; the slowest packages first)
-	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -vet=all -count=1 -timeout 12m $(SLOW_TESTS) ./...
+	STRIPE_MOCK_BIN=$(BIN)/stripe-mock go test -race -vet=all -p $(TEST_JOBS) -count=1 -timeout 12m $(SLOW_TESTS) ./...
 	$(call phase,5/5,fuzz every target for 3s; two packages at a time)
 	@$(MAKE) --no-print-directory fuzz FUZZTIME=3s
 	$(call phase,done,make test passed)
