@@ -16,6 +16,16 @@ const (
 	EventFailed  = "failed"  // a handler failed; Stripe retries, an admin may replay
 )
 
+// Reasons an event was ignored, kept on its record for the admin.
+const (
+	// ReasonForeign: the object (a session, subscription, invoice) was
+	// not made by this shop: another app or shop on the same Stripe
+	// account made it (DESIGN.md §5 rule 9).
+	ReasonForeign = "not created by this shop"
+	// ReasonUnhandled: Vendo does not act on this event type.
+	ReasonUnhandled = "Vendo does not use this event type"
+)
+
 // EventRecord is one Stripe event in the webhook ledger (DESIGN.md §5 rule 2).
 type EventRecord struct {
 	ID          string    `json:"id"`
@@ -25,6 +35,7 @@ type EventRecord struct {
 	ReceivedAt  time.Time `json:"received_at"` // first time Vendo saw it
 	ProcessedAt time.Time `json:"processed_at"`
 	Outcome     string    `json:"outcome"`
+	Reason      string    `json:"reason,omitempty"` // why an ignored event was left alone
 	Error       string    `json:"error,omitempty"`
 	Attempts    int       `json:"attempts"`
 	Source      string    `json:"source"` // webhook, sync or replay
@@ -77,6 +88,7 @@ func (t *Tx) PutEvent(e *EventRecord) error {
 type EventFilter struct {
 	Type    string
 	Outcome string
+	Reason  string // with Outcome ignored: only events ignored for this reason
 	Before  string // cursor: the previous page's next (a received-time key)
 	Limit   int    // 0 means all
 }
@@ -93,7 +105,7 @@ func (t *Tx) Events(f EventFilter) (out []EventRecord, next string, err error) {
 		if err != nil {
 			return nil, "", err
 		}
-		if !found || (f.Type != "" && e.Type != f.Type) || (f.Outcome != "" && e.Outcome != f.Outcome) {
+		if !found || (f.Type != "" && e.Type != f.Type) || (f.Outcome != "" && e.Outcome != f.Outcome) || (f.Reason != "" && e.Reason != f.Reason) {
 			continue
 		}
 		if f.Limit > 0 && len(out) == f.Limit {

@@ -12,17 +12,37 @@ import (
 	"vendo/app/store"
 )
 
-var eventOutcomes = []string{store.EventApplied, store.EventIgnored, store.EventFailed}
+// eventOutcome is a choice of the events list's outcome filter.
+type eventOutcome struct {
+	Value, Label    string
+	Outcome, Reason string // the ledger filter it stands for
+}
+
+// eventOutcomes: the three outcomes, and the events ignored because
+// another shop or app made their object (DESIGN.md §5 rule 9), which an
+// admin looks for apart from the event types Vendo does not use.
+var eventOutcomes = []eventOutcome{
+	{Value: store.EventApplied, Label: "applied", Outcome: store.EventApplied},
+	{Value: store.EventIgnored, Label: "ignored", Outcome: store.EventIgnored},
+	{Value: "foreign", Label: "ignored: " + store.ReasonForeign, Outcome: store.EventIgnored, Reason: store.ReasonForeign},
+	{Value: store.EventFailed, Label: "failed", Outcome: store.EventFailed},
+}
 
 // handleAdminEvents lists the webhook ledger newest first, filtered by
 // type and outcome (GET /admin/events?type=&outcome=).
 func (s *Server) handleAdminEvents(c *fiber.Ctx) error {
 	q := filterValues(c, "type", "outcome")
 	before := c.Query("before")
+	f := store.EventFilter{Type: q.Get("type"), Before: before, Limit: adminPageSize}
+	for _, o := range eventOutcomes {
+		if o.Value == q.Get("outcome") {
+			f.Outcome, f.Reason = o.Outcome, o.Reason
+		}
+	}
 	var events []store.EventRecord
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) (err error) {
-		events, next, err = tx.Events(store.EventFilter{Type: q.Get("type"), Outcome: q.Get("outcome"), Before: before, Limit: adminPageSize})
+		events, next, err = tx.Events(f)
 		return err
 	})
 	if err != nil {

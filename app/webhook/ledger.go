@@ -63,12 +63,27 @@ func (l *Ledger) handler(typ string) Handler {
 // Result is what processing an event did.
 type Result struct {
 	Outcome   string // store.EventApplied, EventIgnored, EventFailed
+	Reason    string // why an ignored event was left alone
 	Duplicate bool   // the ledger had already processed it: nothing changed
 }
 
 // ErrHandler wraps a handler's failure: the event is recorded as failed and
 // Stripe is answered 5xx so it retries.
 var ErrHandler = errors.New("event handler failed")
+
+// IgnoredError is a handler's (or its Apply's) answer for an object it
+// leaves alone on purpose, such as another shop's session (DESIGN.md §5
+// rule 9): the event is recorded as ignored with the reason, answered 2xx
+// and never retried.
+type IgnoredError struct{ Reason string }
+
+func (e *IgnoredError) Error() string { return "ignored: " + e.Reason }
+
+// Ignore is the error a handler or an Apply returns to leave an event's
+// object alone; reason is shown to the admin (store.ReasonForeign…). An
+// Apply may return it (wrapped or not) after reading the store: whatever it
+// wrote is rolled back.
+func Ignore(reason string) error { return &IgnoredError{Reason: reason} }
 
 // Process runs one event through the ledger. It returns only after the
 // transaction that recorded the event committed, so answering 2xx after
@@ -99,20 +114,50 @@ func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bo
 			return Result{}, fmt.Errorf("read ledger: %w", err)
 		}
 		if found && rec.Done() {
-			return Result{Outcome: rec.Outcome, Duplicate: true}, nil
+			return Result{Outcome: rec.Outcome, Reason: rec.Reason, Duplicate: true}, nil
 		}
 	}
 
 	h := l.handler(ev.Type)
 	var apply Apply
-	if h != nil {
+	reason := ""
+	if h == nil {
+		reason = store.ReasonUnhandled
+	} else {
 		var err error
 		apply, err = h(ctx, ev)
-		if err != nil {
+		if r, ok := ignored(err); ok {
+			apply, reason = nil, r
+		} else if err != nil {
 			return l.fail(ctx, ev, source, err)
 		}
 	}
+	res, err := l.record(ctx, ev, source, replay, apply, reason)
+	if r, ok := ignored(err); ok {
+		// The Apply left the object alone after reading the store: its
+		// transaction was rolled back; record the event as ignored in one
+		// of its own.
+		res, err = l.record(ctx, ev, source, replay, nil, r)
+	}
+	if err != nil {
+		return l.fail(ctx, ev, source, err)
+	}
+	return res, nil
+}
 
+// ignored reports whether err is a handler's Ignore, and its reason.
+func ignored(err error) (string, bool) {
+	var ie *IgnoredError
+	if errors.As(err, &ie) {
+		return ie.Reason, true
+	}
+	return "", false
+}
+
+// record runs apply (when not nil) and writes the event's ledger record in
+// one transaction. A non-empty reason records the event as ignored without
+// running anything.
+func (l *Ledger) record(ctx context.Context, ev Event, source string, replay bool, apply Apply, reason string) (Result, error) {
 	var res Result
 	err := l.store.Batch(ctx, func(tx *store.Tx) error {
 		res = Result{}
@@ -124,31 +169,31 @@ func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bo
 		// Checked again inside the transaction: a concurrent delivery of
 		// the same event may have committed since the read above.
 		if found && rec.Done() && !replay {
-			res = Result{Outcome: rec.Outcome, Duplicate: true}
+			res = Result{Outcome: rec.Outcome, Reason: rec.Reason, Duplicate: true}
 			return nil
 		}
 		outcome := store.EventIgnored
-		if h != nil {
+		if reason == "" {
 			outcome = store.EventApplied
 			if apply != nil {
 				if err := apply(tx); err != nil {
+					if _, ok := ignored(err); ok {
+						return err // rolls back what apply wrote
+					}
 					return fmt.Errorf("%w: %w", ErrHandler, err)
 				}
 			}
 		}
-		if replay && found && rec.Done() {
-			outcome = rec.Outcome
+		if replay && found && rec.Done() && reason == "" {
+			outcome, reason = rec.Outcome, rec.Reason
 		}
-		res.Outcome = outcome
+		res.Outcome, res.Reason = outcome, reason
 		return tx.PutEvent(&store.EventRecord{
 			ID: ev.ID, Type: ev.Type, ObjectID: ev.ObjectID, Created: ev.Created, ProcessedAt: tx.Now(),
-			Outcome: outcome, Attempts: rec.Attempts + 1, Source: source, Payload: ev.Raw,
+			Outcome: outcome, Reason: reason, Attempts: rec.Attempts + 1, Source: source, Payload: ev.Raw,
 		})
 	})
-	if err != nil {
-		return l.fail(ctx, ev, source, err)
-	}
-	return res, nil
+	return res, err
 }
 
 // fail records a failed attempt in its own transaction (the handler's was

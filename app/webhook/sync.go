@@ -39,13 +39,17 @@ type Summary struct {
 	Events, NewEvents, FailedEvents int
 	Subscriptions, Sessions         int
 	Failed                          int // reconciliations of objects that failed
-	Since                           time.Time
-	Took                            time.Duration
+	// ForeignEvents and Foreign count the events and the objects left
+	// alone because another shop or app made them (DESIGN.md §5 rule 9):
+	// no failure.
+	ForeignEvents, Foreign int
+	Since                  time.Time
+	Took                   time.Duration
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d events checked (%d new, %d failed), %d subscriptions and %d checkout sessions reconciled (%d failed), since %s, in %s",
-		s.Events, s.NewEvents, s.FailedEvents, s.Subscriptions, s.Sessions, s.Failed, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
+	return fmt.Sprintf("%d events checked (%d new, %d failed, %d about objects not created by this shop), %d subscriptions and %d checkout sessions reconciled (%d failed, %d not created by this shop and left alone), since %s, in %s",
+		s.Events, s.NewEvents, s.FailedEvents, s.ForeignEvents, s.Subscriptions, s.Sessions, s.Failed, s.Foreign, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
 }
 
 // Run performs one reconciliation.
@@ -81,6 +85,9 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		case !res.Duplicate:
 			sum.NewEvents++
 		}
+		if err == nil && res.Reason == store.ReasonForeign {
+			sum.ForeignEvents++
+		}
 		progress("events", i+1, len(events))
 		if ctx.Err() != nil {
 			return sum, ctx.Err()
@@ -92,9 +99,11 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		return sum, fmt.Errorf("list subscriptions: %w", err)
 	}
 	for i, id := range subs {
-		if err := s.Ledger.Reconcile(ctx, "customer.subscription.updated", id); err != nil {
+		if res, err := s.Ledger.Reconcile(ctx, "customer.subscription.updated", id); err != nil {
 			sum.Failed++
 			s.Log.Warn("reconcile subscription", "subscription", id, "err", err)
+		} else if res.Reason == store.ReasonForeign {
+			sum.Foreign++
 		}
 		sum.Subscriptions++
 		progress("subscriptions", i+1, len(subs))
@@ -105,9 +114,11 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		return sum, fmt.Errorf("list checkout sessions: %w", err)
 	}
 	for i, id := range sessions {
-		if err := s.Ledger.Reconcile(ctx, "checkout.session.completed", id); err != nil {
+		if res, err := s.Ledger.Reconcile(ctx, "checkout.session.completed", id); err != nil {
 			sum.Failed++
 			s.Log.Warn("reconcile checkout session", "session", id, "err", err)
+		} else if res.Reason == store.ReasonForeign {
+			sum.Foreign++
 		}
 		sum.Sessions++
 		progress("sessions", i+1, len(sessions))
@@ -143,14 +154,28 @@ func (s *Syncer) Every(ctx context.Context, interval time.Duration) {
 // Reconcile runs the handler registered for typ on an object, as if an
 // event about it had arrived, without a ledger record: handlers re-fetch
 // the object and are idempotent, so this only fills in what was missed.
-func (l *Ledger) Reconcile(ctx context.Context, typ, objectID string) error {
+// An object the handler leaves alone on purpose (another shop's) is no
+// failure: the result says it was ignored, and why.
+func (l *Ledger) Reconcile(ctx context.Context, typ, objectID string) (Result, error) {
 	h := l.handler(typ)
 	if h == nil {
-		return nil
+		return Result{Outcome: store.EventIgnored, Reason: store.ReasonUnhandled}, nil
 	}
 	apply, err := h(ctx, Event{ID: "sync:" + objectID, Type: typ, ObjectID: objectID, Created: time.Now()})
-	if err != nil || apply == nil {
-		return err
+	if reason, ok := ignored(err); ok {
+		return Result{Outcome: store.EventIgnored, Reason: reason}, nil
 	}
-	return l.store.Batch(ctx, func(tx *store.Tx) error { return apply(tx) })
+	if err != nil {
+		return Result{Outcome: store.EventFailed}, err
+	}
+	if apply != nil {
+		err = l.store.Batch(ctx, func(tx *store.Tx) error { return apply(tx) })
+	}
+	if reason, ok := ignored(err); ok {
+		return Result{Outcome: store.EventIgnored, Reason: reason}, nil
+	}
+	if err != nil {
+		return Result{Outcome: store.EventFailed}, err
+	}
+	return Result{Outcome: store.EventApplied}, nil
 }

@@ -417,3 +417,77 @@ func TestReplayRerunsARecordedEvent(t *testing.T) {
 		t.Fatal("replaying an unknown event should fail")
 	}
 }
+
+// TestHandlersCanIgnoreWithAReason: a handler that finds the object is not
+// the shop's (DESIGN.md §5 rule 9) says so, before or inside the ledger's
+// transaction. The event is recorded as ignored with the reason, answered
+// 200 (Stripe stops retrying), whatever the Apply wrote before deciding is
+// rolled back, a redelivery is a duplicate, and reconciliation does not
+// count it as a failure.
+func TestHandlersCanIgnoreWithAReason(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	const why = "not created by this shop"
+	f.ledger.Handle(func(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+		return nil, webhook.Ignore(why)
+	}, "test.foreign_early")
+	f.ledger.Handle(func(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+		return func(tx *store.Tx) error {
+			// A write before the decision: it must not survive.
+			p := app.Product{Slug: "half-written", Title: "half", Price: app.Money{Amount: 100, Currency: "usd"}}
+			if err := tx.PutProduct(&p); err != nil {
+				return err
+			}
+			return fmt.Errorf("look: %w", webhook.Ignore(why))
+		}, nil
+	}, "test.foreign_late")
+
+	for _, typ := range []string{"test.foreign_early", "test.foreign_late"} {
+		t.Run(typ, func(t *testing.T) {
+			id := "evt_" + typ
+			payload := eventJSON(id, typ, "obj_theirs", time.Now().Unix())
+			for i := range 2 {
+				if got := f.post(t, payload, sign(payload, secret, time.Now())); got != 200 {
+					t.Fatalf("delivery %d: %d, want 200", i+1, got)
+				}
+			}
+			rec, err := f.store.Event(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rec.Outcome != store.EventIgnored || rec.Reason != why || rec.Attempts != 1 || rec.Error != "" {
+				t.Fatalf("ledger record: outcome %q reason %q attempts %d error %q; want ignored, %q, 1 attempt", rec.Outcome, rec.Reason, rec.Attempts, rec.Error, why)
+			}
+			if _, err := f.store.ProductBySlug(ctx, "half-written"); !app.IsNotFound(err) {
+				t.Fatalf("the handler's write before it ignored the event was kept (%v)", err)
+			}
+			res, err := f.ledger.Replay(ctx, id)
+			if err != nil || res.Outcome != store.EventIgnored || res.Reason != why {
+				t.Fatalf("replay: %+v %v", res, err)
+			}
+			res, err = f.ledger.Reconcile(ctx, typ, "obj_theirs")
+			if err != nil || res.Outcome != store.EventIgnored || res.Reason != why {
+				t.Fatalf("reconcile: %+v, %v; want ignored (%s) without an error", res, err, why)
+			}
+		})
+	}
+
+	// Filtering the ledger by the reason finds exactly these two.
+	var recs []store.EventRecord
+	f.store.View(ctx, func(tx *store.Tx) (err error) {
+		recs, _, err = tx.Events(store.EventFilter{Outcome: store.EventIgnored, Reason: why})
+		return err
+	})
+	if len(recs) != 2 {
+		t.Fatalf("%d events ignored as %q, want 2", len(recs), why)
+	}
+
+	// An event type no handler takes is ignored too, and says why.
+	payload := eventJSON("evt_unhandled", "test.nobody", "obj_1", time.Now().Unix())
+	if got := f.post(t, payload, sign(payload, secret, time.Now())); got != 200 {
+		t.Fatalf("unhandled type: %d", got)
+	}
+	if rec, _ := f.store.Event(ctx, "evt_unhandled"); rec.Outcome != store.EventIgnored || rec.Reason != store.ReasonUnhandled {
+		t.Fatalf("unhandled type recorded as %q (%q)", rec.Outcome, rec.Reason)
+	}
+}
