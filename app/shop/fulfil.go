@@ -35,6 +35,10 @@ func (s *Shop) FulfilCheckout(ctx context.Context, sessionID string) (app.Order,
 		}
 		return err
 	})
+	var ignored *webhook.IgnoredError
+	if errors.As(err, &ignored) {
+		return app.Order{}, app.Errorf(app.ENOTFOUND, "That checkout is not one of this shop's.")
+	}
 	if err != nil {
 		return order, err
 	}
@@ -52,7 +56,15 @@ func (s *Shop) HandleCheckoutEvent(ctx context.Context, ev webhook.Event) (webho
 		return nil, err
 	}
 	if sess.Mode != "payment" {
-		return nil, nil // subscriptions are handled by their own events
+		// Subscriptions are handled by their own events; this one is
+		// only told apart from another shop's.
+		return func(tx *store.Tx) error {
+			mine, err := s.ourSubscriptionSession(tx, sess)
+			if err == nil && !mine {
+				err = webhook.Ignore(store.ReasonForeign)
+			}
+			return err
+		}, nil
 	}
 	return func(tx *store.Tx) error {
 		_, err := s.applySession(tx, sess)
@@ -86,8 +98,13 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 		return order, nil
 	}
 	if !found {
-		if mine, err := s.ourSession(tx, sess); err != nil || !mine {
+		mine, err := s.ourSession(tx, sess)
+		if err != nil {
 			return order, err
+		}
+		if !mine {
+			s.Log.Info("checkout session not created by this shop ignored", "session", sess.ID)
+			return order, webhook.Ignore(store.ReasonForeign)
 		}
 	}
 	if ok, err := tx.AcceptSnapshot(sess.ID, sess.FetchedAt); err != nil || !ok {
@@ -164,15 +181,14 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 	return order, nil
 }
 
-// ourSession reports whether this shop started a checkout: its cart is
-// here (until fulfilment deletes it), or it sold at least one product
-// here. Another shop on the same Stripe account (a second Vendo using
-// this one's sandbox, a staging shop) sees events about its sessions too:
-// they are recorded by the ledger and change nothing (DESIGN.md §5 rule 9).
+// ourSession reports whether this shop started a payment Checkout: it
+// carries one of the shop's marks — its cart (until fulfilment empties
+// it), its signed-in customer, or a product it sells. Another app or shop
+// on the same Stripe account (a Payment Link, a second Vendo using this
+// one's sandbox) makes sessions this shop hears about too: they are
+// recorded by the ledger as ignored and change nothing (DESIGN.md §5
+// rule 9).
 func (s *Shop) ourSession(tx *store.Tx, sess stripeapi.Session) (bool, error) {
-	if len(sess.Lines) == 0 {
-		return true, nil // nothing to tell it by: treated as ours, as before
-	}
 	if id := sess.ClientReferenceID; id != "" {
 		cart, err := tx.Cart(id) // a missing cart is an empty one
 		if err != nil {
@@ -182,6 +198,9 @@ func (s *Shop) ourSession(tx *store.Tx, sess stripeapi.Session) (bool, error) {
 			return true, nil
 		}
 	}
+	if mine, err := ourCustomer(tx, sess.Metadata); err != nil || mine {
+		return mine, err
+	}
 	for _, l := range sess.Lines {
 		if _, err := tx.ProductByStripeID(l.StripeProductID); err == nil {
 			return true, nil
@@ -189,8 +208,35 @@ func (s *Shop) ourSession(tx *store.Tx, sess stripeapi.Session) (bool, error) {
 			return false, err
 		}
 	}
-	s.Log.Info("checkout session of another shop ignored: neither its cart nor its products are this shop's", "session", sess.ID)
 	return false, nil
+}
+
+// ourSubscriptionSession reports whether this shop started a subscription
+// Checkout: for its customer, or on a price one of its plans has.
+func (s *Shop) ourSubscriptionSession(tx *store.Tx, sess stripeapi.Session) (bool, error) {
+	if mine, err := ourCustomer(tx, sess.Metadata); err != nil || mine {
+		return mine, err
+	}
+	for _, l := range sess.Lines {
+		if _, _, err := tx.PlanByStripePrice(l.PriceID); err == nil {
+			return true, nil
+		} else if !app.IsNotFound(err) {
+			return false, err
+		}
+	}
+	return false, nil
+}
+
+// ourCustomer reports whether Stripe metadata names a customer of this
+// shop (vendo_customer_id, set on every session and subscription the shop
+// starts for a signed-in customer).
+func ourCustomer(tx *store.Tx, meta map[string]string) (bool, error) {
+	id := meta["vendo_customer_id"]
+	if id == "" {
+		return false, nil
+	}
+	_, err := tx.Customer(id)
+	return app.Found(err)
 }
 
 // customerForSession finds the buyer: the signed-in customer who started

@@ -96,7 +96,9 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 		return nil, err
 	}
 	if in.SubscriptionID == "" {
-		return nil, nil
+		// Vendo bills only through Checkout and subscriptions: a one-off
+		// invoice is another app's (rule 9).
+		return nil, webhook.Ignore(store.ReasonForeign)
 	}
 	t, err := s.fetchSubscription(ctx, in.SubscriptionID)
 	if err != nil {
@@ -137,20 +139,26 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		return rec, err
 	}
 	active := app.ActiveStatus(fetched.Status)
-	if !found && !active {
-		// Termination of an unknown subscription changes nothing.
-		return rec, nil
-	}
-	plan, interval, err := tx.PlanByStripePrice(fetched.PriceID)
-	if !found && app.IsNotFound(err) {
-		// A subscription Vendo never mirrored, on a price no plan has (the
-		// index keeps retired prices): another shop's on the same Stripe
-		// account, or the dashboard's. Recorded, nothing else (rule 9).
-		s.Log.Info("subscription on a price no plan has ignored", "subscription", fetched.ID, "price", fetched.PriceID)
-		return app.Subscription{}, nil
-	}
+	plan, interval, planErr := tx.PlanByStripePrice(fetched.PriceID)
+	known, err := app.Found(planErr)
 	if err != nil {
-		return rec, fmt.Errorf("subscription %s is on price %s, which no plan has: %w", fetched.ID, fetched.PriceID, err)
+		return rec, err
+	}
+	if !found {
+		mine, err := ourSubscription(tx, fetched, known)
+		if err != nil {
+			return rec, err
+		}
+		if !mine {
+			// Another shop's or app's on the same Stripe account: recorded
+			// by the ledger as ignored, before any snapshot or customer
+			// is written (rule 9).
+			s.Log.Info("subscription not created by this shop ignored", "subscription", fetched.ID, "price", fetched.PriceID)
+			return app.Subscription{}, webhook.Ignore(store.ReasonForeign)
+		}
+	}
+	if !known {
+		return rec, fmt.Errorf("subscription %s is on price %s, which no plan has: %w", fetched.ID, fetched.PriceID, planErr)
 	}
 	if ok, err := tx.AcceptSnapshot(fetched.ID, fetched.FetchedAt); err != nil || !ok {
 		return rec, err // an older snapshot than the one stored: ignore it
@@ -171,6 +179,13 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 	rec.LatestInvoiceID = fetched.LatestInvoiceID
 	rec.SnapshotAt = fetched.FetchedAt
 
+	if !found && !active {
+		// Ours, but not active when first heard of (it ended before any
+		// event reached the shop): stored as Stripe has it and never
+		// activated, so the admin's history is whole; nothing is granted
+		// and the account shows it as ended.
+		rec.Terminated = true
+	}
 	switch {
 	case active && !rec.Fulfilled:
 		// New activation: grants, credits, license key; once.
@@ -279,6 +294,18 @@ func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
 		return s.Mail.Queue(tx, "subscription_ended", cust.Email, map[string]any{"PlansURL": s.BaseURL + "/plans"})
 	}
 	return nil
+}
+
+// ourSubscription reports whether this shop made a subscription it has
+// not mirrored yet: its metadata names one of the shop's customers, or,
+// made without Vendo's metadata (the Stripe dashboard), it is on a price
+// one of the shop's plans has. Metadata naming a customer the shop does
+// not have is another Vendo's on the same Stripe account.
+func ourSubscription(tx *store.Tx, sub stripeapi.Subscription, onOurPrice bool) (bool, error) {
+	if sub.Metadata["vendo_customer_id"] != "" {
+		return ourCustomer(tx, sub.Metadata)
+	}
+	return onOurPrice, nil
 }
 
 // subscriber finds the customer a subscription belongs to: Vendo's
