@@ -103,7 +103,6 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 			return order, err
 		}
 		if !mine {
-			s.Log.Info("checkout session not created by this shop ignored", "session", sess.ID)
 			return order, webhook.Ignore(store.ReasonForeign)
 		}
 	}

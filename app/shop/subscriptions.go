@@ -153,7 +153,6 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 			// Another shop's or app's on the same Stripe account: recorded
 			// by the ledger as ignored, before any snapshot or customer
 			// is written (rule 9).
-			s.Log.Info("subscription not created by this shop ignored", "subscription", fetched.ID, "price", fetched.PriceID)
 			return app.Subscription{}, webhook.Ignore(store.ReasonForeign)
 		}
 	}

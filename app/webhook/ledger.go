@@ -142,6 +142,9 @@ func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bo
 	if err != nil {
 		return l.fail(ctx, ev, source, err)
 	}
+	if res.Reason != "" && res.Reason != store.ReasonUnhandled && !res.Duplicate {
+		l.log.Info("stripe event ignored", "event", ev.ID, "type", ev.Type, "object", ev.ObjectID, "reason", res.Reason)
+	}
 	return res, nil
 }
 
