@@ -2,9 +2,12 @@ package stripeapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"time"
 
 	"github.com/stripe/stripe-go/v76"
+	"github.com/stripe/stripe-go/v76/form"
 )
 
 // CheckoutLine is one Price and quantity in a Checkout Session.
@@ -26,7 +29,9 @@ type CheckoutRequest struct {
 	SubscriptionMetadata map[string]string
 	SuccessURL           string
 	CancelURL            string
-	IdempotencyKey       string
+	// IdempotencyKey names the intent (this cart at this version); the
+	// key sent also covers every parameter (see keyFor).
+	IdempotencyKey string
 }
 
 // CreateCheckoutSession starts a hosted Checkout and returns its id and
@@ -63,13 +68,27 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 		}
 	}
 	if r.IdempotencyKey != "" {
-		p.SetIdempotencyKey(r.IdempotencyKey)
+		p.SetIdempotencyKey(keyFor(r.IdempotencyKey, p))
 	}
 	s, err := c.api.CheckoutSessions.New(p)
 	if err != nil {
 		return "", "", wrap("create checkout session", err)
 	}
 	return s.ID, s.URL, nil
+}
+
+// keyFor is the Idempotency-Key for a request: the caller's key followed
+// by a hash of the request's canonical form encoding (stripe-go sorts map
+// keys), so the key covers every parameter sent. Stripe refuses a key
+// reused with other parameters for 24 hours; with the parameters in the
+// key, a request that differs (a customer instead of a customer_email,
+// once the buyer has a Stripe customer) is a new request, and a repeat
+// (a double click) is the same one.
+func keyFor(key string, params any) string {
+	v := &form.Values{}
+	form.AppendTo(v, params)
+	sum := sha256.Sum256([]byte(v.Encode()))
+	return key + "-" + hex.EncodeToString(sum[:16])
 }
 
 // Session is a Checkout Session as Vendo reads it.

@@ -158,3 +158,50 @@ func TestInvoicePeriodIsTheFurthestLine(t *testing.T) {
 		t.Fatalf("invoice: %+v", in)
 	}
 }
+
+// TestCheckoutIdempotencyKeyCoversEveryParameter: the caller's key names
+// the intent; the key sent also covers the parameters. A repeat is the
+// same session, and the same intent sent with a customer instead of a
+// customer_email (the buyer got a Stripe customer meanwhile) is a new
+// session, where Stripe refused it before (a key reused with other
+// parameters).
+func TestCheckoutIdempotencyKeyCoversEveryParameter(t *testing.T) {
+	base, key := startSandbox(t)
+	c := stripeapi.New(stripeapi.Config{SecretKey: key, APIBase: base, Log: quiet})
+	ctx := context.Background()
+	prod, err := c.EnsureProduct(ctx, "", "prod_1", "Ebook")
+	if err != nil {
+		t.Fatal(err)
+	}
+	price, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 1200, Currency: "usd"}, "prod_1", "prod_1-1200-usd")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cust, err := c.CreateCustomer(ctx, "cust_1", "ada@example.com", "Ada")
+	if err != nil {
+		t.Fatal(err)
+	}
+	req := func(customer, email string, meta map[string]string) stripeapi.CheckoutRequest {
+		return stripeapi.CheckoutRequest{Mode: "payment", Lines: []stripeapi.CheckoutLine{{PriceID: price, Quantity: 1}}, ClientReferenceID: "cart_1",
+			Customer: customer, CustomerEmail: email, Metadata: meta, SuccessURL: "http://shop.test/ok", CancelURL: "http://shop.test/no", IdempotencyKey: "vendo-checkout-cart_1"}
+	}
+	meta := func(keys ...string) map[string]string {
+		m := map[string]string{}
+		for _, k := range keys {
+			m[k] = "v-" + k
+		}
+		return m
+	}
+	first, _, err := c.CreateCheckoutSession(ctx, req("", "ada@example.com", meta("vendo_cart_id", "vendo_customer_id", "vendo_kind")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _, err := c.CreateCheckoutSession(ctx, req("", "ada@example.com", meta("vendo_kind", "vendo_customer_id", "vendo_cart_id")))
+	if err != nil || again != first {
+		t.Fatalf("the same request again: %s (%v), want the first session %s", again, err, first)
+	}
+	withCustomer, _, err := c.CreateCheckoutSession(ctx, req(cust, "ada@example.com", meta("vendo_cart_id", "vendo_customer_id", "vendo_kind")))
+	if err != nil || withCustomer == first {
+		t.Fatalf("the same cart for the Stripe customer: %s (%v), want a new session", withCustomer, err)
+	}
+}
