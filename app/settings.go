@@ -14,9 +14,17 @@ type Settings struct {
 	Currency       string        `json:"currency"`        // ISO 4217, lowercase like Stripe
 	DownloadExpiry time.Duration `json:"download_expiry"` // lifetime of a download link
 	DownloadLimit  int           `json:"download_limit"`  // downloads per entitlement
-	PortalConfigID string        `json:"portal_config_id,omitempty"`
-	DemoSeeded     bool          `json:"demo_seeded,omitempty"`
-	UpdatedAt      time.Time     `json:"updated_at"`
+	// PastDueGrace is how long a subscriber whose renewal failed keeps
+	// spending credits; after it their credits are on hold until the
+	// invoice is paid.
+	PastDueGrace time.Duration `json:"past_due_grace"`
+	// UnlocksAtPlanEnd says what happens to the products a subscriber
+	// unlocked with credits when their plan ends: UnlocksEnd (they end
+	// with the plan) or UnlocksKept.
+	UnlocksAtPlanEnd string    `json:"unlocks_at_plan_end,omitempty"`
+	PortalConfigID   string    `json:"portal_config_id,omitempty"`
+	DemoSeeded       bool      `json:"demo_seeded,omitempty"`
+	UpdatedAt        time.Time `json:"updated_at"`
 }
 
 // DefaultSettings are a new shop's settings.
@@ -27,8 +35,22 @@ func DefaultSettings() Settings {
 		Currency:       "usd",
 		DownloadExpiry: 24 * time.Hour,
 		DownloadLimit:  10,
+		PastDueGrace:   7 * 24 * time.Hour,
 	}
 }
+
+// What happens to credit-unlocked products when a plan ends.
+const (
+	UnlocksEnd  = "end"  // they end with the plan (the default)
+	UnlocksKept = "keep" // the customer keeps them
+)
+
+// KeepsUnlocks reports whether customers keep what they unlocked with
+// credits after their plan ends.
+func (s *Settings) KeepsUnlocks() bool { return s.UnlocksAtPlanEnd == UnlocksKept }
+
+// MaxPastDueGrace bounds the grace period after a failed renewal.
+const MaxPastDueGrace = 30 * 24 * time.Hour
 
 // Validate checks settings before they are stored.
 func (s *Settings) Validate() error {
@@ -47,6 +69,12 @@ func (s *Settings) Validate() error {
 	}
 	if s.DownloadLimit < 1 || s.DownloadLimit > 1000 {
 		v.Add("download_limit", "Allow between 1 and 1,000 downloads per purchase.")
+	}
+	if s.PastDueGrace < 0 || s.PastDueGrace > MaxPastDueGrace {
+		v.Add("past_due_grace", "Give between 0 and 30 days of grace after a failed payment.")
+	}
+	if s.UnlocksAtPlanEnd != "" && s.UnlocksAtPlanEnd != UnlocksEnd && s.UnlocksAtPlanEnd != UnlocksKept {
+		v.Add("unlocks_at_plan_end", "Choose whether unlocked products end with the plan or stay with the customer.")
 	}
 	return v.Err()
 }

@@ -22,18 +22,25 @@ type Subscription struct {
 	EndedAt            time.Time `json:"ended_at,omitempty"`
 	// Fulfilled is true while Vendo's grants for it stand (activation ran,
 	// termination has not).
-	Fulfilled  bool      `json:"fulfilled"`
-	Terminated bool      `json:"terminated"`
-	LicenseID  string    `json:"license_id,omitempty"`
-	Credits    int       `json:"credits"` // balance for the current period; Unlimited for no limit
-	SnapshotAt time.Time `json:"snapshot_at"`
-	// RefilledInvoices are the invoices whose period already refilled
-	// credits: a refill happens once per invoice.
-	RefilledInvoices []string `json:"refilled_invoices,omitempty"`
-	// RefilledThrough is the end of the last period whose credits were
-	// granted: an invoice refills only when it pays for a period ending
-	// later (a proration invoice for a plan switch does not).
-	RefilledThrough time.Time `json:"refilled_through,omitempty"`
+	Fulfilled  bool   `json:"fulfilled"`
+	Terminated bool   `json:"terminated"`
+	LicenseID  string `json:"license_id,omitempty"`
+	// Credits is the balance of the current credit month; Unlimited for
+	// no limit. Spent counts what was spent in that month (on unlimited
+	// plans too), so a plan change leaves max(0, new allowance − Spent).
+	Credits int `json:"credits"`
+	Spent   int `json:"spent,omitempty"`
+	// CreditAnchor is the day credit months are counted from: the start
+	// of the billing period at activation, moved to the new period's
+	// start by an interval change. CreditMonth is the start of the
+	// credit month Credits belong to: a refill happens once per month,
+	// when a later month has begun (DESIGN.md §5 rule 6).
+	CreditAnchor time.Time `json:"credit_anchor,omitempty"`
+	CreditMonth  time.Time `json:"credit_month,omitempty"`
+	// PastDueSince is when the unpaid invoice of a past_due subscription
+	// was issued: the grace period counts from it.
+	PastDueSince    time.Time `json:"past_due_since,omitempty"`
+	SnapshotAt      time.Time `json:"snapshot_at"`
 	LatestInvoiceID string    `json:"latest_invoice_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
@@ -46,17 +53,36 @@ func ActiveStatus(status string) bool {
 	return status == "active" || status == "trialing" || status == "past_due"
 }
 
-// CreditEntry is one line of the credit ledger: a grant, a spend, or a
-// reset at a new period.
+// Credit ledger reasons.
+const (
+	CreditGrant      = "period_grant"    // a credit month's allowance
+	CreditExpired    = "expired"         // unused credits at the end of a credit month
+	CreditUnlock     = "unlock"          // spent on a product
+	CreditPlanChange = "plan_change"     // balance adjusted for a plan change
+	CreditInterval   = "interval_change" // credit month restarted by a billing-interval change
+	CreditEnded      = "terminated"      // the plan ended
+)
+
+// CreditEntry is one line of the credit ledger: a grant, a spend, an
+// adjustment, with what it was about so the history reads in words.
 type CreditEntry struct {
-	ID             string    `json:"id"`
-	CustomerID     string    `json:"customer_id"`
-	SubscriptionID string    `json:"subscription_id"`
-	Delta          int       `json:"delta"`
-	Balance        int       `json:"balance"`
-	Reason         string    `json:"reason"` // period_grant, unlock, plan_change, terminated
-	Ref            string    `json:"ref,omitempty"`
-	At             time.Time `json:"at"`
+	ID             string `json:"id"`
+	CustomerID     string `json:"customer_id"`
+	SubscriptionID string `json:"subscription_id"`
+	Delta          int    `json:"delta"`
+	Balance        int    `json:"balance"`
+	Reason         string `json:"reason"`
+	// Ref is the credit month's start date for a grant or an expiry
+	// (2006-01-02), the product id for an unlock.
+	Ref string `json:"ref,omitempty"`
+	// Title is what the entry is about: the product's title for an
+	// unlock, "Pro → Starter" for a plan change, "monthly → yearly" for
+	// an interval change.
+	Title string `json:"title,omitempty"`
+	// From and Until bound the credit month of a grant or an expiry.
+	From  time.Time `json:"from,omitempty"`
+	Until time.Time `json:"until,omitempty"`
+	At    time.Time `json:"at"`
 }
 
 // License key statuses.
@@ -80,4 +106,36 @@ type License struct {
 	CreatedAt      time.Time `json:"created_at"`
 	RevokedAt      time.Time `json:"revoked_at,omitempty"`
 	RevokedReason  string    `json:"revoked_reason,omitempty"`
+}
+
+// Anniversary is the k-th monthly anniversary of anchor (k = 0 is anchor
+// itself), in UTC: the anchor's day of the month k months later, clamped
+// to that month's last day, at the anchor's time of day. Each
+// anniversary is counted from the anchor, never from the previous one,
+// so a Jan 31 anchor gives Feb 28 (29 in a leap year), Mar 31, Apr 30,
+// May 31… — the rule Stripe bills monthly periods by.
+func Anniversary(anchor time.Time, k int) time.Time {
+	a := anchor.UTC()
+	y, m, d := a.Date()
+	first := time.Date(y, m+time.Month(k), 1, a.Hour(), a.Minute(), a.Second(), a.Nanosecond(), time.UTC)
+	last := first.AddDate(0, 1, -1).Day()
+	return first.AddDate(0, 0, min(d, last)-1)
+}
+
+// CreditMonthAt is the credit month counted from anchor that contains t:
+// [Anniversary(anchor, k), Anniversary(anchor, k+1)). Before the anchor
+// it is the first month.
+func CreditMonthAt(anchor, t time.Time) (start, end time.Time) {
+	a, u := anchor.UTC(), t.UTC()
+	k := (u.Year()-a.Year())*12 + int(u.Month()) - int(a.Month())
+	if k < 0 {
+		k = 0
+	}
+	for k > 0 && Anniversary(anchor, k).After(t) {
+		k--
+	}
+	for !Anniversary(anchor, k+1).After(t) {
+		k++
+	}
+	return Anniversary(anchor, k), Anniversary(anchor, k+1)
 }

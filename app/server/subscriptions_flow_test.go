@@ -199,7 +199,7 @@ func TestRenewalRefillsOnceAndFailingCardEndsThePlan(t *testing.T) {
 	srv.Store.View(context.Background(), func(tx *store.Tx) error {
 		cs, _ := tx.CreditsOf(renewed.CustomerID, 0)
 		for _, c := range cs {
-			if c.Reason == "period_grant" && c.Ref == renewed.LatestInvoiceID {
+			if c.Reason == "period_grant" && c.Ref == renewed.CurrentPeriodStart.UTC().Format("2006-01-02") {
 				grants++
 			}
 		}

@@ -51,7 +51,9 @@ type LicenseStatus struct {
 }
 
 // ValidateLicense answers whether a key is valid now (optionally for a
-// product), saying nothing about whom it belongs to.
+// product), saying nothing about whom it belongs to. A purchase's key is
+// valid for its product; a plan's key for the plan, and for a product
+// only when the subscriber owns that product.
 func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (LicenseStatus, error) {
 	var out LicenseStatus
 	err := s.Store.View(ctx, func(tx *store.Tx) error {
@@ -83,8 +85,27 @@ func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (Li
 			}
 		}
 		out.Valid = out.Status == app.LicenseActive
-		if productSlug != "" && lic.ProductID != "" && out.Product != productSlug {
+		switch {
+		case productSlug == "" || !out.Valid:
+		case lic.ProductID != "":
+			// A purchase's key is for its product only.
+			out.Valid = out.Product == productSlug
+		default:
+			// A plan's key is for the plan; for a product, only one its
+			// subscriber owns (bought, unlocked or granted).
 			out.Valid = false
+			p, err := tx.ProductBySlug(productSlug)
+			if app.IsNotFound(err) {
+				return nil
+			}
+			if err != nil {
+				return err
+			}
+			if _, err := tx.ActiveEntitlement(lic.CustomerID, p.ID); err == nil {
+				out.Valid, out.Product = true, p.Slug
+			} else if !app.IsNotFound(err) {
+				return err
+			}
 		}
 		return nil
 	})

@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
+	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -106,22 +106,26 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 	}
 	failed := ev.Type == "invoice.payment_failed"
 	return func(tx *store.Tx) error {
+		// A paid invoice needs nothing of its own: the refreshed
+		// subscription is active again (or renewed), and applying it
+		// rolls the credit month, once (credits.go).
 		sub, err := s.applySubscription(tx, t)
 		if err != nil || sub.ID == "" {
 			return err
-		}
-		if in.Paid && !failed {
-			return s.refill(tx, &sub, in)
 		}
 		if failed && !in.Paid && s.Mail != nil {
 			cust, err := tx.Customer(sub.CustomerID)
 			if err != nil {
 				return err
 			}
+			settings, err := tx.Settings()
+			if err != nil {
+				return err
+			}
 			tx.OnCommit(s.Mail.Notify)
 			return s.Mail.Queue(tx, "renewal_failed", cust.Email, map[string]any{
 				"Amount": app.Money{Amount: in.AmountDue, Currency: in.Currency}, "InvoiceURL": in.HostedURL,
-				"AccountURL": s.BaseURL + "/account",
+				"AccountURL": s.BaseURL + "/account", "GraceDays": int(settings.PastDueGrace / (24 * time.Hour)),
 			})
 		}
 		return nil
@@ -169,7 +173,7 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		}
 		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
 	}
-	oldPlanID := rec.PlanID
+	oldPlanID, oldInterval := rec.PlanID, rec.Interval
 	rec.StripeCustomerID = fetched.CustomerID
 	rec.Status = fetched.Status
 	rec.PriceID, rec.PlanID, rec.Interval = fetched.PriceID, plan.ID, interval
@@ -177,6 +181,7 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 	rec.CancelAtPeriodEnd, rec.CanceledAt, rec.EndedAt = fetched.CancelAtPeriodEnd, fetched.CanceledAt, fetched.EndedAt
 	rec.LatestInvoiceID = fetched.LatestInvoiceID
 	rec.SnapshotAt = fetched.FetchedAt
+	rec.PastDueSince = pastDueSince(rec, t)
 
 	if !found && !active {
 		// Ours, but not active when first heard of (it ended before any
@@ -188,12 +193,11 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 	switch {
 	case active && !rec.Fulfilled:
 		// New activation: grants, credits, license key; once.
-		if err := s.activate(tx, &rec, plan, t.invoice); err != nil {
+		if err := s.activate(tx, &rec, plan); err != nil {
 			return rec, err
 		}
-	case active && oldPlanID != "" && oldPlanID != plan.ID:
-		// A plan switch moves the credit allowance to the new plan.
-		if err := s.switchPlan(tx, &rec, oldPlanID, plan); err != nil {
+	case active:
+		if err := s.changeCredits(tx, &rec, oldPlanID, oldInterval, plan); err != nil {
 			return rec, err
 		}
 	case !active && rec.Fulfilled && !rec.Terminated:
@@ -201,31 +205,69 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 			return rec, err
 		}
 	}
-	// A new paid period found by a refresh refills like invoice.paid.
-	if active && rec.Fulfilled && t.invoice != nil && t.invoice.Paid && !slices.Contains(rec.RefilledInvoices, t.invoice.ID) {
-		if err := tx.PutSubscription(&rec); err != nil {
-			return rec, err
-		}
-		if err := s.refill(tx, &rec, *t.invoice); err != nil {
-			return rec, err
-		}
-		return rec, nil
-	}
 	return rec, tx.PutSubscription(&rec)
 }
 
-func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan, in *stripeapi.Invoice) error {
-	rec.Fulfilled, rec.Terminated = true, false
-	rec.Credits = plan.Credits
-	rec.RefilledThrough = rec.CurrentPeriodEnd
-	if in != nil && in.Paid {
-		rec.RefilledInvoices = append(rec.RefilledInvoices, in.ID)
+// pastDueSince is when a past_due subscription's unpaid invoice was
+// issued (from Stripe's invoice, so the grace does not depend on when the
+// shop heard of it), zero for any other status.
+func pastDueSince(rec app.Subscription, t subscriptionTruth) time.Time {
+	switch {
+	case t.sub.Status != "past_due":
+		return time.Time{}
+	case t.invoice != nil && !t.invoice.Paid && !t.invoice.Created.IsZero():
+		return t.invoice.Created
+	case !rec.PastDueSince.IsZero():
+		return rec.PastDueSince
 	}
+	return t.sub.CurrentPeriodStart
+}
+
+// changeCredits applies to an active subscription's credits what changed
+// since it was stored: the credit month rolls to now (a refill, once per
+// month), a plan change moves the allowance, an interval change restarts
+// the credit month (credits.go).
+func (s *Shop) changeCredits(tx *store.Tx, rec *app.Subscription, oldPlanID string, oldInterval app.Interval, plan app.Plan) error {
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	entries := rollMonth(rec, plan, s.now(), settings.PastDueGrace)
+	if oldPlanID != "" && oldPlanID != plan.ID {
+		old, err := tx.Plan(oldPlanID)
+		if err != nil && !app.IsNotFound(err) {
+			return err
+		}
+		if e := changePlanCredits(rec, old, plan); e != nil {
+			entries = append(entries, *e)
+		}
+		if err := movePlanLicense(tx, rec, plan); err != nil {
+			return err
+		}
+	}
+	if oldInterval != "" && oldInterval != rec.Interval {
+		entries = append(entries, restartCreditMonth(rec, plan, oldInterval, rec.Interval))
+	}
+	if len(entries) == 0 {
+		return nil
+	}
+	if err := tx.PutSubscription(rec); err != nil { // an id for the entries of a record stored before
+		return err
+	}
+	return addCredits(tx, entries...)
+}
+
+func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan) error {
+	rec.Fulfilled, rec.Terminated = true, false
+	grant := startCredits(rec, plan, s.now())
 	if err := tx.PutSubscription(rec); err != nil { // gives rec an id
 		return err
 	}
-	if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: plan.Credits, Balance: rec.Credits, Reason: "period_grant", Ref: rec.LatestInvoiceID}); err != nil {
-		return err
+	grant.SubscriptionID = rec.ID
+	if plan.Credits != 0 {
+		if err := tx.AddCredit(&grant); err != nil {
+			return err
+		}
 	}
 	lic, err := s.issueLicense(tx, app.License{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, PlanID: plan.ID, ExpiresAt: rec.CurrentPeriodEnd})
 	if err != nil {
@@ -237,46 +279,49 @@ func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan, in *
 		if err != nil {
 			return err
 		}
-		tx.OnCommit(s.Mail.Notify)
-		return s.Mail.Queue(tx, "subscription_started", cust.Email, map[string]any{
-			"Plan": plan, "Subscription": *rec, "License": lic, "AccountURL": s.BaseURL + "/account"})
-	}
-	return nil
-}
-
-// switchPlan moves an active subscription to another plan: the credit
-// allowance and the license key follow it.
-func (s *Shop) switchPlan(tx *store.Tx, rec *app.Subscription, oldPlanID string, plan app.Plan) error {
-	old, err := tx.Plan(oldPlanID)
-	if err != nil && !app.IsNotFound(err) {
-		return err
-	}
-	if err := moveAllowance(tx, rec, old, plan); err != nil {
-		return err
-	}
-	if rec.LicenseID != "" {
-		lic, err := tx.License(rec.LicenseID)
+		settings, err := tx.Settings()
 		if err != nil {
 			return err
 		}
-		lic.PlanID = plan.ID
-		return tx.PutLicense(&lic)
+		tx.OnCommit(s.Mail.Notify)
+		return s.Mail.Queue(tx, "subscription_started", cust.Email, map[string]any{
+			"Plan": plan, "Subscription": *rec, "License": lic, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()})
 	}
 	return nil
 }
 
-// terminate revokes what the plan granted: credit-unlocked products, the
-// credit balance and the license key.
+// movePlanLicense points the subscription's license key at its new plan.
+func movePlanLicense(tx *store.Tx, rec *app.Subscription, plan app.Plan) error {
+	if rec.LicenseID == "" {
+		return nil
+	}
+	lic, err := tx.License(rec.LicenseID)
+	if err != nil {
+		return err
+	}
+	lic.PlanID = plan.ID
+	return tx.PutLicense(&lic)
+}
+
+// terminate revokes what the plan granted: its products, the credit
+// balance and the license key, and the products unlocked with credits
+// unless the shop lets customers keep them (a setting).
 func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
 	rec.Fulfilled, rec.Terminated = false, true
-	if _, err := tx.RevokeEntitlements(rec.CustomerID, app.SourceCredit, rec.ID, "subscription ended"); err != nil {
+	settings, err := tx.Settings()
+	if err != nil {
 		return err
+	}
+	if !settings.KeepsUnlocks() {
+		if _, err := tx.RevokeEntitlements(rec.CustomerID, app.SourceCredit, rec.ID, "subscription ended"); err != nil {
+			return err
+		}
 	}
 	if _, err := tx.RevokeEntitlements(rec.CustomerID, app.SourcePlan, rec.ID, "subscription ended"); err != nil {
 		return err
 	}
 	if rec.Credits != 0 {
-		if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: -max(rec.Credits, 0), Balance: 0, Reason: "terminated"}); err != nil {
+		if err := tx.AddCredit(&app.CreditEntry{CustomerID: rec.CustomerID, SubscriptionID: rec.ID, Delta: -max(rec.Credits, 0), Balance: 0, Reason: app.CreditEnded}); err != nil {
 			return err
 		}
 	}
@@ -290,7 +335,7 @@ func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
 			return err
 		}
 		tx.OnCommit(s.Mail.Notify)
-		return s.Mail.Queue(tx, "subscription_ended", cust.Email, map[string]any{"PlansURL": s.BaseURL + "/plans"})
+		return s.Mail.Queue(tx, "subscription_ended", cust.Email, map[string]any{"PlansURL": s.BaseURL + "/plans", "KeepsUnlocks": settings.KeepsUnlocks()})
 	}
 	return nil
 }

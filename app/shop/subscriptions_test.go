@@ -122,8 +122,11 @@ func TestSubscriptionStateMachine(t *testing.T) {
 		t.Fatalf("after plan switch: plan %s credits %d interval %s", sub.PlanID, sub.Credits, sub.Interval)
 	}
 
-	// Renewal: invoice.paid for a new period refills once.
-	f.setSub("active", "price_pro_m", start.AddDate(0, 0, 30), 30, false, "in_2")
+	// Renewal: invoice.paid for a new period refills once (for the credit
+	// month that starts with it).
+	renewal := start.AddDate(0, 1, 0)
+	f.now = renewal.Add(time.Minute)
+	f.setSub("active", "price_pro_m", renewal, 30, false, "in_2")
 	deliver("customer.subscription.updated", "sub_s1")
 	deliver("invoice.paid", "in_2")
 	deliver("invoice.paid", "in_2")
@@ -132,7 +135,7 @@ func TestSubscriptionStateMachine(t *testing.T) {
 	f.store.View(context.Background(), func(tx *store.Tx) error {
 		cs, _ := tx.CreditsOf(f.cust.ID, 0)
 		for _, c := range cs {
-			if c.Reason == "period_grant" && c.Ref == "in_2" {
+			if c.Reason == "period_grant" && c.Ref == renewal.UTC().Format("2006-01-02") {
 				grants++
 			}
 		}
