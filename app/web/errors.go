@@ -60,6 +60,7 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 	} else {
 		s.log.Debug("request refused", "method", c.Method(), "path", c.Path(), "status", status, "err", err)
 	}
+	s.hsts(c) // errors fasthttp raises before the middleware ran
 	c.Status(status)
 	if wantsJSON(c) {
 		return c.JSON(fiber.Map{"error": fiber.Map{"code": app.ErrorCode(err), "message": msg}})

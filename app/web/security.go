@@ -12,7 +12,7 @@ import (
 // Content-Security-Policy (no inline script or style: behaviour lives in
 // static/js, htmx's config in a meta tag), no sniffing, no framing, a
 // Referrer-Policy that keeps same-origin referers (Fiber's CSRF check over
-// https needs them), and HSTS when the shop is served over https.
+// https needs them). HSTS is set by hsts, on every response.
 func (s *Server) securityHeaders() fiber.Handler {
 	// Checkout and the portal are reached by form posts that redirect:
 	// browsers apply form-action to the redirect target too.
@@ -37,19 +37,36 @@ func (s *Server) securityHeaders() fiber.Handler {
 		"frame-ancestors 'none'",
 		"form-action " + formAction,
 	}, "; ")
-	hsts := 0
-	if s.cfg.Secure() {
-		hsts = 63072000 // two years
-	}
 	return helmet.New(helmet.Config{
 		ContentSecurityPolicy:     csp,
 		ReferrerPolicy:            "same-origin",
 		XFrameOptions:             "DENY",
-		HSTSMaxAge:                hsts,
-		HSTSExcludeSubdomains:     true,
+		HSTSMaxAge:                0, // hsts below: helmet sends it only when the request itself came over https
 		CrossOriginEmbedderPolicy: "unsafe-none", // require-corp blocks downloads and images
 		CrossOriginOpenerPolicy:   "same-origin",
 		CrossOriginResourcePolicy: "same-origin",
 		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=()",
 	})
+}
+
+// hstsValue is two years, this host only (the shop may share a domain
+// with sites it knows nothing about).
+const hstsValue = "max-age=63072000"
+
+// hsts marks the response https-only whenever the shop's public address
+// (VENDO_BASE_URL) is https. It does not look at the request: behind a
+// TLS proxy every request arrives as plain http, which is why helmet's
+// own HSTS (sent only for requests that came over https) never fired
+// (issue 17, hole 9). It runs first, and the error handler calls it
+// again for errors raised before any middleware ran.
+func (s *Server) hsts(c *fiber.Ctx) {
+	if s.cfg.Secure() {
+		c.Set(fiber.HeaderStrictTransportSecurity, hstsValue)
+	}
+}
+
+// withHSTS is hsts as the first middleware.
+func (s *Server) withHSTS(c *fiber.Ctx) error {
+	s.hsts(c)
+	return c.Next()
 }

@@ -1,6 +1,7 @@
 package web_test
 
 import (
+	"net/http"
 	"regexp"
 	"strings"
 	"testing"
@@ -75,5 +76,50 @@ func TestPathTraversalIsRefused(t *testing.T) {
 		if resp.StatusCode == 200 || strings.Contains(body, "module vendo") || strings.Contains(body, "root:") {
 			t.Errorf("%s: %d", path, resp.StatusCode)
 		}
+	}
+}
+
+// TestHSTSOnEveryResponseOfAnHTTPSShop is issue 17, hole 9: behind a TLS
+// proxy the shop sees plain http, yet its public address is https, so
+// every answer — pages, errors, refusals, assets, the sandbox, the
+// webhook — tells the browser to use https only. A shop served over http
+// sends none (a browser would refuse it for two years).
+func TestHSTSOnEveryResponseOfAnHTTPSShop(t *testing.T) {
+	t.Parallel()
+	s, c := visitor(t, map[string]string{"VENDO_BASE_URL": "https://shop.example"})
+	big := strings.Repeat("x", 2<<20)
+	for _, r := range []struct{ method, path, body string }{
+		{"GET", "/", ""},
+		{"GET", "/products/the-calm-inbox", ""},
+		{"GET", "/no-such-page", ""},
+		{"GET", "/static/css/app.css", ""},
+		{"GET", "/healthz", ""},
+		{"GET", "/downloads/forged.token", ""},
+		{"POST", "/cart/items", "product=x"},            // no CSRF token: 403
+		{"POST", "/cart/items", big},                    // over the body limit: 413
+		{"POST", "/webhooks/stripe", "{}"},              // no signature: 400
+		{"GET", "/sandbox/stripe/checkout/cs_nope", ""}, // the sandbox's own 404
+		{"GET", "/sandbox/stripe/v1/customers", ""},     // the sandbox API's 401
+	} {
+		req, _ := http.NewRequest(r.method, s.URL+r.path, strings.NewReader(r.body))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Close = true // the 413 closes its connection unread
+		resp, _ := c.Do(req)
+		if got := resp.Header.Get("Strict-Transport-Security"); !strings.Contains(got, "max-age=63072000") {
+			t.Errorf("%s %s (%d): Strict-Transport-Security = %q", r.method, r.path, resp.StatusCode, got)
+		}
+	}
+	// The variation: headers too large for fasthttp's buffer fail before
+	// any middleware runs (Fiber's server error handler answers).
+	req, _ := http.NewRequest("GET", s.URL+"/", nil)
+	req.Header.Set("X-Padding", strings.Repeat("p", 16<<10))
+	req.Close = true
+	if resp, _ := c.Do(req); resp.StatusCode < 400 || !strings.Contains(resp.Header.Get("Strict-Transport-Security"), "max-age=63072000") {
+		t.Errorf("oversized headers (%d): Strict-Transport-Security = %q", resp.StatusCode, resp.Header.Get("Strict-Transport-Security"))
+	}
+
+	_, plain := visitor(t, nil)
+	if resp, _ := plain.Get("/"); resp.Header.Get("Strict-Transport-Security") != "" {
+		t.Errorf("a shop on http sent HSTS: %q", resp.Header.Get("Strict-Transport-Security"))
 	}
 }
