@@ -1,9 +1,11 @@
 package app
 
 import (
+	"path"
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -34,6 +36,31 @@ type FileRef struct {
 	Name        string `json:"name"`
 	Size        int64  `json:"size"`
 	ContentType string `json:"content_type"`
+}
+
+// CleanFileName is the name a file is stored and shown under: its base
+// name (no path parts), without control characters, format characters
+// (Unicode category Cf: the bidirectional overrides and isolates that make
+// "invoice\u202Efdp.exe" display as "invoiceexe.pdf", zero-width joiners
+// and spaces, the byte-order mark, tag characters), line and paragraph
+// separators, and double quotes, at most 200 characters; "file" when
+// nothing is left (issue 17, hole 12).
+func CleanFileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) || unicode.In(r, unicode.Cf, unicode.Zl, unicode.Zp) || r == '"' || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	name = path.Base(strings.ReplaceAll(name, "\\", "/"))
+	name = strings.TrimSpace(name)
+	if r := []rune(name); len(r) > 200 {
+		name = string(r[:200])
+	}
+	if name == "" || name == "." || name == ".." || name == "/" {
+		name = "file"
+	}
+	return name
 }
 
 var slugRE = regexp.MustCompile(`^[a-z0-9]+(?:-[a-z0-9]+)*$`)

@@ -328,3 +328,30 @@ func TestPriceForPicksTheInterval(t *testing.T) {
 		t.Errorf("yearly = %+v", got)
 	}
 }
+
+// TestCleanFileName is issue 17, hole 12: a file name shown to customers
+// (library, receipt, product page, Content-Disposition) cannot reorder
+// itself on screen or hide characters.
+func TestCleanFileName(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"the-calm-inbox.pdf", "the-calm-inbox.pdf"},
+		{"invoice\u202Efdp.exe", "invoicefdp.exe"},                 // right-to-left override: shows as "invoiceexe.pdf"
+		{"report\u2067fdp\u2069.exe", "reportfdp.exe"},             // right-to-left isolate
+		{"a\u200Bb\u200Dc\u200E\u200F\uFEFF\u00AD.txt", "abc.txt"}, // zero-width, marks, BOM, soft hyphen
+		{"tag\U000E0041\U000E007F.zip", "tag.zip"},                 // tag characters
+		{"line\u2028break\u2029.txt", "linebreak.txt"},             // separators (Zl, Zp), not Cf: the variation
+		{"bell\a\x00\x1b[31m.txt", "bell[31m.txt"},
+		{`..\..\windows\evil "quoted".exe`, "evil quoted.exe"},
+		{"../../etc/passwd", "passwd"},
+		{"\u202E\u2066", "file"},
+		{"bad\xffbyte.bin", "badbyte.bin"},
+		{"Ünïcödé 日本語.pdf", "Ünïcödé 日本語.pdf"},
+	} {
+		if got := app.CleanFileName(c.in); got != c.want {
+			t.Errorf("CleanFileName(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+	if got := app.CleanFileName(strings.Repeat("é", 300)); len([]rune(got)) != 200 {
+		t.Errorf("a long name keeps %d characters, want 200", len([]rune(got)))
+	}
+}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 
 	bolt "go.etcd.io/bbolt"
+
+	"vendo/app"
 )
 
 // Bucket names. One bucket per entity, plus "by" buckets for indexes.
@@ -82,6 +84,39 @@ var migrations = []migration{
 	},
 	// 3: products by their Stripe product id.
 	func(tx *bolt.Tx) error { return createBuckets(tx, bProductsByStripe) },
+	// 4: file names stored before PutProduct cleaned them lose their
+	// format characters (issue 17, hole 12).
+	cleanStoredFileNames,
+}
+
+func cleanStoredFileNames(tx *bolt.Tx) error {
+	b := tx.Bucket(bProducts)
+	var dirty []app.Product
+	err := b.ForEach(func(k, v []byte) error {
+		var p app.Product
+		if err := decode(v, &p); err != nil {
+			return fmt.Errorf("product %s: %w", k, err)
+		}
+		changed := false
+		for i, f := range p.Files {
+			if clean := app.CleanFileName(f.Name); clean != f.Name {
+				p.Files[i].Name, changed = clean, true
+			}
+		}
+		if changed {
+			dirty = append(dirty, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, p := range dirty {
+		if err := putRecord(b, p.ID, &p); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func createBuckets(tx *bolt.Tx, names ...[]byte) error {

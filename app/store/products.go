@@ -47,6 +47,11 @@ func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
 // slug taken by another product is a conflict.
 func (t *Tx) PutProduct(p *app.Product) (err error) {
 	t.catalogChanged()
+	// Names are shown to customers: cleaned on the way in, whatever
+	// wrote them (issue 17, hole 12).
+	for i := range p.Files {
+		p.Files[i].Name = app.CleanFileName(p.Files[i].Name)
+	}
 	if err := p.Validate(); err != nil {
 		return err
 	}

@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"unicode"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -130,7 +129,7 @@ func (s *Server) upload(c *fiber.Ctx, cover bool) error {
 // storeUpload streams one file part to disk: its first bytes decide the
 // content type (a cover must be an image), the rest follows.
 func (s *Server) storeUpload(ctx context.Context, bw blobWriter, part *multipart.Part, cover bool) (store.FileMeta, error) {
-	name := cleanFileName(part.FileName())
+	name := app.CleanFileName(part.FileName())
 	head := make([]byte, 512)
 	n, err := io.ReadFull(part, head)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
@@ -167,23 +166,4 @@ func (s *Server) discardUploads(ctx context.Context, bw blobWriter, files []stor
 			}
 		}
 	}
-}
-
-// cleanFileName keeps a file's base name, without path parts or control
-// characters, at most 200 characters.
-func cleanFileName(name string) string {
-	name = filepath.Base(strings.ReplaceAll(name, "\\", "/"))
-	name = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '"' {
-			return -1
-		}
-		return r
-	}, name)
-	if r := []rune(name); len(r) > 200 {
-		name = string(r[:200])
-	}
-	if name == "" || name == "." || name == "/" {
-		name = "file"
-	}
-	return name
 }

@@ -41,7 +41,7 @@ func (s *Server) securityHeaders() fiber.Handler {
 		ContentSecurityPolicy:     csp,
 		ReferrerPolicy:            "same-origin",
 		XFrameOptions:             "DENY",
-		HSTSMaxAge:                0, // hsts below: helmet sends it only when the request itself came over https
+		HSTSMaxAge:                0,             // hsts below: helmet sends it only when the request itself came over https
 		CrossOriginEmbedderPolicy: "unsafe-none", // require-corp blocks downloads and images
 		CrossOriginOpenerPolicy:   "same-origin",
 		CrossOriginResourcePolicy: "same-origin",
