@@ -222,7 +222,7 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 		return nil, err
 	}
 	signer := shop.NewSigner(auth.DeriveKey(secret, "downloads"))
-	out.downloadToken = signer.Sign(shop.DownloadClaim{CustomerID: customers[0].ID, EntitlementID: bigEnt.ID,
+	out.downloadToken = signer.Sign(shop.DownloadClaim{EntitlementID: bigEnt.ID,
 		FileSHA256: bigSHA, Expires: time.Now().Add(24 * time.Hour)})
 	if fi, err := os.Stat(cfgDB); err == nil {
 		out.dbBytes = fi.Size()

@@ -34,13 +34,13 @@ func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string,
 	if err != nil {
 		return Download{}, err
 	}
-	if viewerCustomerID != "" && viewerCustomerID != claim.CustomerID {
-		return Download{}, app.Errorf(app.EFORBIDDEN, "This download link belongs to another account. Open your own library to download your files.")
-	}
 	var d Download
 	err = s.Store.Update(ctx, func(tx *store.Tx) error {
 		e, err := tx.Entitlement(claim.EntitlementID)
-		if app.IsNotFound(err) || (err == nil && (e.CustomerID != claim.CustomerID || !e.Active())) {
+		if err == nil && viewerCustomerID != "" && viewerCustomerID != e.CustomerID {
+			return app.Errorf(app.EFORBIDDEN, "This download link belongs to another account. Open your own library to download your files.")
+		}
+		if app.IsNotFound(err) || (err == nil && !e.Active()) {
 			return app.Errorf(app.EFORBIDDEN, "You no longer have access to this file. If you think this is a mistake, contact the shop.")
 		}
 		if err != nil {
@@ -160,7 +160,7 @@ func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) (
 	var out []DownloadLink
 	exp := s.now().Add(expiry)
 	for _, f := range p.Files {
-		tok := s.Signer.Sign(DownloadClaim{CustomerID: e.CustomerID, EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
+		tok := s.Signer.Sign(DownloadClaim{EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
 		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + "/downloads/" + tok})
 	}
 	return out, nil

@@ -11,10 +11,12 @@ import (
 	"vendo/app"
 )
 
-// DownloadClaim is what a download link states: this customer, through
-// this entitlement, may fetch this file until Expires.
+// DownloadClaim is what a download link states: the holder of this
+// entitlement may fetch this file until Expires. The entitlement says
+// whose it is; the link never names the customer, since links leave the
+// shop (mail, browser history, shared screens) and a customer id was once
+// enough to open someone's order (issue 17, hole 2).
 type DownloadClaim struct {
-	CustomerID    string
 	EntitlementID string
 	FileSHA256    string
 	Expires       time.Time
@@ -31,11 +33,15 @@ func NewSigner(secret []byte) *Signer {
 	return &Signer{key: m.Sum(nil)}
 }
 
-const tokenVersion = "1"
+// tokenVersion 2 is "2|entitlement|file|expiry". Version 1 also named
+// the customer; Verify still reads it, ignoring the customer, until the
+// last of those links expires (the download expiry setting, a day by
+// default).
+const tokenVersion = "2"
 
 // Sign returns the URL-safe token for a claim.
 func (s *Signer) Sign(c DownloadClaim) string {
-	payload := strings.Join([]string{tokenVersion, c.CustomerID, c.EntitlementID, c.FileSHA256, strconv.FormatInt(c.Expires.Unix(), 10)}, "|")
+	payload := strings.Join([]string{tokenVersion, c.EntitlementID, c.FileSHA256, strconv.FormatInt(c.Expires.Unix(), 10)}, "|")
 	p := base64.RawURLEncoding.EncodeToString([]byte(payload))
 	return p + "." + base64.RawURLEncoding.EncodeToString(s.mac(p))
 }
@@ -66,14 +72,18 @@ func (s *Signer) Verify(token string, now time.Time) (DownloadClaim, error) {
 		return DownloadClaim{}, forged
 	}
 	parts := strings.Split(string(raw), "|")
-	if len(parts) != 5 || parts[0] != tokenVersion {
+	switch {
+	case len(parts) == 4 && parts[0] == tokenVersion:
+	case len(parts) == 5 && parts[0] == "1":
+		parts = append(parts[:1], parts[2:]...) // drop the customer
+	default:
 		return DownloadClaim{}, forged
 	}
-	exp, err := strconv.ParseInt(parts[4], 10, 64)
+	exp, err := strconv.ParseInt(parts[3], 10, 64)
 	if err != nil {
 		return DownloadClaim{}, forged
 	}
-	c := DownloadClaim{CustomerID: parts[1], EntitlementID: parts[2], FileSHA256: parts[3], Expires: time.Unix(exp, 0)}
+	c := DownloadClaim{EntitlementID: parts[1], FileSHA256: parts[2], Expires: time.Unix(exp, 0)}
 	if !now.Before(c.Expires) {
 		return c, app.Errorf(app.EGONE, "This download link has expired. Open your library to get a fresh one.")
 	}

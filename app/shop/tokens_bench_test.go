@@ -12,7 +12,7 @@ import (
 // on every download request.
 
 func benchClaim() shop.DownloadClaim {
-	return shop.DownloadClaim{CustomerID: "cust_01jd3x8q6w4f2m5n7p9r1t3v5x", EntitlementID: "ent_01jd3x8q6w4f2m5n7p9r1t3v5y",
+	return shop.DownloadClaim{EntitlementID: "ent_01jd3x8q6w4f2m5n7p9r1t3v5y",
 		FileSHA256: strings.Repeat("9f", 32), Expires: time.Now().Add(24 * time.Hour)}
 }
 

@@ -1,7 +1,10 @@
 package web
 
 import (
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"strconv"
 	"strings"
@@ -13,7 +16,31 @@ import (
 	"vendo/app/shop"
 )
 
+// The anonymous cart cookie is "cart_a_<random>.<HMAC>", signed with a
+// key derived from the shop's secret: the success page shows an order,
+// its email and its download links to the browser whose cart became it
+// (checkout.go, isBuyer), so the cookie must be one this shop set, never
+// a value a visitor typed (issue 17, hole 2: "cart_c_<customer id>" once
+// opened a signed-in buyer's order).
 const cartCookie = "vendo_cart"
+
+// signCart is the cookie value for an anonymous cart id.
+func (s *Server) signCart(id string) string {
+	m := hmac.New(sha256.New, s.cartKey)
+	m.Write([]byte(id))
+	return id + "." + base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+}
+
+// cookieCart is the anonymous cart id of the visitor's cookie, or "" when
+// there is none or it is not one this shop signed.
+func (s *Server) cookieCart(c *fiber.Ctx) string {
+	v := c.Cookies(cartCookie)
+	id, _, _ := strings.Cut(v, ".")
+	if !strings.HasPrefix(id, "cart_a_") || len(id) != 7+32 || !hmac.Equal([]byte(v), []byte(s.signCart(id))) {
+		return ""
+	}
+	return id
+}
 
 // cartID is the visitor's cart: the customer's when signed in, else the
 // anonymous cart named by a cookie (created on first use when create).
@@ -21,8 +48,8 @@ func (s *Server) cartID(c *fiber.Ctx, create bool) string {
 	if id := s.viewerID(c); id != "" {
 		return app.CustomerCartID(id)
 	}
-	if v := c.Cookies(cartCookie); strings.HasPrefix(v, "cart_a_") && len(v) == 7+32 {
-		return v
+	if id := s.cookieCart(c); id != "" {
+		return id
 	}
 	if !create {
 		return ""
@@ -30,7 +57,7 @@ func (s *Server) cartID(c *fiber.Ctx, create bool) string {
 	var b [16]byte
 	rand.Read(b[:])
 	id := "cart_a_" + hex.EncodeToString(b[:])
-	c.Cookie(&fiber.Cookie{Name: cartCookie, Value: id, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
+	c.Cookie(&fiber.Cookie{Name: cartCookie, Value: s.signCart(id), Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
 		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
 	return id
 }
@@ -39,9 +66,8 @@ func (s *Server) cartID(c *fiber.Ctx, create bool) string {
 // request after sign-in (the browser still carries the cart cookie), then
 // drops the cookie.
 func (s *Server) mergeCart(c *fiber.Ctx) error {
-	anon := c.Cookies(cartCookie)
-	if id := s.viewerID(c); id != "" && anon != "" && !onSandbox(c) {
-		if strings.HasPrefix(anon, "cart_a_") {
+	if id := s.viewerID(c); id != "" && c.Cookies(cartCookie) != "" && !onSandbox(c) {
+		if anon := s.cookieCart(c); anon != "" {
 			if err := s.shop.MergeCarts(c.UserContext(), anon, id); err != nil {
 				s.log.Warn("merge cart at sign-in", "err", err)
 				return c.Next()

@@ -72,10 +72,12 @@ func (s *Server) handleCheckoutCancel(c *fiber.Ctx) error {
 }
 
 // isBuyer reports whether this visitor bought the order: the signed-in
-// customer it belongs to, or the browser whose cart became the order.
+// customer it belongs to, or the browser whose anonymous cart, named by
+// the cookie this shop signed, became the order.
 func (s *Server) isBuyer(c *fiber.Ctx, o app.Order) bool {
 	if id := s.viewerID(c); id != "" {
 		return id == o.CustomerID
 	}
-	return o.CartID != "" && c.Cookies(cartCookie) == o.CartID
+	id := s.cookieCart(c)
+	return id != "" && id == o.CartID
 }

@@ -10,7 +10,7 @@ import (
 	"vendo/app/vendotest"
 )
 
-var accountLinkRE = regexp.MustCompile(`href="(http[^"]+/downloads/[^"]+)"`)
+var downloadRE = regexp.MustCompile(`href="(http[^"]+/downloads/[^"]+)"`)
 
 // ownerOf signs a new browser in as email and grants it product slug; it
 // returns the browser and its library's download links.
@@ -32,7 +32,7 @@ func ownerOf(t *testing.T, s *vendotest.Shop, email, slug string) (*vendotest.Cl
 	}
 	_, page := c.Get("/account")
 	var links []string
-	for _, m := range accountLinkRE.FindAllStringSubmatch(page, -1) {
+	for _, m := range downloadRE.FindAllStringSubmatch(page, -1) {
 		links = append(links, m[1])
 	}
 	if len(links) == 0 {

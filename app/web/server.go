@@ -76,11 +76,12 @@ type Server struct {
 	backup func(ctx context.Context, w io.Writer) error
 	// sandboxKey is Deps.SandboxKey.
 	sandboxKey string
-	// anonKey signs anonymous visitors' CSRF tokens (anon.go).
-	anonKey []byte
-	pages   *pageCache
-	assets  *assets
-	app     *fiber.App
+	// anonKey signs anonymous visitors' CSRF tokens (anon.go), cartKey
+	// their cart cookies (cart.go).
+	anonKey, cartKey []byte
+	pages            *pageCache
+	assets           *assets
+	app              *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -93,6 +94,7 @@ func New(d Deps) (*Server, error) {
 	}
 	var err error
 	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
+	s.cartKey = auth.DeriveKey(s.auth.Secret(), "cart-cookie")
 	s.pages = newPageCache(4096)
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
