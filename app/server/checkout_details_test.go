@@ -47,3 +47,33 @@ func TestCheckoutAgainAfterSubscribing(t *testing.T) {
 		})
 	}
 }
+
+// TestItemsAddedWhilePayingStayInTheCart: the buyer leaves for Checkout
+// with one product, adds another in the shop meanwhile, then pays. The
+// purchased product leaves the cart; the one added later stays, and the
+// cart badge on the success page counts it.
+func TestItemsAddedWhilePayingStayInTheCart(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"sandbox", "stripe"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			acct := newAccount(t, mode, false)
+			c := acct.shop.NewClient()
+			c.AddToCart("the-calm-inbox")
+			c.Checkout()
+			checkout := c.At.String()
+			c.AddToCart("sunrise-wallpapers") // in another tab
+			c.Get(checkout)
+			resp, page := c.Pay("tabs@example.com", "4242424242424242")
+			if resp.Request.URL.Path != "/checkout/success" {
+				t.Fatalf("after paying: %s (%d)\n%.600s", resp.Request.URL, resp.StatusCode, page)
+			}
+			mustContain(t, page, "Thank you for your order", `aria-label="1 items in cart">1</span>`)
+			_, cart := c.Get("/cart")
+			mustContain(t, cart, "Sunrise Wallpapers")
+			if strings.Contains(cart, "The Calm Inbox") {
+				t.Error("the purchased product is still in the cart")
+			}
+		})
+	}
+}

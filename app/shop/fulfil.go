@@ -169,15 +169,41 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 			return order, err
 		}
 	}
-	if order.CartID != "" {
-		if err := tx.DeleteCart(order.CartID); err != nil {
-			return order, err
-		}
+	if err := removePurchased(tx, order); err != nil {
+		return order, err
 	}
 	if err := s.queueReceipt(tx, order, granted, licenses); err != nil {
 		return order, err
 	}
 	return order, nil
+}
+
+// removePurchased takes the order's products out of the cart it was made
+// from. Only those: an item added after Checkout began (in another tab,
+// on another device) stays in the cart.
+func removePurchased(tx *store.Tx, o app.Order) error {
+	if o.CartID == "" {
+		return nil
+	}
+	cart, err := tx.Cart(o.CartID)
+	if err != nil {
+		return err
+	}
+	bought := map[string]bool{}
+	for _, l := range o.Lines {
+		bought[l.ProductID] = l.ProductID != ""
+	}
+	kept := cart.Items[:0]
+	for _, it := range cart.Items {
+		if !bought[it.ProductID] {
+			kept = append(kept, it)
+		}
+	}
+	if len(kept) == len(cart.Items) {
+		return nil
+	}
+	cart.Items = kept
+	return tx.PutCart(&cart) // an empty cart is deleted
 }
 
 // ourSession reports whether this shop started a payment Checkout: it

@@ -59,8 +59,6 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 			}
 		}
 		data["Items"] = bought
-		// The buyer's cart is now empty: the badge should say so.
-		data["CartCount"] = 0
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return s.page(c, "pages/checkout_success", "partials/checkout_status", data)
