@@ -1,8 +1,19 @@
 package server_test
 
 import (
+	"context"
+	"net/http"
 	"strings"
+	"sync"
 	"testing"
+
+	"vendo/app"
+	"vendo/app/server"
+	"vendo/app/shop"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+	"vendo/app/vendotest"
+	"vendo/app/webhook"
 )
 
 // Issue 15, "Checkout and money details", in sandbox mode and in Stripe
@@ -75,5 +86,97 @@ func TestItemsAddedWhilePayingStayInTheCart(t *testing.T) {
 				t.Error("the purchased product is still in the cart")
 			}
 		})
+	}
+}
+
+// bankDebit is the shop's Stripe client with one difference: the
+// sessions it names are paid by a bank debit that has not cleared, so
+// Checkout reports them complete and unpaid (the sandbox takes cards
+// only, which clear at once).
+type bankDebit struct {
+	shop.Payments
+	mu       sync.Mutex
+	sessions map[string]bool
+}
+
+func (b *bankDebit) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
+	s, err := b.Payments.GetCheckoutSession(ctx, id)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.sessions[id] && s.Status == "complete" {
+		s.PaymentStatus = "unpaid"
+	}
+	return s, err
+}
+
+// TestFailedDelayedPaymentSaysSoOnTheSuccessPage: a buyer pays by bank
+// debit; the success page says the payment is processing. The debit
+// fails (checkout.session.async_payment_failed): the page the buyer comes
+// back to, and the one it polls, say the payment failed and offer to try
+// again with the cart, which still holds the product. No "Thank you", no
+// receipt wording, no receipt mail.
+func TestFailedDelayedPaymentSaysSoOnTheSuccessPage(t *testing.T) {
+	t.Parallel()
+	debit := &bankDebit{sessions: map[string]bool{}}
+	srv := vendotest.Start(t, vendotest.Options{NoBackground: true, Setup: func(s *server.Server) {
+		debit.Payments = s.Shop.Stripe
+		s.Shop.Stripe = debit
+	}})
+	c := srv.NewClient()
+	c.AddToCart("the-calm-inbox")
+	c.Checkout()
+	id := c.At.Path[strings.LastIndex(c.At.Path, "/")+1:]
+	debit.mu.Lock()
+	debit.sessions[id] = true
+	debit.mu.Unlock()
+	resp, page := c.Pay("debit@example.com", "4242424242424242")
+	if resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("after paying: %s (%d)", resp.Request.URL, resp.StatusCode)
+	}
+	mustContain(t, page, "Processing your payment")
+	success := resp.Request.URL.String()
+
+	res, err := srv.Ledger.Process(context.Background(), webhook.Event{ID: "evt_debit_failed", Type: "checkout.session.async_payment_failed", ObjectID: id}, "webhook")
+	if err != nil || res.Outcome != store.EventApplied {
+		t.Fatalf("async_payment_failed: %+v %v", res, err)
+	}
+	for _, htmx := range []bool{false, true} {
+		var header []string
+		if htmx {
+			header = []string{"HX-Request", "true"}
+		}
+		resp, page := c.Get(success, header...)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("success page (htmx %v): %d", htmx, resp.StatusCode)
+		}
+		mustContain(t, page, "Your payment did not go through", `action="/checkout"`, `href="/cart"`)
+		for _, wrong := range []string{"Thank you", "receipt", "Processing", "hx-trigger"} {
+			if strings.Contains(page, wrong) {
+				t.Errorf("the failed payment's page (htmx %v) says %q:\n%.1500s", htmx, wrong, page)
+			}
+		}
+	}
+	// Someone else holding the link learns only that it failed.
+	if _, page := srv.NewClient().Get(success); !strings.Contains(page, "Your payment did not go through") || strings.Contains(page, "debit@example.com") {
+		t.Errorf("the failed payment's page to someone else:\n%.1500s", page)
+	}
+	_, cart := c.Get("/cart")
+	mustContain(t, cart, "The Calm Inbox")
+	// Trying again opens a new Checkout for the same cart.
+	resp, _ = c.Submit("/checkout", nil)
+	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/cs_") {
+		t.Fatalf("try again went to %s (%d)", resp.Request.URL, resp.StatusCode)
+	}
+	var mails []string
+	for _, m := range srv.Outbox() {
+		mails = append(mails, m.Template)
+	}
+	if len(mails) != 1 || mails[0] != "payment_failed" {
+		t.Errorf("mails: %v, want one payment_failed", mails)
+	}
+	var orders []app.Order
+	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { orders, _, err = tx.Orders(store.OrderFilter{}); return })
+	if len(orders) != 1 || orders[0].Status != app.OrderFailed {
+		t.Errorf("orders: %+v, want one failed", orders)
 	}
 }

@@ -25,7 +25,8 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 
 // handleCheckoutSuccess fulfils the session (whichever of this page and
 // the webhook comes first) and shows the order; while the payment is
-// processing it shows a state that polls.
+// processing it shows a state that polls, and a delayed payment that
+// failed says so and offers to try again.
 func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 	id := c.Query("session_id")
 	if !strings.HasPrefix(id, "cs_") || len(id) > 200 {
@@ -39,6 +40,13 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 		data["Order"] = order
 	case err != nil:
 		return err
+	case order.Status == app.OrderFailed:
+		// A delayed payment (a bank debit) that failed: no thanks, no
+		// receipt; the cart still holds what was not bought.
+		data["Title"], data["Failed"], data["Order"] = "Payment failed", true, app.Order{}
+		if s.isBuyer(c, order) {
+			data["Order"] = order
+		}
 	case !s.isBuyer(c, order):
 		// Someone holding the link but not the buyer's browser or account:
 		// confirm the order without its email or files.
