@@ -23,7 +23,8 @@ import (
 )
 
 // Options change the shop Start runs; the zero value is a sandbox-mode
-// shop with the demo catalog on a new temp directory.
+// shop with the demo catalog on a new temp directory (copied from one
+// seeded once per test process; see demo.go).
 type Options struct {
 	// Env holds settings by their environment name (VENDO_ADMIN_EMAILS,
 	// VENDO_UPLOAD_LIMIT, OIDC_ISSUER…). The process's own environment is
@@ -109,6 +110,9 @@ func Start(t testing.TB, opts Options) *Shop {
 	if err != nil {
 		ln.Close()
 		t.Fatalf("vendotest: settings: %v", err)
+	}
+	if opts.DataDir == "" && cfg.SandboxMode() {
+		copyDemo(t, cfg)
 	}
 	log := slog.New(slog.NewTextHandler(s.Log, nil))
 	srv, err := server.Open(context.Background(), cfg, log, server.Options{Listener: ln, Now: opts.Now, Console: s.Console})
