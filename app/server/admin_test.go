@@ -528,7 +528,7 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	boss.Submit(orderURL+"/refund", url.Values{"amount_minor": {"1500"}, "reason": {"duplicate"}})
 	confirm("evt_admin_refund_2", 2000, true, first, stripeapi.RefundInfo{ID: "re_admin_2", Amount: 1500, Status: "succeeded", Reason: "duplicate", Created: time.Now()})
 	_, page = boss.Get(orderURL)
-	mustContain(t, page, `status-refunded">refunded`, "re_admin_2", "Refunded <strong>$20.00</strong>", "revoked")
+	mustContain(t, page, `status-refunded">Refunded`, "re_admin_2", "Refunded <strong>$20.00</strong>", "revoked")
 	if e, _ := st.EntitlementsOf(ctx, order.CustomerID, true); len(e) != 0 {
 		t.Errorf("the refunded order's entitlement is still active")
 	}

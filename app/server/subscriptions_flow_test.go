@@ -77,7 +77,7 @@ func TestSubscribeToEachPlanMonthlyAndYearly(t *testing.T) {
 			}
 			_, page := s.Get("/account")
 			mustContain(t, page, p.Name, "VENDO-", "Manage plan and billing")
-			if !regexp.MustCompile(`status-paid">paid`).MatchString(page) {
+			if !regexp.MustCompile(`status-paid">Paid`).MatchString(page) {
 				t.Fatalf("%s: the account page shows no paid invoice", email)
 			}
 			// A second subscribe goes to the portal, not a second subscription.

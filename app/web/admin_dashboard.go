@@ -29,13 +29,16 @@ func (s *Server) handleAdminDashboard(c *fiber.Ctx) error {
 		return err
 	}
 	return s.adminPage(c, "dashboard", "admin/dashboard", "", fiber.Map{"Title": "Admin",
-		"D": d, "Chart": revenueChart(d), "PendingMail": pending, "MailSends": s.cfg.SMTPURL != ""})
+		"D": d, "Chart": revenueChart(d, chartW, 7), "PhoneChart": revenueChart(d, phoneChartW, 14),
+		"PendingMail": pending, "MailSends": s.cfg.SMTPURL != ""})
 }
 
 // chart is an SVG bar chart's geometry, computed here so the template
 // only places elements (no script, no inline style: the CSP forbids both).
 type chart struct {
 	W, H    int
+	Right   int // where the grid lines end
+	LabelY  int // the baseline of the dates
 	Bars    []chartBar
 	Grid    []chartLine
 	XLabels []chartText
@@ -57,25 +60,29 @@ type chartText struct {
 	Text string
 }
 
+// The chart is drawn twice: 720 units wide for desktops and 320 for
+// phones, where it is shown about 1:1, so its 11-unit labels stay
+// readable instead of shrinking to 5 px.
 const (
 	chartW, chartH        = 720, 240
+	phoneChartW           = 320
 	chartLeft, chartRight = 64, 8
 	chartTop, chartBottom = 12, 28
 )
 
 func f1(v float64) string { return strconv.FormatFloat(v, 'f', 1, 64) }
 
-// revenueChart lays out one bar per day, a grid of four steps of a round
-// maximum, and a date under every seventh day.
-func revenueChart(d shop.Dashboard) chart {
-	ch := chart{W: chartW, H: chartH}
+// revenueChart lays out one bar per day in a chart w units wide, a grid
+// of four steps of a round maximum, and a date under every every-th day.
+func revenueChart(d shop.Dashboard, w, every int) chart {
+	ch := chart{W: w, H: chartH, Right: w - chartRight, LabelY: chartH - 8}
 	var top int64
 	for _, day := range d.Days {
 		top = max(top, day.Amount)
 	}
 	ch.Empty = top == 0
 	scale := niceCeil(top)
-	plotW := float64(chartW - chartLeft - chartRight)
+	plotW := float64(w - chartLeft - chartRight)
 	plotH := float64(chartH - chartTop - chartBottom)
 	for i := 0; i <= 4; i++ {
 		v := scale * int64(i) / 4
@@ -92,7 +99,7 @@ func revenueChart(d shop.Dashboard) chart {
 		x := float64(chartLeft) + slot*float64(i) + slot*0.15
 		title := fmt.Sprintf("%s: %s from %d order%s", day.Day.Format("Mon Jan 2"), app.Money{Amount: day.Amount, Currency: d.Currency}, day.Orders, plural(day.Orders))
 		ch.Bars = append(ch.Bars, chartBar{X: f1(x), Y: f1(float64(chartTop) + plotH - h), W: f1(slot * 0.7), H: f1(h), Title: title})
-		if (n-1-i)%7 == 0 {
+		if (n-1-i)%every == 0 {
 			ch.XLabels = append(ch.XLabels, chartText{X: f1(float64(chartLeft) + slot*(float64(i)+0.5)), Text: day.Day.Format("Jan 2")})
 		}
 	}

@@ -19,7 +19,19 @@ func (s *Server) funcs() template.FuncMap {
 		"money":  func(m app.Money) string { return m.String() },
 		"amount": func(n int64, currency string) app.Money { return app.Money{Amount: n, Currency: currency} },
 		"bytes":  humanBytes,
-		"card":   func(p app.Product) resultCard { return resultCard{Product: p} },
+		"status": statusText,
+		"sub":    func(a, b int64) int64 { return a - b },
+		// dict passes several values to a sub-template: dict "K" v "K2" v2.
+		"dict": func(kv ...any) map[string]any {
+			m := make(map[string]any, len(kv)/2)
+			for i := 0; i+1 < len(kv); i += 2 {
+				if k, ok := kv[i].(string); ok {
+					m[k] = kv[i+1]
+				}
+			}
+			return m
+		},
+		"card": func(p app.Product) resultCard { return resultCard{Product: p} },
 		"paragraphs": func(text string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {
