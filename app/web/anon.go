@@ -44,12 +44,18 @@ func (s *Server) loadAnonToken(c *fiber.Ctx) error {
 // so the form carries a token.
 func (s *Server) withToken(c *fiber.Ctx) error {
 	if s.csrfToken(c) == "" {
-		var b [16]byte
-		rand.Read(b[:])
-		v := hex.EncodeToString(b[:])
-		c.Cookie(&fiber.Cookie{Name: anonCookie, Value: v, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
-			SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
-		c.Locals(localCSRF, s.anonToken(v))
+		s.setAnonCookie(c)
 	}
 	return c.Next()
+}
+
+// setAnonCookie gives the visitor a new anonymous cookie and makes its
+// token the request's.
+func (s *Server) setAnonCookie(c *fiber.Ctx) {
+	var b [16]byte
+	rand.Read(b[:])
+	v := hex.EncodeToString(b[:])
+	c.Cookie(&fiber.Cookie{Name: anonCookie, Value: v, Path: "/", HTTPOnly: true, Secure: s.cfg.Secure(),
+		SameSite: fiber.CookieSameSiteLaxMode, Expires: time.Now().Add(30 * 24 * time.Hour)})
+	c.Locals(localCSRF, s.anonToken(v))
 }

@@ -145,8 +145,12 @@ func (s *Server) clearSessionCookie(c *fiber.Ctx) {
 }
 
 // errCSRF is the answer to a state-changing request without the session's
-// token: nothing happens.
-var errCSRF = app.Errorf(app.EFORBIDDEN, "This form has expired or was sent from another site, so nothing was changed. Go back, reload the page and try again.")
+// token: nothing happens. The usual cause is harmless: the visitor signed
+// in or out in another tab, so this tab's page still carries the old token.
+var errCSRF = app.Errorf(app.EFORBIDDEN, "Your session changed — please try again. This page was opened before you signed in or out (perhaps in another tab), so nothing was changed. Reload the page and send it again.")
+
+// staleTokenMessage is what an htmx request refused for its token shows.
+const staleTokenMessage = "Your session changed — please try again."
 
 // onSandbox reports a request for the sandbox's pages. They stand in for
 // stripe.com, another site: when a second Vendo on this host uses them as
@@ -197,9 +201,23 @@ func (s *Server) csrf(c *fiber.Ctx) error {
 	if want == "" || got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(want)) != 1 {
 		s.log.Warn("CSRF check failed: request refused", "method", c.Method(), "path", c.Path(), "ip", c.IP(),
 			"has_session", want != "", "sent_token", got != "")
+		s.freshToken(c)
 		return errCSRF
 	}
 	return c.Next()
+}
+
+// freshToken answers a refused request with the visitor's current token in
+// the X-CSRF-Token header (minting an anonymous cookie when they have
+// none), so the page's script can put it into the page and the next try
+// works: a tab left open while the visitor signed in elsewhere recovers
+// instead of failing silently. Another site cannot read the header of a
+// cross-origin response, so this tells an attacker nothing.
+func (s *Server) freshToken(c *fiber.Ctx) {
+	if s.csrfToken(c) == "" {
+		s.setAnonCookie(c)
+	}
+	c.Set("X-CSRF-Token", s.csrfToken(c))
 }
 
 // requireCustomer sends a signed-out visitor to the sign-in page, with a

@@ -2,6 +2,8 @@ package web
 
 import (
 	"errors"
+	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -66,9 +68,12 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		return c.JSON(fiber.Map{"error": fiber.Map{"code": app.ErrorCode(err), "message": msg}})
 	}
 	if isHTMX(c) {
-		// htmx does not swap error responses by default; the flash partial
-		// is there for targets that opt in (hx-target-error / response-targets).
+		// htmx does not swap error responses; vendo.js shows the flash's
+		// sentence next to the form or as a notice, never nothing.
 		c.Set("HX-Reswap", "none")
+		if errors.Is(err, errCSRF) {
+			msg = staleTokenMessage
+		}
 		return c.Render("partials/flash", fiber.Map{"Kind": "bad", "Message": msg}, "")
 	}
 	heading := headings[status]
@@ -76,12 +81,26 @@ func (s *Server) handleError(c *fiber.Ctx, err error) error {
 		heading = "Something went wrong"
 	}
 	data := fiber.Map{"Title": heading, "Status": status, "Heading": heading, "Message": msg}
+	if errors.Is(err, errCSRF) {
+		data["Title"], data["Heading"] = "Your session changed", "Your session changed"
+		data["Back"] = sameOriginReferer(c)
+	}
 	s.fill(c, data)
 	if rerr := c.Render("pages/error", data); rerr != nil {
 		s.log.Error("render error page", "err", rerr)
 		return c.SendString(heading + ". " + msg)
 	}
 	return nil
+}
+
+// sameOriginReferer is the path of the page a form was sent from, when it
+// is this shop's, for a "back to the page" link; "" otherwise.
+func sameOriginReferer(c *fiber.Ctx) string {
+	ref, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || ref.Host != c.Hostname() || !strings.HasPrefix(ref.Path, "/") || strings.HasPrefix(ref.Path, "//") {
+		return ""
+	}
+	return ref.RequestURI()
 }
 
 func wantsJSON(c *fiber.Ctx) bool {

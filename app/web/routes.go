@@ -61,6 +61,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
 	a.Post("/logout", s.handleLogout)
 	a.Get("/account", s.requireCustomer, s.handleAccount)
+	a.Get("/account/orders/:id", s.requireCustomer, s.handleAccountOrder)
 
 	// Subscriptions, credits and licenses.
 	a.Post("/subscribe", s.rateLimit(20, time.Minute, "checkouts"), s.handleSubscribe)
