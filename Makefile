@@ -17,14 +17,23 @@ build:
 	@echo "building ./vendo (the first build compiles every dependency: a minute or two)…"
 	@CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o vendo .
 
-## deps: install what the tests need (stripe-mock; Chromium for the browser suite in e2e/)
-deps: $(BIN)/stripe-mock chromium
+## deps: install what the tests need (stripe-mock; Chromium and axe-core for the browser suite in e2e/)
+deps: $(BIN)/stripe-mock chromium $(AXE)
 
 # Debian's Chromium, driven headless by the e2e suite; apt needs root.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 chromium:
 	@command -v chromium >/dev/null || (echo "installing chromium for the browser tests (e2e/)" && $(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade chromium)
+
+# axe-core, pinned in e2e/package-lock.json, injected by the browser suite
+# into every page it checks for accessibility (e2e/a11y_test.go).
+AXE := $(BIN)/npm/node_modules/axe-core/axe.min.js
+$(AXE): e2e/package.json e2e/package-lock.json
+	@command -v npm >/dev/null || (echo "installing npm for axe-core (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	mkdir -p $(BIN)/npm && cp e2e/package.json e2e/package-lock.json $(BIN)/npm/
+	npm ci --prefix $(BIN)/npm --no-audit --no-fund --loglevel=error
+	touch $@
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)

@@ -100,8 +100,8 @@ func TestAdminProductAndRefund(t *testing.T) {
 		owner.PressIn("#orders-table", number)
 		owner.WaitPath(`^/admin/orders/[^/]+$`)
 		owner.MustSee("Order "+number, email, title)
-		if st := owner.Text(".section-head .status"); st != "paid" {
-			owner.fail("order status %q, want paid", st)
+		if st := owner.Text(".section-head .status"); st != "Paid" {
+			owner.fail("order status %q, want Paid", st)
 		}
 	})
 
@@ -111,7 +111,7 @@ func TestAdminProductAndRefund(t *testing.T) {
 		owner.MustSee("Refund $4.00?", "download links for it stop working")
 		owner.Press("Refund $4.00")
 		owner.WaitPath(`^/admin/orders/[^/]+(\?|$)`)
-		owner.ReloadUntil("the order to be refunded", `document.querySelector(".section-head .status").textContent.trim() === "refunded"`)
+		owner.ReloadUntil("the order to be refunded", `document.querySelector(".section-head .status").textContent.trim() === "Refunded"`)
 		owner.MustSee("Refunded $4.00 of $4.00")
 	})
 

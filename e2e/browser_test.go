@@ -346,7 +346,16 @@ func (b *browser) Click(css string) {
 // "Add to cart". A trailing "…" matches text that starts with the rest.
 func (b *browser) Press(text string) {
 	b.t.Helper()
-	b.do(fmt.Sprintf("press %q", text), chromedp.Click(chromedp.Search(textXPath(text, "button", "a"))))
+	b.do(fmt.Sprintf("press %q", text), chromedp.Click(chromedp.JSPath(firstVisible(textXPath(text, "button", "a")))))
+}
+
+// firstVisible finds the first element an XPath matches that is shown: a
+// link can be on the page twice, in the header and in the phone menu, and
+// a person presses the one they see.
+func firstVisible(xpath string) string {
+	return fmt.Sprintf(`(() => { const r = document.evaluate(%q, document, null, XPathResult.ORDERED_NODE_SNAPSHOT_TYPE, null);
+  for (let i = 0; i < r.snapshotLength; i++) { const e = r.snapshotItem(i); if (e.checkVisibility({visibilityProperty: true})) return e; }
+  return null; })()`, xpath)
 }
 
 // PressIn clicks the first button or link inside the element matching
