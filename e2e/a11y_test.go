@@ -204,7 +204,7 @@ func TestEveryPageAccessible(t *testing.T) {
 		b.auditPages(axe, []audit{
 			{"/", true}, {"/products", true}, {"/products?q=budget", true}, {"/products?q=zzzz", true},
 			{"/products/cafe-budget-planner", true}, {"/plans", true}, {"/plans?interval=year", true},
-			{"/cart", true}, {"/login", true}, {"/checkout/cancel", true}, {"/no-such-page", true},
+			{"/cart", true}, {"/login", true}, {"/checkout/cancel", true}, {"/no-such-page", true}, {"/offline", true},
 		})
 	})
 

@@ -32,7 +32,8 @@ func (s *Server) handleCatalog(c *fiber.Ctx) error {
 	if len(q) > 200 {
 		q = q[:200]
 	}
-	data := fiber.Map{"Title": "Products", "Nav": "products", "Query": q}
+	data := fiber.Map{"Title": "Products", "Nav": "products", "Query": q,
+		"Meta": s.meta("/products", "Products", "Every product in the shop, ready to download.", "")}
 	if q != "" {
 		cards, err := s.searchCards(c, q)
 		if err != nil {

@@ -12,5 +12,10 @@ func (s *Server) handleHome(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, "pages/home", "", fiber.Map{"Products": latest, "Nav": "home"})
+	settings, err := s.store.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.page(c, "pages/home", "", fiber.Map{"Products": latest, "Nav": "home", "Shop": settings,
+		"Meta": s.meta("/", settings.ShopName, settings.Tagline, "")})
 }

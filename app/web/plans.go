@@ -40,5 +40,6 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	}
 	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
 		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current,
+		"Meta": s.meta("/plans", "Plans", "Subscribe for credits every month that unlock any product. Change or cancel any time.", ""),
 	})
 }

@@ -19,8 +19,10 @@ func (s *Server) handleProduct(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	meta := s.meta("/products/"+p.Slug, p.Title, p.Summary, p.Cover)
+	meta.Type = "product"
 	return s.page(c, "pages/product", "", fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Product": p,
-		"InPlans": plansInclude(plans)})
+		"InPlans": plansInclude(plans), "Meta": meta, "JSONLD": s.productLD(p, meta)})
 }
 
 // plansInclude reports whether a plan includes every product: a plan's

@@ -23,6 +23,8 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 		return c.Redirect(s.assets.url("img/favicon.svg"), fiber.StatusMovedPermanently)
 	})
 	a.Get("/healthz", s.handleHealth)
+	a.Get("/robots.txt", s.handleRobots)
+	a.Get("/sitemap.xml", s.handleSitemap)
 	if webhook != nil {
 		a.Post("/webhooks/stripe", webhook)
 	}
@@ -40,6 +42,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/products", s.cached, s.handleCatalog)
 	a.Get("/products/:slug", s.withToken, s.cached, s.handleProduct)
 	a.Get("/plans", s.withToken, s.cached, s.handlePlans)
+	a.Get("/offline", s.cached, s.handleOffline) // what the service worker shows without a network
 	a.Get("/media/:sha", s.handleMedia)
 
 	a.Get("/cart", s.withToken, s.handleCart)

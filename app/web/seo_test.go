@@ -1,0 +1,147 @@
+package web_test
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"regexp"
+	"strings"
+	"testing"
+
+	"vendo/app/vendotest"
+)
+
+// What crawlers and link previews read.
+func TestRobotsSitemapAndPreviews(t *testing.T) {
+	shop := vendotest.Start(t, vendotest.Options{NoBackground: true})
+	c := shop.NewClient()
+
+	resp, robots := c.Get("/robots.txt")
+	if resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/plain") ||
+		!strings.Contains(robots, "Sitemap: "+shop.URL+"/sitemap.xml") || !strings.Contains(robots, "Disallow: /admin") {
+		t.Fatalf("robots.txt: %d %q\n%s", resp.StatusCode, resp.Header.Get("Content-Type"), robots)
+	}
+
+	resp, body := c.Get("/sitemap.xml")
+	var sm struct {
+		URLs []struct {
+			Loc     string `xml:"loc"`
+			LastMod string `xml:"lastmod"`
+		} `xml:"url"`
+	}
+	if err := xml.Unmarshal([]byte(body), &sm); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("sitemap.xml: %d %v\n%s", resp.StatusCode, err, body)
+	}
+	locs := map[string]string{}
+	for _, u := range sm.URLs {
+		locs[u.Loc] = u.LastMod
+	}
+	for _, want := range []string{"/", "/products", "/plans", "/products/cafe-budget-planner"} {
+		lastmod, ok := locs[shop.URL+want]
+		if !ok {
+			t.Errorf("the sitemap lacks %s", want)
+		} else if !regexp.MustCompile(`^\d{4}-\d\d-\d\d$`).MatchString(lastmod) {
+			t.Errorf("%s has lastmod %q", want, lastmod)
+		}
+	}
+	for loc := range locs {
+		if strings.Contains(loc, "/account") || strings.Contains(loc, "/admin") || strings.Contains(loc, "/cart") {
+			t.Errorf("the sitemap lists a private page: %s", loc)
+		}
+	}
+
+	_, page := c.Get("/products/cafe-budget-planner")
+	canonical := shop.URL + "/products/cafe-budget-planner"
+	for _, want := range []string{
+		`<link rel="canonical" href="` + canonical + `">`,
+		`<meta property="og:type" content="product">`,
+		`<meta property="og:title" content="Café Budget Planner">`,
+		`<meta property="og:url" content="` + canonical + `">`,
+		`<meta property="og:image" content="` + shop.URL + `/media/`,
+		`<meta name="twitter:card" content="summary_large_image">`,
+		`href="/plans"`, // a plan's credits unlock it
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the product page lacks %s", want)
+		}
+	}
+	m := regexp.MustCompile(`<script type="application/ld\+json">(.*?)</script>`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatal("the product page has no JSON-LD")
+	}
+	var ld struct {
+		Type   string `json:"@type"`
+		Name   string `json:"name"`
+		Offers struct {
+			Type     string `json:"@type"`
+			Price    string `json:"price"`
+			Currency string `json:"priceCurrency"`
+		} `json:"offers"`
+	}
+	if err := json.Unmarshal([]byte(m[1]), &ld); err != nil {
+		t.Fatalf("JSON-LD does not parse: %v\n%s", err, m[1])
+	}
+	if ld.Type != "Product" || ld.Name != "Café Budget Planner" || ld.Offers.Type != "Offer" || ld.Offers.Price != "7.00" || ld.Offers.Currency != "USD" {
+		t.Errorf("JSON-LD: %+v", ld)
+	}
+	for _, p := range []string{"/", "/plans"} {
+		_, page := c.Get(p)
+		if !strings.Contains(page, `<link rel="canonical" href="`+shop.URL+p+`">`) || !strings.Contains(page, `<meta property="og:title"`) ||
+			!strings.Contains(page, `<meta name="twitter:card" content="summary">`) {
+			t.Errorf("%s lacks its canonical link or preview tags", p)
+		}
+	}
+	if _, page := c.Get("/cart"); strings.Contains(page, `rel="canonical"`) {
+		t.Error("the cart (a personal page) has a canonical link")
+	}
+}
+
+// The PWA's offline page, manifest and service worker.
+func TestOfflinePageAndManifest(t *testing.T) {
+	shop := vendotest.Start(t, vendotest.Options{NoBackground: true})
+	c := shop.NewClient()
+	resp, page := c.Get("/offline")
+	if resp.StatusCode != 200 || !strings.Contains(page, "You are offline") || strings.Contains(page, "X-CSRF-Token") || c.Cookie("vendo_anon") != "" {
+		t.Fatalf("/offline: %d, token or cookie in a page every visitor's device keeps\n%.800s", resp.StatusCode, page)
+	}
+	_, sw := c.Get("/sw.js")
+	if !strings.Contains(sw, `"/offline"`) || !strings.Contains(sw, `req.mode === "navigate"`) {
+		t.Error("the service worker does not serve the offline page for pages")
+	}
+	_, body := c.Get("/static/manifest.webmanifest")
+	var mf struct {
+		ID    string `json:"id"`
+		Icons []struct {
+			Src, Purpose string
+		} `json:"icons"`
+		Screenshots []struct {
+			Src        string `json:"src"`
+			FormFactor string `json:"form_factor"`
+		} `json:"screenshots"`
+	}
+	if err := json.Unmarshal([]byte(body), &mf); err != nil {
+		t.Fatal(err)
+	}
+	if mf.ID == "" {
+		t.Error("the manifest has no id")
+	}
+	maskable, narrow := "", ""
+	for _, i := range mf.Icons {
+		if i.Purpose == "maskable" {
+			maskable = i.Src
+		}
+	}
+	for _, s := range mf.Screenshots {
+		if s.FormFactor == "narrow" {
+			narrow = s.Src
+		}
+	}
+	for what, src := range map[string]string{"maskable icon": maskable, "narrow screenshot": narrow} {
+		if src == "" {
+			t.Errorf("the manifest has no %s", what)
+			continue
+		}
+		if resp, body := c.Get(src); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || len(body) < 1000 {
+			t.Errorf("%s %s: %d %s, %d bytes", what, src, resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
+		}
+	}
+}
