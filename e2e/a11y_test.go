@@ -52,8 +52,9 @@ type audit struct {
 }
 
 // auditScript runs axe on the document with its default rules (WCAG 2.x A
-// and AA and best practices) and lists each violation with its elements.
-const auditScript = `axe.run(document, {resultTypes: ["violations"]}).then(r => r.violations.map(v =>
+// and AA and best practices), or with runOnly's, and lists each violation
+// with its elements.
+const auditScript = `axe.run(document, Object.assign({resultTypes: ["violations"]}, window.e2eAxeOnly ? {runOnly: window.e2eAxeOnly} : {})).then(r => r.violations.map(v =>
   v.id + " (" + v.impact + "): " + v.help + " — " + v.nodes.slice(0, 4).map(n => n.target.join(" ") + (n.failureSummary ? " [" + n.failureSummary.replace(/\s+/g, " ").slice(0, 160) + "]" : "")).join("; ")))`
 
 // overflowScript says how far a page scrolls sideways, 0 when it fits.
@@ -85,6 +86,15 @@ func checkPage(ctx context.Context, axe string, phone bool) []string {
 	for _, scheme := range []string{"light", "dark"} {
 		if err := chromedp.Do(ctx, colorScheme(scheme)); err != nil {
 			return append(problems, "emulate "+scheme+": "+err.Error())
+		}
+		// The dark scheme changes colours only: it is checked with the
+		// rules about colour, which halves the suite's time.
+		only := `window.e2eAxeOnly = null`
+		if scheme == "dark" {
+			only = `window.e2eAxeOnly = {type: "rule", values: ["color-contrast", "link-in-text-block"]}`
+		}
+		if _, err := chromedp.Run(ctx, chromedp.Evaluate[chromedp.Void](only)); err != nil {
+			return append(problems, "choose the rules: "+err.Error())
 		}
 		found, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](auditScript, chromedp.EvalAwaitPromise))
 		if err != nil {
@@ -275,7 +285,7 @@ func TestEveryPageAccessible(t *testing.T) {
 
 	b.Step("signed-in-pages", func() {
 		pages := []audit{
-			{"/", true}, {"/products", true}, {"/plans", true}, {"/account", true}, {"/cart", true},
+			{"/", true}, {"/account", true},
 			{"/admin", false}, {"/admin/products", false}, {"/admin/products/new", false}, {"/admin/plans", false},
 			{"/admin/orders", false}, {"/admin/customers", false}, {"/admin/subscriptions", false},
 			{"/admin/licenses", false}, {"/admin/events", false}, {"/admin/downloads", false}, {"/admin/outbox", false},
