@@ -177,6 +177,7 @@ type Dashboard struct {
 	Days         []DayRevenue
 	Revenue      app.Money   // the sum of Days
 	Orders       int         // orders created in the window
+	Invoices     int         // subscription invoices paid in the window
 	Other        []app.Money // sales in other currencies
 	MRR          app.Money   // monthly equivalent of active subscriptions
 	Plans        []PlanCount // active subscriptions per plan, in /plans order
@@ -196,9 +197,10 @@ func (d Dashboard) FailedPayments() int { return d.FailedEvents + d.PastDue + d.
 
 // DayRevenue is one day's net sales.
 type DayRevenue struct {
-	Day    time.Time
-	Amount int64
-	Orders int
+	Day      time.Time
+	Amount   int64
+	Orders   int
+	Invoices int // subscription invoices paid that day
 }
 
 // PlanCount is a plan's active subscriptions and what they bring monthly.
@@ -253,6 +255,28 @@ func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
 				d.Days[i].Orders++
 			}
 			d.Revenue.Amount += net
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// Subscription invoices are sales too, on the day they were paid.
+		err = tx.ForEachInvoice(func(in *app.Invoice) error {
+			if in.PaidAt.Before(from) || in.AmountPaid.Amount <= 0 {
+				return nil
+			}
+			d.Invoices++
+			if in.AmountPaid.Currency != d.Currency {
+				other[in.AmountPaid.Currency] += in.AmountPaid.Amount
+				return nil
+			}
+			at := in.PaidAt.In(loc)
+			day := time.Date(at.Year(), at.Month(), at.Day(), 0, 0, 0, 0, loc)
+			if i := int(day.Sub(from).Hours()+12) / 24; i >= 0 && i < len(d.Days) {
+				d.Days[i].Amount += in.AmountPaid.Amount
+				d.Days[i].Invoices++
+			}
+			d.Revenue.Amount += in.AmountPaid.Amount
 			return nil
 		})
 		if err != nil {

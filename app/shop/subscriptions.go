@@ -87,6 +87,19 @@ func (s *Shop) HandleScheduleCanceled(ctx context.Context, ev webhook.Event) (we
 	return s.HandleSubscriptionEvent(ctx, webhook.Event{ID: ev.ID, Type: ev.Type, ObjectID: subID})
 }
 
+// recordInvoice keeps what a subscriber paid, once per invoice, for the
+// dashboard's sales; the invoice was re-fetched from Stripe (§5.3).
+func recordInvoice(tx *store.Tx, sub app.Subscription, in stripeapi.Invoice) error {
+	paidAt := in.PaidAt
+	for _, t := range []time.Time{in.Created, in.FetchedAt} {
+		if paidAt.IsZero() {
+			paidAt = t // paid, but Stripe did not say when: as good as we know
+		}
+	}
+	return tx.PutInvoice(&app.Invoice{ID: in.ID, SubscriptionID: sub.ID, CustomerID: sub.CustomerID, Number: in.Number,
+		AmountPaid: app.Money{Amount: in.AmountPaid, Currency: in.Currency}, PaidAt: paidAt, SnapshotAt: in.FetchedAt})
+}
+
 // HandleInvoiceEvent handles invoice.paid and invoice.payment_failed:
 // paid refills credits once per invoice of a new period; failed marks the
 // subscription past due and emails the customer.
@@ -112,6 +125,10 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 		sub, err := s.applySubscription(tx, t)
 		if err != nil || sub.ID == "" {
 			return err
+		}
+		if in.Paid && !failed {
+			// What the subscriber paid counts in the dashboard's sales.
+			return recordInvoice(tx, sub, in)
 		}
 		if failed && !in.Paid && s.Mail != nil {
 			cust, err := tx.Customer(sub.CustomerID)

@@ -52,7 +52,7 @@ func (f *subFixture) setSub(status, price string, start time.Time, days int, can
 		Metadata: map[string]string{"vendo_customer_id": f.cust.ID}}
 	if invoice != "" {
 		f.stripe.invoices[invoice] = stripeapi.Invoice{ID: invoice, Paid: true, SubscriptionID: "sub_s1", CustomerID: "cus_sub",
-			PeriodStart: start, PeriodEnd: start.AddDate(0, 0, days), AmountPaid: 1900, Currency: "usd"}
+			PeriodStart: start, PeriodEnd: start.AddDate(0, 0, days), AmountPaid: 1900, Currency: "usd", PaidAt: time.Now()}
 	}
 }
 
@@ -313,5 +313,35 @@ func TestLicenseKeysLookRight(t *testing.T) {
 			t.Fatalf("bad or repeated key %q", k)
 		}
 		seen[k] = true
+	}
+}
+
+// The dashboard's sales count what subscribers paid: each paid invoice
+// once (however often invoice.paid arrives), on the day it was paid, next
+// to the one-time orders.
+func TestDashboardCountsSubscriptionInvoices(t *testing.T) {
+	f := newSubFixture(t)
+	start := time.Now().Add(-time.Hour)
+	f.setSub("active", "price_pro_m", start, 30, false, "in_1")
+	if err := f.deliver(t, f.shop.HandleSubscriptionEvent, "customer.subscription.created", "sub_s1"); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if err := f.deliver(t, f.shop.HandleInvoiceEvent, "invoice.paid", "in_1"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.paidSession("cs_1", "ada@example.com", 1)
+	if err := f.deliver(t, f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_1"); err != nil {
+		t.Fatal(err)
+	}
+	d, err := f.shop.Dashboard(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	today := d.Days[len(d.Days)-1]
+	if d.Revenue.Amount != 1900+1200 || d.Invoices != 1 || d.Orders != 1 || today.Amount != 1900+1200 || today.Invoices != 1 {
+		t.Fatalf("revenue %v from %d orders and %d invoices; today %+v — want $31.00 from one order and one invoice",
+			d.Revenue, d.Orders, d.Invoices, today)
 	}
 }

@@ -83,6 +83,7 @@ type Invoice struct {
 	HostedURL      string
 	PDFURL         string
 	Created        time.Time
+	PaidAt         time.Time // zero until paid
 	FetchedAt      time.Time
 }
 
@@ -92,6 +93,9 @@ func fromInvoice(in *stripe.Invoice) Invoice {
 		HostedURL: in.HostedInvoiceURL, PDFURL: in.InvoicePDF, Created: unix(in.Created), FetchedAt: time.Now()}
 	if in.Subscription != nil {
 		out.SubscriptionID = in.Subscription.ID
+	}
+	if in.StatusTransitions != nil {
+		out.PaidAt = unix(in.StatusTransitions.PaidAt)
 	}
 	if in.Customer != nil {
 		out.CustomerID = in.Customer.ID

@@ -97,7 +97,8 @@ func revenueChart(d shop.Dashboard, w, every int) chart {
 	for i, day := range d.Days {
 		h := plotH * float64(max(day.Amount, 0)) / float64(scale)
 		x := float64(chartLeft) + slot*float64(i) + slot*0.15
-		title := fmt.Sprintf("%s: %s from %d order%s", day.Day.Format("Mon Jan 2"), app.Money{Amount: day.Amount, Currency: d.Currency}, day.Orders, plural(day.Orders))
+		title := fmt.Sprintf("%s: %s from %d order%s and %d subscription payment%s", day.Day.Format("Mon Jan 2"),
+			app.Money{Amount: day.Amount, Currency: d.Currency}, day.Orders, plural(day.Orders), day.Invoices, plural(day.Invoices))
 		ch.Bars = append(ch.Bars, chartBar{X: f1(x), Y: f1(float64(chartTop) + plotH - h), W: f1(slot * 0.7), H: f1(h), Title: title})
 		if (n-1-i)%every == 0 {
 			ch.XLabels = append(ch.XLabels, chartText{X: f1(float64(chartLeft) + slot*(float64(i)+0.5)), Text: day.Day.Format("Jan 2")})
