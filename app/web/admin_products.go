@@ -39,7 +39,8 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 		Price: strings.TrimSpace(c.FormValue("price")), Currency: strings.ToLower(strings.TrimSpace(c.FormValue("currency"))),
 		Tags: c.FormValue("tags"), Active: c.FormValue("active") != "", Licensed: c.FormValue("licensed") != "",
 	}
-	if f.Slug == "" {
+	slugTyped := f.Slug != ""
+	if !slugTyped {
 		f.Slug = app.Slugify(f.Title)
 	}
 	errs := app.ValidationErrors{}
@@ -56,6 +57,15 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 			for k, m := range fe {
 				errs.Add(k, m)
 			}
+		}
+	}
+	if _, bad := errs["slug"]; bad && !slugTyped {
+		// The address was to come from the title: a missing title is the
+		// title's error alone, not the address field's too.
+		if _, titleBad := errs["title"]; titleBad {
+			delete(errs, "slug")
+		} else {
+			errs["slug"] = "The title has no letters or digits to make an address from: type one."
 		}
 	}
 	return f, p, errs
