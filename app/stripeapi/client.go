@@ -68,6 +68,9 @@ func New(cfg Config) *Client {
 
 // wrap turns a Stripe error into an application error: a card or request
 // problem becomes a sentence, a network or server problem EUNAVAILABLE.
+// Customers read these sentences (a stale success link, a portal that
+// cannot open), so they speak of orders and payments, not of Stripe's
+// objects; the log keeps Stripe's own message.
 func wrap(op string, err error) error {
 	if err == nil {
 		return nil
@@ -76,13 +79,13 @@ func wrap(op string, err error) error {
 	if errors.As(err, &se) {
 		switch {
 		case se.HTTPStatusCode == http.StatusNotFound:
-			return &app.Error{Code: app.ENOTFOUND, Message: "Stripe does not know that object.", Err: fmt.Errorf("%s: %w", op, err)}
+			return &app.Error{Code: app.ENOTFOUND, Message: "We couldn't find that order or payment. If you followed an old link, your orders are in your account.", Err: fmt.Errorf("%s: %w", op, err)}
 		case se.Type == stripe.ErrorTypeCard:
 			return &app.Error{Code: app.EINVALID, Message: se.Msg, Err: fmt.Errorf("%s: %w", op, err)}
 		case se.HTTPStatusCode == http.StatusBadRequest:
 			return &app.Error{Code: app.EINVALID, Message: "Stripe refused the request: " + se.Msg, Err: fmt.Errorf("%s: %w", op, err)}
 		case se.HTTPStatusCode == http.StatusUnauthorized:
-			return &app.Error{Code: app.EUNAVAILABLE, Message: "Stripe refused the shop's API key. Check STRIPE_SECRET_KEY.", Err: fmt.Errorf("%s: %w", op, err)}
+			return &app.Error{Code: app.EUNAVAILABLE, Message: "Payments are not available right now. (For the shop's owner: Stripe refused the API key; check STRIPE_SECRET_KEY.)", Err: fmt.Errorf("%s: %w", op, err)}
 		}
 	}
 	return &app.Error{Code: app.EUNAVAILABLE, Message: "The payment service did not answer. Please try again in a moment.", Err: fmt.Errorf("%s: %w", op, err)}

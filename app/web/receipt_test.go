@@ -96,3 +96,14 @@ func TestOrderReceipt(t *testing.T) {
 		t.Errorf("signed out: %d, want 303 to sign in", resp.StatusCode)
 	}
 }
+
+// A customer's error reads as a sentence about their order, never as
+// Stripe's vocabulary.
+func TestUnknownCheckoutSessionReadsPlainly(t *testing.T) {
+	shop := vendotest.Start(t, vendotest.Options{NoBackground: true})
+	resp, page := shop.NewClient().Get("/checkout/success?session_id=cs_test_unknown")
+	if resp.StatusCode != http.StatusNotFound || !strings.Contains(page, "We couldn&#39;t find that order or payment.") ||
+		strings.Contains(page, "object") || strings.Contains(page, "Stripe does not") {
+		t.Fatalf("unknown session: %d\n%.1500s", resp.StatusCode, page)
+	}
+}
