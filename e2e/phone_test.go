@@ -116,7 +116,7 @@ func TestStaleTokenRecovers(t *testing.T) {
 			b.fail("open a second tab: %v", err)
 		}
 		skip := s.logs.Len()
-		ctx, cancelWait := context.WithTimeout(other, waitTimeout)
+		ctx, cancelWait := context.WithTimeout(other, 3*waitTimeout) // two pages and a form, in a second tab
 		defer cancelWait()
 		err := chromedp.Do(ctx,
 			chromedp.Navigate(s.url("/login")),

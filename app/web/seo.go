@@ -87,7 +87,6 @@ func (s *Server) handleRobots(c *fiber.Ctx) error {
 		"Allow: /\n" +
 		"Disallow: /account\n" +
 		"Disallow: /admin\n" +
-		"Disallow: /cart\n" +
 		"Disallow: /checkout\n" +
 		"Disallow: /downloads/\n" +
 		"Disallow: /login\n" +
