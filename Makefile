@@ -17,6 +17,11 @@ build:
 	@echo "building ./vendo (the first build compiles every dependency: a minute or two)…"
 	@CGO_ENABLED=0 go build -trimpath -ldflags '$(LDFLAGS)' -o vendo .
 
+# axe-core, pinned in e2e/package-lock.json, injected by the browser suite
+# into every page it checks for accessibility (e2e/a11y_test.go). Defined
+# before deps: make expands a rule's prerequisites when it reads the rule.
+AXE := $(BIN)/npm/node_modules/axe-core/axe.min.js
+
 ## deps: install what the tests need (stripe-mock; Chromium and axe-core for the browser suite in e2e/)
 deps: $(BIN)/stripe-mock chromium $(AXE)
 
@@ -26,9 +31,6 @@ chromium:
 	@command -v chromium >/dev/null || (echo "installing chromium for the browser tests (e2e/)" && $(SUDO) apt-get update && \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade chromium)
 
-# axe-core, pinned in e2e/package-lock.json, injected by the browser suite
-# into every page it checks for accessibility (e2e/a11y_test.go).
-AXE := $(BIN)/npm/node_modules/axe-core/axe.min.js
 $(AXE): e2e/package.json e2e/package-lock.json
 	@command -v npm >/dev/null || (echo "installing npm for axe-core (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
 	mkdir -p $(BIN)/npm && cp e2e/package.json e2e/package-lock.json $(BIN)/npm/
