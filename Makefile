@@ -32,7 +32,7 @@ chromium:
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade chromium)
 
 $(AXE): e2e/package.json e2e/package-lock.json
-	@command -v npm >/dev/null || (echo "installing npm for axe-core (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y npm)
+	@command -v npm >/dev/null || (echo "installing npm for axe-core (e2e/)" && $(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade npm)
 	mkdir -p $(BIN)/npm && cp e2e/package.json e2e/package-lock.json $(BIN)/npm/
 	npm ci --prefix $(BIN)/npm --no-audit --no-fund --loglevel=error
 	touch $@
@@ -52,6 +52,8 @@ phase = @t=$$(( $$(date +%s) - $(START) )); printf '\n== [%s] %s  (%dm%02ds)\n' 
 # and the third slot builds and runs the other packages meanwhile.
 SLOW_TESTS := ./app/server ./e2e ./app/webhook ./app/sandbox ./app/web
 TEST_JOBS ?= 3
+# (A variable, because make splits $(call) arguments on commas.)
+TEST_TOOLS := stripe-mock $(STRIPE_MOCK_VERSION), Chromium, axe-core
 
 ## test: check go.mod and formatting, install test tools, run every go vet check and every test with the race detector, then a short fuzz run
 test:
@@ -59,7 +61,7 @@ test:
 	@go mod tidy -diff || { echo "make test: go.mod or go.sum is not tidy (the diff above): run go mod tidy and commit the result."; exit 1; }
 	$(call phase,2/5,gofmt -l)
 	@files=$$(gofmt -l $$(git ls-files '*.go')); [ -z "$$files" ] || { echo "make test: these files are not gofmt'd (run make fmt):"; echo "$$files"; exit 1; }
-	$(call phase,3/5,installing test tools: stripe-mock $(STRIPE_MOCK_VERSION) and Chromium)
+	$(call phase,3/5,installing test tools: $(TEST_TOOLS))
 	@$(MAKE) --no-print-directory deps
 	@# -vet=all runs every check of go vet on each package inside go test,
 	@# on the race build's type information: a separate go vet ./... first
