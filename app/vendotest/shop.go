@@ -60,12 +60,15 @@ func (s *Shop) AdvanceClock(advance string) {
 	}
 }
 
-// WaitFor polls cond for up to 20 seconds and fails the test, naming
-// what it waited for, when cond never holds. Webhooks and mail arrive
-// in the background; a test waits for their effect, not for a time.
+// WaitFor polls cond for up to a minute and fails the test, naming what
+// it waited for, when cond never holds. Webhooks and mail arrive in the
+// background; a test waits for their effect, not for a time. The bound
+// is generous because it only ends a failing test: on a busy two-core
+// machine running the suites in parallel a sandbox delivery has taken
+// ten seconds.
 func WaitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(time.Minute)
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
