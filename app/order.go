@@ -75,11 +75,33 @@ type Entitlement struct {
 	GrantedAt     time.Time `json:"granted_at"`
 	RevokedAt     time.Time `json:"revoked_at,omitempty"`
 	RevokedReason string    `json:"revoked_reason,omitempty"`
-	Downloads     int       `json:"downloads"`
+	// Downloads counts whole downloads: each file's bytes served, in
+	// whole copies of the file, added up (before bytes were counted, it
+	// counted transfers that started at the first byte).
+	Downloads int `json:"downloads"`
+	// Served is the bytes sent of each file (by SHA-256) under this
+	// entitlement. The download limit is a budget of bytes per file:
+	// limit × the file's size (issue 17, hole 3).
+	Served map[string]int64 `json:"served,omitempty"`
 }
 
 // Active reports whether the entitlement still grants access.
 func (e *Entitlement) Active() bool { return e.RevokedAt.IsZero() }
+
+// AddServed counts n more bytes of the file sha, of size bytes, as sent
+// (a negative n gives back bytes charged but never sent), keeping
+// Downloads in step in whole copies of the file.
+func (e *Entitlement) AddServed(sha string, size, n int64) {
+	if e.Served == nil {
+		e.Served = map[string]int64{}
+	}
+	before := e.Served[sha]
+	after := max(0, before+n)
+	e.Served[sha] = after
+	if size > 0 {
+		e.Downloads += int(after/size - before/size)
+	}
+}
 
 // DownloadRecord is one download, for the customer's and the admin's logs.
 type DownloadRecord struct {

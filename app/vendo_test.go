@@ -355,3 +355,23 @@ func TestCleanFileName(t *testing.T) {
 		t.Errorf("a long name keeps %d characters, want 200", len([]rune(got)))
 	}
 }
+
+// TestEntitlementCountsBytesServed: Downloads follows the bytes served
+// in whole copies of each file, and bytes given back never go below zero.
+func TestEntitlementCountsBytesServed(t *testing.T) {
+	var e app.Entitlement
+	e.AddServed("a", 100, 60) // a first half
+	e.AddServed("a", 100, 40) // resumed: one whole copy
+	e.AddServed("b", 10, 25)  // two and a half copies of another file
+	if e.Served["a"] != 100 || e.Served["b"] != 25 || e.Downloads != 3 {
+		t.Fatalf("after serving: %+v", e)
+	}
+	e.AddServed("b", 10, -30) // more given back than was charged
+	if e.Served["b"] != 0 || e.Downloads != 1 {
+		t.Fatalf("after giving back: %+v", e)
+	}
+	e.AddServed("empty", 0, 0)
+	if e.Downloads != 1 {
+		t.Fatalf("an empty file: %+v", e)
+	}
+}

@@ -26,22 +26,22 @@ type Download struct {
 // OpenDownload checks a download link, in this order: signature (forged
 // → 403), expiry (410), the viewer (a signed-in customer may not use
 // someone else's link → 403), the entitlement still active (revoked by a
-// refund → 403), the file still part of the product, and the download
-// limit. countIt (a request from the first byte) counts one download
-// against the limit, in the same transaction as the check.
-func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string, countIt bool) (Download, error) {
+// refund → 403) and the file still part of the product. It charges
+// nothing: the caller knows what it will send only after reading the
+// request's Range against the file, and then calls SpendDownload.
+func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string) (Download, error) {
 	claim, err := s.Signer.Verify(token, s.now())
 	if err != nil {
 		return Download{}, err
 	}
 	var d Download
-	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+	err = s.Store.View(ctx, func(tx *store.Tx) error {
 		e, err := tx.Entitlement(claim.EntitlementID)
 		if err == nil && viewerCustomerID != "" && viewerCustomerID != e.CustomerID {
 			return app.Errorf(app.EFORBIDDEN, "This download link belongs to another account. Open your own library to download your files.")
 		}
 		if app.IsNotFound(err) || (err == nil && !e.Active()) {
-			return app.Errorf(app.EFORBIDDEN, "You no longer have access to this file. If you think this is a mistake, contact the shop.")
+			return errNoAccess
 		}
 		if err != nil {
 			return err
@@ -59,19 +59,6 @@ func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string,
 		if ref == nil {
 			return app.Errorf(app.EGONE, "This file was replaced. Open your library for the current version.")
 		}
-		settings, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		if countIt {
-			if e.Downloads >= settings.DownloadLimit {
-				return app.Errorf(app.EFORBIDDEN, "This file was downloaded %d times, the most this shop allows. Contact the shop if you need it again.", e.Downloads)
-			}
-			e.Downloads++
-			if err := tx.PutEntitlement(&e); err != nil {
-				return err
-			}
-		}
 		d = Download{Name: ref.Name, ContentType: ref.ContentType, Size: ref.Size, ETag: `"` + ref.SHA256[:32] + `"`,
 			CustomerID: e.CustomerID, EntitlementID: e.ID, ProductID: e.ProductID, FileSHA256: ref.SHA256}
 		return nil
@@ -88,11 +75,53 @@ func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string,
 	return d, nil
 }
 
-// LogDownload records a finished (or interrupted) transfer.
-func (s *Shop) LogDownload(ctx context.Context, d Download, bytes int64, rng, ip string) {
+var errNoAccess = app.Errorf(app.EFORBIDDEN, "You no longer have access to this file. If you think this is a mistake, contact the shop.")
+
+// SpendDownload charges a response of n bytes of d's file to its
+// entitlement, before a byte is sent, in the transaction that checks the
+// budget: a file may be sent up to the download limit × its size in bytes
+// in total (issue 17, hole 3). Counting the bytes of the response really
+// sent — after If-Range and the Range read against the file — leaves no
+// header that gets a file uncounted, and charging before sending means
+// requests made at once cannot share one last download. LogDownload gives
+// back what a cut-off transfer did not send, so resuming is free.
+func (s *Shop) SpendDownload(ctx context.Context, d Download, n int64) error {
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		e, err := tx.Entitlement(d.EntitlementID)
+		if app.IsNotFound(err) || (err == nil && !e.Active()) {
+			return errNoAccess
+		}
+		if err != nil {
+			return err
+		}
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if e.Served[d.FileSHA256]+n > int64(settings.DownloadLimit)*d.Size {
+			return app.Errorf(app.EFORBIDDEN, "This file was downloaded %d times, the most this shop allows. Contact the shop if you need it again.", settings.DownloadLimit)
+		}
+		e.AddServed(d.FileSHA256, d.Size, n)
+		return tx.PutEntitlement(&e)
+	})
+}
+
+// LogDownload records a finished (or interrupted) transfer of sent bytes
+// out of the charged ones SpendDownload took, and gives back the rest.
+func (s *Shop) LogDownload(ctx context.Context, d Download, sent, charged int64, rng, ip string) {
 	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		if unsent := charged - sent; unsent > 0 {
+			e, err := tx.Entitlement(d.EntitlementID)
+			if err != nil {
+				return err
+			}
+			e.AddServed(d.FileSHA256, d.Size, -unsent)
+			if err := tx.PutEntitlement(&e); err != nil {
+				return err
+			}
+		}
 		return tx.RecordDownload(&app.DownloadRecord{CustomerID: d.CustomerID, EntitlementID: d.EntitlementID, ProductID: d.ProductID,
-			FileSHA256: d.FileSHA256, FileName: d.Name, Bytes: bytes, Range: rng, IP: ip})
+			FileSHA256: d.FileSHA256, FileName: d.Name, Bytes: sent, Range: rng, IP: ip})
 	})
 	if err != nil {
 		s.Log.Error("log download", "entitlement", d.EntitlementID, "err", err)

@@ -319,22 +319,22 @@ func TestRefundRevokesAndDownloadChecks(t *testing.T) {
 	url := lib[0].Links[0].URL
 	token := url[len("http://shop.test/downloads/"):]
 
-	d, err := f.shop.OpenDownload(ctx, token, "", true)
+	d, err := f.shop.OpenDownload(ctx, token, "")
 	if err != nil || d.Name != "ebook.pdf" || d.Size != int64(len("the ebook's bytes")) {
 		t.Fatalf("open: %+v %v", d, err)
 	}
 	// Someone else signed in may not use it.
-	if _, err := f.shop.OpenDownload(ctx, token, "cus_someone_else", true); app.ErrorCode(err) != app.EFORBIDDEN {
+	if _, err := f.shop.OpenDownload(ctx, token, "cus_someone_else"); app.ErrorCode(err) != app.EFORBIDDEN {
 		t.Fatalf("other customer: %v", err)
 	}
 	// Forged: one character changed.
 	forged := token[:len(token)-1] + string("AB"[len(token)%2])
-	if _, err := f.shop.OpenDownload(ctx, forged, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
+	if _, err := f.shop.OpenDownload(ctx, forged, ""); app.ErrorCode(err) != app.EFORBIDDEN {
 		t.Fatalf("forged: %v", err)
 	}
 	// Expired.
 	f.now = f.now.Add(25 * time.Hour)
-	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EGONE {
+	if _, err := f.shop.OpenDownload(ctx, token, ""); app.ErrorCode(err) != app.EGONE {
 		t.Fatalf("expired: %v", err)
 	}
 	f.now = time.Now()
@@ -349,7 +349,7 @@ func TestRefundRevokesAndDownloadChecks(t *testing.T) {
 	if o.Status != app.OrderPartiallyRefunded || o.AmountRefunded != 200 {
 		t.Fatalf("after partial refund: %q %d", o.Status, o.AmountRefunded)
 	}
-	if _, err := f.shop.OpenDownload(ctx, token, "", false); err != nil {
+	if _, err := f.shop.OpenDownload(ctx, token, ""); err != nil {
 		t.Fatalf("partial refund revoked access: %v", err)
 	}
 	f.stripe.charges["ch_r"] = stripeapi.Charge{ID: "ch_r", PaymentIntentID: "pi_cs_r", Amount: 1200, AmountRefunded: 1200, Refunded: true,
@@ -363,7 +363,7 @@ func TestRefundRevokesAndDownloadChecks(t *testing.T) {
 	if o.Status != app.OrderRefunded || len(o.Refunds) != 2 {
 		t.Fatalf("after full refund: %q %d refunds", o.Status, len(o.Refunds))
 	}
-	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
+	if _, err := f.shop.OpenDownload(ctx, token, ""); app.ErrorCode(err) != app.EFORBIDDEN {
 		t.Fatalf("refunded link: %v, want forbidden", err)
 	}
 	if lib, _ := f.shop.Library(ctx, order.CustomerID); len(lib) != 0 {
@@ -379,17 +379,29 @@ func TestDownloadLimit(t *testing.T) {
 	order, _ := f.shop.FulfilCheckout(ctx, "cs_l")
 	lib, _ := f.shop.Library(ctx, order.CustomerID)
 	token := lib[0].Links[0].URL[len("http://shop.test/downloads/"):]
-	for i := 0; i < 2; i++ {
-		if _, err := f.shop.OpenDownload(ctx, token, "", true); err != nil {
-			t.Fatalf("download %d: %v", i+1, err)
-		}
+	d, err := f.shop.OpenDownload(ctx, token, "")
+	if err != nil {
+		t.Fatal(err)
 	}
-	// A resumed transfer (Range not from 0) does not count.
-	if _, err := f.shop.OpenDownload(ctx, token, "", false); err != nil {
+	// The first transfer is cut off after 5 bytes and resumed: together
+	// they cost one file's bytes.
+	if err := f.shop.SpendDownload(ctx, d, d.Size); err != nil {
+		t.Fatalf("download 1: %v", err)
+	}
+	f.shop.LogDownload(ctx, d, 5, d.Size, "", "192.0.2.1")
+	if err := f.shop.SpendDownload(ctx, d, d.Size-5); err != nil {
 		t.Fatalf("resume: %v", err)
 	}
-	if _, err := f.shop.OpenDownload(ctx, token, "", true); app.ErrorCode(err) != app.EFORBIDDEN {
-		t.Fatalf("third download: %v, want forbidden", err)
+	f.shop.LogDownload(ctx, d, d.Size-5, d.Size-5, "bytes=5-", "192.0.2.1")
+	if err := f.shop.SpendDownload(ctx, d, d.Size); err != nil {
+		t.Fatalf("download 2: %v", err)
+	}
+	if err := f.shop.SpendDownload(ctx, d, 1); app.ErrorCode(err) != app.EFORBIDDEN {
+		t.Fatalf("a byte more: %v, want forbidden", err)
+	}
+	es, _ := f.store.EntitlementsOf(ctx, order.CustomerID, false)
+	if e := es[0]; e.Downloads != 2 || e.Served[d.FileSHA256] != 2*d.Size {
+		t.Fatalf("entitlement after two downloads: %+v", es[0])
 	}
 }
 

@@ -87,6 +87,47 @@ var migrations = []migration{
 	// 4: file names stored before PutProduct cleaned them lose their
 	// format characters (issue 17, hole 12).
 	cleanStoredFileNames,
+	// 5: the download limit counts bytes per file (issue 17, hole 3): an
+	// entitlement that counted n downloads has n copies of each of its
+	// product's files spent.
+	downloadsToBytes,
+}
+
+func downloadsToBytes(tx *bolt.Tx) error {
+	b := tx.Bucket(bEntitlements)
+	var changed []app.Entitlement
+	err := b.ForEach(func(k, v []byte) error {
+		if v == nil {
+			return nil
+		}
+		var e app.Entitlement
+		if err := decode(v, &e); err != nil {
+			return fmt.Errorf("entitlement %s: %w", k, err)
+		}
+		if e.Downloads == 0 || e.Served != nil {
+			return nil
+		}
+		var p app.Product
+		found, err := getRecord(tx.Bucket(bProducts), e.ProductID, &p)
+		if err != nil || !found {
+			return err
+		}
+		e.Served = map[string]int64{}
+		for _, f := range p.Files {
+			e.Served[f.SHA256] = int64(e.Downloads) * f.Size
+		}
+		changed = append(changed, e)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for _, e := range changed {
+		if err := putRecord(b, e.ID, &e); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func cleanStoredFileNames(tx *bolt.Tx) error {

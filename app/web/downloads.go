@@ -15,23 +15,46 @@ import (
 // handleDownload streams a purchased file for a signed link: Range
 // (206/416), If-Range, ETag, Content-Disposition, never the whole file in
 // memory, and a log line per transfer with the bytes really sent.
+//
+// The response is decided first — If-Range, then the Range read against
+// the file's real size — and exactly its bytes are charged to the
+// download limit before the first is sent (shop.SpendDownload), so no
+// header gets a file for free (issue 17, hole 3); what a cut-off transfer
+// did not send is given back when it ends.
 func (s *Server) handleDownload(c *fiber.Ctx) error {
-	token := c.Params("token")
-	rangeHeader := c.Get(fiber.HeaderRange)
-	// One download is counted per transfer from the first byte: resuming
-	// with a Range, or a HEAD, does not use up the limit.
-	r, ranged, _ := parseRange(rangeHeader, 1<<62)
-	countIt := c.Method() == fiber.MethodGet && (!ranged || r.Start == 0)
-	d, err := s.shop.OpenDownload(c.UserContext(), token, s.viewerID(c), countIt)
+	d, err := s.shop.OpenDownload(c.UserContext(), c.Params("token"), s.viewerID(c))
 	if err != nil {
 		return err
 	}
+	rangeHeader := c.Get(fiber.HeaderRange)
 	// A conditional range for a different version means "send it all".
 	if ir := c.Get(fiber.HeaderIfRange); ir != "" && ir != d.ETag {
 		rangeHeader = ""
 	}
+	status, start, length := fiber.StatusOK, int64(0), d.Size
+	if rangeHeader != "" {
+		r, ok, unsatisfiable := parseRange(rangeHeader, d.Size)
+		switch {
+		case unsatisfiable:
+			c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(d.Size, 10))
+			return c.SendStatus(fiber.StatusRequestedRangeNotSatisfiable)
+		case ok:
+			status, start, length = fiber.StatusPartialContent, r.Start, r.Length
+		default:
+			rangeHeader = "" // several ranges, another unit, malformed: the whole file
+		}
+	}
+	head := c.Method() == fiber.MethodHead
+	if !head {
+		if err := s.shop.SpendDownload(c.UserContext(), d, length); err != nil {
+			return err
+		}
+	}
 	f, err := os.Open(d.Path)
 	if err != nil {
+		if !head {
+			s.shop.LogDownload(context.WithoutCancel(c.UserContext()), d, 0, length, rangeHeader, c.IP())
+		}
 		return fmt.Errorf("open %s: %w", d.FileSHA256, err)
 	}
 	c.Set(fiber.HeaderETag, d.ETag)
@@ -44,22 +67,11 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 		ct = "application/octet-stream"
 	}
 	c.Set(fiber.HeaderContentType, ct)
-
-	start, length := int64(0), d.Size
-	if rangeHeader != "" {
-		r, ok, unsatisfiable := parseRange(rangeHeader, d.Size)
-		switch {
-		case unsatisfiable:
-			f.Close()
-			c.Set(fiber.HeaderContentRange, "bytes */"+strconv.FormatInt(d.Size, 10))
-			return c.SendStatus(fiber.StatusRequestedRangeNotSatisfiable)
-		case ok:
-			start, length = r.Start, r.Length
-			c.Status(fiber.StatusPartialContent)
-			c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, d.Size))
-		}
+	c.Status(status)
+	if status == fiber.StatusPartialContent {
+		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, d.Size))
 	}
-	if c.Method() == fiber.MethodHead {
+	if head {
 		f.Close()
 		c.Set(fiber.HeaderContentLength, strconv.FormatInt(length, 10))
 		return nil
@@ -68,7 +80,7 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	// The log is written after the request ended, when its context is gone.
 	ctx := context.WithoutCancel(c.UserContext())
 	body := &loggedFile{f: f, start: start, length: length, done: func(n int64) {
-		s.shop.LogDownload(ctx, d, n, rangeHeader, ip)
+		s.shop.LogDownload(ctx, d, n, length, rangeHeader, ip)
 	}}
 	c.Context().SetBodyStream(body, int(length))
 	return nil
