@@ -57,6 +57,30 @@ func TestParseMoneyReadsWhatAMerchantTypes(t *testing.T) {
 		{"99.50", "sek", 9950},
 		{"1200", "jpy", 1200},
 		{"¥1,200", "jpy", 1200},
+		// A comma or a dot before the cents, as people write them.
+		{"12,50", "usd", 1250},
+		{"12,5", "eur", 1250},
+		{"0,99", "usd", 99},
+		{"0.99", "usd", 99},
+		{",5", "usd", 50},
+		// Thousands grouped by commas, dots, spaces or apostrophes.
+		{"1,250.00", "usd", 125000},
+		{"1.250,00", "usd", 125000},
+		{"1.250,00", "eur", 125000},
+		{"1 250,00", "eur", 125000},
+		{"1\u00a0250,50 kr", "sek", 125050},
+		{"1'250.00", "chf", 125000},
+		{"999,999.99", "usd", 99999999},
+		{"12,50 €", "eur", 1250},
+		{"€ 1.250,00", "eur", 125000},
+		{"EUR 12,50", "eur", 1250},
+		{"12.50 usd", "usd", 1250},
+		{"99,50 kr", "sek", 9950},
+		// Currencies without decimals take whole numbers, grouped or not.
+		{"1.200", "jpy", 1200},
+		{"1,250,000", "jpy", 1250000},
+		{"1.250.000", "krw", 1250000},
+		{"₩1,200", "krw", 1200},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in+" "+tt.currency, func(t *testing.T) {
@@ -91,6 +115,25 @@ func TestParseMoneyRefusesWithASentence(t *testing.T) {
 		{"1000000000", "usd", "as a number"}, // more digits than any price
 		{"1000000.00", "usd", "higher than Stripe accepts"},
 		{"12", "xyz", "currency Vendo knows"},
+		// One separator and three digits: thousands, or a decimal point?
+		{"1,250", "usd", `"1,250" could mean 1250.00 or 1.25`},
+		{"1.250", "eur", `"1.250" could mean 1250.00 or 1.25`},
+		{"$1,500", "usd", `could mean 1500.00 or 1.50`},
+		{"1,234", "usd", `at most 2 decimals. If "1,234" means 1234.00`},
+		{"0,250", "usd", "at most 2 decimals"},
+		// Separators in the wrong places.
+		{"1,25.00", "usd", "as a number"},
+		{"12,345,67", "usd", "as a number"},
+		{"1,,250", "usd", "as a number"},
+		{"1.250.00", "usd", "as a number"},
+		{"1,250.000,00", "eur", "as a number"},
+		{"12.", "usd", "as a number"},
+		{"1 2 3", "usd", "as a number"},
+		{"12.50 eur", "usd", "as a number"},
+		// No decimals where the currency has none.
+		{"12,5", "jpy", "JPY has no decimals"},
+		{"1.200,00", "jpy", "JPY has no decimals"},
+		{"1200.00", "krw", "KRW has no decimals"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.in+" "+tt.currency, func(t *testing.T) {
@@ -129,6 +172,57 @@ func TestMoneyValidate(t *testing.T) {
 				t.Errorf("Validate() = %v, want it to say %q", err, tt.wantMsg)
 			}
 		})
+	}
+}
+
+// TestStripesMinimumCharge: Stripe refuses charges below a minimum per
+// currency (docs.stripe.com/currencies, "Minimum and maximum charge
+// amounts"). A price below it is refused with a sentence naming it; a
+// free product (0) is not a charge; a currency Stripe's table does not
+// list has no minimum Vendo can know.
+func TestStripesMinimumCharge(t *testing.T) {
+	tests := []struct {
+		money   app.Money
+		wantMsg string // empty: chargeable
+	}{
+		{app.Money{Amount: 50, Currency: "usd"}, ""},
+		{app.Money{Amount: 49, Currency: "usd"}, "at least 0.50 USD"},
+		{app.Money{Amount: 49, Currency: "eur"}, "at least 0.50 EUR"},
+		{app.Money{Amount: 30, Currency: "gbp"}, ""},
+		{app.Money{Amount: 29, Currency: "gbp"}, "at least 0.30 GBP"},
+		{app.Money{Amount: 299, Currency: "sek"}, "at least 3.00 SEK"},
+		{app.Money{Amount: 300, Currency: "nok"}, ""},
+		{app.Money{Amount: 249, Currency: "dkk"}, "at least 2.50 DKK"},
+		{app.Money{Amount: 999, Currency: "mxn"}, "at least 10.00 MXN"},
+		{app.Money{Amount: 1499, Currency: "czk"}, "at least 15.00 CZK"},
+		{app.Money{Amount: 399, Currency: "hkd"}, "at least 4.00 HKD"},
+		{app.Money{Amount: 199, Currency: "pln"}, "at least 2.00 PLN"},
+		{app.Money{Amount: 49, Currency: "jpy"}, "at least 50 JPY"},
+		{app.Money{Amount: 50, Currency: "jpy"}, ""},
+		{app.Money{Amount: 49, Currency: "inr"}, "at least 0.50 INR"},
+		{app.Money{Amount: 1, Currency: "krw"}, ""}, // not in Stripe's table
+		{app.Money{Amount: 1, Currency: "zar"}, ""}, // not in Stripe's table
+	}
+	for _, tt := range tests {
+		t.Run(tt.money.Currency+" "+tt.money.Decimal(), func(t *testing.T) {
+			err := tt.money.Chargeable()
+			switch {
+			case tt.wantMsg == "" && err != nil:
+				t.Errorf("Chargeable() = %v, want chargeable", err)
+			case tt.wantMsg != "" && (err == nil || !strings.Contains(err.Error(), tt.wantMsg)):
+				t.Errorf("Chargeable() = %v, want it to say %q", err, tt.wantMsg)
+			}
+		})
+	}
+	// The whole documented table, and every currency Vendo knows that it
+	// lists, is covered.
+	if n := len(app.StripeMinimumCharges()); n != 24 {
+		t.Errorf("Stripe's table lists 24 settlement currencies; Vendo has %d", n)
+	}
+	for _, c := range app.Currencies() {
+		if m, ok := app.MinimumCharge(c); ok && (m.Currency != c || m.Amount <= 0) {
+			t.Errorf("minimum for %s: %+v", c, m)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,6 +60,21 @@ func (p *Plan) YearlySaving() int {
 	return int((twelve - p.Yearly.Price.Amount) * 100 / twelve)
 }
 
+// planPriceProblem is the sentence about a plan price Stripe cannot charge
+// (a plan is never free), or empty for a good one.
+func planPriceProblem(interval string, m Money) string {
+	if err := m.Validate(); err != nil {
+		return err.Error()
+	}
+	if min, ok := MinimumCharge(m.Currency); ok && m.Amount < min.Amount {
+		return fmt.Sprintf("Set a %s price of at least %s %s, the least Stripe charges.", interval, min.Decimal(), strings.ToUpper(m.Currency))
+	}
+	if m.Amount <= 0 {
+		return fmt.Sprintf("Set a %s price of more than 0: a plan is not free.", interval)
+	}
+	return ""
+}
+
 // Validate checks a plan before it is stored.
 func (p *Plan) Validate() error {
 	v := ValidationErrors{}
@@ -71,11 +87,11 @@ func (p *Plan) Validate() error {
 	if p.Credits < Unlimited || p.Credits > 100000 {
 		v.Add("credits", "Credits per period must be between 0 and 100,000, or unlimited.")
 	}
-	if err := p.Monthly.Price.Validate(); err != nil || p.Monthly.Price.Amount < 50 {
-		v.Add("monthly", "Set a monthly price of at least 0.50.")
+	if msg := planPriceProblem("monthly", p.Monthly.Price); msg != "" {
+		v.Add("monthly", msg)
 	}
-	if err := p.Yearly.Price.Validate(); err != nil || p.Yearly.Price.Amount < 50 {
-		v.Add("yearly", "Set a yearly price of at least 0.50.")
+	if msg := planPriceProblem("yearly", p.Yearly.Price); msg != "" {
+		v.Add("yearly", msg)
 	}
 	if p.Monthly.Price.Currency != p.Yearly.Price.Currency {
 		v.Add("yearly", "Monthly and yearly prices must use the same currency.")

@@ -85,8 +85,8 @@ func (p *Product) Validate() error {
 	}
 	if err := p.Price.Validate(); err != nil {
 		v.Add("price", err.Error())
-	} else if p.Price.Amount < 50 && p.Price.Amount != 0 {
-		v.Add("price", "Stripe needs a price of at least 0.50 (or 0 for a free product).")
+	} else if err := p.Price.Chargeable(); err != nil {
+		v.Add("price", strings.TrimSuffix(err.Error(), ".")+", or 0 for a free product.")
 	}
 	return v.Err()
 }

@@ -72,6 +72,11 @@ func TestProductValidate(t *testing.T) {
 		{"a long summary", func(p *app.Product) { p.Summary = strings.Repeat("s", 301) }, map[string]string{"summary": "under 300 characters"}},
 		{"a long description", func(p *app.Product) { p.Description = strings.Repeat("d", 20001) }, map[string]string{"description": "20,000"}},
 		{"below the Stripe minimum", func(p *app.Product) { p.Price = usd(49) }, map[string]string{"price": "at least 0.50"}},
+		{"below Stripe's minimum in kronor", func(p *app.Product) { p.Price = app.Money{Amount: 299, Currency: "sek"} }, map[string]string{"price": "at least 3.00 SEK"}},
+		{"Stripe's minimum in kronor", func(p *app.Product) { p.Price = app.Money{Amount: 300, Currency: "sek"} }, nil},
+		{"below Stripe's minimum in pesos", func(p *app.Product) { p.Price = app.Money{Amount: 999, Currency: "mxn"} }, map[string]string{"price": "at least 10.00 MXN"}},
+		{"below Stripe's minimum in yen", func(p *app.Product) { p.Price = app.Money{Amount: 49, Currency: "jpy"} }, map[string]string{"price": "at least 50 JPY"}},
+		{"Stripe's minimum in pounds", func(p *app.Product) { p.Price = app.Money{Amount: 30, Currency: "gbp"} }, nil},
 		{"a negative price", func(p *app.Product) { p.Price = usd(-100) }, map[string]string{"price": "cannot be negative"}},
 		{"no currency", func(p *app.Product) { p.Price = app.Money{Amount: 1200} }, map[string]string{"price": "currency Vendo knows"}},
 		{"several problems at once", func(p *app.Product) { p.Title, p.Slug, p.Price = "", "No Good", usd(10) },
@@ -108,6 +113,12 @@ func TestPlanValidate(t *testing.T) {
 		{"too many credits", func(p *app.Plan) { p.Credits = 100001 }, map[string]string{"credits": "between 0 and 100,000"}},
 		{"a cheap month", func(p *app.Plan) { p.Monthly.Price = usd(49) }, map[string]string{"monthly": "at least 0.50"}},
 		{"a free year", func(p *app.Plan) { p.Yearly.Price = usd(0) }, map[string]string{"yearly": "at least 0.50"}},
+		{"a month below Stripe's minimum in crowns", func(p *app.Plan) {
+			p.Monthly.Price, p.Yearly.Price = app.Money{Amount: 1499, Currency: "czk"}, app.Money{Amount: 15000, Currency: "czk"}
+		}, map[string]string{"monthly": "at least 15.00 CZK"}},
+		{"a free month in won", func(p *app.Plan) {
+			p.Monthly.Price, p.Yearly.Price = app.Money{Amount: 0, Currency: "krw"}, app.Money{Amount: 90000, Currency: "krw"}
+		}, map[string]string{"monthly": "more than 0"}},
 		{"two currencies", func(p *app.Plan) { p.Yearly.Price = app.Money{Amount: 9000, Currency: "eur"} },
 			map[string]string{"yearly": "same currency"}},
 		{"twenty-one features", func(p *app.Plan) { p.Features = make([]string, 21) }, map[string]string{"features": "at most 20"}},

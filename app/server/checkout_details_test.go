@@ -180,3 +180,72 @@ func TestFailedDelayedPaymentSaysSoOnTheSuccessPage(t *testing.T) {
 		t.Errorf("orders: %+v, want one failed", orders)
 	}
 }
+
+// TestAdminMoneyInput: the admin's price fields read amounts as people
+// write them, refuse what could be read two ways with both readings, and
+// refuse prices under Stripe's minimum charge in the currency, each with
+// a sentence next to the field and nothing saved.
+func TestAdminMoneyInput(t *testing.T) {
+	t.Parallel()
+	a := serveAdmin(t, nil)
+	ctx := context.Background()
+	boss := a.boss
+	tests := []struct {
+		price, currency string
+		want            int64  // the saved amount; 0 when refused
+		wantMsg         string // the sentence next to the field
+	}{
+		{"12,50", "eur", 1250, ""},
+		{"0,99", "usd", 99, ""},
+		{"1.250,00", "eur", 125000, ""},
+		{"1,250.00", "usd", 125000, ""},
+		{"1 250,00 kr", "sek", 125000, ""},
+		{"1.200", "jpy", 1200, ""},
+		{"1,250", "usd", 0, "could mean 1250.00 or 1.25"},
+		{"2,99", "sek", 0, "at least 3.00 SEK"},
+		{"9,99", "mxn", 0, "at least 10.00 MXN"},
+		{"14", "czk", 0, "at least 15.00 CZK"},
+		{"3.99", "hkd", 0, "at least 4.00 HKD"},
+		{"0,49", "eur", 0, "at least 0.50 EUR"},
+		{"12,5", "jpy", 0, "JPY has no decimals"},
+	}
+	for i, tt := range tests {
+		boss.Get("/admin/products/new")
+		title := "Priced " + strings.Repeat("i", i+1)
+		resp, page := boss.Submit("/admin/products", map[string][]string{"title": {title}, "price": {tt.price}, "currency": {tt.currency}, "active": {"1"}})
+		p, err := a.srv.Store.ProductBySlug(ctx, app.Slugify(title))
+		if tt.want == 0 {
+			if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, tt.wantMsg) || err == nil {
+				t.Errorf("%q %s: %d, saved %v; want 422 saying %q", tt.price, tt.currency, resp.StatusCode, err == nil, tt.wantMsg)
+			}
+			continue
+		}
+		if err != nil || p.Price != (app.Money{Amount: tt.want, Currency: tt.currency}) {
+			t.Errorf("%q %s: saved %+v (%v, %d), want %d", tt.price, tt.currency, p.Price, err, resp.StatusCode, tt.want)
+		}
+	}
+
+	// A plan's prices: a comma reads as the decimal point; under Stripe's
+	// minimum is refused.
+	plans, err := a.srv.Store.Plans(ctx)
+	if err != nil || len(plans) == 0 {
+		t.Fatalf("plans: %v", err)
+	}
+	plan := plans[0]
+	form := func(monthly, yearly string) map[string][]string {
+		return map[string][]string{"name": {plan.Name}, "tagline": {plan.Tagline}, "features": {strings.Join(plan.Features, "\n")},
+			"credits": {"5"}, "monthly": {monthly}, "yearly": {yearly}}
+	}
+	boss.Get("/admin/plans")
+	resp, page := boss.Submit("/admin/plans/"+plan.ID, form("0,49", "90,00"))
+	if resp.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "at least 0.50 USD") {
+		t.Errorf("a plan at 0,49 a month: %d\n%.1500s", resp.StatusCode, page)
+	}
+	boss.Get("/admin/plans")
+	boss.Submit("/admin/plans/"+plan.ID, form("9,90", "99,00"))
+	var saved app.Plan
+	err = a.srv.Store.View(ctx, func(tx *store.Tx) (err error) { saved, err = tx.Plan(plan.ID); return })
+	if err != nil || saved.Monthly.Price.Amount != 990 || saved.Yearly.Price.Amount != 9900 {
+		t.Errorf("a plan at 9,90 and 99,00: %+v %+v (%v)", saved.Monthly.Price, saved.Yearly.Price, err)
+	}
+}

@@ -2,9 +2,12 @@ package shop_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"vendo/app"
+	"vendo/app/shop"
+	"vendo/app/store"
 )
 
 // TestFulfilmentTakesOnlyThePurchasedLinesOutOfTheCart: the buyer adds a
@@ -43,5 +46,59 @@ func TestFulfilmentTakesOnlyThePurchasedLinesOutOfTheCart(t *testing.T) {
 			}
 			t.Fatalf("cart after the purchase holds %v, want only the product added after Checkout began", got)
 		}
+	}
+}
+
+// TestADigitalProductIsBoughtOnce: a download is bought once. A cart line
+// with a quantity above one (typed in the cart's quantity field, or two
+// presses of "Add to cart") is not sent to Checkout, where it would be
+// charged twice for one download: the buyer is asked to set it to one.
+// A session that reaches fulfilment with a quantity above one anyway
+// (made before, or from the Stripe dashboard) grants the product and its
+// licence key once.
+func TestADigitalProductIsBoughtOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.product.Licensed = true
+	if err := f.store.PutProduct(ctx, &f.product); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.shop.AddToCart(ctx, "cart_a_twice", f.product.ID, 2); err != nil {
+		t.Fatal(err)
+	}
+	_, err := f.shop.Checkout(ctx, "cart_a_twice", shop.Buyer{})
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "Ebook") || !strings.Contains(app.ErrorMessage(err), "quantity to 1") {
+		t.Fatalf("checkout of two copies of a download: %v", err)
+	}
+	if len(f.stripe.created) != 0 {
+		t.Fatal("a session for two copies of one download was requested")
+	}
+	if _, err := f.shop.SetQuantity(ctx, "cart_a_twice", f.product.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.shop.Checkout(ctx, "cart_a_twice", shop.Buyer{}); err != nil {
+		t.Fatalf("checkout of one copy: %v", err)
+	}
+	if c := f.stripe.created; len(c) != 1 || len(c[0].Lines) != 1 || c[0].Lines[0].Quantity != 1 {
+		t.Fatalf("checkout requests: %+v", c)
+	}
+
+	// A session that was charged for three copies.
+	f.paidSession("cs_three", "three@example.com", 3)
+	order, err := f.shop.FulfilCheckout(ctx, "cs_three")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lics []app.License
+	var ents []app.Entitlement
+	f.store.View(ctx, func(tx *store.Tx) (err error) {
+		if lics, err = tx.LicensesOf(order.CustomerID); err != nil {
+			return err
+		}
+		ents, err = tx.EntitlementsOf(order.CustomerID, false)
+		return err
+	})
+	if len(lics) != 1 || len(ents) != 1 {
+		t.Fatalf("three copies in one session gave %d licence keys and %d entitlements, want one each", len(lics), len(ents))
 	}
 }
