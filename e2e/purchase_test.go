@@ -95,11 +95,22 @@ func TestBuyAndDownload(t *testing.T) {
 		b.Until("the badge to count 2", `document.getElementById("cart-badge").textContent.trim() === "2"`)
 	})
 
+	// A download is bought once (issue 15): Checkout refuses two copies
+	// and the cart says why; back to one, it goes through.
+	b.Step("one-copy", func() {
+		b.MustSee("one copy is all you need")
+		b.Press("Checkout…")
+		b.WaitPath(`^/checkout$`)
+		b.MustSee(budgetTitle + " is a download: one copy is all you need. Set its quantity to 1.")
+		b.Retype("#cart input.qty", "1")
+		b.Until("the total for one", `document.querySelector("#cart .cart-total").textContent.trim() === "$7.00"`)
+	})
+
 	b.Step("checkout", func() {
 		b.Press("Checkout…")
 		b.WaitPath(`^/sandbox/stripe/checkout/cs_`)
 		b.WaitVisible("#card_number")
-		b.MustSee(budgetTitle, "$14.00")
+		b.MustSee(budgetTitle, "$7.00")
 	})
 
 	const email = "buyer@example.com"
@@ -107,7 +118,7 @@ func TestBuyAndDownload(t *testing.T) {
 		payOnSandbox(b, email, goodCard)
 		b.WaitPath(`^/checkout/success\?session_id=cs_`)
 		b.Sees("Thank you for your order!")
-		b.MustSee("Order #", email, "$14.00", budgetTitle, budgetFile)
+		b.MustSee("Order #", email, "$7.00", budgetTitle, budgetFile)
 	})
 
 	b.Step("download", func() {

@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/stripe/stripe-go/v76"
+
 	"vendo/app"
 	"vendo/app/server"
 	"vendo/app/shop"
@@ -247,5 +249,78 @@ func TestAdminMoneyInput(t *testing.T) {
 	err = a.srv.Store.View(ctx, func(tx *store.Tx) (err error) { saved, err = tx.Plan(plan.ID); return })
 	if err != nil || saved.Monthly.Price.Amount != 990 || saved.Yearly.Price.Amount != 9900 {
 		t.Errorf("a plan at 9,90 and 99,00: %+v %+v (%v)", saved.Monthly.Price, saved.Yearly.Price, err)
+	}
+}
+
+// TestADownloadIsBoughtOnce: "Add to cart" pressed twice puts two copies
+// of a licensed download in the cart; Checkout refuses to charge for two
+// and says what to do. With the quantity set to one, the buyer pays once
+// and gets one licence key. A session made elsewhere on the shop's own
+// Stripe price (a Payment Link in the dashboard) for three copies makes
+// one order that grants the product and one key, not three.
+func TestADownloadIsBoughtOnce(t *testing.T) {
+	t.Parallel()
+	for _, mode := range []string{"sandbox", "stripe"} {
+		t.Run(mode, func(t *testing.T) {
+			t.Parallel()
+			acct := newAccount(t, mode, false)
+			shop, ctx := acct.shop, context.Background()
+			c := shop.NewClient()
+			c.AddToCart("field-notes-icon-pack")
+			c.AddToCart("field-notes-icon-pack")
+			const oneCopy = "Field Notes Icon Pack is a download: one copy is all you need. Set its quantity to 1."
+			if _, cart := c.Get("/cart"); !strings.Contains(cart, oneCopy) {
+				t.Errorf("the cart does not say one copy is enough:\n%.1500s", cart)
+			}
+			resp, page := c.Checkout()
+			if resp.StatusCode != http.StatusUnprocessableEntity || strings.Count(page, oneCopy) != 1 || !strings.Contains(page, `id="qty-`) {
+				t.Fatalf("checkout of two copies: %d at %s; want the cart again, saying once why\n%.1500s", resp.StatusCode, resp.Request.URL, page)
+			}
+			p, err := shop.Store.ProductBySlug(ctx, "field-notes-icon-pack")
+			if err != nil {
+				t.Fatal(err)
+			}
+			c.Get("/cart")
+			c.Submit("/cart/items/"+p.ID, map[string][]string{"quantity": {"1"}})
+			c.Checkout()
+			resp, page = c.Pay("once@example.com", "4242424242424242")
+			if resp.Request.URL.Path != "/checkout/success" {
+				t.Fatalf("after paying: %s (%d)\n%.600s", resp.Request.URL, resp.StatusCode, page)
+			}
+			mustContain(t, page, "$19.00")
+
+			// Three copies on the shop's price, sold from the dashboard.
+			p, _ = shop.Store.ProductBySlug(ctx, "field-notes-icon-pack")
+			if p.StripePriceID == "" {
+				t.Fatal("the product has no Stripe price after a sale")
+			}
+			sess, err := acct.api.CheckoutSessions.New(&stripe.CheckoutSessionParams{Mode: stripe.String("payment"),
+				SuccessURL: stripe.String("https://elsewhere.example/thanks"), CancelURL: stripe.String("https://elsewhere.example/"),
+				LineItems: []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(p.StripePriceID), Quantity: stripe.Int64(3)}}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			acct.pay(t, sess, "dashboard@example.com")
+			acct.delivered(t)
+
+			for _, email := range []string{"once@example.com", "dashboard@example.com"} {
+				var orders []app.Order
+				var lics []app.License
+				var ents []app.Entitlement
+				shop.Store.View(ctx, func(tx *store.Tx) error {
+					cust, err := tx.CustomerByEmail(email)
+					if err != nil {
+						return err
+					}
+					orders, _, _ = tx.Orders(store.OrderFilter{CustomerID: cust.ID})
+					lics, _ = tx.LicensesOf(cust.ID)
+					ents, _ = tx.EntitlementsOf(cust.ID, false)
+					return nil
+				})
+				if len(orders) != 1 || len(lics) != 1 || len(ents) != 1 || lics[0].ProductID != p.ID {
+					t.Errorf("%s: %d orders, %d licence keys, %d entitlements; want one each", email, len(orders), len(lics), len(ents))
+				}
+			}
+		})
 	}
 }

@@ -51,8 +51,17 @@ func viewCart(tx *store.Tx, c app.Cart) (CartView, error) {
 		}
 		v.Count += it.Quantity
 		v.Lines = append(v.Lines, line)
+		if it.Quantity > 1 {
+			v.Notes = append(v.Notes, oneCopy(p))
+		}
 	}
 	return v, nil
+}
+
+// oneCopy is the sentence for a download in the cart more than once: one
+// copy is bought once, with one licence key; Checkout refuses more.
+func oneCopy(p app.Product) string {
+	return fmt.Sprintf("%s is a download: one copy is all you need. Set its quantity to 1.", p.Title)
 }
 
 // Cart returns the priced cart.

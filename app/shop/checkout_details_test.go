@@ -83,8 +83,12 @@ func TestADigitalProductIsBoughtOnce(t *testing.T) {
 		t.Fatalf("checkout requests: %+v", c)
 	}
 
-	// A session that was charged for three copies.
-	f.paidSession("cs_three", "three@example.com", 3)
+	// A session that was charged for three copies, on two lines.
+	f.paidSession("cs_three", "three@example.com", 2)
+	three := f.stripe.sessions["cs_three"]
+	three.Lines = append(three.Lines, three.Lines[0])
+	three.Lines[1].Quantity = 1
+	f.stripe.sessions["cs_three"] = three
 	order, err := f.shop.FulfilCheckout(ctx, "cs_three")
 	if err != nil {
 		t.Fatal(err)

@@ -149,10 +149,15 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 	}
 	var granted []app.Entitlement
 	var licenses []app.License
+	done := map[string]bool{}
 	for _, l := range order.Lines {
-		if l.ProductID == "" {
+		// A product is granted once per order, with one licence key,
+		// whatever quantity or lines the session has: a download is
+		// bought once (Checkout never asks for more).
+		if l.ProductID == "" || done[l.ProductID] {
 			continue
 		}
+		done[l.ProductID] = true
 		e := app.Entitlement{CustomerID: order.CustomerID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: order.ID}
 		if err := tx.PutEntitlement(&e); err != nil {
 			return order, err

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -17,6 +18,19 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 		buyer = shop.Buyer{CustomerID: cust.ID, Email: cust.Email, StripeCustomerID: cust.StripeCustomerID}
 	}
 	url, err := s.shop.Checkout(c.UserContext(), s.cartID(c, false), buyer)
+	if app.ErrorCode(err) == app.EINVALID {
+		// The cart cannot be bought as it is: show it again with why.
+		v, cerr := s.shop.Cart(c.UserContext(), s.cartID(c, false))
+		if cerr != nil {
+			return cerr
+		}
+		data := fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count}
+		if msg := app.ErrorMessage(err); !slices.Contains(v.Notes, msg) {
+			data["CheckoutError"] = msg
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		return s.page(c, "pages/cart", "partials/cart_table", data)
+	}
 	if err != nil {
 		return err
 	}
