@@ -30,10 +30,13 @@ type Client struct {
 	token string
 }
 
-// NewClient is a new signed-out browser that follows redirects.
+// NewClient is a new signed-out browser that follows redirects. A
+// request may take two minutes: the bound only ends a failing test, and a
+// 256 MiB upload under -race on a busy two-core machine has taken more
+// than 30 seconds.
 func (s *Shop) NewClient() *Client {
 	jar, _ := cookiejar.New(nil)
-	return &Client{t: s.t, shop: s, HTTP: &http.Client{Jar: jar, Timeout: 30 * time.Second}}
+	return &Client{t: s.t, shop: s, HTTP: &http.Client{Jar: jar, Timeout: 2 * time.Minute}}
 }
 
 // NoFollow is the same browser (the same cookies) seen one hop at a
