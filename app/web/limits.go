@@ -18,7 +18,7 @@ func (s *Server) rateLimit(max int, window time.Duration, what string) fiber.Han
 		Max:        max,
 		Expiration: window,
 		KeyGenerator: func(c *fiber.Ctx) string {
-			return c.IP()
+			return rateKey(c.IP())
 		},
 		LimitReached: func(c *fiber.Ctx) error {
 			s.log.Warn("rate limit reached", "what", what, "ip", c.IP(), "path", c.Path())

@@ -33,7 +33,7 @@ func (s *Server) handleLogin(c *fiber.Ctx) error {
 // whether or not a rate limit held the message back.
 func (s *Server) handleLoginEmail(c *fiber.Ctx) error {
 	email, next := c.FormValue("email"), c.FormValue("next")
-	err := s.auth.RequestEmailLogin(c.UserContext(), email, c.IP(), next)
+	err := s.auth.RequestEmailLogin(c.UserContext(), email, rateKey(c.IP()), next)
 	var fe *app.Error
 	if errors.As(err, &fe) && fe.Code == app.EINVALID {
 		data := s.loginData(next)

@@ -79,9 +79,11 @@ type Server struct {
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go), cartKey
 	// their cart cookies (cart.go).
 	anonKey, cartKey []byte
-	pages            *pageCache
-	assets           *assets
-	app              *fiber.App
+	// proxies are the trusted reverse proxies (clientip.go).
+	proxies proxies
+	pages   *pageCache
+	assets  *assets
+	app     *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -95,6 +97,7 @@ func New(d Deps) (*Server, error) {
 	var err error
 	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
 	s.cartKey = auth.DeriveKey(s.auth.Secret(), "cart-cookie")
+	s.proxies = parseProxies(d.Config.TrustedProxies)
 	s.pages = newPageCache(4096)
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
@@ -124,10 +127,13 @@ func New(d Deps) (*Server, error) {
 		StreamRequestBody:            true,
 		DisablePreParseMultipartForm: true,
 		// Behind a reverse proxy, the visitor's address comes from
-		// X-Forwarded-For, but only when the proxy is one we trust.
+		// X-Forwarded-For, but only when the proxy is one we trust, and
+		// read from the right (clientip.go): c.IP() reads the address
+		// resolveClientIP found, and only from a trusted peer.
 		ProxyHeader:             proxyHeader(d.Config),
 		EnableTrustedProxyCheck: len(d.Config.TrustedProxies) > 0,
 		TrustedProxies:          d.Config.TrustedProxies,
+		EnableIPValidation:      true,
 	})
 	s.routes(d.Webhook, d.Mount)
 	return s, nil
@@ -138,7 +144,7 @@ func (s *Server) App() *fiber.App { return s.app }
 
 func proxyHeader(cfg *config.Config) string {
 	if len(cfg.TrustedProxies) > 0 {
-		return fiber.HeaderXForwardedFor
+		return clientIPHeader
 	}
 	return ""
 }
