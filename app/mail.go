@@ -9,7 +9,7 @@ const (
 	MailPending MailStatus = "pending" // waiting for (another) attempt
 	MailSent    MailStatus = "sent"    // accepted by the SMTP server
 	MailFailed  MailStatus = "failed"  // gave up after the last attempt
-	MailLogged  MailStatus = "logged"  // no SMTP configured: written to the log only
+	MailLogged  MailStatus = "logged"  // no SMTP configured: not sent (a shop on this machine shows it on its console)
 )
 
 // Mail is an email in the outbox. It is queued in the transaction that

@@ -1,9 +1,10 @@
 // Package mail composes Vendo's emails from the templates in views/emails/
 // and delivers them through the outbox: a message is queued in the
 // transaction that decided to send it, and a worker sends it over SMTP
-// after the commit, retrying with backoff. Without SMTP_URL the worker
-// writes each message to the log instead, so a developer can follow the
-// links it contains.
+// after the commit, retrying with backoff. Without SMTP_URL nothing is
+// sent: the message stays in the outbox, and a shop on this machine (a
+// developer's) shows it whole on its console so its links can be
+// followed. The log never holds a message's links.
 package mail
 
 import (
@@ -12,10 +13,10 @@ import (
 	"crypto/tls"
 	"fmt"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"path"
-	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -49,6 +50,11 @@ type Config struct {
 	// MaxAttempts is how many times a message is tried before it is marked
 	// failed; 8 when 0 (about four hours of retries).
 	MaxAttempts int
+	// Console, without SMTP, is where each message is shown whole, links
+	// included: the server sets it only for a shop whose public address
+	// is this machine's (a developer at the terminal). The log gets a line
+	// without the links either way (issue 17, hole 11).
+	Console io.Writer
 }
 
 // Sender delivers one message; an error means "try again later".
@@ -230,8 +236,11 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 			return done, ctx.Err()
 		}
 		if m.sender == nil {
-			m.log.Info("mail not sent (SMTP_URL is not set); it stays in the outbox",
-				"id", msg.ID, "to", msg.To, "subject", msg.Subject, "links", strings.Join(linkRE.FindAllString(msg.Text, -1), " "), "text", msg.Text)
+			if m.cfg.Console != nil {
+				fmt.Fprintf(m.cfg.Console, "\n--- mail to %s (SMTP_URL is not set, so it is shown here, not sent): %s\n%s---\n", msg.To, msg.Subject, msg.Text)
+			}
+			m.log.Info("mail not sent (SMTP_URL is not set); it stays in the outbox", "id", msg.ID, "to", msg.To, "subject", msg.Subject,
+				"shown_on_console", m.cfg.Console != nil)
 			if err := st.UpdateMail(ctx, msg.ID, func(x *app.Mail) { x.Status = app.MailLogged; x.SentAt = st.Now() }); err != nil {
 				return done, err
 			}
@@ -269,10 +278,6 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 	}
 	return done, nil
 }
-
-// linkRE finds the links of a message, logged on their own so a developer
-// can open them from the console.
-var linkRE = regexp.MustCompile(`https?://[^\s<>"]+`)
 
 // Backoff is the wait before attempt n+1 after n failed attempts: 30s,
 // 1m, 2m, … up to an hour.

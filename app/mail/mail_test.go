@@ -166,18 +166,29 @@ func TestQueuedMailIsDeliveredOverSMTPAfterCommitOnly(t *testing.T) {
 	})
 }
 
-func TestWithoutSMTPMailIsLoggedAndKept(t *testing.T) {
+// TestWithoutSMTPMailIsKeptAndShownOnTheConsole: without SMTP a message
+// stays in the outbox; the console (a developer's terminal) shows it
+// whole, link included, and the log only says it was not sent — its
+// links never reach the log (issue 17, hole 11).
+func TestWithoutSMTPMailIsKeptAndShownOnTheConsole(t *testing.T) {
 	c := &clock{t: time.Now()}
 	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
 	defer st.Close()
-	log := &syncBuffer{}
-	m := newMailer(t, st, "", log)
+	log, console := &syncBuffer{}, &syncBuffer{}
+	m, err := mail.New(mail.Config{Store: st, Log: slog.New(slog.NewTextHandler(log, nil)), Views: views.FS,
+		BaseURL: "http://shop.test", Console: console})
+	if err != nil {
+		t.Fatal(err)
+	}
 	queueLogin(t, st, m, "ada@example.com", "http://shop.test/login/email/LOGGED")
 	if n, err := m.Flush(context.Background()); n != 1 || err != nil {
 		t.Fatalf("flush: %d %v", n, err)
 	}
-	if out := log.String(); !strings.Contains(out, "http://shop.test/login/email/LOGGED") || !strings.Contains(out, "mail queued") {
-		t.Errorf("the log does not show the message:\n%s", out)
+	if out := log.String(); strings.Contains(out, "LOGGED") || !strings.Contains(out, "mail queued") || !strings.Contains(out, "mail not sent") {
+		t.Errorf("the log shows the link, or not the message:\n%s", out)
+	}
+	if out := console.String(); !strings.Contains(out, "mail to ada@example.com") || !strings.Contains(out, "http://shop.test/login/email/LOGGED") {
+		t.Errorf("the console does not show the message:\n%s", out)
 	}
 	st.View(context.Background(), func(tx *store.Tx) error {
 		all, _, _ := tx.Outbox(store.MailFilter{})

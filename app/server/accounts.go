@@ -20,7 +20,11 @@ func (s *Server) startAccounts(ctx context.Context) {
 	go func() { defer s.bg.Done(); s.Mail.Run(ctx) }()
 	go func() { defer s.bg.Done(); s.Auth.RunSweeper(ctx, sweepEvery) }()
 	if !s.Mail.Sends() {
-		s.log.Info("SMTP_URL is not set: emails are kept in the outbox and written to this log instead of being sent")
+		where := "nobody sees them: set SMTP_URL to send them"
+		if s.Config.LoopbackBaseURL() {
+			where = "each is shown on this terminal"
+		}
+		s.log.Info("SMTP_URL is not set: emails are kept in the outbox, links left out of the log, and not sent; " + where)
 	}
 	need, err := s.Auth.NeedsAdmin(ctx)
 	if err != nil {

@@ -24,6 +24,7 @@ import (
 	"vendo/app/config"
 	"vendo/app/demo"
 	"vendo/app/mail"
+	"vendo/app/redact"
 	"vendo/app/sandbox"
 	"vendo/app/search"
 	"vendo/app/shop"
@@ -70,7 +71,8 @@ type Server struct {
 	// secret signs links and sessions: VENDO_SECRET, or data/secret made
 	// at the first start.
 	secret string
-	// console is where the first-start admin link is printed.
+	// console is where the first-start admin link is printed, and, on a
+	// shop at a loopback address without SMTP, unsent mail.
 	console io.Writer
 	bg      sync.WaitGroup // background goroutines to wait for at shutdown
 }
@@ -84,7 +86,8 @@ type Options struct {
 	// Now is the store's clock (sessions, links, rate limits); time.Now
 	// when nil.
 	Now func() time.Time
-	// Console receives the first-start admin link; os.Stderr when nil.
+	// Console receives the first-start admin link and, on a shop at a
+	// loopback address without SMTP, unsent mail; os.Stderr when nil.
 	Console io.Writer
 }
 
@@ -94,6 +97,10 @@ type Options struct {
 // routes. A failure here is a start-up failure with a clear message, and
 // what was opened is closed again.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Options) (_ *Server, err error) {
+	// Every line any part of the shop logs has its links' tokens blanked
+	// (issue 17, hole 11): the log is read by more people, and kept
+	// longer, than the links are meant to be.
+	log = slog.New(redact.Handler(log.Handler()))
 	s := &Server{Config: cfg, log: log, console: opts.Console}
 	if s.console == nil {
 		s.console = os.Stderr
@@ -135,7 +142,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	s.Stripe = s.stripeClient()
 	s.Ledger = webhook.NewLedger(s.Store, log.With("component", "ledger"))
 	s.syncer = &webhook.Syncer{Ledger: s.Ledger, Stripe: s.Stripe, Store: s.Store, Log: log.With("component", "sync")}
-	if s.Mail, err = mail.New(mail.Config{Store: s.Store, Log: log, Views: viewsFS, BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL}); err != nil {
+	mc := mail.Config{Store: s.Store, Log: log, Views: viewsFS, BaseURL: cfg.BaseURL, SMTPURL: cfg.SMTPURL}
+	if cfg.LoopbackBaseURL() {
+		mc.Console = s.console // a developer's shop: unsent mail shown on the terminal
+	}
+	if s.Mail, err = mail.New(mc); err != nil {
 		return nil, err
 	}
 	s.Auth = auth.New(auth.Deps{Store: s.Store, Config: cfg, Mail: s.Mail, Secret: s.secret, Log: log})

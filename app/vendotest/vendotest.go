@@ -53,6 +53,9 @@ type Options struct {
 	// Setup runs after the shop is opened and before it serves: the place
 	// to wrap a service (Server.Shop.Stripe) or set a test knob.
 	Setup func(*server.Server)
+	// Debug logs at debug level (every request), as VENDO_LOG_LEVEL=debug
+	// does; Info and above otherwise.
+	Debug bool
 }
 
 // Shop is a running Vendo. The embedded Server's fields are its services
@@ -114,7 +117,11 @@ func Start(t testing.TB, opts Options) *Shop {
 	if opts.DataDir == "" && cfg.SandboxMode() {
 		copyDemo(t, cfg)
 	}
-	log := slog.New(slog.NewTextHandler(s.Log, nil))
+	level := slog.LevelInfo
+	if opts.Debug {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: level}))
 	srv, err := server.Open(context.Background(), cfg, log, server.Options{Listener: ln, Now: opts.Now, Console: s.Console})
 	if err != nil {
 		ln.Close()
