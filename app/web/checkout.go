@@ -2,8 +2,10 @@ package web
 
 import (
 	"errors"
+	"regexp"
 	"slices"
-	"strings"
+	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,10 +45,17 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 // failed says so and offers to try again.
 func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 	id := c.Query("session_id")
-	if !strings.HasPrefix(id, "cs_") || len(id) > 200 {
-		return app.Errorf(app.ENOTFOUND, "That checkout does not exist.")
+	// Each lookup is a call to Stripe (issue 17, hole 10): an id Stripe
+	// could not have made costs none, and one it said it does not know
+	// costs one per missTTL. The route's per-client limit bounds the rest.
+	if !checkoutSessionIDRE.MatchString(id) || s.misses.has(id) {
+		return errNoCheckout
 	}
 	order, err := s.shop.FulfilCheckout(c.UserContext(), id)
+	if app.IsNotFound(err) {
+		s.misses.add(id)
+		return err
+	}
 	data := fiber.Map{"Title": "Thank you", "SessionID": id}
 	switch {
 	case errors.Is(err, shop.ErrNotPaid):
@@ -86,6 +95,14 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 	return s.page(c, "pages/checkout_success", "partials/checkout_status", data)
 }
 
+// checkoutSessionIDRE is the shape of a Checkout Session id: cs_test_ or
+// cs_live_ and letters and digits (the sandbox's too).
+var checkoutSessionIDRE = regexp.MustCompile(`^cs_(test|live)_[A-Za-z0-9]{1,200}$`)
+
+// errNoCheckout is the answer for an id that cannot be, or is known not
+// to be, Stripe's: the sentence Stripe's own not-found gets (stripeapi).
+var errNoCheckout = app.Errorf(app.ENOTFOUND, "We couldn't find that order or payment. If you followed an old link, your orders are in your account.")
+
 // handleCheckoutCancel is where Checkout's back link lands.
 func (s *Server) handleCheckoutCancel(c *fiber.Ctx) error {
 	return s.page(c, "pages/checkout_cancel", "", fiber.Map{"Title": "Checkout cancelled", "Nav": "cart"})
@@ -100,4 +117,43 @@ func (s *Server) isBuyer(c *fiber.Ctx, o app.Order) bool {
 	}
 	id := s.cookieCart(c)
 	return id != "" && id == o.CartID
+}
+
+// missTTL is how long an id Stripe does not know is answered without
+// asking again: long enough that repeating one is free, short enough that
+// nothing real is missed for long.
+const missTTL = time.Minute
+
+// missCache remembers checkout ids Stripe said it does not know, up to
+// max of them (an attacker inventing ids fills it; the oldest go first).
+type missCache struct {
+	mu    sync.Mutex
+	max   int
+	now   func() time.Time
+	until map[string]time.Time
+	order []string // insertion order, for eviction
+}
+
+func newMissCache(max int) *missCache {
+	return &missCache{max: max, now: time.Now, until: map[string]time.Time{}}
+}
+
+func (m *missCache) has(id string) bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	t, ok := m.until[id]
+	return ok && m.now().Before(t)
+}
+
+func (m *missCache) add(id string) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.until[id]; !ok {
+		for len(m.order) >= m.max {
+			delete(m.until, m.order[0])
+			m.order = m.order[1:]
+		}
+		m.order = append(m.order, id)
+	}
+	m.until[id] = m.now().Add(missTTL)
 }

@@ -3,13 +3,18 @@ package web_test
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"vendo/app"
+	"vendo/app/server"
+	"vendo/app/shop"
 	"vendo/app/store"
+	"vendo/app/stripeapi"
 	"vendo/app/vendotest"
 )
 
@@ -105,5 +110,71 @@ func TestSuccessPageTrustsOnlyTheBuyersSignedCart(t *testing.T) {
 	setCookie(other, s.URL, "vendo_cart", cartID)
 	if _, page := other.Get(anonURL); strings.Contains(page, "anonymous-buyer@example.com") || downloadRE.MatchString(page) {
 		t.Errorf("the bare cart id %q opened the anonymous buyer's order", cartID)
+	}
+}
+
+// countingStripe counts the checkout sessions the shop asks Stripe for.
+type countingStripe struct {
+	shop.Payments
+	mu  sync.Mutex
+	ids []string
+}
+
+func (c *countingStripe) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
+	c.mu.Lock()
+	c.ids = append(c.ids, id)
+	c.mu.Unlock()
+	return c.Payments.GetCheckoutSession(ctx, id)
+}
+
+func (c *countingStripe) calls() int { c.mu.Lock(); defer c.mu.Unlock(); return len(c.ids) }
+
+// TestUnknownCheckoutSessionsCostOneStripeCall is issue 17, hole 10: each
+// unknown session_id on the success page cost a Stripe API call. Stripe's
+// "no such session" is remembered for a while, ids that cannot be
+// Stripe's cost nothing, and the per-client limit still holds for ids
+// that are new each time.
+func TestUnknownCheckoutSessionsCostOneStripeCall(t *testing.T) {
+	t.Parallel()
+	counter := &countingStripe{}
+	s := vendotest.Start(t, vendotest.Options{Setup: func(srv *server.Server) {
+		counter.Payments = srv.Shop.Stripe
+		srv.Shop.Stripe = counter
+	}})
+	c := s.NewClient()
+	// A real purchase shows its order (only ids Stripe said it does not
+	// know are remembered).
+	if _, page := buy(t, s, s.NewClient(), "", "the-calm-inbox"); !downloadRE.MatchString(page) {
+		t.Error("a real purchase's success page has no downloads")
+	}
+	before := counter.calls()
+
+	for i := 0; i < 5; i++ {
+		if resp, _ := c.Get("/checkout/success?session_id=cs_test_nosuchsession"); resp.StatusCode != 404 {
+			t.Fatalf("an unknown session: %d, want 404", resp.StatusCode)
+		}
+	}
+	if n := counter.calls() - before; n != 1 {
+		t.Errorf("five visits for one unknown session asked Stripe %d times, want once", n)
+	}
+	// Ids Stripe never makes: no call at all.
+	for _, id := range []string{"cs_", "cs_test_a%2Fb", "cs_test_" + strings.Repeat("a", 300), "CS_TEST_UPPER", "cs_test_a.b", "cs_test_a-b"} {
+		if resp, _ := c.Get("/checkout/success?session_id=" + id); resp.StatusCode != 404 {
+			t.Errorf("session_id=%q: %d, want 404", id, resp.StatusCode)
+		}
+	}
+	if n := counter.calls() - before; n != 1 {
+		t.Errorf("malformed ids asked Stripe: %d calls, want still 1", n)
+	}
+	// The variation: a new id each time. The per-client limit (60 a
+	// minute, the visits above included) bounds the calls.
+	limited := 0
+	for i := 0; i < 70; i++ {
+		if resp, _ := c.Get(fmt.Sprintf("/checkout/success?session_id=cs_test_guess%d", i)); resp.StatusCode == 429 {
+			limited++
+		}
+	}
+	if n := counter.calls() - before; n > 60 || limited < 10 {
+		t.Errorf("70 new ids: %d Stripe calls, %d limited; want at most 60 calls and at least 10 refusals", n, limited)
 	}
 }

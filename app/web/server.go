@@ -81,9 +81,11 @@ type Server struct {
 	anonKey, cartKey []byte
 	// proxies are the trusted reverse proxies (clientip.go).
 	proxies proxies
-	pages   *pageCache
-	assets  *assets
-	app     *fiber.App
+	// misses are checkout ids Stripe does not know (checkout.go).
+	misses *missCache
+	pages  *pageCache
+	assets *assets
+	app    *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -98,6 +100,7 @@ func New(d Deps) (*Server, error) {
 	s.anonKey = auth.DeriveKey(s.auth.Secret(), "anonymous-csrf")
 	s.cartKey = auth.DeriveKey(s.auth.Secret(), "cart-cookie")
 	s.proxies = parseProxies(d.Config.TrustedProxies)
+	s.misses = newMissCache(10000)
 	s.pages = newPageCache(4096)
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
