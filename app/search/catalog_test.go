@@ -24,6 +24,13 @@ var shopWords = []string{
 // few words are everywhere and most are rare, as in real catalogs. The
 // same seed gives the same catalog.
 func generateCatalog(n int, seed uint64) []app.Product {
+	return generateCatalogVocab(n, seed, 8000)
+}
+
+// generateCatalogVocab is generateCatalog with a vocabulary of vocabSize
+// words: a bigger catalog has more distinct words, and typo tolerance
+// costs in proportion to the term dictionary.
+func generateCatalogVocab(n int, seed uint64, vocabSize int) []app.Product {
 	rng := rand.New(rand.NewPCG(seed, 42))
 	syllables := []string{"ka", "lo", "mi", "ra", "ven", "do", "ti", "su", "pe", "nor",
 		"gal", "bri", "zo", "fen", "qua", "lé", "ün", "ça", "mar", "tos", "el", "vi", "ax", "ron"}
@@ -37,7 +44,7 @@ func generateCatalog(n int, seed uint64) []app.Product {
 	for _, w := range append(fillers, shopWords...) {
 		seen[w] = true
 	}
-	for len(vocab) < 8000 {
+	for len(vocab) < vocabSize {
 		if k := len(vocab) - 60; k >= 0 && k%10 == 0 && k/10 < len(shopWords) {
 			vocab = append(vocab, shopWords[k/10])
 			continue
