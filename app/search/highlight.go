@@ -1,6 +1,7 @@
 package search
 
 import (
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -60,18 +61,21 @@ func appendSpan(spans []Span, s string, match bool) []Span {
 }
 
 // matchLen returns how many leading bytes of the original word the query
-// marks: the longest part covered by a term that prefixes the folded word,
-// or 0 when no term matches.
+// marks: the whole word when a term reached it through a typo, else the
+// longest part covered by a term that prefixes the folded word, or 0 when
+// no term matches.
 func matchLen(word string, q Query) int {
 	// Most words match no term: rule them out on their first letter alone
 	// before folding the whole word. (A leading mark could be reordered by
 	// normalisation, so such words take the long way.)
 	if first, _ := utf8.DecodeRuneInString(word); !unicode.IsMark(first) {
 		head, possible := foldRune(first), false
-		for _, t := range q.Terms {
-			if strings.HasPrefix(t, head) || strings.HasPrefix(head, t) {
-				possible = true
-				break
+		for _, words := range [2][]string{q.Terms, q.typoWords} {
+			for _, t := range words {
+				if strings.HasPrefix(t, head) || strings.HasPrefix(head, t) {
+					possible = true
+					break
+				}
 			}
 		}
 		if !possible {
@@ -79,6 +83,9 @@ func matchLen(word string, q Query) int {
 		}
 	}
 	folded := app.Fold(word)
+	if _, typo := slices.BinarySearch(q.typoWords, folded); typo {
+		return len(word)
+	}
 	best := 0
 	for _, t := range q.Terms {
 		if strings.HasPrefix(folded, t) {

@@ -123,7 +123,7 @@ func TestHitTakesTheSummaryOrADescriptionExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := tt.doc.hit(ParseQuery(tt.query), 1)
+			h := tt.doc.hit(ParseQuery(tt.query), scored{d: tt.doc, score: 1})
 			if h.FromDescription != tt.fromDesc {
 				t.Errorf("FromDescription = %v, want %v", h.FromDescription, tt.fromDesc)
 			}

@@ -28,6 +28,9 @@ type Query struct {
 	// anyway (see Search); Prefix only softens the ranking penalty for the
 	// last term matching a longer word.
 	Prefix bool
+	// typoWords are the folded words the terms reached through typos,
+	// sorted: the search fills them in so highlighting marks them whole.
+	typoWords []string
 }
 
 // ParseQuery splits q into words (runs of letters, digits and combining

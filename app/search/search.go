@@ -70,6 +70,9 @@ type Hit struct {
 	ID    string
 	Slug  string
 	Score float64
+	// Typos is how many edits the match took, summed over the terms: 0
+	// when every term matched a word or the start of one.
+	Typos int
 	// Title is the whole original title in spans.
 	Title []Span
 	// Summary is the whole summary in spans, or, when the match is in the
@@ -409,13 +412,14 @@ func (ix *Index) SearchQuery(q Query, limit int) (hits []Hit, total int) {
 		limit = DefaultLimit
 	}
 	ix.mu.RLock()
-	top, total := ix.rankLocked(q, limit)
+	top, total, typoWords := ix.rankLocked(q, limit)
 	ix.mu.RUnlock()
 
 	// Documents never change, so highlighting needs no lock.
+	q.typoWords = typoWords
 	hits = make([]Hit, len(top))
 	for i, s := range top {
-		hits[i] = s.d.hit(q, s.score)
+		hits[i] = s.d.hit(q, s)
 	}
 	return hits, total
 }
@@ -424,11 +428,15 @@ func (ix *Index) SearchQuery(q Query, limit int) (hits []Hit, total int) {
 type scored struct {
 	d     *doc
 	score float64
+	typos uint8 // edits summed over the terms
 }
 
-// better reports whether a ranks before b: higher score, then shorter
-// title, then newer, then id so the order is stable.
+// better reports whether a ranks before b: fewer typos, then higher
+// score, then shorter title, then newer, then id so the order is stable.
 func better(a, b scored) bool {
+	if a.typos != b.typos {
+		return a.typos < b.typos
+	}
 	if a.score != b.score {
 		return a.score > b.score
 	}
@@ -446,7 +454,8 @@ func better(a, b scored) bool {
 type scratch struct {
 	stamp   []uint8   // 1 + how many terms a document has matched so far
 	score   []float64 // its score so far
-	cur     []float64 // its best word for the term being checked
+	typos   []uint8   // its edits so far
+	cur     []float64 // its best word's match value for the term being checked
 	touched []uint32  // documents the first term reached
 	alive   []uint32  // those still matching every term checked
 }
@@ -458,14 +467,14 @@ func (ix *Index) getScratch() *scratch {
 	}
 	if n := len(ix.docs); len(sc.stamp) < n {
 		n += n / 4
-		sc.stamp, sc.score, sc.cur = make([]uint8, n), make([]float64, n), make([]float64, n)
+		sc.stamp, sc.score, sc.typos, sc.cur = make([]uint8, n), make([]float64, n), make([]uint8, n), make([]float64, n)
 	}
 	return sc
 }
 
 func (ix *Index) putScratch(sc *scratch) {
 	for _, n := range sc.touched {
-		sc.stamp[n], sc.score[n], sc.cur[n] = 0, 0, 0
+		sc.stamp[n], sc.score[n], sc.typos[n], sc.cur[n] = 0, 0, 0, 0
 	}
 	sc.touched, sc.alive = sc.touched[:0], sc.alive[:0]
 	ix.pool.Put(sc)
@@ -483,74 +492,69 @@ const walkFactor = 16
 // walks its own lists, when they are short compared to the candidates, or
 // looks itself up in each candidate's sorted terms. Either way a query costs
 // about the size of its rarest term, not of the catalog.
-func (ix *Index) rankLocked(q Query, limit int) ([]scored, int) {
+func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 	type plan struct {
 		term         string
 		lo, hi, cost int
 		factor       float64
+		typos        []typoWord
 	}
 	plans := make([]plan, len(q.Terms))
+	var typoTerms []string
 	for j, t := range q.Terms {
 		lo := sort.SearchStrings(ix.terms, t)
 		hi := lo + sort.Search(len(ix.terms)-lo, func(k int) bool {
 			return !strings.HasPrefix(ix.terms[lo+k], t)
 		})
-		if lo == hi {
-			return nil, 0 // a term no word starts with: nothing matches
+		typos := typoWordsLocked(ix.terms, t, lo, hi)
+		if lo == hi && len(typos) == 0 {
+			return nil, 0, nil // a term no word starts with or comes close to: nothing matches
 		}
 		cost := 0
 		for i := lo; i < hi; i++ {
 			cost += len(ix.lists[i])
 		}
+		for _, tw := range typos {
+			cost += len(ix.lists[tw.term])
+			typoTerms = append(typoTerms, ix.terms[tw.term])
+		}
 		factor := finishedPrefixFactor
 		if j == len(q.Terms)-1 && q.Prefix {
 			factor = typingPrefixFactor
 		}
-		plans[j] = plan{t, lo, hi, cost, factor}
+		plans[j] = plan{t, lo, hi, cost, factor, typos}
 	}
 	slices.SortStableFunc(plans, func(a, b plan) int { return cmp.Compare(a.cost, b.cost) })
 
 	sc := ix.getScratch()
 	defer ix.putScratch(sc)
 	for k, p := range plans {
+		// Each candidate's best word for this term goes into sc.cur as a
+		// match value (see matchValue), then is added to its score.
 		switch {
 		case k == 0:
-			for i := p.lo; i < p.hi; i++ {
-				exact := len(ix.terms[i]) == len(p.term)
-				for _, post := range ix.lists[i] {
-					n, w := post.doc(), post.weight()
-					if !exact {
-						w *= p.factor
-					}
-					if sc.stamp[n] == 0 {
-						sc.stamp[n] = 1
-						sc.touched = append(sc.touched, n)
-					}
-					sc.score[n] = max(sc.score[n], w)
+			ix.walkLocked(p.lo, p.hi, len(p.term), p.factor, p.typos, func(n uint32, v float64) {
+				if sc.stamp[n] == 0 {
+					sc.stamp[n] = 1
+					sc.touched = append(sc.touched, n)
 				}
-			}
+				sc.cur[n] = max(sc.cur[n], v)
+			})
 			sc.alive = append(sc.alive, sc.touched...)
-		case p.cost <= walkFactor*len(sc.alive):
-			stamp := uint8(k)
-			for i := p.lo; i < p.hi; i++ {
-				exact := len(ix.terms[i]) == len(p.term)
-				for _, post := range ix.lists[i] {
-					n := post.doc()
-					if sc.stamp[n] != stamp {
-						continue // not a candidate (any more)
-					}
-					w := post.weight()
-					if !exact {
-						w *= p.factor
-					}
-					sc.cur[n] = max(sc.cur[n], w)
-				}
+			for _, n := range sc.alive {
+				sc.add(n)
 			}
+		case p.cost <= walkFactor*len(sc.alive)*(1+len(p.typos)):
+			stamp := uint8(k)
+			ix.walkLocked(p.lo, p.hi, len(p.term), p.factor, p.typos, func(n uint32, v float64) {
+				if sc.stamp[n] == stamp { // still a candidate
+					sc.cur[n] = max(sc.cur[n], v)
+				}
+			})
 			alive := sc.alive[:0]
 			for _, n := range sc.alive {
-				if w := sc.cur[n]; w > 0 {
-					sc.score[n] += w
-					sc.cur[n] = 0
+				if sc.cur[n] > 0 {
+					sc.add(n)
 					sc.stamp[n]++
 					alive = append(alive, n)
 				}
@@ -559,8 +563,24 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int) {
 		default:
 			alive := sc.alive[:0]
 			for _, n := range sc.alive {
-				if w := ix.docs[n].terms.best(p.term, p.factor); w > 0 {
-					sc.score[n] += w
+				ts := ix.docs[n].terms
+				v := matchValue(ts.best(p.term, p.factor), 0)
+				if v == 0 {
+					// The typo words come closest first: stop past the
+					// edits of the first one the product has.
+					found := -1
+					for _, tw := range p.typos {
+						if found >= 0 && tw.edits > found {
+							break
+						}
+						if fields, ok := ts.fields(ix.terms[tw.term]); ok {
+							v, found = max(v, matchValue(weights[fields&15], tw.edits)), tw.edits
+						}
+					}
+				}
+				if v > 0 {
+					sc.cur[n] = v
+					sc.add(n)
 					sc.stamp[n]++
 					alive = append(alive, n)
 				}
@@ -568,13 +588,13 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int) {
 			sc.alive = alive
 		}
 		if len(sc.alive) == 0 {
-			return nil, 0
+			return nil, 0, nil
 		}
 	}
 
 	top := make([]scored, 0, min(limit, len(sc.alive)))
 	for _, n := range sc.alive {
-		top = pushTop(top, limit, scored{ix.docs[n], sc.score[n]})
+		top = pushTop(top, limit, scored{ix.docs[n], sc.score[n], sc.typos[n]})
 	}
 	slices.SortFunc(top, func(a, b scored) int {
 		if better(a, b) {
@@ -585,7 +605,54 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int) {
 		}
 		return 0
 	})
-	return top, len(sc.alive)
+	slices.Sort(typoTerms)
+	return top, len(sc.alive), slices.Compact(typoTerms)
+}
+
+// walkLocked calls visit with every posting of the terms in lo..hi (words
+// starting with a query term of termLen bytes) and of the typo words, with
+// its match value.
+func (ix *Index) walkLocked(lo, hi, termLen int, factor float64, typos []typoWord, visit func(n uint32, v float64)) {
+	for i := lo; i < hi; i++ {
+		exact := len(ix.terms[i]) == termLen
+		for _, post := range ix.lists[i] {
+			w := post.weight()
+			if !exact {
+				w *= factor
+			}
+			visit(post.doc(), matchValue(w, 0))
+		}
+	}
+	for _, tw := range typos {
+		for _, post := range ix.lists[tw.term] {
+			visit(post.doc(), matchValue(post.weight(), tw.edits))
+		}
+	}
+}
+
+// A term's match in a document is one number, so the best of several
+// words is a max: the fewer edits the higher the tier, and within a tier
+// the word's weight (at most 85, the sum of the field weights).
+const (
+	tierScale = 1024
+	maxEdits  = 2
+)
+
+func matchValue(weight float64, edits int) float64 {
+	if weight == 0 {
+		return 0
+	}
+	return float64(maxEdits+1-edits)*tierScale + weight
+}
+
+// add moves document n's match value for the current term into its score
+// and typo count.
+func (sc *scratch) add(n uint32) {
+	v := sc.cur[n]
+	tier := int(v / tierScale)
+	sc.score[n] += v - float64(tier)*tierScale
+	sc.typos[n] += uint8(maxEdits + 1 - tier)
+	sc.cur[n] = 0
 }
 
 // pushTop keeps the best limit candidates in a heap whose root is the worst
@@ -625,8 +692,8 @@ func pushTop(top []scored, limit int, s scored) []scored {
 }
 
 // hit builds the search result for d, with highlighting for q.
-func (d *doc) hit(q Query, score float64) Hit {
-	h := Hit{ID: d.id, Slug: d.slug, Score: score}
+func (d *doc) hit(q Query, s scored) Hit {
+	h := Hit{ID: d.id, Slug: d.slug, Score: s.score, Typos: int(s.typos)}
 	h.Title, _ = highlight(d.title, q)
 	summary, matched := highlight(d.summary, q)
 	if matched {

@@ -114,6 +114,21 @@ func (ts termSet) best(t string, prefixFactor float64) float64 {
 	return best
 }
 
+// fields returns the fields the product has the word t in, if it has it.
+func (ts termSet) fields(t string) (uint8, bool) {
+	n := ts.len()
+	i := sort.Search(n, func(i int) bool {
+		term, _ := ts.at(i)
+		return term >= t
+	})
+	if i < n {
+		if term, fields := ts.at(i); term == t {
+			return fields, true
+		}
+	}
+	return 0, false
+}
+
 // mergeOccurrences sorts occ by term and folds duplicates into one entry
 // with the union of their fields.
 func mergeOccurrences(occ []occurrence) []occurrence {
