@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"strings"
+	"time"
+)
 
 // Cart is a visitor's cart. Anonymous carts are keyed by a random id in a
 // cookie; a signed-in customer's cart is keyed by the customer, and the
@@ -12,27 +15,27 @@ type Cart struct {
 	UpdatedAt  time.Time  `json:"updated_at"`
 }
 
-// CartItem is a product and a quantity. Prices are never stored in the
-// cart: totals are computed from current prices.
+// CartItem is a product in the cart. Digital products are one per
+// customer, so Quantity is 1 (carts stored before that may say more; the
+// cart counts them once). Prices are never stored in the cart: totals are
+// computed from current prices.
 type CartItem struct {
 	ProductID string `json:"product_id"`
 	Quantity  int64  `json:"quantity"`
 }
 
-// Quantity limits for one cart line.
-const (
-	MinQuantity = 1
-	MaxQuantity = 99
-)
-
 // CustomerCartID is the cart id of a signed-in customer.
 func CustomerCartID(customerID string) string { return "cart_c_" + customerID }
 
-// Count is the number of items in the cart (for the header badge).
-func (c *Cart) Count() int64 {
-	var n int64
-	for _, it := range c.Items {
-		n += it.Quantity
+// CartOwner is the customer whose cart cartID is, "" for an anonymous
+// cart.
+func CartOwner(cartID string) string {
+	if id, ok := strings.CutPrefix(cartID, "cart_c_"); ok {
+		return id
 	}
-	return n
+	return ""
 }
+
+// Count is the number of products in the cart (for the header badge):
+// each counts once, whatever an old cart's quantity says.
+func (c *Cart) Count() int64 { return int64(len(c.Items)) }

@@ -50,13 +50,21 @@ func TestCartThroughHTMX(t *testing.T) {
 	if !strings.Contains(body, `id="cart-badge" class="badge" hx-swap-oob="true"`) || !regexp.MustCompile(`>1</span>`).MatchString(body) || strings.Contains(body, "<html") {
 		t.Fatalf("add: not the badge partial:\n%s", body)
 	}
-	_, body = b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {"4"}})
-	if !strings.Contains(body, `<div id="cart">`) || !strings.Contains(body, "$20.00") || !strings.Contains(body, `hx-swap-oob="true"`) {
-		t.Fatalf("quantity: not the cart partial with $20.00:\n%.800s", body)
+	// Adding it again keeps one; a quantity other than one is refused with
+	// the cart and a sentence next to the line.
+	_, body = b.HTMX("POST", "/cart/items", url.Values{"product": {product}})
+	if !regexp.MustCompile(`>1</span>`).MatchString(body) {
+		t.Fatalf("added twice: the badge does not say 1:\n%s", body)
 	}
-	resp, body := b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {"0"}})
-	if resp.StatusCode != 422 || !strings.Contains(body, "Choose a quantity from 1 to 99") {
-		t.Fatalf("quantity 0: %d\n%.500s", resp.StatusCode, body)
+	for _, q := range []string{"4", "0"} {
+		resp, body := b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {q}})
+		if resp.StatusCode != 422 || !strings.Contains(body, `<div id="cart">`) || !strings.Contains(body, "$5.00") || !strings.Contains(body, "Each product comes once per customer") {
+			t.Fatalf("quantity %s: %d\n%.800s", q, resp.StatusCode, body)
+		}
+	}
+	resp, body := b.HTMX("POST", "/cart/items/"+product, url.Values{"quantity": {"1"}})
+	if resp.StatusCode != 200 || !strings.Contains(body, "$5.00") {
+		t.Fatalf("quantity 1: %d\n%.500s", resp.StatusCode, body)
 	}
 	_, body = b.HTMX("DELETE", "/cart/items/"+product, url.Values{})
 	if !strings.Contains(body, "Your cart is empty") {

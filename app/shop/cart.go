@@ -8,7 +8,8 @@ import (
 	"vendo/app/store"
 )
 
-// CartLine is a cart item priced now.
+// CartLine is a cart item priced now; Quantity is always 1 (a digital
+// product is one per customer).
 type CartLine struct {
 	Product  app.Product
 	Quantity int64
@@ -17,7 +18,7 @@ type CartLine struct {
 
 // CartView is a cart as the customer sees it: current prices, totals
 // computed here (never trusted from a form), and notes about items that
-// left the catalog.
+// left the catalog or are already the customer's.
 type CartView struct {
 	ID    string
 	Lines []CartLine
@@ -30,9 +31,11 @@ type CartView struct {
 func (v *CartView) Empty() bool { return len(v.Lines) == 0 }
 
 // viewCart prices a cart inside a transaction, dropping products that are
-// gone or archived.
+// gone or archived, and, in a customer's cart, products they already own
+// (a cart filled before signing in may hold one).
 func viewCart(tx *store.Tx, c app.Cart) (CartView, error) {
 	v := CartView{ID: c.ID}
+	owner := app.CartOwner(c.ID)
 	for _, it := range c.Items {
 		p, err := tx.Product(it.ProductID)
 		if app.IsNotFound(err) || (err == nil && !p.Active) {
@@ -42,26 +45,33 @@ func viewCart(tx *store.Tx, c app.Cart) (CartView, error) {
 		if err != nil {
 			return v, err
 		}
-		line := CartLine{Product: p, Quantity: it.Quantity, Total: p.Price.Times(it.Quantity)}
+		if owned, err := owns(tx, owner, p.ID); err != nil {
+			return v, err
+		} else if owned {
+			v.Notes = append(v.Notes, fmt.Sprintf("%s is already in your library, so it is not in your cart.", p.Title))
+			continue
+		}
+		line := CartLine{Product: p, Quantity: 1, Total: p.Price}
 		if v.Total.Currency == "" {
 			v.Total.Currency = p.Price.Currency
 		}
 		if p.Price.Currency == v.Total.Currency {
 			v.Total = v.Total.Add(line.Total)
 		}
-		v.Count += it.Quantity
+		v.Count++
 		v.Lines = append(v.Lines, line)
-		if it.Quantity > 1 {
-			v.Notes = append(v.Notes, oneCopy(p))
-		}
 	}
 	return v, nil
 }
 
-// oneCopy is the sentence for a download in the cart more than once: one
-// copy is bought once, with one licence key; Checkout refuses more.
-func oneCopy(p app.Product) string {
-	return fmt.Sprintf("%s is a download: one copy is all you need. Set its quantity to 1.", p.Title)
+// owns reports whether a customer ("" for nobody known) has a product in
+// their library: bought, unlocked or granted.
+func owns(tx *store.Tx, customerID, productID string) (bool, error) {
+	if customerID == "" {
+		return false, nil
+	}
+	_, err := tx.ActiveEntitlement(customerID, productID)
+	return app.Found(err)
 }
 
 // Cart returns the priced cart.
@@ -81,20 +91,10 @@ func (s *Shop) Cart(ctx context.Context, cartID string) (CartView, error) {
 	return v, err
 }
 
-// ValidateQuantity checks a quantity typed by a person.
-func ValidateQuantity(q int64) error {
-	if q < app.MinQuantity || q > app.MaxQuantity {
-		return &app.Error{Code: app.EINVALID, Field: "quantity", Message: fmt.Sprintf("Choose a quantity from %d to %d.", app.MinQuantity, app.MaxQuantity)}
-	}
-	return nil
-}
-
-// AddToCart adds quantity of a product (adding to what is there, capped
-// at the maximum).
-func (s *Shop) AddToCart(ctx context.Context, cartID, productID string, quantity int64) (CartView, error) {
-	if err := ValidateQuantity(quantity); err != nil {
-		return CartView{}, err
-	}
+// AddToCart puts a product in the cart, once: digital products are one
+// per customer, so adding it again changes nothing, and a product the
+// cart's customer already owns is refused.
+func (s *Shop) AddToCart(ctx context.Context, cartID, productID string) (CartView, error) {
 	return s.changeCart(ctx, cartID, func(tx *store.Tx, c *app.Cart) error {
 		p, err := tx.Product(productID)
 		if err != nil {
@@ -103,33 +103,22 @@ func (s *Shop) AddToCart(ctx context.Context, cartID, productID string, quantity
 		if !p.Active {
 			return app.Errorf(app.EINVALID, "%s is no longer for sale.", p.Title)
 		}
+		if owned, err := owns(tx, app.CartOwner(cartID), p.ID); err != nil {
+			return err
+		} else if owned {
+			return app.Errorf(app.EINVALID, "You already own %s: it is in your library, ready to download.", p.Title)
+		}
 		for i := range c.Items {
 			if c.Items[i].ProductID == productID {
-				c.Items[i].Quantity = min(c.Items[i].Quantity+quantity, app.MaxQuantity)
+				c.Items[i].Quantity = 1
 				return nil
 			}
 		}
 		if len(c.Items) >= 50 {
 			return app.Errorf(app.EINVALID, "A cart holds at most 50 different products.")
 		}
-		c.Items = append(c.Items, app.CartItem{ProductID: productID, Quantity: quantity})
+		c.Items = append(c.Items, app.CartItem{ProductID: productID, Quantity: 1})
 		return nil
-	})
-}
-
-// SetQuantity changes a line's quantity.
-func (s *Shop) SetQuantity(ctx context.Context, cartID, productID string, quantity int64) (CartView, error) {
-	if err := ValidateQuantity(quantity); err != nil {
-		return CartView{}, err
-	}
-	return s.changeCart(ctx, cartID, func(tx *store.Tx, c *app.Cart) error {
-		for i := range c.Items {
-			if c.Items[i].ProductID == productID {
-				c.Items[i].Quantity = quantity
-				return nil
-			}
-		}
-		return app.Errorf(app.ENOTFOUND, "That product is not in your cart.")
 	})
 }
 
@@ -169,7 +158,7 @@ func (s *Shop) changeCart(ctx context.Context, cartID string, fn func(*store.Tx,
 }
 
 // MergeCarts moves an anonymous cart into a customer's cart at sign-in
-// (quantities add up, capped) and deletes the anonymous one.
+// (a product in both stays once) and deletes the anonymous one.
 func (s *Shop) MergeCarts(ctx context.Context, fromCartID, customerID string) error {
 	if fromCartID == "" || customerID == "" {
 		return nil
@@ -192,11 +181,10 @@ func (s *Shop) MergeCarts(ctx context.Context, fromCartID, customerID string) er
 		for _, it := range from.Items {
 			for i := range dst.Items {
 				if dst.Items[i].ProductID == it.ProductID {
-					dst.Items[i].Quantity = min(dst.Items[i].Quantity+it.Quantity, app.MaxQuantity)
 					continue next
 				}
 			}
-			dst.Items = append(dst.Items, it)
+			dst.Items = append(dst.Items, app.CartItem{ProductID: it.ProductID, Quantity: 1})
 		}
 		if err := tx.PutCart(&dst); err != nil {
 			return err

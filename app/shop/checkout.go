@@ -41,11 +41,6 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		if l.Product.Price.Amount == 0 {
 			return "", app.Errorf(app.EINVALID, "%s is free: add it to your library from its page instead.", l.Product.Title)
 		}
-		if l.Quantity > 1 {
-			// A download is bought once: a second copy would be charged
-			// and give nothing more (one entitlement, one licence key).
-			return "", app.Errorf(app.EINVALID, "%s", oneCopy(l.Product))
-		}
 	}
 	lines := make([]stripeapi.CheckoutLine, 0, len(cart.Lines))
 	var ids []string

@@ -218,7 +218,7 @@ func TestFulfilmentHappensOnceWhicheverComesFirst(t *testing.T) {
 	ctx := context.Background()
 	f.paidSession("cs_1", "ada@example.com", 1)
 	// Cart to be emptied by fulfilment.
-	if _, err := f.shop.AddToCart(ctx, "cart_a_x", f.product.ID, 1); err != nil {
+	if _, err := f.shop.AddToCart(ctx, "cart_a_x", f.product.ID); err != nil {
 		t.Fatal(err)
 	}
 
@@ -408,27 +408,27 @@ func TestDownloadLimit(t *testing.T) {
 func TestCartRules(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
-	for _, q := range []int64{0, -1, 100} {
-		if _, err := f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, q); app.ErrorCode(err) != app.EINVALID {
-			t.Errorf("quantity %d accepted: %v", q, err)
-		}
-	}
-	if v, _ := f.shop.Cart(ctx, "cart_a_q"); !v.Empty() {
-		t.Fatal("invalid quantities changed the cart")
-	}
-	v, err := f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, 2)
-	if err != nil || v.Total.Amount != 2400 || v.Count != 2 {
+	// A product is in the cart once, however often it is added.
+	v, err := f.shop.AddToCart(ctx, "cart_a_q", f.product.ID)
+	if err != nil || v.Total.Amount != 1200 || v.Count != 1 {
 		t.Fatalf("add: %+v %v", v, err)
 	}
-	v, _ = f.shop.AddToCart(ctx, "cart_a_q", f.product.ID, 98)
-	if v.Lines[0].Quantity != 99 {
-		t.Fatalf("quantity not capped: %d", v.Lines[0].Quantity)
+	v, _ = f.shop.AddToCart(ctx, "cart_a_q", f.product.ID)
+	if len(v.Lines) != 1 || v.Lines[0].Quantity != 1 || v.Total.Amount != 1200 || v.Count != 1 {
+		t.Fatalf("added twice: %+v", v)
 	}
-	if _, err := f.shop.AddToCart(ctx, "cart_a_q", "prod_nope", 1); !app.IsNotFound(err) {
+	if _, err := f.shop.AddToCart(ctx, "cart_a_q", "prod_nope"); !app.IsNotFound(err) {
 		t.Fatalf("unknown product: %v", err)
 	}
-	// Merge at sign-in.
-	f.shop.SetQuantity(ctx, "cart_a_q", f.product.ID, 1)
+	// A cart stored with a quantity from before counts it once.
+	f.store.Update(ctx, func(tx *store.Tx) error {
+		return tx.PutCart(&app.Cart{ID: "cart_a_old", Items: []app.CartItem{{ProductID: f.product.ID, Quantity: 3}}})
+	})
+	if v, _ := f.shop.Cart(ctx, "cart_a_old"); v.Total.Amount != 1200 || v.Count != 1 {
+		t.Fatalf("an old cart with quantity 3: %+v", v)
+	}
+	// Merge at sign-in: a product in both carts stays once.
+	f.shop.AddToCart(ctx, app.CustomerCartID("cust_1"), f.product.ID)
 	if err := f.shop.MergeCarts(ctx, "cart_a_q", "cust_1"); err != nil {
 		t.Fatal(err)
 	}
@@ -552,5 +552,36 @@ func TestAnotherShopsObjectsChangeNothing(t *testing.T) {
 	}
 	if orders, _ := f.counts(t); orders != 1 {
 		t.Errorf("this shop's own session made %d orders, want 1", orders)
+	}
+}
+
+func TestTheCartRefusesWhatTheCustomerOwns(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cust := app.Customer{Email: "owner@example.com"}
+	f.store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.PutCustomer(&cust); err != nil {
+			return err
+		}
+		return tx.PutEntitlement(&app.Entitlement{CustomerID: cust.ID, ProductID: f.product.ID, Source: app.SourceManual, SourceID: "gift"})
+	})
+	cart := app.CustomerCartID(cust.ID)
+	_, err := f.shop.AddToCart(ctx, cart, f.product.ID)
+	if app.ErrorCode(err) != app.EINVALID || app.ErrorMessage(err) != "You already own Ebook: it is in your library, ready to download." {
+		t.Fatalf("adding an owned product: %v", err)
+	}
+	if v, _ := f.shop.Cart(ctx, cart); !v.Empty() {
+		t.Fatal("the refused product is in the cart")
+	}
+	// Added before signing in: the merged cart leaves it out and says why,
+	// and Checkout has nothing to charge.
+	f.shop.AddToCart(ctx, "cart_a_before", f.product.ID)
+	f.shop.MergeCarts(ctx, "cart_a_before", cust.ID)
+	v, _ := f.shop.Cart(ctx, cart)
+	if !v.Empty() || len(v.Notes) != 1 || v.Notes[0] != "Ebook is already in your library, so it is not in your cart." {
+		t.Fatalf("merged cart: %+v", v)
+	}
+	if _, err := f.shop.Checkout(ctx, cart, shop.Buyer{CustomerID: cust.ID}); app.ErrorCode(err) != app.EINVALID || len(f.stripe.created) != 0 {
+		t.Fatalf("checkout of an owned product: %v, %d sessions", err, len(f.stripe.created))
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"strconv"
 	"strings"
 	"time"
 
@@ -88,13 +87,12 @@ func (s *Server) handleCart(c *fiber.Ctx) error {
 	return s.page(c, "pages/cart", "partials/cart_table", fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count})
 }
 
-// handleCartAdd adds a product (POST /cart/items: product, quantity).
+// handleCartAdd adds a product (POST /cart/items: product), once.
 func (s *Server) handleCartAdd(c *fiber.Ctx) error {
-	q, err := parseQuantity(c.FormValue("quantity", "1"))
-	if err != nil {
+	if err := checkQuantity(c.FormValue("quantity", "1")); err != nil {
 		return err
 	}
-	v, err := s.shop.AddToCart(c.UserContext(), s.cartID(c, true), c.FormValue("product"), q)
+	v, err := s.shop.AddToCart(c.UserContext(), s.cartID(c, true), c.FormValue("product"))
 	if err != nil {
 		return err
 	}
@@ -104,17 +102,18 @@ func (s *Server) handleCartAdd(c *fiber.Ctx) error {
 	return c.Redirect("/cart", fiber.StatusSeeOther)
 }
 
-// handleCartUpdate changes a line's quantity (POST /cart/items/:id).
+// handleCartUpdate answers a quantity change (POST /cart/items/:id): a
+// cart holds one of each product, so 1 changes nothing and anything else
+// is refused with a sentence.
 func (s *Server) handleCartUpdate(c *fiber.Ctx) error {
-	q, err := parseQuantity(c.FormValue("quantity"))
-	var v shop.CartView
-	if err == nil {
-		v, err = s.shop.SetQuantity(c.UserContext(), s.cartID(c, false), c.Params("id"), q)
+	err := checkQuantity(c.FormValue("quantity"))
+	v, cerr := s.shop.Cart(c.UserContext(), s.cartID(c, false))
+	if cerr != nil {
+		return cerr
 	}
 	if err != nil {
-		if isHTMX(c) && app.ErrorCode(err) == app.EINVALID {
-			// Re-render the table with the message next to the line.
-			v, _ = s.shop.Cart(c.UserContext(), s.cartID(c, false))
+		if isHTMX(c) {
+			// Re-render the cart with the message next to the line.
 			c.Status(fiber.StatusUnprocessableEntity)
 			c.Set("HX-Reswap", "outerHTML")
 			return c.Render("partials/cart_table", fiber.Map{"Cart": v, "CartCount": v.Count, "CSRF": s.csrfToken(c), "LineError": c.Params("id"), "Error": app.ErrorMessage(err)}, "")
@@ -141,10 +140,11 @@ func (s *Server) cartResult(c *fiber.Ctx, v shop.CartView) error {
 	return c.Redirect("/cart", fiber.StatusSeeOther)
 }
 
-func parseQuantity(s string) (int64, error) {
-	q, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
-	if err != nil {
-		return 0, &app.Error{Code: app.EINVALID, Field: "quantity", Message: "Enter the quantity as a whole number."}
+// checkQuantity accepts the only quantity there is: one. Digital
+// products are one per customer (buying a file twice buys nothing).
+func checkQuantity(q string) error {
+	if strings.TrimSpace(q) != "1" {
+		return &app.Error{Code: app.EINVALID, Field: "quantity", Message: "Each product comes once per customer: your cart holds one of each."}
 	}
-	return q, shop.ValidateQuantity(q)
+	return nil
 }
