@@ -1,6 +1,9 @@
 package app
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // Subscription is Vendo's mirror of a Stripe subscription, plus what Vendo
 // granted for it (DESIGN.md §5 rule 5).
@@ -76,8 +79,8 @@ type CreditEntry struct {
 	// (2006-01-02), the product id for an unlock.
 	Ref string `json:"ref,omitempty"`
 	// Title is what the entry is about: the product's title for an
-	// unlock, "Pro → Starter" for a plan change, "monthly → yearly" for
-	// an interval change.
+	// unlock, "from Pro to Starter" for a plan change, "from monthly to
+	// yearly billing" for an interval change.
 	Title string `json:"title,omitempty"`
 	// From and Until bound the credit month of a grant or an expiry.
 	From  time.Time `json:"from,omitempty"`
@@ -138,4 +141,30 @@ func CreditMonthAt(anchor, t time.Time) (start, end time.Time) {
 		k++
 	}
 	return Anniversary(anchor, k), Anniversary(anchor, k+1)
+}
+
+// Words says what a credit entry was, for the customer's history.
+func (e CreditEntry) Words() string {
+	day := func(t time.Time) string { return t.UTC().Format("Jan 2, 2006") }
+	switch e.Reason {
+	case CreditGrant:
+		if e.Balance == Unlimited {
+			return fmt.Sprintf("Unlimited credits for the month from %s to %s", day(e.From), day(e.Until))
+		}
+		return fmt.Sprintf("Granted for the month from %s to %s", day(e.From), day(e.Until))
+	case CreditExpired:
+		return fmt.Sprintf("Unused credits of the month that ended %s expired (credits do not roll over)", day(e.Until))
+	case CreditUnlock:
+		if e.Title == "" {
+			return "Spent on a product"
+		}
+		return "Spent on " + e.Title
+	case CreditPlanChange:
+		return "Adjusted for the plan change " + e.Title
+	case CreditInterval:
+		return fmt.Sprintf("Credit month restarted on %s for the change %s", day(e.From), e.Title)
+	case CreditEnded:
+		return "Your plan ended"
+	}
+	return e.Reason
 }

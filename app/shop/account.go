@@ -14,9 +14,13 @@ type AccountView struct {
 	Orders       []app.Order
 	Subscription *app.Subscription
 	Plan         *app.Plan
+	// CreditStatus is the current plan's credits now (nil without one).
+	CreditStatus *CreditStatus
 	Licenses     []LicenseView
-	Credits      []app.CreditEntry
-	Invoices     []stripeapi.Invoice
+	// Credits is the credit history, newest first, with a refill that is
+	// due (and will be stored by the next spend or sync) on top.
+	Credits  []app.CreditEntry
+	Invoices []stripeapi.Invoice
 	// InvoicesError is set when Stripe could not be asked for invoices:
 	// the rest of the page still works.
 	InvoicesError string
@@ -82,8 +86,25 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 			}
 			v.Licenses = append(v.Licenses, lv)
 		}
-		v.Credits, err = tx.CreditsOf(customerID, 20)
-		return err
+		if v.CreditStatus, err = s.creditsIn(tx, customerID); err != nil {
+			return err
+		}
+		if v.Credits, err = tx.CreditsOf(customerID, 20); err != nil {
+			return err
+		}
+		if cs := v.CreditStatus; cs != nil && len(cs.Pending) > 0 {
+			pending := make([]app.CreditEntry, 0, len(cs.Pending)+len(v.Credits))
+			for i := len(cs.Pending) - 1; i >= 0; i-- {
+				e := cs.Pending[i]
+				e.At = e.From
+				if e.Reason == app.CreditExpired {
+					e.At = e.Until
+				}
+				pending = append(pending, e)
+			}
+			v.Credits = append(pending, v.Credits...)
+		}
+		return nil
 	})
 	if err != nil {
 		return v, err

@@ -144,7 +144,7 @@ func changePlanCredits(sub *app.Subscription, old, plan app.Plan) *app.CreditEnt
 		from = "a retired plan"
 	}
 	return &app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: creditDelta(prev, sub.Credits), Balance: sub.Credits,
-		Reason: app.CreditPlanChange, Title: from + " → " + plan.Name}
+		Reason: app.CreditPlanChange, Title: "from " + from + " to " + plan.Name}
 }
 
 // restartCreditMonth is an interval change: the credit month restarts at
@@ -155,7 +155,7 @@ func restartCreditMonth(sub *app.Subscription, plan app.Plan, from, to app.Inter
 	sub.CreditAnchor, sub.CreditMonth = sub.CurrentPeriodStart, sub.CurrentPeriodStart
 	sub.Credits = allowanceLeft(plan.Credits, sub.Spent)
 	return app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: creditDelta(prev, sub.Credits), Balance: sub.Credits,
-		Reason: app.CreditInterval, Title: intervalWord(from) + " → " + intervalWord(to),
+		Reason: app.CreditInterval, Title: "from " + intervalWord(from) + " to " + intervalWord(to) + " billing",
 		From: sub.CreditMonth, Until: app.Anniversary(sub.CreditAnchor, 1)}
 }
 
@@ -214,7 +214,8 @@ type CreditStatus struct {
 	// plan ends before it.
 	NextRefill time.Time
 	// State is one of CreditsOK, CreditsGrace, CreditsFrozen,
-	// CreditsUnconfirmed, CreditsEnded; GraceUntil ends CreditsGrace.
+	// CreditsUnconfirmed, CreditsEnded; GraceUntil is when the grace
+	// after a failed payment ends (or ended).
 	State      string
 	GraceUntil time.Time
 	// Pending are the ledger entries a due refill will store.
@@ -235,7 +236,7 @@ func creditStatus(sub app.Subscription, plan app.Plan, now time.Time, grace time
 	pending := rollMonth(&sub, plan, now, grace)
 	st := CreditStatus{Subscription: sub, Plan: plan, Balance: sub.Credits, Spent: sub.Spent, State: standing(&sub, now, grace), Pending: pending}
 	st.MonthStart, st.MonthEnd = app.CreditMonthAt(sub.CreditAnchor, sub.CreditMonth)
-	if st.State == CreditsGrace {
+	if st.State == CreditsGrace || st.State == CreditsFrozen {
 		st.GraceUntil = sub.PastDueSince.Add(grace)
 	}
 	if st.State != CreditsEnded && !(sub.CancelAtPeriodEnd && !st.MonthEnd.Before(sub.CurrentPeriodEnd)) {

@@ -320,8 +320,8 @@ func TestPlanChangesInsideACreditMonthNeverGain(t *testing.T) {
 				if e.Delta == 0 && e.Balance != app.Unlimited && !strings.Contains(e.Title, "Team") {
 					t.Errorf("a plan change that changed nothing is in the history: %+v", e)
 				}
-				if !strings.Contains(e.Title, " → ") {
-					t.Errorf("plan change entry without its plans: %+v", e)
+				if w := e.Words(); !strings.HasPrefix(w, "Adjusted for the plan change from ") || !strings.Contains(w, " to ") {
+					t.Errorf("plan change entry in words: %q", w)
 				}
 			}
 			// The next month refills the plan's full allowance.

@@ -21,6 +21,7 @@ func (s *Server) funcs() template.FuncMap {
 		"bytes":  humanBytes,
 		"status": statusText,
 		"sub":    func(a, b int64) int64 { return a - b },
+		"neg":    func(n int) int { return -n },
 		// dict passes several values to a sub-template: dict "K" v "K2" v2.
 		"dict": func(kv ...any) map[string]any {
 			m := make(map[string]any, len(kv)/2)
