@@ -111,8 +111,9 @@ func TestPortalSwitchCancelAndClockEnd(t *testing.T) {
 
 	// Unlock a product with a credit.
 	s.Get("/products/the-calm-inbox")
-	if resp, _ := s.Submit("/library/the-calm-inbox/unlock", url.Values{}); resp.Request.URL.Path != "/account" {
-		t.Fatalf("unlock landed on %s", resp.Request.URL)
+	if resp, page := s.Submit("/library/the-calm-inbox/unlock", url.Values{}); resp.Request.URL.Path != "/products/the-calm-inbox" ||
+		!strings.Contains(page, "In your library") || !strings.Contains(page, `/downloads/`) || strings.Contains(page, "Add to cart") {
+		t.Fatalf("unlock landed on %s, which does not show the product as owned with its downloads", resp.Request.URL)
 	}
 	_, page := s.Get("/account")
 	mustContain(t, page, "unlocked with a credit", "2 credits left")

@@ -194,3 +194,48 @@ func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) (
 	}
 	return out, nil
 }
+
+// ProductAccess is what a signed-in customer may do with a product: it
+// is theirs (Owned, with fresh download links), or their plan's credits
+// may unlock it (Credits, nil without a current plan).
+type ProductAccess struct {
+	Owned   *LibraryItem
+	Credits *CreditStatus
+}
+
+// Access reads a customer's access to a product for its page; it writes
+// nothing.
+func (s *Shop) Access(ctx context.Context, customerID string, p app.Product) (ProductAccess, error) {
+	var a ProductAccess
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		e, err := tx.ActiveEntitlement(customerID, p.ID)
+		switch {
+		case err == nil:
+			settings, err := tx.Settings()
+			if err != nil {
+				return err
+			}
+			links, err := s.LinksFor(tx, e, settings.DownloadExpiry)
+			if err != nil {
+				return err
+			}
+			a.Owned = &LibraryItem{Product: p, Entitlement: e, Links: links}
+		case !app.IsNotFound(err):
+			return err
+		}
+		a.Credits, err = s.creditsIn(tx, customerID)
+		return err
+	})
+	return a, err
+}
+
+// Owned is the set of product ids in a customer's library, for catalog
+// cards.
+func (s *Shop) Owned(ctx context.Context, customerID string) (map[string]bool, error) {
+	es, err := s.Store.EntitlementsOf(ctx, customerID, true)
+	out := make(map[string]bool, len(es))
+	for _, e := range es {
+		out[e.ProductID] = true
+	}
+	return out, err
+}

@@ -8,6 +8,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/search"
+	"vendo/app/shop"
 	"vendo/app/store"
 )
 
@@ -17,11 +18,16 @@ const (
 )
 
 // resultCard is a product in the results grid; Title and Summary carry
-// the highlighted spans of a search (nil when browsing).
+// the highlighted spans of a search (nil when browsing). For a signed-in
+// viewer, Owned marks a product in their library and Credits, with the
+// form's CSRF token, offers to unlock the others.
 type resultCard struct {
 	app.Product
 	TitleSpans   []search.Span
 	SummarySpans []search.Span
+	Owned        bool
+	Credits      *shop.CreditStatus
+	CSRF         string
 }
 
 // handleCatalog lists products newest first, a page at a time, or, with ?q=, the ranked
@@ -39,6 +45,9 @@ func (s *Server) handleCatalog(c *fiber.Ctx) error {
 		if err != nil {
 			return err
 		}
+		if err := s.viewerCards(c, cards); err != nil {
+			return err
+		}
 		data["Cards"] = cards
 		data["Title"] = "Search: " + q
 		return s.page(c, "pages/products", "partials/product_results", data)
@@ -51,6 +60,9 @@ func (s *Server) handleCatalog(c *fiber.Ctx) error {
 	cards := make([]resultCard, len(products))
 	for i, p := range products {
 		cards[i] = resultCard{Product: p}
+	}
+	if err := s.viewerCards(c, cards); err != nil {
+		return err
 	}
 	data["Cards"] = cards
 	if next != "" {
@@ -81,4 +93,25 @@ func (s *Server) searchCards(c *fiber.Ctx, q string) ([]resultCard, error) {
 		return nil
 	})
 	return cards, err
+}
+
+// viewerCards marks, for a signed-in viewer, the cards of products they
+// own and gives the others their credit status (the unlock button).
+func (s *Server) viewerCards(c *fiber.Ctx, cards []resultCard) error {
+	id := s.viewerID(c)
+	if id == "" || len(cards) == 0 {
+		return nil
+	}
+	owned, err := s.shop.Owned(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	credits, err := s.shop.Credits(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	for i := range cards {
+		cards[i].Owned, cards[i].Credits, cards[i].CSRF = owned[cards[i].ID], credits, s.csrfToken(c)
+	}
+	return nil
 }

@@ -6,7 +6,9 @@ import (
 	"vendo/app"
 )
 
-// handleProduct shows one product with its files and the buy box.
+// handleProduct shows one product with its files and the buy box: for a
+// signed-in customer who owns it, "In your library" with its downloads;
+// for a subscriber, the button that unlocks it with a credit.
 func (s *Server) handleProduct(c *fiber.Ctx) error {
 	p, err := s.store.ProductBySlug(c.UserContext(), c.Params("slug"))
 	if err != nil {
@@ -15,14 +17,34 @@ func (s *Server) handleProduct(c *fiber.Ctx) error {
 	if !p.Active {
 		return fiber.ErrNotFound
 	}
+	meta := s.meta("/products/"+p.Slug, p.Title, p.Summary, p.Cover)
+	meta.Type = "product"
+	data := fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Meta": meta, "JSONLD": s.productLD(p, meta)}
+	if err := s.buyBox(c, p, data); err != nil {
+		return err
+	}
+	return s.page(c, "pages/product", "", data)
+}
+
+// buyBox adds what the buy box (partials/buy_box) shows the viewer to
+// data: the product, whether plans include it, and for a signed-in
+// customer whether it is theirs and what their credits allow.
+func (s *Server) buyBox(c *fiber.Ctx, p app.Product, data fiber.Map) error {
 	plans, err := s.store.Plans(c.UserContext())
 	if err != nil {
 		return err
 	}
-	meta := s.meta("/products/"+p.Slug, p.Title, p.Summary, p.Cover)
-	meta.Type = "product"
-	return s.page(c, "pages/product", "", fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Product": p,
-		"InPlans": plansInclude(plans), "Meta": meta, "JSONLD": s.productLD(p, meta)})
+	data["Product"], data["InPlans"] = p, plansInclude(plans)
+	id := s.viewerID(c)
+	if id == "" {
+		return nil
+	}
+	a, err := s.shop.Access(c.UserContext(), id, p)
+	if err != nil {
+		return err
+	}
+	data["Owned"], data["Credits"] = a.Owned, a.Credits
+	return nil
 }
 
 // plansInclude reports whether a plan includes every product: a plan's

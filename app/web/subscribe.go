@@ -39,20 +39,35 @@ func (s *Server) handleBillingPortal(c *fiber.Ctx) error {
 	return c.Redirect(dest, fiber.StatusSeeOther)
 }
 
-// handleUnlock spends a plan credit on a product.
+// handleUnlock spends a plan credit on a product. htmx gets the product
+// page's buy box, now with the downloads; a plain form goes back to the
+// product page, which shows them.
 func (s *Server) handleUnlock(c *fiber.Ctx) error {
+	slug := c.Params("slug")
 	cust, ok := s.viewer(c)
 	if !ok {
-		return c.Redirect("/login?next="+url.QueryEscape("/products/"+c.Params("slug")), fiber.StatusSeeOther)
+		return c.Redirect("/login?next="+url.QueryEscape("/products/"+slug), fiber.StatusSeeOther)
 	}
-	if _, err := s.shop.Unlock(c.UserContext(), cust.ID, c.Params("slug")); err != nil {
+	ent, err := s.shop.Unlock(c.UserContext(), cust.ID, slug)
+	if err != nil {
 		return err
 	}
-	if isHTMX(c) {
-		c.Set("HX-Redirect", "/account#library")
-		return c.SendStatus(fiber.StatusNoContent)
+	if !isHTMX(c) {
+		return c.Redirect("/products/"+url.PathEscape(slug)+"#buy-box", fiber.StatusSeeOther)
 	}
-	return c.Redirect("/account#library", fiber.StatusSeeOther)
+	p, err := s.store.Product(c.UserContext(), ent.ProductID)
+	if err != nil {
+		return err
+	}
+	data := fiber.Map{"CSRF": s.csrfToken(c), "Unlocked": true}
+	if err := s.buyBox(c, p, data); err != nil {
+		return err
+	}
+	if c.Get("HX-Target") != "buy-box" {
+		// A catalog card's button: the card's action area.
+		return c.Render("partials/card_action", data, "")
+	}
+	return c.Render("partials/buy_box", data, "")
 }
 
 var licenseKeyRE = regexp.MustCompile(`^VENDO(-[23456789A-HJ-NP-Z]{4}){4}$`)
