@@ -109,9 +109,9 @@ func plans() []app.Plan {
 			Features: []string{"Unlock any product in the catalog", "Personal license", "Email support"}},
 		{Slug: "pro", Name: "Pro", Tagline: "For people who make things every week.", Credits: 10, Position: 2, Highlight: true,
 			Monthly: app.PlanPrice{Price: usd(1900)}, Yearly: app.PlanPrice{Price: usd(19000)},
-			Features: []string{"Everything in Starter", "Commercial license", "Early access to new releases", "Priority support"}},
-		{Slug: "team", Name: "Team", Tagline: "For studios and teams.", Credits: app.Unlimited, Position: 3,
+			Features: []string{"Everything in Starter", "Commercial license", "Priority support"}},
+		{Slug: "team", Name: "Team", Tagline: "For studios that use the whole catalog.", Credits: app.Unlimited, Position: 3,
 			Monthly: app.PlanPrice{Price: usd(4900)}, Yearly: app.PlanPrice{Price: usd(49000)},
-			Features: []string{"Everything in Pro", "Up to 10 seats", "Extended license", "Invoices for your accounts team"}},
+			Features: []string{"Everything in Pro", "Extended license", "The whole catalog: no monthly limit"}},
 	}
 }

@@ -8,7 +8,9 @@ import (
 )
 
 // handlePlans shows the three plans; the monthly/yearly switch swaps the
-// grid partial for htmx and is a plain link without JavaScript.
+// grid partial (the switch is part of it, so the chosen interval shows as
+// selected after the swap) for htmx and is a plain link without
+// JavaScript.
 func (s *Server) handlePlans(c *fiber.Ctx) error {
 	plans, err := s.store.Plans(c.UserContext())
 	if err != nil {
@@ -32,6 +34,10 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	settings, err := s.store.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
 	best := 0
 	for i := range plans {
 		if sv := plans[i].YearlySaving(); sv > best {
@@ -40,6 +46,7 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	}
 	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
 		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current,
-		"Meta": s.meta("/plans", "Plans", "Subscribe for credits every month that unlock any product. Change or cancel any time.", ""),
+		"Meta":         s.meta("/plans", "Plans", "Subscribe for credits every month that unlock any product. Change or cancel any time.", ""),
+		"KeepsUnlocks": settings.KeepsUnlocks(),
 	})
 }
