@@ -13,8 +13,12 @@ import (
 // loginData is the sign-in page's data; notice and status vary with why
 // it is shown.
 func (s *Server) loginData(next string) fiber.Map {
-	return fiber.Map{"Title": "Sign in", "Nav": "login", "Providers": s.auth.Providers(), "Next": auth.SafeNext(next),
+	data := fiber.Map{"Title": "Sign in", "Nav": "login", "Providers": s.auth.Providers(), "Next": auth.SafeNext(next),
 		"Email": "", "EmailError": "", "Notice": ""}
+	if _, _, ok := subscribeIntent(auth.SafeNext(next)); ok {
+		data["Intent"] = "Sign in to subscribe: right after, you go straight to payment for the plan you chose."
+	}
+	return data
 }
 
 // handleLogin shows the sign-in choices: the configured providers and an
@@ -22,6 +26,10 @@ func (s *Server) loginData(next string) fiber.Map {
 func (s *Server) handleLogin(c *fiber.Ctx) error {
 	next := auth.SafeNext(c.Query("next"))
 	if s.currentCustomer(c) != nil {
+		if _, iv, ok := subscribeIntent(next); ok {
+			// Checkout starts from a form or a sign-in, not from a link.
+			next = plansPage(iv)
+		}
 		return s.redirect(c, orDefault(next, "/account"))
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
@@ -134,7 +142,7 @@ func (s *Server) signedIn(c *fiber.Ctx, sess app.Session, next string) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.Redirect(next, fiber.StatusSeeOther)
+	return c.Redirect(s.continueAfterSignIn(c, sess.CustomerID, next), fiber.StatusSeeOther)
 }
 
 func (s *Server) sessionID(c *fiber.Ctx) string {

@@ -12,11 +12,13 @@ import (
 )
 
 // handleSubscribe starts a subscription Checkout for the chosen plan and
-// interval (303), or sends a subscriber to the Billing Portal.
+// interval (303), or sends a subscriber to the Billing Portal. A visitor
+// signs in first and then goes straight on to Checkout for the plan they
+// chose (continueAfterSignIn).
 func (s *Server) handleSubscribe(c *fiber.Ctx) error {
 	cust, ok := s.viewer(c)
 	if !ok {
-		next := "/plans?interval=" + url.QueryEscape(c.FormValue("interval"))
+		next := "/subscribe?" + url.Values{"plan": {c.FormValue("plan")}, "interval": {c.FormValue("interval")}}.Encode()
 		return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 	}
 	dest, err := s.shop.Subscribe(c.UserContext(), cust.ID, c.FormValue("plan"), app.Interval(c.FormValue("interval")))
@@ -24,6 +26,41 @@ func (s *Server) handleSubscribe(c *fiber.Ctx) error {
 		return err
 	}
 	return c.Redirect(dest, fiber.StatusSeeOther)
+}
+
+// subscribeIntent reads a sign-in's next address: "/subscribe?plan=…&
+// interval=…" is a plan chosen before signing in.
+func subscribeIntent(next string) (plan string, iv app.Interval, ok bool) {
+	u, err := url.Parse(next)
+	if err != nil || u.Path != "/subscribe" {
+		return "", "", false
+	}
+	return u.Query().Get("plan"), app.Interval(u.Query().Get("interval")), true
+}
+
+// continueAfterSignIn is where a sign-in goes on to: for a plan chosen
+// before signing in, straight to its Checkout (the sign-in link or the
+// provider's callback is the customer's action that starts it); anything
+// else is next as it is. When Checkout cannot be started the customer
+// lands on the plans page with that interval.
+func (s *Server) continueAfterSignIn(c *fiber.Ctx, customerID, next string) string {
+	plan, iv, ok := subscribeIntent(next)
+	if !ok {
+		return next
+	}
+	dest, err := s.shop.Subscribe(c.UserContext(), customerID, plan, iv)
+	if err != nil {
+		s.log.Warn("continue to Checkout after sign-in", "plan", plan, "interval", iv, "err", err)
+		return plansPage(iv)
+	}
+	return dest
+}
+
+func plansPage(iv app.Interval) string {
+	if iv == app.Yearly {
+		return "/plans?interval=year"
+	}
+	return "/plans"
 }
 
 // handleBillingPortal opens the Stripe Billing Portal (303).
