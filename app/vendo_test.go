@@ -150,6 +150,12 @@ func TestSettingsValidate(t *testing.T) {
 		{"links that last forever", func(s *app.Settings) { s.DownloadExpiry = 91 * 24 * time.Hour }, map[string]string{"download_expiry": "90 days"}},
 		{"no downloads", func(s *app.Settings) { s.DownloadLimit = 0 }, map[string]string{"download_limit": "between 1 and 1,000"}},
 		{"too many downloads", func(s *app.Settings) { s.DownloadLimit = 1001 }, map[string]string{"download_limit": "1,000"}},
+		{"no grace after a failed payment", func(s *app.Settings) { s.PastDueGrace = 0 }, nil},
+		{"a month of grace", func(s *app.Settings) { s.PastDueGrace = 30 * 24 * time.Hour }, nil},
+		{"more than a month of grace", func(s *app.Settings) { s.PastDueGrace = 31 * 24 * time.Hour }, map[string]string{"past_due_grace": "between 0 and 30 days"}},
+		{"negative grace", func(s *app.Settings) { s.PastDueGrace = -time.Hour }, map[string]string{"past_due_grace": "between 0 and 30 days"}},
+		{"customers keep unlocks", func(s *app.Settings) { s.UnlocksAtPlanEnd = app.UnlocksKept }, nil},
+		{"an unknown unlock rule", func(s *app.Settings) { s.UnlocksAtPlanEnd = "forever" }, map[string]string{"unlocks_at_plan_end": "end with the plan"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

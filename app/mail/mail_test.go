@@ -314,3 +314,41 @@ func TestSMTPUsesSTARTTLSAndTheURLsCredentials(t *testing.T) {
 		t.Fatalf("delivered with wrong credentials")
 	}
 }
+
+// The plan mails state the credit rules and the rule in force for
+// credit-unlocked products at the plan's end (a setting).
+func TestPlanMailsStateTheRuleInForce(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	plan := app.Plan{Name: "Pro", Credits: 10}
+	for _, tc := range []struct {
+		name  string
+		data  map[string]any
+		wants []string
+	}{
+		{"subscription_started", map[string]any{"Plan": plan, "License": app.License{Key: "VENDO-K"}, "KeepsUnlocks": false},
+			[]string{"10 credits every month, whether you pay monthly or yearly", "unused credits do not roll over", "end\nwith it"}},
+		{"subscription_started", map[string]any{"Plan": plan, "License": app.License{Key: "VENDO-K"}, "KeepsUnlocks": true},
+			[]string{"stay in your library even after your plan ends"}},
+		{"subscription_ended", map[string]any{"KeepsUnlocks": false}, []string{"products unlocked with plan credits and your license key are no longer"}},
+		{"subscription_ended", map[string]any{"KeepsUnlocks": true}, []string{"so do the products you unlocked with plan credits"}},
+		{"renewal_failed", map[string]any{"Amount": app.Money{Amount: 1900, Currency: "usd"}, "GraceDays": 7}, []string{"$19.00", "keep working for 7 days"}},
+		{"renewal_failed", map[string]any{"Amount": app.Money{Amount: 1900, Currency: "usd"}, "GraceDays": 0}, []string{"on hold until the payment goes through"}},
+	} {
+		tc.data["AccountURL"], tc.data["PlansURL"] = "http://shop.test/account", "http://shop.test/plans"
+		msg, err := m.Compose(settings, tc.name, "ada@example.com", tc.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, w := range tc.wants {
+			if !strings.Contains(msg.Text, w) {
+				t.Errorf("%s %v: the text lacks %q:\n%s", tc.name, tc.data["KeepsUnlocks"], w, msg.Text)
+			}
+		}
+		if strings.Contains(msg.Text, "<no value>") {
+			t.Errorf("%s: <no value> in the text:\n%s", tc.name, msg.Text)
+		}
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"vendo/app"
 	"vendo/app/vendotest"
@@ -126,4 +127,109 @@ func TestSpendingCreditsFromTheProductPageAndTheCatalog(t *testing.T) {
 	if regexp.MustCompile(`>\+0<`).MatchString(page) {
 		t.Fatal("the credit history has a +0 row")
 	}
+}
+
+// TestSubscribingWhileSignedOutGoesStraightToCheckout: a visitor picks a
+// yearly plan, signs in with the emailed link and lands in Checkout for
+// that plan, not back on the plans page.
+func TestSubscribingWhileSignedOutGoesStraightToCheckout(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	v := srv.NewClient()
+	v.Get("/plans?interval=year")
+	resp, page := v.Submit("/subscribe", url.Values{"plan": {"pro"}, "interval": {"year"}})
+	if resp.Request.URL.Path != "/login" || !strings.Contains(page, "you go straight to payment for the plan you chose") {
+		t.Fatalf("subscribe signed out landed on %s", resp.Request.URL)
+	}
+	next := resp.Request.URL.Query().Get("next")
+	if !strings.Contains(page, `name="next" value="`+html.EscapeString(next)+`"`) {
+		t.Fatalf("the sign-in form does not carry next=%q", next)
+	}
+	v.RequestLink("late@example.com", next)
+	resp, page = v.Get(srv.SignInLink("late@example.com"))
+	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/cs_") {
+		t.Fatalf("after the sign-in link: %s\n%.500s", resp.Request.URL, page)
+	}
+	mustContain(t, page, "Pro", "$190.00")
+	// Paying there makes the yearly Pro subscription.
+	v.Pay("late@example.com", "4242424242424242")
+	sub := currentSub(t, srv, "late@example.com", "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	if sub.Interval != app.Yearly || sub.PlanID != planBySlug(t, srv, "pro").ID {
+		t.Fatalf("subscribed to %s %s", sub.PlanID, sub.Interval)
+	}
+	// A signed-in visitor following such a link is not sent to Checkout
+	// by a GET: the plans page, with the interval.
+	if resp, _ := v.Get("/login?next=" + url.QueryEscape(next)); resp.Request.URL.String() != srv.URL+"/plans?interval=year" {
+		t.Fatalf("signed in, /login?next=subscribe went to %s", resp.Request.URL)
+	}
+}
+
+// TestThePlansPageTellsTheRules: "N credits a month" for both intervals,
+// no roll-over, what happens to unlocks at the end (a setting), and the
+// switch shows the chosen interval after an htmx swap.
+func TestThePlansPageTellsTheRules(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	v := srv.NewClient()
+	for _, iv := range []string{"month", "year"} {
+		_, page := v.Get("/plans?interval=" + iv)
+		mustContain(t, page, "10 credits a month", "unused credits do not roll over", "end with it")
+		if strings.Contains(page, "seats") || strings.Contains(page, "per year") {
+			t.Fatalf("%s: the plans page promises seats or credits per year", iv)
+		}
+	}
+	_, part := v.HTMX("GET", "/plans?interval=year", nil)
+	if strings.Contains(part, "<html") || !regexp.MustCompile(`aria-current="true">Yearly`).MatchString(part) || regexp.MustCompile(`aria-current="true">Monthly`).MatchString(part) {
+		t.Fatalf("the htmx swap does not show Yearly selected:\n%.800s", part)
+	}
+	if _, err := srv.Store.UpdateSettings(context.Background(), func(s *app.Settings) error { s.UnlocksAtPlanEnd = app.UnlocksKept; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	_, page := v.Get("/plans")
+	mustContain(t, page, "stay in your library after your plan ends")
+}
+
+// TestRightAfterSubscribingWithoutJavaScript: the account page never says
+// "being activated" and "you have no plan" at once.
+func TestRightAfterSubscribingWithoutJavaScript(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{NoBackground: true}) // no webhook arrives
+	c := subscriber(srv, "eager@example.com")
+	_, page := c.Get("/account?subscribed=1")
+	mustContain(t, page, "being activated", `href="/account?subscribed=1"`)
+	if strings.Contains(page, "You have no plan") {
+		t.Fatal("the account says both \"being activated\" and \"You have no plan\"")
+	}
+	if _, page = c.Get("/account"); !strings.Contains(page, "You have no plan") {
+		t.Fatal("without a subscription the account does not say there is no plan")
+	}
+}
+
+// TestTheAdminSetsTheGraceAndTheUnlockRule: the two plan settings are on
+// the settings page, saved, and a bad grace is refused with a sentence.
+func TestTheAdminSetsTheGraceAndTheUnlockRule(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	srv.Admin.SignInAdmin()
+	_, page := srv.Admin.Get("/admin/settings")
+	mustContain(t, page, "Grace after a failed payment (days)", `name="past_due_grace" value="7"`, `<option value="end" selected>end with the plan</option>`)
+	form := url.Values{"shop_name": {"Vendo Demo Shop"}, "currency": {"usd"}, "download_expiry": {"24"}, "download_limit": {"10"},
+		"past_due_grace": {"thirty"}, "unlocks_at_plan_end": {"keep"}}
+	resp, page := srv.Admin.Submit("/admin/settings", form)
+	if resp.StatusCode != 422 || !strings.Contains(page, "Enter a whole number of days, from 0 to 30.") {
+		t.Fatalf("a bad grace: %d", resp.StatusCode)
+	}
+	if st, _ := srv.Store.Settings(context.Background()); st.KeepsUnlocks() || st.PastDueGrace != 7*24*time.Hour {
+		t.Fatalf("a refused form changed the settings: %+v", st)
+	}
+	form.Set("past_due_grace", "3")
+	srv.Admin.Get("/admin/settings")
+	if resp, _ := srv.Admin.Submit("/admin/settings", form); resp.StatusCode != 200 {
+		t.Fatalf("save: %d", resp.StatusCode)
+	}
+	if st, _ := srv.Store.Settings(context.Background()); !st.KeepsUnlocks() || st.PastDueGrace != 3*24*time.Hour {
+		t.Fatalf("saved settings: %+v", st)
+	}
+	_, page = srv.NewClient().Get("/plans")
+	mustContain(t, page, "stay in your library after your plan ends")
 }

@@ -93,7 +93,9 @@ func (s *Shop) RevokeEntitlement(ctx context.Context, customerID, entitlementID,
 }
 
 // SaveSettings stores the settings the admin edits (shop name, tagline,
-// support email, currency, download expiry and limit), keeping the rest.
+// support email, currency, download expiry and limit, the grace after a
+// failed payment, what credit-unlocked products do at plan end), keeping
+// the rest.
 func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) (app.Settings, error) {
 	var out app.Settings
 	err := s.Store.Update(ctx, func(tx *store.Tx) error {
@@ -108,6 +110,8 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		next.Currency = strings.ToLower(strings.TrimSpace(in.Currency))
 		next.DownloadExpiry = in.DownloadExpiry
 		next.DownloadLimit = in.DownloadLimit
+		next.PastDueGrace = in.PastDueGrace
+		next.UnlocksAtPlanEnd = in.UnlocksAtPlanEnd
 		if err := tx.PutSettings(next); err != nil {
 			return err
 		}
@@ -122,12 +126,33 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		if cur.DownloadLimit != next.DownloadLimit {
 			d.add("download limit %d → %d", cur.DownloadLimit, next.DownloadLimit)
 		}
+		if cur.PastDueGrace != next.PastDueGrace {
+			d.add("grace after a failed payment %s → %s", days(cur.PastDueGrace), days(next.PastDueGrace))
+		}
+		if cur.KeepsUnlocks() != next.KeepsUnlocks() {
+			d.add("credit-unlocked products at plan end: %s → %s", unlocksRule(cur), unlocksRule(next))
+		}
 		if out, err = tx.Settings(); err != nil {
 			return err
 		}
 		return tx.Audit(app.AuditEntry{Actor: actor, Action: "settings.update", Detail: d.String()})
 	})
 	return out, err
+}
+
+func days(d time.Duration) string {
+	n := int(d / (24 * time.Hour))
+	if n == 1 {
+		return "1 day"
+	}
+	return fmt.Sprintf("%d days", n)
+}
+
+func unlocksRule(s app.Settings) string {
+	if s.KeepsUnlocks() {
+		return "customers keep them"
+	}
+	return "they end with the plan"
 }
 
 func hours(d time.Duration) string {

@@ -408,6 +408,7 @@ func TestSettingsAndResendAreAudited(t *testing.T) {
 	ctx := context.Background()
 	in := app.DefaultSettings()
 	in.ShopName, in.DownloadExpiry, in.DownloadLimit = "Paper Goods", 48*time.Hour, 5
+	in.PastDueGrace, in.UnlocksAtPlanEnd = 3*24*time.Hour, app.UnlocksKept
 	if _, err := f.shop.SaveSettings(ctx, in, admin); err != nil {
 		t.Fatal(err)
 	}
@@ -415,7 +416,7 @@ func TestSettingsAndResendAreAudited(t *testing.T) {
 	if _, err := f.shop.SaveSettings(ctx, in, admin); app.ErrorCode(err) != app.EINVALID {
 		t.Fatalf("a bad support email: %v", err)
 	}
-	if s, _ := f.store.Settings(ctx); s.ShopName != "Paper Goods" || s.DownloadExpiry != 48*time.Hour || s.SupportEmail != "" {
+	if s, _ := f.store.Settings(ctx); s.ShopName != "Paper Goods" || s.DownloadExpiry != 48*time.Hour || s.SupportEmail != "" || s.PastDueGrace != 3*24*time.Hour || !s.KeepsUnlocks() {
 		t.Fatalf("settings: %+v", s)
 	}
 	orig := app.Mail{To: "a@example.com", Subject: "Your receipt", Text: "Thanks"}
@@ -440,6 +441,8 @@ func TestSettingsAndResendAreAudited(t *testing.T) {
 		}
 	}
 	if !strings.Contains(settings, "shop name “Vendo” → “Paper Goods”") || !strings.Contains(settings, "download links last 24h → 48h") ||
+		!strings.Contains(settings, "grace after a failed payment 7 days → 3 days") ||
+		!strings.Contains(settings, "credit-unlocked products at plan end: they end with the plan → customers keep them") ||
 		!strings.Contains(resend, orig.ID) {
 		t.Errorf("audit: %q / %q", settings, resend)
 	}

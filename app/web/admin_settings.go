@@ -10,10 +10,13 @@ import (
 	"vendo/app"
 )
 
+const day = 24 * time.Hour
+
 // settingsForm is the settings form as typed.
 type settingsForm struct {
 	ShopName, Tagline, SupportEmail, Currency string
 	ExpiryHours, Limit                        string
+	GraceDays, Unlocks                        string
 }
 
 // handleAdminSettings shows the settings form.
@@ -23,7 +26,8 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 		return err
 	}
 	f := settingsForm{ShopName: st.ShopName, Tagline: st.Tagline, SupportEmail: st.SupportEmail, Currency: st.Currency,
-		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit)}
+		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit),
+		GraceDays: strconv.Itoa(int(st.PastDueGrace / day)), Unlocks: orDefault(st.UnlocksAtPlanEnd, app.UnlocksEnd)}
 	return s.settingsPage(c, f, app.ValidationErrors{})
 }
 
@@ -38,9 +42,10 @@ func (s *Server) settingsPage(c *fiber.Ctx, f settingsForm, errs app.ValidationE
 // handleAdminSettingsSave saves the settings (POST /admin/settings).
 func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 	f := settingsForm{ShopName: c.FormValue("shop_name"), Tagline: c.FormValue("tagline"), SupportEmail: c.FormValue("support_email"),
-		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit"))}
+		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit")),
+		GraceDays: strings.TrimSpace(c.FormValue("past_due_grace")), Unlocks: c.FormValue("unlocks_at_plan_end")}
 	errs := app.ValidationErrors{}
-	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency}
+	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency, UnlocksAtPlanEnd: f.Unlocks}
 	if h, err := strconv.ParseFloat(f.ExpiryHours, 64); err != nil || h <= 0 || h > 24*90 {
 		errs.Add("download_expiry", "Enter how many hours a download link lasts, between 0.1 and 2160 (90 days).")
 	} else {
@@ -50,6 +55,11 @@ func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 		errs.Add("download_limit", "Enter a whole number of downloads per purchase.")
 	} else {
 		in.DownloadLimit = n
+	}
+	if n, err := strconv.Atoi(f.GraceDays); err != nil || n < 0 || n > int(app.MaxPastDueGrace/day) {
+		errs.Add("past_due_grace", "Enter a whole number of days, from 0 to 30.")
+	} else {
+		in.PastDueGrace = time.Duration(n) * day
 	}
 	if len(errs) == 0 {
 		_, err := s.shop.SaveSettings(c.UserContext(), in, s.actor(c))
