@@ -51,8 +51,9 @@ func TestEmailSignIn(t *testing.T) {
 
 var licenseKeyRE = regexp.MustCompile(`^VENDO(-[23456789A-HJ-NP-Z]{4}){4}$`)
 
-// A customer subscribes yearly, sees the plan in their account, switches
-// plan and cancels in the Billing Portal, and the plan ends when the
+// A customer subscribes yearly, sees the plan in their account, unlocks a
+// product with a credit from its page and downloads it, switches plan and
+// cancels in the Billing Portal, and the plan ends when the
 // sandbox clock passes the period.
 func TestSubscribeSwitchCancel(t *testing.T) {
 	t.Parallel()
@@ -71,6 +72,7 @@ func TestSubscribeSwitchCancel(t *testing.T) {
 		b.Press("Yearly…")
 		b.Until("the URL to say yearly", `location.search === "?interval=year"`)
 		b.Until("yearly prices", `document.getElementById("plan-grid").innerText.includes("/ year")`)
+		b.Until("the switch to show Yearly selected", `document.querySelector('.interval-switch a[aria-current="true"]').textContent.trim().startsWith("Yearly")`)
 		if !evalJS[bool](b, `window.e2eSamePage === true`) {
 			b.fail("the monthly/yearly switch reloaded the page instead of swapping the plans")
 		}
@@ -96,6 +98,27 @@ func TestSubscribeSwitchCancel(t *testing.T) {
 		if row := b.Text("#invoices tbody tr"); !strings.Contains(row, "$190.00") {
 			b.fail("invoice row %q lacks the amount $190.00", row)
 		}
+	})
+
+	b.Step("unlock-and-download", func() {
+		b.Open("/products/cafe-budget-planner")
+		b.MustSee("Unlock with a credit", "10 credits left this month")
+		evalJS[bool](b, `window.e2eSamePage = true`)
+		b.Press("Unlock with a credit")
+		b.Until("the buy box to show the product as owned", `document.getElementById("buy-box").innerText.includes("In your library")`)
+		if !evalJS[bool](b, `window.e2eSamePage === true`) {
+			b.fail("unlocking reloaded the page instead of swapping the buy box")
+		}
+		if evalJS[bool](b, `document.getElementById("buy-box").innerText.includes("Add to cart")`) {
+			b.fail("the owned product is still offered for sale")
+		}
+		path, name := b.Download("#buy-box a[download]")
+		if name != budgetFile {
+			b.fail("the download is named %q, want %s", name, budgetFile)
+		}
+		checkStoredFile(b, path)
+		b.Open("/account")
+		b.MustSee("9 credits left", "Spent on "+budgetTitle)
 	})
 
 	b.Step("portal", func() {

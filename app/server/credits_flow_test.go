@@ -3,6 +3,7 @@ package server_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"html"
 	"net/http"
 	"net/url"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	"vendo/app"
+	"vendo/app/store"
 	"vendo/app/vendotest"
 )
 
@@ -232,4 +234,144 @@ func TestTheAdminSetsTheGraceAndTheUnlockRule(t *testing.T) {
 	}
 	_, page = srv.NewClient().Get("/plans")
 	mustContain(t, page, "stay in your library after your plan ends")
+}
+
+// advanceTo moves the sandbox clock to t (a little after, as real time
+// runs on).
+func advanceTo(t *testing.T, srv *vendotest.Shop, to time.Time) {
+	t.Helper()
+	d := to.Sub(srv.Sandbox.Now())
+	if d < 0 {
+		t.Fatalf("the sandbox clock is already past %s", to)
+	}
+	srv.AdvanceClock(fmt.Sprintf("%ds", int64(d/time.Second)+1))
+}
+
+// unlockOn spends a credit on a product through its page's form and
+// returns the answer's status.
+func unlockOn(c *vendotest.Client, slug string) (int, string) {
+	c.Get("/products/" + slug)
+	resp, page := c.Submit("/library/"+slug+"/unlock", url.Values{})
+	return resp.StatusCode, page
+}
+
+// TestAYearlyPlanFromJan31OnTheSandboxClock: a yearly Pro subscription
+// started on Jan 31 gets 10 credits at every monthly anniversary (Feb 28,
+// Mar 31, Apr 30…) for 13 months, across the sandbox's yearly renewal,
+// as the account page and the unlock button see them.
+func TestAYearlyPlanFromJan31OnTheSandboxClock(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	ctx := context.Background()
+	now := srv.Sandbox.Now().UTC()
+	jan31 := time.Date(now.Year()+1, 1, 31, 10, 0, 0, 0, time.UTC)
+	advanceTo(t, srv, jan31)
+
+	email := "yearly@example.com"
+	c := subscriber(srv, email)
+	c.Subscribe("pro", "year", "4242424242424242")
+	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	anchor := sub.CreditAnchor
+	if anchor.Sub(jan31) > time.Hour || anchor.Before(jan31) {
+		t.Fatalf("the subscription starts %s, want Jan 31", anchor)
+	}
+	for k := 0; k <= 13; k++ {
+		p := app.Product{Slug: fmt.Sprintf("month-%d", k), Title: fmt.Sprintf("Month %d", k), Price: app.Money{Amount: 500, Currency: "usd"}, Active: true}
+		if err := srv.Store.PutProduct(ctx, &p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for k := 0; k <= 13; k++ {
+		month := app.Anniversary(anchor, k)
+		if k > 0 {
+			advanceTo(t, srv, month.Add(time.Hour))
+		}
+		if k == 12 {
+			currentSub(t, srv, email, "the yearly renewal", func(s app.Subscription) bool { return s.CurrentPeriodStart.Equal(month) })
+		}
+		_, page := c.Get("/account")
+		mustContain(t, page, "10 credits left")
+		if code, page := unlockOn(c, fmt.Sprintf("month-%d", k)); code != 200 || !strings.Contains(page, "In your library") {
+			t.Fatalf("month %d (%s): unlock %d", k, month.Format("Jan 2 2006"), code)
+		}
+		if _, page = c.Get("/account"); !strings.Contains(page, "9 credits left") {
+			t.Fatalf("month %d: the account does not say 9 credits left after an unlock", k)
+		}
+	}
+	var froms []string
+	srv.Store.View(ctx, func(tx *store.Tx) error {
+		cs, _ := tx.CreditsOf(sub.CustomerID, 0)
+		for i := len(cs) - 1; i >= 0; i-- {
+			if cs[i].Reason == app.CreditGrant {
+				froms = append(froms, cs[i].From.Format("Jan 2 2006"))
+			}
+		}
+		return nil
+	})
+	y := jan31.Year()
+	want := []string{fmt.Sprintf("Jan 31 %d", y)}
+	for _, m := range []string{"Feb %d", "Mar 31", "Apr 30", "May 31", "Jun 30", "Jul 31", "Aug 31", "Sep 30", "Oct 31", "Nov 30", "Dec 31"} {
+		if m == "Feb %d" {
+			m = fmt.Sprintf(m, time.Date(y, 3, 0, 0, 0, 0, 0, time.UTC).Day())
+		}
+		want = append(want, fmt.Sprintf("%s %d", m, y))
+	}
+	want = append(want, fmt.Sprintf("Jan 31 %d", y+1), fmt.Sprintf("Feb %d %d", time.Date(y+1, 3, 0, 0, 0, 0, 0, time.UTC).Day(), y+1))
+	if strings.Join(froms, ", ") != strings.Join(want, ", ") {
+		t.Fatalf("grants:\n got %v\nwant %v", froms, want)
+	}
+}
+
+// TestAFailedRenewalOnTheSandboxClock: a card that fails at renewal gives
+// the subscriber the grace (credits work, the account says until when and
+// links to the Billing Portal), then a hold; paying the invoice ends the
+// hold without a second refill for the month.
+func TestAFailedRenewalOnTheSandboxClock(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	email := "late-payer@example.com"
+	c := subscriber(srv, email)
+	c.Subscribe("pro", "month", "4000 0000 0000 0341") // attaches, fails on renewal
+	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	if code, _ := unlockOn(c, "the-calm-inbox"); code != 200 {
+		t.Fatalf("unlock: %d", code)
+	}
+
+	renewal := app.Anniversary(sub.CreditAnchor, 1)
+	advanceTo(t, srv, renewal.Add(time.Hour))
+	sub = currentSub(t, srv, email, "past due", func(s app.Subscription) bool { return s.Status == "past_due" && !s.PastDueSince.IsZero() })
+	graceEnd := sub.PastDueSince.Add(7 * 24 * time.Hour)
+	_, page := c.Get("/account")
+	mustContain(t, page, "Your last payment failed", "keep working until <strong>"+graceEnd.Format("Jan 2, 2006")+"</strong>",
+		`action="/account/billing-portal"`, "Update payment method", "payment failed", "10 credits left")
+	if strings.Contains(page, "Renews on") || strings.Contains(page, ">past_due<") {
+		t.Fatal("the account says \"Renews on\" or a raw status next to a failed payment")
+	}
+	if code, _ := unlockOn(c, "sunrise-wallpapers"); code != 200 {
+		t.Fatalf("unlock inside the grace: %d", code)
+	}
+
+	// A day after the grace (the sandbox's retry on day 3 failed too, the
+	// last comes on day 8): credits are on hold.
+	advanceTo(t, srv, graceEnd.Add(6*time.Hour))
+	_, page = c.Get("/account")
+	mustContain(t, page, "your credits are on hold until the payment goes through", "Update payment method")
+	code, page := unlockOn(c, "field-notes-icon-pack")
+	if code != 403 || !strings.Contains(page, "Your credits are on hold because your last payment failed") {
+		t.Fatalf("unlock after the grace: %d", code)
+	}
+
+	// Paying the open invoice on its hosted page ends the hold.
+	sub = currentSub(t, srv, email, "still past due", func(s app.Subscription) bool { return s.Status == "past_due" })
+	resp, _ := c.Post(srv.URL+"/sandbox/stripe/invoices/"+sub.LatestInvoiceID+"/pay",
+		url.Values{"email": {email}, "name": {"Late Payer"}, "card_number": {"4242424242424242"}, "exp": {"12/34"}, "cvc": {"123"}})
+	if resp.StatusCode != 200 {
+		t.Fatalf("paying the invoice: %d", resp.StatusCode)
+	}
+	currentSub(t, srv, email, "active again", func(s app.Subscription) bool { return s.Status == "active" && s.PastDueSince.IsZero() })
+	_, page = c.Get("/account")
+	mustContain(t, page, "9 credits left") // the month's refill happened once, in the grace
+	if code, _ := unlockOn(c, "field-notes-icon-pack"); code != 200 {
+		t.Fatalf("unlock after paying: %d", code)
+	}
 }
