@@ -107,6 +107,15 @@ func (w *creditWorld) stripe(status, price string, start, end time.Time) {
 	w.push()
 }
 
+// begin starts the subscription: active on price from start to end,
+// heard of at start.
+func (w *creditWorld) begin(price string, start, end time.Time) {
+	w.t.Helper()
+	w.at(start)
+	w.stripe("active", price, start, end)
+	w.event("customer.subscription.created")
+}
+
 func (w *creditWorld) push() {
 	w.subFixture.stripe.mu.Lock()
 	defer w.subFixture.stripe.mu.Unlock()
@@ -252,9 +261,7 @@ func TestAYearlyPlanRefillsAtEveryMonthlyAnniversary(t *testing.T) {
 func TestTheRefillIsLazyAndStoredOnce(t *testing.T) {
 	w := newCreditWorld(t)
 	start := time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC)
-	w.at(start)
-	w.stripe("active", w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
-	w.event("customer.subscription.created")
+	w.begin(w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
 	w.mustUnlock(4)
 	// A month later a page reads 10 and stores nothing.
 	w.at(time.Date(2025, 2, 28, 12, 0, 0, 0, time.UTC))
@@ -302,9 +309,7 @@ func TestPlanChangesInsideACreditMonthNeverGain(t *testing.T) {
 			w := newCreditWorld(t)
 			plans := map[string]app.Plan{"starter": w.starter, "pro": w.pro, "team": w.team}
 			start := time.Date(2025, 5, 3, 8, 0, 0, 0, time.UTC)
-			w.at(start)
-			w.stripe("active", plans[tc.first].Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
-			w.event("customer.subscription.created")
+			w.begin(plans[tc.first].Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
 			for i, s := range tc.steps {
 				w.at(start.Add(time.Duration(i+1) * 24 * time.Hour))
 				w.stripe("active", plans[s.plan].Monthly.StripePriceID, w.start, w.end) // same period: a mid-month switch
@@ -339,9 +344,7 @@ func TestAnIntervalChangeRestartsTheCreditMonth(t *testing.T) {
 	start := time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC)
 	t.Run("monthly to yearly", func(t *testing.T) {
 		w := newCreditWorld(t)
-		w.at(start)
-		w.stripe("active", w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
-		w.event("customer.subscription.created")
+		w.begin(w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
 		w.at(start.Add(day(20)))
 		w.mustUnlock(6)
 		// Stripe starts a new yearly period now.
@@ -363,9 +366,7 @@ func TestAnIntervalChangeRestartsTheCreditMonth(t *testing.T) {
 	})
 	t.Run("yearly to monthly", func(t *testing.T) {
 		w := newCreditWorld(t)
-		w.at(start)
-		w.stripe("active", w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
-		w.event("customer.subscription.created")
+		w.begin(w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
 		w.at(app.Anniversary(start, 4).Add(day(5))) // inside the fifth month
 		w.mustUnlock(2)
 		switched := w.now
@@ -388,9 +389,7 @@ func TestAnIntervalChangeRestartsTheCreditMonth(t *testing.T) {
 	})
 	t.Run("there and back at once gains nothing", func(t *testing.T) {
 		w := newCreditWorld(t)
-		w.at(start)
-		w.stripe("active", w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
-		w.event("customer.subscription.created")
+		w.begin(w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
 		w.at(start.Add(day(10)))
 		w.mustUnlock(10)
 		for i, price := range []string{w.pro.Yearly.StripePriceID, w.pro.Monthly.StripePriceID, w.pro.Yearly.StripePriceID} {
@@ -418,9 +417,7 @@ func TestCancelAtPeriodEndKeepsCreditsUntilTheEnd(t *testing.T) {
 			}
 			start := time.Date(2025, 3, 10, 10, 0, 0, 0, time.UTC)
 			end := start.AddDate(1, 0, 0)
-			w.at(start)
-			w.stripe("active", w.pro.Yearly.StripePriceID, start, end)
-			w.event("customer.subscription.created")
+			w.begin(w.pro.Yearly.StripePriceID, start, end)
 			w.mustUnlock(2)
 			w.at(app.Anniversary(start, 2).Add(time.Hour))
 			w.cancelAtEnd = true
@@ -501,9 +498,7 @@ func TestPastDueGraceThenHoldThenPayment(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			w := newCreditWorld(t)
-			w.at(start)
-			w.stripe("active", w.pro.Monthly.StripePriceID, start, renew)
-			w.event("customer.subscription.created")
+			w.begin(w.pro.Monthly.StripePriceID, start, renew)
 			w.mustUnlock(9)
 			// The renewal fails: Stripe moves the period on, past_due.
 			w.at(renew.Add(tc.heardAt))
@@ -573,9 +568,7 @@ func TestPastDueGraceIsASetting(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-	w.at(start)
-	w.stripe("active", w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
-	w.event("customer.subscription.created")
+	w.begin(w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
 	w.at(start.AddDate(0, 1, 0).Add(time.Minute))
 	w.stripe("past_due", w.pro.Monthly.StripePriceID, start.AddDate(0, 1, 0), start.AddDate(0, 2, 0))
 	w.event("customer.subscription.updated")
@@ -599,9 +592,7 @@ func TestTwoUnlocksForTheLastCreditOneWins(t *testing.T) {
 	for round := 0; round < 5; round++ {
 		w := newCreditWorld(t)
 		start := time.Date(2025, 2, 1, 0, 0, 0, 0, time.UTC)
-		w.at(start)
-		w.stripe("active", w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
-		w.event("customer.subscription.created")
+		w.begin(w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
 		w.mustUnlock(9)
 		var slugs []string
 		for i := 0; i < 2; i++ {
@@ -633,9 +624,7 @@ func TestTwoUnlocksForTheLastCreditOneWins(t *testing.T) {
 func TestAnUnlockAtTheMonthBoundary(t *testing.T) {
 	w := newCreditWorld(t)
 	start := time.Date(2025, 1, 31, 10, 0, 0, 0, time.UTC)
-	w.at(start)
-	w.stripe("active", w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
-	w.event("customer.subscription.created")
+	w.begin(w.pro.Yearly.StripePriceID, start, start.AddDate(1, 0, 0))
 	w.mustUnlock(10)
 	boundary := app.Anniversary(start, 1) // Feb 28, 10:00
 	w.at(boundary.Add(-time.Nanosecond))
@@ -655,9 +644,7 @@ func TestAnUnlockAtTheMonthBoundary(t *testing.T) {
 func TestAPlanKeyValidatesForOwnedProductsOnly(t *testing.T) {
 	w := newCreditWorld(t)
 	start := time.Now().Add(-time.Hour)
-	w.at(start)
-	w.stripe("active", w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
-	w.event("customer.subscription.created")
+	w.begin(w.pro.Monthly.StripePriceID, start, start.AddDate(0, 1, 0))
 	_, lics, _ := w.state(t)
 	key := lics[0].Key
 	other := app.Product{Slug: "not-owned", Title: "Not owned", Price: app.Money{Amount: 500, Currency: "usd"}, Active: true}
