@@ -140,6 +140,20 @@ func TestEventsAndClockAreForAdminsOrThisMachine(t *testing.T) {
 	if sb.offset() != before {
 		t.Fatalf("the clock moved for a visitor: %v", sb.offset())
 	}
+	// Nor may a visitor act as the bank or hold deliveries back.
+	for _, tc := range []struct{ method, path string }{
+		{"POST", "/charges/ch_x/dispute"}, {"POST", "/disputes/dp_x/close"}, {"POST", "/deliveries/hold"},
+		{"POST", "/deliveries/unhold"}, {"GET", "/deliveries/held"}, {"POST", "/deliveries/release"},
+	} {
+		req := httptest.NewRequest(tc.method, mountPath+tc.path, strings.NewReader("type=*&outcome=won"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		if status, body := do(t, a, req); status != http.StatusForbidden || !strings.Contains(body, "admins") {
+			t.Errorf("visitor %s %s: %d", tc.method, tc.path, status)
+		}
+	}
+	if h, _ := sb.Held(); len(h) != 0 || sb.hasHoldRules() {
+		t.Error("a visitor's hold was kept")
+	}
 
 	// An admin can.
 	if status, _ := do(t, a, clockPost("31d", true)); status != http.StatusOK || sb.offset()-before != 31*24*time.Hour {

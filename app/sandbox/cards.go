@@ -16,6 +16,8 @@ const (
 	cardFailsAfterAttach  = "fails_after_attach" // 4000 0000 0000 0341
 	cardExpired           = "expired_card"
 	cardIncorrectCVC      = "incorrect_cvc"
+	cardDisputed          = "disputed"     // 4000 0000 0000 0259: pays, then the cardholder disputes it
+	cardRefundFails       = "refund_fails" // 4000 0000 0000 5126: pays; a refund of it fails later
 )
 
 type testCard struct {
@@ -36,6 +38,8 @@ var testCards = map[string]testCard{
 	"4000000000000341": {"visa", "credit", cardFailsAfterAttach},
 	"4000000000000069": {"visa", "credit", cardExpired},
 	"4000000000000127": {"visa", "credit", cardIncorrectCVC},
+	"4000000000000259": {"visa", "credit", cardDisputed},
+	"4000000000005126": {"visa", "credit", cardRefundFails},
 }
 
 // cardForm is what the hosted pages' card form posts.

@@ -362,20 +362,21 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 		return checkoutOutcome{}, err
 	}
 	items := t.sessionLineItems(s.ID)
+	var chargeID string
 	switch s.Mode {
 	case "payment":
-		pi, _, _, err := t.pay(payment{Amount: s.AmountTotal, Currency: s.Currency, Customer: cu.ID, Metadata: s.Internal.PaymentIntentMetadata,
+		pi, ch, _, err := t.pay(payment{Amount: s.AmountTotal, Currency: s.Currency, Customer: cu.ID, Metadata: s.Internal.PaymentIntentMetadata,
 			Description: s.Internal.PaymentDescription, PM: pm})
 		if err != nil {
 			return checkoutOutcome{}, err
 		}
-		s.PaymentIntent = nstr(pi.ID)
+		s.PaymentIntent, chargeID = nstr(pi.ID), ch.ID
 	case "subscription":
 		sub, inv, err := t.startSubscription(cu, items, s.Internal.SubscriptionMetadata, pm)
 		if err != nil {
 			return checkoutOutcome{}, err
 		}
-		s.Subscription, s.Invoice = nstr(sub.ID), nstr(inv.ID)
+		s.Subscription, s.Invoice, chargeID = nstr(sub.ID), nstr(inv.ID), string(inv.Charge)
 	}
 	s.Status, s.PaymentStatus, s.URL = "complete", "paid", ""
 	s.Customer = nstr(cu.ID)
@@ -389,6 +390,16 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 	}
 	if err := t.emit("checkout.session.completed", s, nil); err != nil {
 		return checkoutOutcome{}, err
+	}
+	if c.Behavior == cardDisputed && chargeID != "" {
+		// The cardholder disputes it right after, as with Stripe's 0259.
+		ch, err := t.chargeByID(chargeID, "charge")
+		if err != nil {
+			return checkoutOutcome{}, err
+		}
+		if _, err := t.openDispute(ch, "fraudulent"); err != nil {
+			return checkoutOutcome{}, err
+		}
 	}
 	return checkoutOutcome{Redirect: strings.ReplaceAll(string(s.SuccessURL), "{CHECKOUT_SESSION_ID}", s.ID)}, nil
 }

@@ -13,7 +13,8 @@ import (
 
 // Advance moves the test clock forward by d and applies, in time order,
 // what fell due in between: renewals (one per period passed), payment
-// retries, cancellations at period end and Checkout expiries. Each step
+// retries, cancellations at period end, Checkout expiries and the
+// failures of refunds made to the 5126 card. Each step
 // runs at its own due time, so events carry the time Stripe would have
 // fired them at. Advance(ctx, 0) applies what is due now.
 func (s *Sandbox) Advance(ctx context.Context, d time.Duration) (time.Time, error) {
@@ -67,7 +68,7 @@ func (s *Sandbox) Advance(ctx context.Context, d time.Duration) (time.Time, erro
 // dueWork is the earliest thing to happen at or before some time.
 type dueWork struct {
 	at   int64
-	kind string // renew, retry, expire
+	kind string // renew, retry, expire, refund_fail
 	id   string
 }
 
@@ -96,6 +97,13 @@ func (t *txn) nextDue(until int64) (dueWork, bool) {
 		var s session
 		if json.Unmarshal(raw, &s) == nil && s.Status == "open" {
 			consider(dueWork{at: s.ExpiresAt, kind: "expire", id: id})
+		}
+		return true
+	})
+	t.eachNewest(objRefund, func(id string, raw []byte) bool {
+		var re refund
+		if json.Unmarshal(raw, &re) == nil && re.Internal.FailAt > 0 && re.Status == "succeeded" {
+			consider(dueWork{at: re.Internal.FailAt, kind: "refund_fail", id: id})
 		}
 		return true
 	})
@@ -129,6 +137,12 @@ func (t *txn) runNextDue(until time.Time) (bool, error) {
 			return false, err
 		}
 		return true, t.retry(sub)
+	case "refund_fail":
+		var re refund
+		if err := t.get(objRefund, w.id, &re); err != nil {
+			return false, err
+		}
+		return true, t.failRefund(re)
 	}
 	return false, fmt.Errorf("unknown due work %q", w.kind)
 }

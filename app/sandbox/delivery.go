@@ -116,77 +116,90 @@ func (s *Sandbox) deliveryLoop(ctx context.Context) {
 		if window > 1 {
 			rand.Shuffle(len(batch), func(i, j int) { batch[i], batch[j] = batch[j], batch[i] })
 		}
+		holding := s.hasHoldRules()
 		for _, q := range batch {
 			if ctx.Err() != nil {
 				return
 			}
-			s.deliver(ctx, q)
+			if holding && s.holdIfRuled(q) {
+				continue
+			}
+			s.send(ctx, q.d, q.key)
 		}
 	}
 }
 
-// deliver POSTs one event to its endpoint, signed with that endpoint's
+// deliverNow sends a delivery that is in no queue (a released one).
+func (s *Sandbox) deliverNow(ctx context.Context, d delivery) attempt { return s.send(ctx, d, nil) }
+
+// send POSTs one event to its endpoint, signed with that endpoint's
 // secret as Stripe signs it, and records the outcome: done on 2xx,
 // otherwise retried after RetryBase·2^n until MaxAttempts. A delivery to
-// an endpoint deleted or disabled since is dropped.
-func (s *Sandbox) deliver(ctx context.Context, q queued) {
+// an endpoint deleted or disabled since is dropped. key is the
+// delivery's place in the queue (nil when it is in none), removed in the
+// transaction that records the outcome.
+func (s *Sandbox) send(ctx context.Context, d delivery, key []byte) attempt {
 	var payload []byte
 	var to target
 	live := false
 	err := s.view(func(t *txn) error {
-		payload = bytes.Clone(t.raw(objEvent, q.d.EventID))
-		to, live = t.target(q.d.Endpoint)
+		payload = bytes.Clone(t.raw(objEvent, d.EventID))
+		to, live = t.target(d.Endpoint)
 		return nil
 	})
 	if err != nil || len(payload) == 0 || !live {
 		if len(payload) == 0 {
-			s.log.Error("delivery of a missing event dropped", "event", q.d.EventID, "err", err)
+			s.log.Error("delivery of a missing event dropped", "event", d.EventID, "err", err)
 		}
 		_ = s.update(nil, func(t *txn) error {
-			if err := t.tx.Bucket(bucketQueue).Delete(q.key); err != nil {
-				return err
+			if key != nil {
+				if err := t.tx.Bucket(bucketQueue).Delete(key); err != nil {
+					return err
+				}
 			}
-			return t.settle(q.d.EventID)
+			return t.settle(d.EventID)
 		})
-		return
+		return attempt{Endpoint: d.Endpoint, Copy: d.Copy, Error: "dropped: the event or its endpoint is gone"}
 	}
 	start := s.cfg.Now()
 	status, sendErr := s.post(ctx, to, payload, start)
-	if ctx.Err() != nil {
-		return // shutting down: the delivery stays queued and runs after the next Start
-	}
-	a := attempt{Endpoint: q.d.Endpoint, URL: to.URL, Copy: q.d.Copy, Attempt: q.d.Attempt + 1, At: start.UTC(), Status: status,
+	a := attempt{Endpoint: d.Endpoint, URL: to.URL, Copy: d.Copy, Attempt: d.Attempt + 1, At: start.UTC(), Status: status,
 		DurationMS: s.cfg.Now().Sub(start).Milliseconds()}
 	if sendErr != nil {
 		a.Error = sendErr.Error()
 	}
+	if ctx.Err() != nil && key != nil {
+		return a // shutting down: the delivery stays queued and runs after the next Start
+	}
 	ok := sendErr == nil && status >= 200 && status < 300
 	err = s.update(nil, func(t *txn) error {
-		b := t.tx.Bucket(bucketQueue)
-		if err := b.Delete(q.key); err != nil {
-			return err
+		if key != nil {
+			if err := t.tx.Bucket(bucketQueue).Delete(key); err != nil {
+				return err
+			}
 		}
-		all := append(t.attempts(q.d.EventID), a)
+		all := append(t.attempts(d.EventID), a)
 		raw, err := json.Marshal(all)
 		if err != nil {
 			return err
 		}
-		if err := t.tx.Bucket(bucketAttempts).Put([]byte(q.d.EventID), raw); err != nil {
+		if err := t.tx.Bucket(bucketAttempts).Put([]byte(d.EventID), raw); err != nil {
 			return err
 		}
 		if !ok && a.Attempt < s.cfg.MaxAttempts {
-			next := q.d
+			next := d
 			next.Attempt = a.Attempt
 			return t.enqueue(next, s.cfg.Now().Add(retryDelay(s.cfg.RetryBase, a.Attempt)))
 		}
-		return t.settle(q.d.EventID)
+		return t.settle(d.EventID)
 	})
 	if err != nil {
-		s.log.Error("record delivery attempt", "event", q.d.EventID, "err", err)
+		s.log.Error("record delivery attempt", "event", d.EventID, "err", err)
 	}
 	if !ok {
-		s.log.Info("webhook delivery failed", "event", q.d.EventID, "endpoint", endpointLabel(q.d.Endpoint), "attempt", a.Attempt, "status", status, "err", sendErr)
+		s.log.Info("webhook delivery failed", "event", d.EventID, "endpoint", endpointLabel(d.Endpoint), "attempt", a.Attempt, "status", status, "err", sendErr)
 	}
+	return a
 }
 
 // settle counts one delivery of an event as finished (delivered, or

@@ -330,11 +330,16 @@ type refund struct {
 	Charge             string            `json:"charge"`
 	Created            int64             `json:"created"`
 	Currency           string            `json:"currency"`
+	FailureReason      nstr              `json:"failure_reason,omitempty"` // only on a failed refund
 	Metadata           map[string]string `json:"metadata"`
 	PaymentIntent      nstr              `json:"payment_intent"`
 	Reason             nstr              `json:"reason"`
 	ReceiptNumber      any               `json:"receipt_number"`
 	Status             string            `json:"status"`
+	Internal           struct {
+		// FailAt is when a refund of a 5126 card fails (sandbox time).
+		FailAt int64 `json:"fail_at,omitempty"`
+	} `json:"_internal"`
 }
 
 type subscription struct {

@@ -588,6 +588,9 @@ type eventRow struct {
 	Event      event
 	ObjectID   string
 	Deliveries []endpointLog
+	// Action is what the bank could do about the object now, on its
+	// newest row: "dispute" a charge, or "rule" on an open dispute.
+	Action string
 }
 
 // endpointLog is one destination's delivery attempts of an event.
@@ -622,6 +625,8 @@ func (s *Sandbox) eventsPage(c *fiber.Ctx) error {
 		WebhookURL string
 		Endpoints  []webhookEndpoint
 		Events     []eventRow
+		Held       []HeldDelivery
+		Holds      []HoldRule
 	}{page: s.page("Events"), WebhookURL: s.cfg.WebhookURL}
 	err := s.view(func(t *txn) error {
 		t.eachNewest(objWebhookEndpoint, func(_ string, raw []byte) bool {
@@ -631,16 +636,45 @@ func (s *Sandbox) eventsPage(c *fiber.Ctx) error {
 			}
 			return true
 		})
+		acted := map[string]bool{}
 		for _, ev := range t.recentEvents(200) {
 			id, _ := ev.Data.Object["id"].(string)
-			d.Events = append(d.Events, eventRow{Event: ev, ObjectID: id, Deliveries: deliveryLogs(t.attempts(ev.ID))})
+			row := eventRow{Event: ev, ObjectID: id, Deliveries: deliveryLogs(t.attempts(ev.ID))}
+			if !acted[id] {
+				acted[id] = true
+				row.Action = t.bankAction(id)
+			}
+			d.Events = append(d.Events, row)
 		}
+		d.Holds = t.holdRules()
 		return nil
 	})
 	if err != nil {
 		return s.pageError(c, err)
 	}
+	if d.Held, err = s.Held(); err != nil {
+		return s.pageError(c, err)
+	}
 	return s.render(c, http.StatusOK, "events", d)
+}
+
+// bankAction is what the events page offers for an object: a succeeded
+// charge with money left and no dispute can be disputed; an open dispute
+// can be ruled on.
+func (t *txn) bankAction(id string) string {
+	switch objectTypeOf(id) {
+	case objCharge:
+		var ch charge
+		if t.get(objCharge, id, &ch) == nil && ch.Status == "succeeded" && !ch.Disputed && ch.AmountRefunded < ch.Amount {
+			return "dispute"
+		}
+	case objDispute:
+		var d dispute
+		if t.get(objDispute, id, &d) == nil && d.open() {
+			return "rule"
+		}
+	}
+	return ""
 }
 
 // Test clock.

@@ -3,6 +3,7 @@ package sandbox
 import (
 	"encoding/json"
 	"fmt"
+	"time"
 )
 
 // payment is one charge to make on a card.
@@ -182,6 +183,10 @@ func apiCreateRefund(t *txn, r *request) (any, error) {
 	if ch.Status != "succeeded" {
 		return nil, invalidRequest("charge", fmt.Sprintf("Charge %s has not succeeded and cannot be refunded.", ch.ID))
 	}
+	if d, ok := t.chargeDispute(ch.ID); ok && (d.open() || d.Status == "lost") {
+		return nil, &apiError{Status: 400, Type: "invalid_request_error", Code: "charge_disputed",
+			Message: fmt.Sprintf("Charge %s has been charged back; cannot issue a refund.", ch.ID)}
+	}
 	left := ch.Amount - ch.AmountRefunded
 	if left <= 0 {
 		return nil, &apiError{Status: 400, Type: "invalid_request_error", Code: "charge_already_refunded",
@@ -215,6 +220,9 @@ func (t *txn) refund(ch charge, amount int64, reason string, md map[string]strin
 		ID: t.newID("re_"), Object: objRefund, Amount: amount, Charge: ch.ID, Created: t.now.Unix(), Currency: ch.Currency,
 		Metadata: md, PaymentIntent: ch.PaymentIntent, Reason: nstr(reason), Status: "succeeded",
 	}
+	if pm, err := t.paymentMethodByID(string(ch.PaymentMethod), "payment_method"); err == nil && pm.Internal.Behavior == cardRefundFails {
+		re.Internal.FailAt = t.now.Add(refundFailsAfter).Unix()
+	}
 	prev := mustMap(ch)
 	ch.AmountRefunded += amount
 	ch.Refunded = ch.AmountRefunded == ch.Amount
@@ -228,6 +236,35 @@ func (t *txn) refund(ch charge, amount int64, reason string, md map[string]strin
 		return re, err
 	}
 	return re, t.emit("refund.created", re, nil)
+}
+
+// refundFailsAfter is how long a refund of the 5126 card looks
+// succeeded before it fails: long enough that a shop has acted on it,
+// short enough for a demo's clock.
+const refundFailsAfter = time.Hour
+
+// failRefund is a refund that did not reach the card: its money goes
+// back to the merchant, so the charge's amount_refunded goes back down,
+// and charge.refund.updated says so.
+func (t *txn) failRefund(re refund) error {
+	ch, err := t.chargeByID(re.Charge, "charge")
+	if err != nil {
+		return err
+	}
+	prevRe := mustMap(re)
+	re.Status, re.FailureReason, re.Internal.FailAt = "failed", "expired_or_canceled_card", 0
+	ch.AmountRefunded = max(ch.AmountRefunded-re.Amount, 0)
+	ch.Refunded = false
+	if err := t.put(objRefund, re.ID, re); err != nil {
+		return err
+	}
+	if err := t.put(objCharge, ch.ID, ch); err != nil {
+		return err
+	}
+	if err := t.emit("charge.refund.updated", re, prevRe); err != nil {
+		return err
+	}
+	return t.emit("refund.updated", re, prevRe)
 }
 
 func apiGetRefund(t *txn, r *request) (any, error) {
@@ -244,12 +281,16 @@ func apiListRefunds(t *txn, r *request) (any, error) {
 		return nil, err
 	}
 	chID, piID := r.p.str("charge"), r.p.str("payment_intent")
+	created, err := rangeFilter(r.p, "created")
+	if err != nil {
+		return nil, err
+	}
 	items, more := t.listNewest(objRefund, q, func(raw []byte) bool {
 		var re refund
 		if json.Unmarshal(raw, &re) != nil {
 			return false
 		}
-		return (chID == "" || re.Charge == chID) && (piID == "" || string(re.PaymentIntent) == piID)
+		return (chID == "" || re.Charge == chID) && (piID == "" || string(re.PaymentIntent) == piID) && created(re.Created)
 	})
 	return listMap("/v1/refunds", items, more), nil
 }

@@ -44,6 +44,10 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/v1/refunds", s.apiRead(&stripe.RefundListParams{}, apiListRefunds))
 	r.Get("/v1/refunds/:id", s.apiRead(&stripe.RefundParams{}, apiGetRefund))
 
+	r.Get("/v1/disputes", s.apiRead(&stripe.DisputeListParams{}, apiListDisputes))
+	r.Get("/v1/disputes/:id", s.apiRead(&stripe.DisputeParams{}, apiGetDispute))
+	r.Post("/v1/disputes/:id/close", s.apiWrite(&stripe.DisputeParams{}, apiCloseDispute))
+
 	r.Get("/v1/subscriptions", s.apiRead(&stripe.SubscriptionListParams{}, apiListSubscriptions))
 	r.Get("/v1/subscriptions/:id", s.apiRead(&stripe.SubscriptionParams{}, apiGetSubscription))
 	r.Post("/v1/subscriptions/:id", s.apiWrite(&stripe.SubscriptionParams{}, apiUpdateSubscription))
@@ -87,4 +91,13 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/events", s.eventsPage)
 	r.Get("/clock", s.clockPage)
 	r.Post("/clock", s.clockAdvance)
+
+	// What a bank would do (disputes) and the ordering knob, for admins
+	// and this machine (holds.go, disputes.go).
+	r.Post("/charges/:id/dispute", s.staffAction(disputeCharge))
+	r.Post("/disputes/:id/close", s.staffAction(ruleDispute))
+	r.Post("/deliveries/hold", s.holdsAPI(s.deliveriesHold))
+	r.Post("/deliveries/unhold", s.holdsAPI(s.deliveriesUnhold))
+	r.Get("/deliveries/held", s.holdsAPI(s.deliveriesHeld))
+	r.Post("/deliveries/release", s.holdsAPI(s.deliveriesRelease))
 }

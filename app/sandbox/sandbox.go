@@ -10,7 +10,13 @@
 // 4000 0000 0000 0002 is declined, 4000 0000 0000 9995 has insufficient
 // funds, and 4000 0000 0000 0341 pays at Checkout but declines every later
 // (off-session) charge, which drives a renewal into past_due, two retries
-// (after 3 and 5 more days) and cancellation.
+// (after 3 and 5 more days) and cancellation. 4000 0000 0000 0259 pays and
+// is disputed right after; 4000 0000 0000 5126 pays, and a refund of it
+// fails an hour (of sandbox time) after it was made. Disputes are ruled on
+// from the events page, which can also open one on any charge.
+//
+// Beside the shuffle knob, holds.go holds deliveries back and releases
+// them in a chosen order, so tests can stage any order of events.
 //
 // Every route is listed in routes.go. Objects are stored as the JSON the
 // API answers with, one bbolt bucket per object type; an event and its

@@ -466,7 +466,7 @@ func (c *checker) report(t *testing.T) {
 var schemaKinds = []string{
 	"customer", "product", "price", "checkout.session", "item", "payment_intent", "charge", "refund", "payment_method",
 	"subscription", "subscription_item", "invoice", "line_item", "billing_portal.configuration", "billing_portal.session", "event",
-	"webhook_endpoint",
+	"webhook_endpoint", "dispute",
 }
 
 // TestObjectsConformToStripeSchema drives every flow that makes an
@@ -615,6 +615,36 @@ func (e *env) driveEveryFlow(c catalog) {
 	_, err = e.api.Charges.Get(paid.PaymentIntent.LatestCharge.ID, cp)
 	must(err)
 
+	// A purchase disputed right after (0259), won; another disputed from
+	// the events page and lost; a refund that fails an hour later (5126,
+	// failed by the clock below).
+	_, ch := e.payWith(c, "4000000000000259")
+	dl := e.api.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(ch.ID)})
+	if !dl.Next() {
+		t.Fatalf("the 0259 charge has no dispute: %v", dl.Err())
+	}
+	if resp, body := e.postForm(mountPath+"/disputes/"+dl.Dispute().ID+"/close", url.Values{"outcome": {"won"}}); resp.StatusCode != http.StatusOK {
+		t.Fatalf("rule the dispute: %d %s", resp.StatusCode, body)
+	}
+	_, ch = e.payWith(c, "4242424242424242")
+	if resp, body := e.postForm(mountPath+"/charges/"+ch.ID+"/dispute", nil); resp.StatusCode != http.StatusOK {
+		t.Fatalf("dispute a charge: %d %s", resp.StatusCode, body)
+	}
+	dl = e.api.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(ch.ID)})
+	if !dl.Next() {
+		t.Fatalf("no dispute listed: %v", dl.Err())
+	}
+	_, err = e.api.Disputes.Close(dl.Dispute().ID, nil)
+	must(err)
+	dp := &stripe.DisputeParams{}
+	dp.AddExpand("charge")
+	dp.AddExpand("payment_intent")
+	_, err = e.api.Disputes.Get(dl.Dispute().ID, dp)
+	must(err)
+	_, ch = e.payWith(c, "4000000000005126")
+	failing5126, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(1000)})
+	must(err)
+
 	// A session that expires unpaid.
 	open := e.paymentSession(c)
 	_, err = e.api.CheckoutSessions.Expire(open.ID, nil)
@@ -627,9 +657,12 @@ func (e *env) driveEveryFlow(c catalog) {
 	yearly := e.subscribe(c.yearly, "5555555555554444")
 	failing := e.subscribe(c.monthly, "4000000000000341")
 	e.drain()
-	e.advance("32d") // monthly renews; failing's renewal declines
+	e.advance("32d") // monthly renews; failing's renewal declines; the 5126 refund fails
 	e.advance("4d")  // first retry declines
 	e.advance("6d")  // last retry declines: failing is canceled
+	if re, err := e.api.Refunds.Get(failing5126.ID, nil); err != nil || re.Status != stripe.RefundStatusFailed {
+		t.Fatalf("the 5126 refund did not fail: %+v %v", re, err)
+	}
 
 	e.drain()
 	portal := e.portal(c, monthly.Customer.ID)
@@ -684,7 +717,7 @@ func (e *env) driveEveryFlow(c catalog) {
 	_, err = e.api.WebhookEndpoints.Del(gone.ID, nil)
 	must(err)
 	for _, path := range []string{"/v1/webhook_endpoints", "/v1/customers", "/v1/products", "/v1/prices", "/v1/checkout/sessions", "/v1/payment_intents",
-		"/v1/charges", "/v1/refunds", "/v1/invoices", "/v1/billing_portal/configurations", "/v1/events"} {
+		"/v1/charges", "/v1/refunds", "/v1/disputes", "/v1/invoices", "/v1/billing_portal/configurations", "/v1/events"} {
 		e.apiGet(path + "?limit=100")
 	}
 	e.drain()

@@ -24,7 +24,7 @@ var (
 	objectBucketsAll = []string{
 		objCustomer, objProduct, objPrice, objSession, objPaymentIntent, objCharge,
 		objRefund, objSubscription, objInvoice, objPortalConfig, objPortalSession,
-		objEvent, objPaymentMethod, objWebhookEndpoint,
+		objEvent, objPaymentMethod, objWebhookEndpoint, objDispute,
 	}
 )
 
@@ -44,6 +44,7 @@ const (
 	objEvent           = "event"
 	objPaymentMethod   = "payment_method"
 	objWebhookEndpoint = "webhook_endpoint"
+	objDispute         = "dispute"
 )
 
 // idPrefixes maps an id prefix to the object type it names, so an expand
@@ -63,6 +64,7 @@ var idPrefixes = []struct{ prefix, object string }{
 	{"evt_", objEvent},
 	{"pm_", objPaymentMethod},
 	{"we_", objWebhookEndpoint},
+	{"dp_", objDispute},
 }
 
 func objectTypeOf(id string) string {
@@ -190,7 +192,7 @@ func openDB(path string) (*bolt.DB, error) {
 		return nil, fmt.Errorf("open sandbox db %s: %w", path, err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		for _, name := range [][]byte{bucketMeta, bucketIdem, bucketQueue, bucketAttempts, bucketLineItems, bucketSeq} {
+		for _, name := range [][]byte{bucketMeta, bucketIdem, bucketQueue, bucketAttempts, bucketHeld, bucketLineItems, bucketSeq} {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}

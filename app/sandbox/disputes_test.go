@@ -1,0 +1,255 @@
+package sandbox
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stripe/stripe-go/v76"
+)
+
+// payWith pays a new payment session with a card and returns the paid
+// session with its charge.
+func (e *env) payWith(c catalog, number string) (*stripe.CheckoutSession, *stripe.Charge) {
+	e.t.Helper()
+	s := e.paymentSession(c)
+	if resp, body := e.postForm(s.URL, cardValues(number)); resp.StatusCode != http.StatusSeeOther {
+		e.t.Fatalf("pay with %s: %d %s", number, resp.StatusCode, body)
+	}
+	p := &stripe.CheckoutSessionParams{}
+	p.AddExpand("payment_intent.latest_charge")
+	got, err := e.api.CheckoutSessions.Get(s.ID, p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return got, got.PaymentIntent.LatestCharge
+}
+
+func (e *env) charge(id string) *stripe.Charge {
+	e.t.Helper()
+	p := &stripe.ChargeParams{}
+	p.AddExpand("refunds")
+	ch, err := e.api.Charges.Get(id, p)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return ch
+}
+
+// TestCard0259PaysThenIsDisputed: the payment succeeds and completes the
+// session; right after, the cardholder disputes it. The dispute is
+// listed by charge and payment intent, blocks refunds, and is ruled on
+// through the bank's action (won here).
+func TestCard0259PaysThenIsDisputed(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	s, ch := e.payWith(c, "4000 0000 0000 0259")
+	evs := e.expect("customer.created", "payment_method.attached", "payment_intent.created", "charge.succeeded", "payment_intent.succeeded",
+		"checkout.session.completed", "charge.dispute.created")
+	dp := evs[len(evs)-1].Data.Object
+	if dp["charge"] != ch.ID || dp["payment_intent"] != s.PaymentIntent.ID || dp["status"] != "needs_response" || dp["reason"] != "fraudulent" ||
+		dp["amount"] != float64(5500) {
+		t.Fatalf("charge.dispute.created: %v", dp)
+	}
+	if got := e.charge(ch.ID); !got.Disputed {
+		t.Error("the charge does not say it is disputed")
+	}
+	for _, byPI := range []bool{false, true} {
+		lp := &stripe.DisputeListParams{Charge: stripe.String(ch.ID)}
+		if byPI {
+			lp = &stripe.DisputeListParams{PaymentIntent: stripe.String(s.PaymentIntent.ID)}
+		}
+		it := e.api.Disputes.List(lp)
+		n := 0
+		for it.Next() {
+			n++
+			if it.Dispute().ID != dp["id"] || it.Dispute().Status != stripe.DisputeStatusNeedsResponse {
+				t.Errorf("listed dispute: %+v", it.Dispute())
+			}
+		}
+		if it.Err() != nil || n != 1 {
+			t.Errorf("disputes of the charge (by payment intent %v): %d, %v", byPI, n, it.Err())
+		}
+	}
+	if _, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID)}); err == nil || !strings.Contains(err.Error(), "charged back") {
+		t.Errorf("refunding a disputed charge: %v", err)
+	}
+
+	resp, body := e.postForm(mountPath+"/disputes/"+dp["id"].(string)+"/close", url.Values{"outcome": {"won"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, `"status":"won"`) {
+		t.Fatalf("rule won: %d %s", resp.StatusCode, body)
+	}
+	closed := e.expect("charge.dispute.closed")[0]
+	if closed.Data.Object["status"] != "won" || closed.Data.PreviousAttributes["status"] != "needs_response" {
+		t.Errorf("charge.dispute.closed: %v prev %v", closed.Data.Object, closed.Data.PreviousAttributes)
+	}
+	if resp, body := e.postForm(mountPath+"/disputes/"+dp["id"].(string)+"/close", url.Values{"outcome": {"lost"}}); resp.StatusCode != http.StatusBadRequest ||
+		!strings.Contains(body, "already closed") {
+		t.Errorf("ruling twice: %d %s", resp.StatusCode, body)
+	}
+	e.expect()
+}
+
+// TestDisputeAnyChargeFromTheEventsPage: the events page offers to
+// dispute a paid charge and then to rule on the dispute; a lost dispute
+// is final, and Stripe's own "accept" (POST /v1/disputes/:id/close) loses
+// too.
+func TestDisputeAnyChargeFromTheEventsPage(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	_, ch := e.payWith(c, "4242424242424242")
+	e.expect("customer.created", "payment_method.attached", "payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed")
+	_, page := e.get(mountPath + "/events")
+	if !strings.Contains(page, `action="/sandbox/stripe/charges/`+ch.ID+`/dispute"`) {
+		t.Fatalf("the events page does not offer to dispute %s", ch.ID)
+	}
+	resp, _ := e.postForm(mountPath+"/charges/"+ch.ID+"/dispute", url.Values{"return": {"page"}, "reason": {"product_not_received"}})
+	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != mountPath+"/events" {
+		t.Fatalf("dispute from the page: %d to %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+	dp := e.expect("charge.dispute.created")[0].Data.Object
+	if dp["reason"] != "product_not_received" {
+		t.Errorf("reason %v", dp["reason"])
+	}
+	_, page = e.get(mountPath + "/events")
+	if strings.Contains(page, `/charges/`+ch.ID+`/dispute"`) || !strings.Contains(page, `action="/sandbox/stripe/disputes/`+dp["id"].(string)+`/close"`) {
+		t.Fatal("after the dispute, the page should offer a ruling and no second dispute")
+	}
+	if resp, body := e.postForm(mountPath+"/charges/"+ch.ID+"/dispute", nil); resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, "already disputed") {
+		t.Errorf("a second dispute: %d %s", resp.StatusCode, body)
+	}
+	got, err := e.api.Disputes.Close(dp["id"].(string), nil)
+	if err != nil || got.Status != stripe.DisputeStatusLost {
+		t.Fatalf("accept the dispute: %+v %v", got, err)
+	}
+	if ev := e.expect("charge.dispute.closed")[0]; ev.Data.Object["status"] != "lost" {
+		t.Errorf("closed as %v", ev.Data.Object["status"])
+	}
+}
+
+// TestRefundOf5126FailsAnHourLater: the refund succeeds at first (the
+// charge says refunded); an hour of sandbox time later it fails, the
+// charge's refunded amount goes back down, and charge.refund.updated
+// tells the shop.
+func TestRefundOf5126FailsAnHourLater(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	_, ch := e.payWith(c, "4000000000005126")
+	e.expect("customer.created", "payment_method.attached", "payment_intent.created", "charge.succeeded", "payment_intent.succeeded", "checkout.session.completed")
+	re, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID)})
+	if err != nil || re.Status != stripe.RefundStatusSucceeded {
+		t.Fatalf("refund: %+v %v", re, err)
+	}
+	e.expect("charge.refunded", "refund.created")
+	if got := e.charge(ch.ID); !got.Refunded || got.AmountRefunded != 5500 {
+		t.Fatalf("after the refund: refunded %v, %d", got.Refunded, got.AmountRefunded)
+	}
+	e.advance("59m")
+	e.expect()
+	e.advance("2m")
+	evs := e.expect("charge.refund.updated", "refund.updated")
+	if o := evs[0].Data.Object; o["id"] != re.ID || o["status"] != "failed" || o["failure_reason"] != "expired_or_canceled_card" ||
+		evs[0].Data.PreviousAttributes["status"] != "succeeded" {
+		t.Errorf("charge.refund.updated: %v prev %v", o, evs[0].Data.PreviousAttributes)
+	}
+	got := e.charge(ch.ID)
+	if got.Refunded || got.AmountRefunded != 0 || len(got.Refunds.Data) != 1 || got.Refunds.Data[0].Status != stripe.RefundStatusFailed {
+		t.Fatalf("after the failure: refunded %v, %d, refunds %+v", got.Refunded, got.AmountRefunded, got.Refunds.Data)
+	}
+	// The money is the merchant's again, so it can be refunded again.
+	if _, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(500)}); err != nil {
+		t.Fatalf("refund after the failure: %v", err)
+	}
+	e.expect("charge.refunded", "refund.created")
+}
+
+// TestHeldDeliveriesGoOutInTheChosenOrder: a rule holds the deliveries of
+// some events (by type, by object); everything else goes out; the held
+// ones wait, are listed in held order, and go out in the order the test
+// releases them, through the Go API and the HTTP one.
+func TestHeldDeliveriesGoOutInTheChosenOrder(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	resp, body := e.postForm(mountPath+"/deliveries/hold", url.Values{"type": {"checkout.session.*"}})
+	if resp.StatusCode != http.StatusOK || !strings.Contains(body, "checkout.session.*") {
+		t.Fatalf("hold by type: %d %s", resp.StatusCode, body)
+	}
+	if _, err := e.sb.Hold(HoldRule{Type: "charge.succeeded"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.sb.Hold(HoldRule{}); err == nil {
+		t.Error("an empty rule, which would hold everything, was accepted")
+	}
+	s, _ := e.payWith(c, "4242424242424242")
+	e.expect("customer.created", "payment_method.attached", "payment_intent.created", "payment_intent.succeeded")
+
+	var held struct {
+		Data []HeldDelivery `json:"data"`
+	}
+	waitHeld := func(n int) {
+		t.Helper()
+		for range 200 {
+			_, body := e.get(mountPath + "/deliveries/held")
+			decodeJSON(t, body, &held)
+			if len(held.Data) >= n {
+				return
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		t.Fatalf("held %d deliveries, want %d", len(held.Data), n)
+	}
+	waitHeld(2)
+	if held.Data[0].Type != "charge.succeeded" || held.Data[1].Type != "checkout.session.completed" || held.Data[1].Object != s.ID {
+		t.Fatalf("held: %+v", held.Data)
+	}
+	_, page := e.get(mountPath + "/events")
+	if !strings.Contains(page, "Held deliveries") || !strings.Contains(page, held.Data[1].Event) {
+		t.Error("the events page does not list the held deliveries")
+	}
+
+	// Released newest first: the receiver sees them in that order.
+	resp, body = e.postForm(mountPath+"/deliveries/release", url.Values{"id": {held.Data[1].ID, held.Data[0].ID}})
+	if resp.StatusCode != http.StatusOK || strings.Count(body, `"status":200`) != 2 {
+		t.Fatalf("release: %d %s", resp.StatusCode, body)
+	}
+	e.expect("checkout.session.completed", "charge.succeeded")
+	if _, err := e.sb.Release(context.Background(), held.Data[0].ID); err == nil {
+		t.Error("released the same delivery twice")
+	}
+
+	// By object: only the events about one object wait.
+	if err := e.sb.Unhold(); err != nil {
+		t.Fatal(err)
+	}
+	ch := s.PaymentIntent.LatestCharge
+	if _, err := e.sb.Hold(HoldRule{Object: ch.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(100)}); err != nil {
+		t.Fatal(err)
+	}
+	e.expect("refund.created")
+	waitHeld(1)
+	if len(held.Data) != 1 || held.Data[0].Type != "charge.refunded" {
+		t.Fatalf("held by object: %+v", held.Data)
+	}
+	// A released delivery the receiver refuses is retried like any other
+	// (held again while a rule matches it: stop holding first).
+	if err := e.sb.Unhold(); err != nil {
+		t.Fatal(err)
+	}
+	e.rc.mu.Lock()
+	e.rc.failFirst = e.rc.calls + 1
+	e.rc.mu.Unlock()
+	out, err := e.sb.Release(context.Background())
+	if err != nil || len(out) != 1 || out[0].Status != http.StatusInternalServerError {
+		t.Fatalf("release all: %+v %v", out, err)
+	}
+	e.expect("charge.refunded")
+	if h, _ := e.sb.Held(); len(h) != 0 {
+		t.Errorf("still held: %+v", h)
+	}
+}
