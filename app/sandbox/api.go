@@ -87,6 +87,7 @@ func (s *Sandbox) apiRead(sample any, fn apiFunc) fiber.Handler {
 		if err != nil {
 			return s.writeErr(c, err)
 		}
+		s.stallRead(c.UserContext(), r.id)
 		return writeJSON(c, http.StatusOK, body, "req_"+randomString(14))
 	}
 }

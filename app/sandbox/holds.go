@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -273,4 +274,51 @@ func (s *Sandbox) deliveriesRelease(c *fiber.Ctx) (any, error) {
 		out = []Released{}
 	}
 	return fiber.Map{"released": out}, err
+}
+
+// stalledRead is one answer StallRead holds back.
+type stalledRead struct {
+	id      string
+	taken   bool
+	waiting chan struct{} // closed once a read is held
+	release chan struct{} // closed to let it go
+}
+
+// StallRead makes the next API read of the object id (GET …/{id}) take
+// its answer from the data at once and then wait, until release is
+// called, before sending it: the old answer a slow network delivers late,
+// after newer ones. stalled is closed once such a read is waiting. For
+// Go tests of stale reads (issue 15); release may be called more than
+// once.
+func (s *Sandbox) StallRead(id string) (stalled <-chan struct{}, release func()) {
+	st := &stalledRead{id: id, waiting: make(chan struct{}), release: make(chan struct{})}
+	s.stallMu.Lock()
+	s.stalls = append(s.stalls, st)
+	s.stallMu.Unlock()
+	var once sync.Once
+	return st.waiting, func() { once.Do(func() { close(st.release) }) }
+}
+
+// stallRead holds an answer about id back if StallRead asked for it.
+func (s *Sandbox) stallRead(ctx context.Context, id string) {
+	if id == "" {
+		return
+	}
+	s.stallMu.Lock()
+	var st *stalledRead
+	for _, x := range s.stalls {
+		if x.id == id && !x.taken {
+			x.taken, st = true, x
+			break
+		}
+	}
+	s.stallMu.Unlock()
+	if st == nil {
+		return
+	}
+	close(st.waiting)
+	select {
+	case <-st.release:
+	case <-ctx.Done():
+	}
 }

@@ -90,6 +90,9 @@ type Sandbox struct {
 
 	clockMu sync.Mutex // one Advance at a time: renewals run in time order
 
+	stallMu sync.Mutex // StallRead's reads to hold back
+	stalls  []*stalledRead
+
 	wake    chan struct{}
 	stopMu  sync.Mutex
 	stop    context.CancelFunc
