@@ -2,13 +2,29 @@ package app
 
 import "time"
 
-// Order statuses.
+// Order statuses. An order's status is never set by hand: State derives
+// it from the order's facts.
 const (
 	OrderPending           = "pending"            // checkout completed, payment not yet confirmed (async methods)
 	OrderPaid              = "paid"               // paid; entitlements granted
 	OrderFailed            = "failed"             // the async payment failed
 	OrderPartiallyRefunded = "partially_refunded" // some money returned; entitlements kept
 	OrderRefunded          = "refunded"           // all money returned; entitlements revoked
+	OrderDisputed          = "disputed"           // the cardholder disputes it; access suspended until the bank rules
+	OrderDisputeLost       = "dispute_lost"       // the bank ruled for the cardholder; access revoked
+)
+
+// Payment states of an order: the PaymentIntent's, as Checkout reports it.
+const (
+	PaymentPending = "pending" // an async method (a bank debit) has not cleared yet
+	PaymentPaid    = "paid"
+	PaymentFailed  = "failed"
+)
+
+// Dispute states, Stripe's: open ones suspend access.
+const (
+	DisputeWon  = "won"
+	DisputeLost = "lost"
 )
 
 // Order is a one-time purchase, made from a paid Checkout Session.
@@ -26,12 +42,85 @@ type Order struct {
 	Lines             []OrderLine `json:"lines"`
 	Subtotal          Money       `json:"subtotal"`
 	Total             Money       `json:"total"`
-	AmountRefunded    int64       `json:"amount_refunded"`
-	Refunds           []Refund    `json:"refunds,omitempty"`
-	Status            string      `json:"status"`
-	CreatedAt         time.Time   `json:"created_at"`
-	PaidAt            time.Time   `json:"paid_at,omitempty"`
-	UpdatedAt         time.Time   `json:"updated_at"`
+
+	// The facts, each as Stripe reports it now; State derives Status and
+	// access from them (DESIGN.md §5 rule 7).
+	PaymentStatus  string        `json:"payment_status,omitempty"` // PaymentPending, PaymentPaid, PaymentFailed
+	AmountRefunded int64         `json:"amount_refunded"`          // returned by refunds that did not fail
+	Refunds        []Refund      `json:"refunds,omitempty"`        // every refund, failed ones too
+	Dispute        *OrderDispute `json:"dispute,omitempty"`
+
+	Status string `json:"status"` // State's, stored for lists and filters
+	// ReceiptSent: the receipt went out, when the order first gave access.
+	ReceiptSent bool      `json:"receipt_sent,omitempty"`
+	CreatedAt   time.Time `json:"created_at"`
+	PaidAt      time.Time `json:"paid_at,omitempty"`
+	UpdatedAt   time.Time `json:"updated_at"`
+}
+
+// OrderDispute is the dispute of an order's charge, as Stripe reports it.
+type OrderDispute struct {
+	ID     string `json:"id"`
+	Status string `json:"status"` // Stripe's: needs_response, under_review, warning_*, won, lost
+	Reason string `json:"reason,omitempty"`
+	Amount Money  `json:"amount"`
+	// DueBy is when the merchant's evidence is due (zero once closed).
+	DueBy     time.Time `json:"due_by,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// Open reports a dispute the bank has not ruled on yet.
+func (d *OrderDispute) Open() bool {
+	if d == nil {
+		return false
+	}
+	switch d.Status {
+	case "needs_response", "under_review", "warning_needs_response", "warning_under_review":
+		return true
+	}
+	return false
+}
+
+// State is the one rule from an order's facts to its status and whether
+// it gives access (downloads, licence keys). A lost dispute and a full
+// refund take access away; an open dispute suspends it; a partial refund
+// keeps it; a won dispute gives it back. Legacy orders written before the
+// facts were kept are read through their stored status.
+func (o *Order) State() (status string, access bool) {
+	switch o.PaymentState() {
+	case PaymentFailed:
+		return OrderFailed, false
+	case PaymentPaid:
+	default:
+		return OrderPending, false
+	}
+	switch {
+	case o.Dispute != nil && o.Dispute.Status == DisputeLost:
+		return OrderDisputeLost, false
+	case o.Dispute.Open():
+		return OrderDisputed, false
+	case o.Refunded():
+		return OrderRefunded, false
+	case o.AmountRefunded > 0:
+		return OrderPartiallyRefunded, true
+	}
+	return OrderPaid, true
+}
+
+// PaymentState is the payment fact (PaymentPending, PaymentPaid,
+// PaymentFailed), read from the status of an order stored before the
+// facts were kept.
+func (o *Order) PaymentState() string {
+	if o.PaymentStatus != "" {
+		return o.PaymentStatus
+	}
+	switch o.Status {
+	case OrderPaid, OrderPartiallyRefunded, OrderRefunded, OrderDisputed, OrderDisputeLost:
+		return PaymentPaid
+	case OrderFailed:
+		return PaymentFailed
+	}
+	return PaymentPending
 }
 
 // OrderLine is one product bought in an order.
@@ -75,6 +164,10 @@ type Entitlement struct {
 	GrantedAt     time.Time `json:"granted_at"`
 	RevokedAt     time.Time `json:"revoked_at,omitempty"`
 	RevokedReason string    `json:"revoked_reason,omitempty"`
+	// RevokedByOrder: the order's state took access away (a refund, a
+	// dispute); the order gives it back when its state does. An admin's
+	// revocation is not lifted that way.
+	RevokedByOrder bool `json:"revoked_by_order,omitempty"`
 	// Downloads counts whole downloads: each file's bytes served, in
 	// whole copies of the file, added up (before bytes were counted, it
 	// counted transfers that started at the first byte).

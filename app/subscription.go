@@ -109,6 +109,9 @@ type License struct {
 	CreatedAt      time.Time `json:"created_at"`
 	RevokedAt      time.Time `json:"revoked_at,omitempty"`
 	RevokedReason  string    `json:"revoked_reason,omitempty"`
+	// RevokedByOrder: a purchase's key revoked by its order's state (a
+	// refund, a dispute), active again when the order gives access again.
+	RevokedByOrder bool `json:"revoked_by_order,omitempty"`
 }
 
 // Anniversary is the k-th monthly anniversary of anchor (k = 0 is anchor

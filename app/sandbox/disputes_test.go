@@ -163,4 +163,3 @@ func TestRefundOf5126FailsAnHourLater(t *testing.T) {
 	}
 	e.expect("charge.refunded", "refund.created")
 }
-

@@ -49,6 +49,35 @@ type recordingStripe struct {
 	fakeRefunds bool
 	refunds     []string // "pi amount reason"
 	charge      *stripeapi.Charge
+	// session, when set, is the one Checkout Session Stripe answers for
+	// (an order made by hand in the store); its payment is charge's.
+	session *stripeapi.Session
+}
+
+func (r *recordingStripe) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
+	r.mu.Lock()
+	s := r.session
+	r.mu.Unlock()
+	if s != nil && s.ID == id {
+		out := *s
+		out.FetchedAt = time.Now()
+		return out, nil
+	}
+	return r.Payments.GetCheckoutSession(ctx, id)
+}
+
+func (r *recordingStripe) GetPayment(ctx context.Context, pi string) (stripeapi.Payment, error) {
+	r.mu.Lock()
+	s, ch := r.session, r.charge
+	r.mu.Unlock()
+	if s == nil || s.PaymentIntentID != pi {
+		return r.Payments.GetPayment(ctx, pi)
+	}
+	p := stripeapi.Payment{IntentID: pi, Status: "succeeded", Amount: s.AmountTotal, Currency: s.Currency, FetchedAt: time.Now()}
+	if ch != nil {
+		p.ChargeID, p.AmountRefunded, p.Refunds = ch.ID, ch.AmountRefunded, ch.Refunds
+	}
+	return p, nil
 }
 
 func (r *recordingStripe) CreatePrice(ctx context.Context, productID string, spec stripeapi.PriceSpec, vendoID, key string) (string, error) {
@@ -436,6 +465,8 @@ func TestAdminRefundShowsWhenStripeConfirms(t *testing.T) {
 	a := serveAdmin(t, nil)
 	a.stripe.mu.Lock()
 	a.stripe.fakeRefunds = true
+	a.stripe.session = &stripeapi.Session{ID: "cs_admin_1", Mode: "payment", Status: "complete", PaymentStatus: "paid", PaymentIntentID: "pi_admin_1",
+		AmountSubtotal: 2000, AmountTotal: 2000, Currency: "usd", Email: "buyer@example.com"}
 	a.stripe.mu.Unlock()
 	ctx := context.Background()
 	st, boss := a.srv.Store, a.boss

@@ -153,7 +153,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	s.Shop = &shop.Shop{
 		Store: s.Store, Stripe: s.Stripe, Mail: s.Mail, Files: s.Files,
 		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
-		BaseURL: cfg.BaseURL, Log: log.With("component", "shop"),
+		BaseURL: cfg.BaseURL, Log: log.With("component", "shop"), AdminEmails: cfg.AdminEmails,
 	}
 	if s.Sandbox != nil {
 		// Billing periods live on the sandbox's test clock: the credit rule

@@ -61,45 +61,27 @@ func TestStripeModeAgainstAnotherVendo(t *testing.T) {
 }
 
 // pair is shop A (the Stripe) and shop B (the merchant in Stripe mode).
+// In sandbox mode (newPair with stripeMode false) they are one shop: the
+// merchant and its own sandbox.
 type pair struct {
 	t    *testing.T
 	a, b *vendotest.Shop
 	// api is A's Stripe API, called with A's key.
 	api *client.API
+	// endpoint is B's webhook endpoint at A ("" in sandbox mode, where
+	// the shop's own webhook is A's only destination).
+	endpoint string
 	// mails is what B's outbox must hold: template and recipient.
 	mails []string
 }
 
-func twoShops(t *testing.T, envA map[string]string) endState {
-	a := vendotest.Start(t, vendotest.Options{Env: envA})
-	key := a.Sandbox.SecretKey()
-	cfg := &stripe.BackendConfig{URL: stripe.String(a.URL + "/sandbox/stripe"), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
-		MaxNetworkRetries: stripe.Int64(0), EnableTelemetry: stripe.Bool(false)}
-	api := client.New(key, &stripe.Backends{API: stripe.GetBackendWithConfig(stripe.APIBackend, cfg)})
+// boss is the merchant's admin address (VENDO_ADMIN_EMAILS): disputes are
+// mailed there.
+const boss = "boss@b.example"
 
-	// B's webhook endpoint is registered at A through the API before B
-	// starts, so B starts with its whsec_ secret; B's address is known
-	// once it listens, and the endpoint is pointed at it then.
-	we, err := api.WebhookEndpoints.New(&stripe.WebhookEndpointParams{URL: stripe.String("http://127.0.0.1:1/webhooks/stripe"),
-		EnabledEvents: stripe.StringSlice([]string{"*"}), Description: stripe.String("shop B")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := vendotest.Start(t, vendotest.Options{StripeFrom: a,
-		Env: map[string]string{"STRIPE_WEBHOOK_SECRET": we.Secret, "VENDO_ADMIN_EMAILS": "boss@b.example"},
-		// B is a merchant with its own catalog (the demo's) and no sandbox.
-		Setup: func(srv *server.Server) {
-			if _, err := demo.Seed(context.Background(), srv.Store, srv.Files); err != nil {
-				t.Fatal(err)
-			}
-		}})
-	if _, err := api.WebhookEndpoints.Update(we.ID, &stripe.WebhookEndpointParams{URL: stripe.String(b.URL + "/webhooks/stripe")}); err != nil {
-		t.Fatal(err)
-	}
-	if b.Sandbox != nil || b.Config.SandboxMode() {
-		t.Fatal("B runs a sandbox")
-	}
-	p := &pair{t: t, a: a, b: b, api: api}
+func twoShops(t *testing.T, envA map[string]string) endState {
+	p := newPair(t, true, envA)
+	a, b := p.a, p.b
 
 	// B's pages may send the browser to A's hosted pages: its CSP says so,
 	// or a browser would block the redirect after the form post.
@@ -115,6 +97,53 @@ func twoShops(t *testing.T, envA map[string]string) endState {
 	p.portal(monthly, yearly)
 	p.refund()
 	return p.endState()
+}
+
+// newPair starts the shops: in Stripe mode, A in sandbox mode and B in
+// Stripe mode against A's sandbox; otherwise one sandbox-mode shop that
+// is both. envA is A's environment.
+func newPair(t *testing.T, stripeMode bool, envA map[string]string) *pair {
+	env := map[string]string{"VENDO_ADMIN_EMAILS": boss}
+	for k, v := range envA {
+		env[k] = v
+	}
+	if !stripeMode {
+		s := vendotest.Start(t, vendotest.Options{Env: env})
+		return &pair{t: t, a: s, b: s, api: stripeAPI(s)}
+	}
+	a := vendotest.Start(t, vendotest.Options{Env: envA})
+	api := stripeAPI(a)
+
+	// B's webhook endpoint is registered at A through the API before B
+	// starts, so B starts with its whsec_ secret; B's address is known
+	// once it listens, and the endpoint is pointed at it then.
+	we, err := api.WebhookEndpoints.New(&stripe.WebhookEndpointParams{URL: stripe.String("http://127.0.0.1:1/webhooks/stripe"),
+		EnabledEvents: stripe.StringSlice([]string{"*"}), Description: stripe.String("shop B")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := vendotest.Start(t, vendotest.Options{StripeFrom: a,
+		Env: map[string]string{"STRIPE_WEBHOOK_SECRET": we.Secret, "VENDO_ADMIN_EMAILS": boss},
+		// B is a merchant with its own catalog (the demo's) and no sandbox.
+		Setup: func(srv *server.Server) {
+			if _, err := demo.Seed(context.Background(), srv.Store, srv.Files); err != nil {
+				t.Fatal(err)
+			}
+		}})
+	if _, err := api.WebhookEndpoints.Update(we.ID, &stripe.WebhookEndpointParams{URL: stripe.String(b.URL + "/webhooks/stripe")}); err != nil {
+		t.Fatal(err)
+	}
+	if b.Sandbox != nil || b.Config.SandboxMode() {
+		t.Fatal("B runs a sandbox")
+	}
+	return &pair{t: t, a: a, b: b, api: api, endpoint: we.ID}
+}
+
+// stripeAPI is a sandbox-mode shop's Stripe API, called with its key.
+func stripeAPI(s *vendotest.Shop) *client.API {
+	cfg := &stripe.BackendConfig{URL: stripe.String(s.URL + "/sandbox/stripe"), LeveledLogger: &stripe.LeveledLogger{Level: stripe.LevelNull},
+		MaxNetworkRetries: stripe.Int64(0), EnableTelemetry: stripe.Bool(false)}
+	return client.New(s.Sandbox.SecretKey(), &stripe.Backends{API: stripe.GetBackendWithConfig(stripe.APIBackend, cfg)})
 }
 
 // purchase buys two products as a guest, pays on A's Checkout, comes back
@@ -291,6 +320,7 @@ func (p *pair) refund() {
 	if resp.StatusCode != http.StatusOK || !strings.Contains(resp.Request.URL.RawQuery, "refund=re_") {
 		t.Fatalf("admin refund: %d at %s", resp.StatusCode, resp.Request.URL)
 	}
+	p.mails = append(p.mails, "order_refunded buyer@example.com")
 	p.settle("the refund")
 }
 
@@ -378,22 +408,38 @@ func (p *pair) mirrors() error {
 	if len(orders) != len(paid) {
 		return fmt.Errorf("B has %d orders, A %d paid checkouts", len(orders), len(paid))
 	}
-	refunded := map[string]bool{} // order id → fully refunded
+	access := map[string]bool{} // order id → gives access
 	for _, o := range orders {
 		s, ok := paid[o.CheckoutSessionID]
 		if !ok {
 			return fmt.Errorf("order %s is for session %s, which A has not completed", o.ID, o.CheckoutSessionID)
 		}
 		ch := s.PaymentIntent.LatestCharge
-		want := app.OrderPaid
+		var dispute *stripe.Dispute
+		if ch.Disputed {
+			it := p.api.Disputes.List(&stripe.DisputeListParams{Charge: stripe.String(ch.ID)})
+			if !it.Next() {
+				return fmt.Errorf("A's charge %s is disputed and lists no dispute: %v", ch.ID, it.Err())
+			}
+			dispute = it.Dispute()
+		}
+		// Stripe's facts, and what they mean for the order.
+		want, on := app.OrderPaid, true
 		switch {
+		case dispute != nil && dispute.Status == stripe.DisputeStatusLost:
+			want, on = app.OrderDisputeLost, false
+		case dispute != nil && dispute.Status != stripe.DisputeStatusWon && dispute.Status != stripe.DisputeStatusWarningClosed:
+			want, on = app.OrderDisputed, false
 		case ch.Refunded:
-			want = app.OrderRefunded
+			want, on = app.OrderRefunded, false
 		case ch.AmountRefunded > 0:
 			want = app.OrderPartiallyRefunded
 		}
 		if o.Total.Amount != s.AmountTotal || o.AmountRefunded != ch.AmountRefunded || o.Status != want {
 			return fmt.Errorf("order %s: total %d refunded %d status %s; A: total %d refunded %d (%s)", o.ID, o.Total.Amount, o.AmountRefunded, o.Status, s.AmountTotal, ch.AmountRefunded, want)
+		}
+		if dispute != nil && (o.Dispute == nil || o.Dispute.ID != dispute.ID || o.Dispute.Status != string(dispute.Status)) {
+			return fmt.Errorf("order %s: dispute %+v; A: %s %s", o.ID, o.Dispute, dispute.ID, dispute.Status)
 		}
 		items := p.api.CheckoutSessions.ListLineItems(&stripe.CheckoutSessionListLineItemsParams{Session: stripe.String(s.ID)})
 		n := 0
@@ -407,11 +453,12 @@ func (p *pair) mirrors() error {
 		if n != len(o.Lines) {
 			return fmt.Errorf("order %s has %d lines, A's session %d", o.ID, len(o.Lines), n)
 		}
-		refunded[o.ID] = ch.Refunded
-		// Downloads stand unless all was refunded.
+		access[o.ID] = on
+		// Downloads stand unless all was refunded or the money is disputed
+		// (an order that never gave access may have no entitlement at all).
 		for _, l := range o.Lines {
-			if !hasEntitlement(ents[o.CustomerID], l.ProductID, app.SourceOrder, o.ID, !ch.Refunded) {
-				return fmt.Errorf("order %s: entitlement to %s should be active=%v", o.ID, l.ProductID, !ch.Refunded)
+			if hasActive(ents[o.CustomerID], l.ProductID, app.SourceOrder, o.ID) != on {
+				return fmt.Errorf("order %s: an active entitlement to %s: want %v", o.ID, l.ProductID, on)
 			}
 		}
 	}
@@ -444,7 +491,7 @@ func (p *pair) mirrors() error {
 	}
 
 	// Licences: one per subscription, valid while it is active; one per
-	// licensed product bought, valid unless refunded.
+	// licensed product bought, valid while its order gives access.
 	perSub := map[string]int{}
 	for _, l := range licenses {
 		var want bool
@@ -453,7 +500,7 @@ func (p *pair) mirrors() error {
 			perSub[l.SubscriptionID]++
 			want = active[l.SubscriptionID]
 		case l.OrderID != "":
-			want = !refunded[l.OrderID]
+			want = access[l.OrderID]
 		}
 		if (l.Status == app.LicenseActive) != want {
 			return fmt.Errorf("licence %s (subscription %q, order %q) is %s", l.Key, l.SubscriptionID, l.OrderID, l.Status)
@@ -479,10 +526,11 @@ func (p *pair) mirrors() error {
 	return nil
 }
 
-func hasEntitlement(es []app.Entitlement, product, source, sourceID string, active bool) bool {
+// hasActive reports an active entitlement to product from source.
+func hasActive(es []app.Entitlement, product, source, sourceID string) bool {
 	for _, e := range es {
-		if e.ProductID == product && e.Source == source && e.SourceID == sourceID {
-			return e.Active() == active
+		if e.ProductID == product && e.Source == source && e.SourceID == sourceID && e.Active() {
+			return true
 		}
 	}
 	return false

@@ -213,12 +213,19 @@ type Dashboard struct {
 	FailedEvents int
 	PastDue      int
 	FailedOrders int
+	// Disputed is the orders whose dispute is open, however old: each
+	// needs the merchant's answer in Stripe before its deadline.
+	Disputed     int
 	RecentOrders []app.Order
 	RecentEvents []store.EventRecord
 }
 
-// FailedPayments is everything on the dashboard that needs a look.
+// FailedPayments counts the payments that went wrong.
 func (d Dashboard) FailedPayments() int { return d.FailedEvents + d.PastDue + d.FailedOrders }
+
+// NeedsAttention is everything on the dashboard that needs a look: failed
+// payments and open disputes.
+func (d Dashboard) NeedsAttention() int { return d.FailedPayments() + d.Disputed }
 
 // DayRevenue is one day's net sales.
 type DayRevenue struct {
@@ -353,6 +360,7 @@ func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
 		if err != nil {
 			return err
 		}
+		d.Disputed = tx.DisputedOrders()
 		if d.NewCustomers, err = tx.CountCustomersSince(from); err != nil {
 			return err
 		}

@@ -7,6 +7,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/store"
+	"vendo/app/webhook"
 )
 
 // Plan credits (DESIGN.md §5 rule 6, seed 002). The rules, as the README
@@ -370,8 +371,11 @@ func (s *Shop) Unlock(ctx context.Context, customerID, productSlug string) (app.
 }
 
 // refreshSubscription re-fetches a subscription from Stripe and applies
-// it, as a webhook about it would.
+// it, as a webhook about it would, holding its lock from the read to the
+// commit.
 func (s *Shop) refreshSubscription(ctx context.Context, stripeID string) error {
+	ctx, release := webhook.Scope(ctx)
+	defer release()
 	t, err := s.fetchSubscription(ctx, stripeID)
 	if err != nil {
 		return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -11,28 +12,41 @@ import (
 	"vendo/app/webhook"
 )
 
+// An order is Stripe's truth about one Checkout Session, mirrored: its
+// lines from the session, and its facts — payment state, refunds,
+// dispute — from the session's PaymentIntent and its latest charge.
+// Every path that touches an order (the success page, the checkout and
+// charge events, `vendo sync`) ends in the same reconcile: take the
+// order's lock, re-fetch that truth, and write the order, its
+// entitlements and licence keys to match in one transaction. What the
+// customer and the merchant are told (receipt, failure, dispute) follows
+// from the change of state, so it happens once whichever event came first
+// and however often (DESIGN.md §5 rules 4 and 7): the receipt when the
+// order first gives access (never for an order refunded before it was
+// made), a refund notice when a receipted order is refunded in full, the
+// failure of an async payment, and the merchant's notice of a dispute.
+
 // ErrNotPaid is returned by FulfilCheckout while the session's payment is
 // not confirmed (the success page then shows "processing" and polls).
 var ErrNotPaid = errors.New("checkout not paid yet")
 
-// FulfilCheckout is DESIGN.md §5 rule 4, for the success page: it re-fetches
-// the session with its line items and, when paid, makes the order and
-// grants its entitlements exactly once per session. The webhook path runs
-// the same apply step through the ledger.
+// FulfilCheckout is DESIGN.md §5 rule 4, for the success page: it
+// reconciles the session's order, making it (with its grants, exactly
+// once per session) when the session is paid. The webhook path runs the
+// same reconcile through the ledger.
 func (s *Shop) FulfilCheckout(ctx context.Context, sessionID string) (app.Order, error) {
-	sess, err := s.Stripe.GetCheckoutSession(ctx, sessionID)
+	ctx, release := webhook.Scope(ctx)
+	defer release()
+	t, err := s.fetchOrder(ctx, sessionID)
 	if err != nil {
 		return app.Order{}, err
 	}
-	if sess.Mode != "payment" {
+	if t.sess.Mode != "payment" {
 		return app.Order{}, app.Errorf(app.EINVALID, "That checkout was not a purchase.")
 	}
 	var order app.Order
 	err = s.Store.Update(ctx, func(tx *store.Tx) (err error) {
-		order, err = s.applySession(tx, sess)
-		if err == nil {
-			tx.OnCommit(s.afterFulfil)
-		}
+		order, err = s.applyOrder(tx, t)
 		return err
 	})
 	var ignored *webhook.IgnoredError
@@ -42,22 +56,24 @@ func (s *Shop) FulfilCheckout(ctx context.Context, sessionID string) (app.Order,
 	if err != nil {
 		return order, err
 	}
-	if order.ID == "" || order.Status == app.OrderPending {
+	if order.ID == "" || order.PaymentState() == app.PaymentPending {
 		return order, ErrNotPaid
 	}
 	return order, nil
 }
 
-// HandleCheckoutEvent is the ledger handler for checkout.session.completed
-// and checkout.session.async_payment_succeeded / _failed.
+// HandleCheckoutEvent is the ledger handler for checkout.session.completed,
+// async_payment_succeeded and async_payment_failed: each is only a
+// notification that the session's order may have changed.
 func (s *Shop) HandleCheckoutEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
-	sess, err := s.Stripe.GetCheckoutSession(ctx, ev.ObjectID)
+	t, err := s.fetchOrder(ctx, ev.ObjectID)
 	if err != nil {
 		return nil, err
 	}
-	if sess.Mode != "payment" {
+	if t.sess.Mode != "payment" {
 		// Subscriptions are handled by their own events; this one is
 		// only told apart from another shop's.
+		sess := t.sess
 		return func(tx *store.Tx) error {
 			mine, err := s.ourSubscriptionSession(tx, sess)
 			if err == nil && !mine {
@@ -67,37 +83,98 @@ func (s *Shop) HandleCheckoutEvent(ctx context.Context, ev webhook.Event) (webho
 		}, nil
 	}
 	return func(tx *store.Tx) error {
-		_, err := s.applySession(tx, sess)
-		if err == nil {
-			tx.OnCommit(s.afterFulfil)
-		}
+		_, err := s.applyOrder(tx, t)
 		return err
 	}, nil
 }
 
-func (s *Shop) afterFulfil() {
-	if s.Mail != nil {
-		s.Mail.Notify()
+// orderTruth is what reconcile decides on: the session with its lines,
+// and its payment (nil while the session has no PaymentIntent).
+type orderTruth struct {
+	sess    stripeapi.Session
+	payment *stripeapi.Payment
+}
+
+// orderKey is the lock an order's reconcile holds: one per session, so
+// the session path and the charge path of one order take turns.
+func orderKey(sessionID string) string { return "order:" + sessionID }
+
+// fetchOrder takes the order's lock (held until the caller's scope ends,
+// after its transaction committed) and re-fetches the order's truth.
+func (s *Shop) fetchOrder(ctx context.Context, sessionID string) (orderTruth, error) {
+	if err := s.Locks.Hold(ctx, orderKey(sessionID)); err != nil {
+		return orderTruth{}, err
+	}
+	sess, err := s.Stripe.GetCheckoutSession(ctx, sessionID)
+	if err != nil {
+		return orderTruth{}, err
+	}
+	t := orderTruth{sess: sess}
+	if sess.Mode != "payment" || sess.PaymentIntentID == "" {
+		return t, nil
+	}
+	p, err := s.Stripe.GetPayment(ctx, sess.PaymentIntentID)
+	if err != nil {
+		return t, err
+	}
+	t.payment = &p
+	return t, nil
+}
+
+// paymentState is the order's payment fact: Checkout says paid; a
+// PaymentIntent that needs a new payment method (or was canceled) failed;
+// anything else is still on its way.
+func (t orderTruth) paymentState() string {
+	switch {
+	case t.sess.PaymentStatus == "paid" || t.sess.PaymentStatus == "no_payment_required":
+		return app.PaymentPaid
+	case t.payment != nil && (t.payment.Status == "requires_payment_method" || t.payment.Status == "canceled"):
+		return app.PaymentFailed
+	}
+	return app.PaymentPending
+}
+
+// setFacts copies the truth's facts onto the order.
+func (t orderTruth) setFacts(o *app.Order) {
+	o.PaymentStatus = t.paymentState()
+	if o.PaymentIntentID == "" {
+		o.PaymentIntentID = t.sess.PaymentIntentID
+	}
+	p := t.payment
+	if p == nil {
+		return
+	}
+	if p.ChargeID != "" {
+		o.ChargeID = p.ChargeID
+	}
+	o.AmountRefunded = p.Refunded()
+	o.Refunds = o.Refunds[:0]
+	for _, r := range p.Refunds {
+		o.Refunds = append(o.Refunds, app.Refund{ID: r.ID, Amount: r.Amount, Status: r.Status, Reason: r.Reason, CreatedAt: r.Created})
+	}
+	o.Dispute = nil
+	if d := p.Dispute; d != nil {
+		o.Dispute = &app.OrderDispute{ID: d.ID, Status: d.Status, Reason: d.Reason, Amount: app.Money{Amount: d.Amount, Currency: d.Currency},
+			DueBy: d.DueBy, CreatedAt: d.Created}
 	}
 }
 
-// applySession writes what a fetched session means, inside one
-// transaction: the ledger's, or the success page's. It is idempotent: a
-// session already turned into a paid order changes nothing.
-func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, error) {
+// applyOrder writes what a fetched truth means, inside one transaction
+// (the ledger's, or the success page's): the order with its facts and
+// status, access granted, taken away or given back to match, and the
+// mails of the change. It is idempotent: the same truth twice changes
+// nothing the second time.
+func (s *Shop) applyOrder(tx *store.Tx, t orderTruth) (app.Order, error) {
+	sess := t.sess
 	order, err := tx.OrderByCheckoutSession(sess.ID)
 	found, err := app.Found(err)
 	if err != nil {
 		return order, err
 	}
-	if found && order.Status != app.OrderPending {
-		return order, nil
-	}
-	if sess.Status != "complete" {
-		// Open (not paid yet) or expired: nothing to fulfil.
-		return order, nil
-	}
 	if !found {
+		if sess.Status != "complete" {
+			return order, nil // open (not paid yet) or expired: no order
+		}
 		mine, err := s.ourSession(tx, sess)
 		if err != nil {
 			return order, err
@@ -107,50 +184,116 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 		}
 	}
 	if ok, err := tx.AcceptSnapshot(sess.ID, sess.FetchedAt); err != nil || !ok {
-		return order, err
+		return order, err // an older truth than the one stored
 	}
-	paid := sess.PaymentStatus == "paid" || sess.PaymentStatus == "no_payment_required"
-
+	before := order // the zero order (pending, no access) for a new one
+	if found && order.PaymentStatus == "" && order.PaymentState() == app.PaymentPaid {
+		// Stored before the facts were kept: it was paid, so its receipt
+		// went out then.
+		order.ReceiptSent = true
+	}
 	if !found {
-		cust, err := s.customerForSession(tx, sess)
-		if err != nil {
+		if order, err = s.newOrder(tx, sess); err != nil {
 			return order, err
 		}
-		order = app.Order{
-			CustomerID: cust.ID, Email: cust.Email, Name: sess.Name, CartID: sess.ClientReferenceID,
-			CheckoutSessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, StripeCustomerID: sess.CustomerID,
-			Subtotal: app.Money{Amount: sess.AmountSubtotal, Currency: sess.Currency},
-			Total:    app.Money{Amount: sess.AmountTotal, Currency: sess.Currency},
-			Status:   app.OrderPending,
-		}
-		for _, l := range sess.Lines {
-			line := app.OrderLine{Title: l.Description, Quantity: l.Quantity, StripePriceID: l.PriceID,
-				UnitAmount: app.Money{Amount: l.UnitAmount, Currency: l.Currency}, Total: app.Money{Amount: l.AmountTotal, Currency: l.Currency}}
-			if p, err := tx.ProductByStripeID(l.StripeProductID); err == nil {
-				line.ProductID, line.Title = p.ID, p.Title
-			} else if !app.IsNotFound(err) {
-				return order, err
-			} else {
-				s.Log.Warn("checkout line for an unknown Stripe product", "session", sess.ID, "stripe_product", l.StripeProductID)
-			}
-			order.Lines = append(order.Lines, line)
-		}
 	}
-	if order.PaymentIntentID == "" {
-		order.PaymentIntentID = sess.PaymentIntentID
+	t.setFacts(&order)
+	_, had := before.State()
+	status, access := order.State()
+	order.Status = status
+	firstPaid := order.PaymentStatus == app.PaymentPaid && order.PaidAt.IsZero()
+	if firstPaid {
+		order.PaidAt = tx.Now()
 	}
-	if !paid {
-		return order, tx.PutOrder(&order)
-	}
-
-	order.Status, order.PaidAt = app.OrderPaid, tx.Now()
+	receipt := access && !order.ReceiptSent
+	order.ReceiptSent = order.ReceiptSent || receipt
 	if err := tx.PutOrder(&order); err != nil {
 		return order, err
 	}
-	var granted []app.Entitlement
-	var licenses []app.License
+	if firstPaid {
+		if err := removePurchased(tx, order); err != nil {
+			return order, err
+		}
+	}
+	switch {
+	case access && !had:
+		if err := s.giveAccess(tx, order); err != nil {
+			return order, err
+		}
+	case !access && had:
+		if err := takeAccess(tx, order, status); err != nil {
+			return order, err
+		}
+	}
+	if receipt {
+		if err := s.queueReceipt(tx, order); err != nil {
+			return order, err
+		}
+	}
+	if status == app.OrderRefunded && had && order.ReceiptSent && s.Mail != nil {
+		// The buyer had the receipt: they hear that it no longer holds.
+		tx.OnCommit(s.Mail.Notify)
+		if err := s.Mail.Queue(tx, "order_refunded", order.Email, map[string]any{"Order": order, "AccountURL": s.BaseURL + "/account"}); err != nil {
+			return order, err
+		}
+	}
+	if order.PaymentStatus == app.PaymentFailed && before.PaymentState() != app.PaymentFailed && s.Mail != nil {
+		tx.OnCommit(s.Mail.Notify)
+		if err := s.Mail.Queue(tx, "payment_failed", order.Email, map[string]any{"Order": order, "CartURL": s.BaseURL + "/cart"}); err != nil {
+			return order, err
+		}
+	}
+	if d := order.Dispute; d.Open() && (before.Dispute == nil || before.Dispute.ID != d.ID || !before.Dispute.Open()) {
+		if err := s.queueDisputeMail(tx, order); err != nil {
+			return order, err
+		}
+	}
+	return order, nil
+}
+
+// newOrder builds a session's order from its lines (not yet stored).
+func (s *Shop) newOrder(tx *store.Tx, sess stripeapi.Session) (app.Order, error) {
+	cust, err := s.customerForSession(tx, sess)
+	if err != nil {
+		return app.Order{}, err
+	}
+	order := app.Order{
+		CustomerID: cust.ID, Email: cust.Email, Name: sess.Name, CartID: sess.ClientReferenceID,
+		CheckoutSessionID: sess.ID, PaymentIntentID: sess.PaymentIntentID, StripeCustomerID: sess.CustomerID,
+		Subtotal: app.Money{Amount: sess.AmountSubtotal, Currency: sess.Currency},
+		Total:    app.Money{Amount: sess.AmountTotal, Currency: sess.Currency},
+	}
+	for _, l := range sess.Lines {
+		line := app.OrderLine{Title: l.Description, Quantity: l.Quantity, StripePriceID: l.PriceID,
+			UnitAmount: app.Money{Amount: l.UnitAmount, Currency: l.Currency}, Total: app.Money{Amount: l.AmountTotal, Currency: l.Currency}}
+		if p, err := tx.ProductByStripeID(l.StripeProductID); err == nil {
+			line.ProductID, line.Title = p.ID, p.Title
+		} else if !app.IsNotFound(err) {
+			return order, err
+		} else {
+			s.Log.Warn("checkout line for an unknown Stripe product", "session", sess.ID, "stripe_product", l.StripeProductID)
+		}
+		order.Lines = append(order.Lines, line)
+	}
+	return order, nil
+}
+
+// giveAccess grants what an order's lines give, or gives back what its
+// state took away: per product (once, however many lines name it), an
+// entitlement and, for a licensed product, a licence key. One the order's state revoked is restored (its
+// download links and key work again); one an admin revoked stays
+// revoked; a new one is made only where the order never had one.
+func (s *Shop) giveAccess(tx *store.Tx, o app.Order) error {
+	ents, err := tx.EntitlementsOf(o.CustomerID, false)
+	if err != nil {
+		return err
+	}
+	lics, err := tx.LicensesOf(o.CustomerID)
+	if err != nil {
+		return err
+	}
 	done := map[string]bool{}
-	for _, l := range order.Lines {
+	for _, l := range o.Lines {
 		// A product is granted once per order, with one licence key,
 		// whatever quantity or lines the session has: a download is
 		// bought once (Checkout never asks for more).
@@ -158,29 +301,116 @@ func (s *Shop) applySession(tx *store.Tx, sess stripeapi.Session) (app.Order, er
 			continue
 		}
 		done[l.ProductID] = true
-		e := app.Entitlement{CustomerID: order.CustomerID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: order.ID}
-		if err := tx.PutEntitlement(&e); err != nil {
-			return order, err
-		}
-		granted = append(granted, e)
-		// A product flagged "licensed" comes with a key per purchase.
-		if p, err := tx.Product(l.ProductID); err == nil && p.Licensed {
-			lic, err := s.issueLicense(tx, app.License{CustomerID: order.CustomerID, OrderID: order.ID, ProductID: p.ID})
-			if err != nil {
-				return order, err
+		had := false
+		for i := range ents {
+			e := &ents[i]
+			if e.Source != app.SourceOrder || e.SourceID != o.ID || e.ProductID != l.ProductID {
+				continue
 			}
-			licenses = append(licenses, lic)
-		} else if err != nil && !app.IsNotFound(err) {
-			return order, err
+			had = true
+			if e.RevokedByOrder && !e.Active() {
+				e.RevokedAt, e.RevokedReason, e.RevokedByOrder = time.Time{}, "", false
+				if err := tx.PutEntitlement(e); err != nil {
+					return err
+				}
+			}
+		}
+		if !had {
+			e := app.Entitlement{CustomerID: o.CustomerID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: o.ID}
+			if err := tx.PutEntitlement(&e); err != nil {
+				return err
+			}
+		}
+		// A product flagged "licensed" comes with a key per purchase.
+		p, err := tx.Product(l.ProductID)
+		if app.IsNotFound(err) || (err == nil && !p.Licensed) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		had = false
+		for i := range lics {
+			k := &lics[i]
+			if k.OrderID != o.ID || k.ProductID != l.ProductID {
+				continue
+			}
+			had = true
+			if k.RevokedByOrder && k.Status == app.LicenseRevoked {
+				k.Status, k.RevokedAt, k.RevokedReason, k.RevokedByOrder = app.LicenseActive, time.Time{}, "", false
+				if err := tx.PutLicense(k); err != nil {
+					return err
+				}
+			}
+		}
+		if !had {
+			if _, err := s.issueLicense(tx, app.License{CustomerID: o.CustomerID, OrderID: o.ID, ProductID: p.ID}); err != nil {
+				return err
+			}
 		}
 	}
-	if err := removePurchased(tx, order); err != nil {
-		return order, err
+	return nil
+}
+
+// takeAccess revokes what an order gives, for the reason its state says
+// (refunded, disputed, dispute_lost, failed), marked as the order's
+// doing so that giveAccess may lift it.
+func takeAccess(tx *store.Tx, o app.Order, reason string) error {
+	ents, err := tx.EntitlementsOf(o.CustomerID, true)
+	if err != nil {
+		return err
 	}
-	if err := s.queueReceipt(tx, order, granted, licenses); err != nil {
-		return order, err
+	for i := range ents {
+		e := &ents[i]
+		if e.Source != app.SourceOrder || e.SourceID != o.ID {
+			continue
+		}
+		e.RevokedAt, e.RevokedReason, e.RevokedByOrder = tx.Now(), reason, true
+		if err := tx.PutEntitlement(e); err != nil {
+			return err
+		}
 	}
-	return order, nil
+	lics, err := tx.LicensesOf(o.CustomerID)
+	if err != nil {
+		return err
+	}
+	for i := range lics {
+		k := &lics[i]
+		if k.OrderID != o.ID || k.Status != app.LicenseActive {
+			continue
+		}
+		k.RevokedByOrder = true
+		if err := revokeLicense(tx, k, reason); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orderAccess is what an order gives now: its active entitlements and
+// licence keys (for the receipt).
+func orderAccess(tx *store.Tx, o app.Order) ([]app.Entitlement, []app.License, error) {
+	var ents []app.Entitlement
+	all, err := tx.EntitlementsOf(o.CustomerID, true)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, e := range all {
+		if e.Source == app.SourceOrder && e.SourceID == o.ID {
+			ents = append(ents, e)
+		}
+	}
+	var lics []app.License
+	keys, err := tx.LicensesOf(o.CustomerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, k := range keys {
+		if k.OrderID == o.ID && k.Status == app.LicenseActive {
+			lics = append(lics, k)
+		}
+	}
+	return ents, lics, nil
 }
 
 // removePurchased takes the order's products out of the cart it was made
@@ -314,9 +544,15 @@ func (s *Shop) customerForSession(tx *store.Tx, sess stripeapi.Session) (app.Cus
 	return cust, nil
 }
 
-func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitlement, licenses []app.License) error {
+// queueReceipt mails the buyer what the order gives: download links and
+// licence keys. It is sent once, when the order first gives access.
+func (s *Shop) queueReceipt(tx *store.Tx, order app.Order) error {
 	if s.Mail == nil {
 		return nil
+	}
+	granted, licenses, err := orderAccess(tx, order)
+	if err != nil {
+		return err
 	}
 	settings, err := tx.Settings()
 	if err != nil {
@@ -330,43 +566,8 @@ func (s *Shop) queueReceipt(tx *store.Tx, order app.Order, granted []app.Entitle
 		}
 		links = append(links, l...)
 	}
+	tx.OnCommit(s.Mail.Notify)
 	return s.Mail.Queue(tx, "receipt", order.Email, map[string]any{
 		"Order": order, "Links": links, "Licenses": licenses, "LibraryURL": s.BaseURL + "/account", "LoginURL": s.BaseURL + "/login?next=/account",
 	})
-}
-
-// HandleAsyncPaymentFailed marks an order whose delayed payment failed and
-// tells the customer.
-func (s *Shop) HandleAsyncPaymentFailed(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
-	sess, err := s.Stripe.GetCheckoutSession(ctx, ev.ObjectID)
-	if err != nil {
-		return nil, err
-	}
-	if sess.Mode != "payment" {
-		return nil, nil
-	}
-	return func(tx *store.Tx) error {
-		order, err := tx.OrderByCheckoutSession(sess.ID)
-		found, err := app.Found(err)
-		if err != nil {
-			return err
-		}
-		if !found {
-			if order, err = s.applySession(tx, sess); err != nil {
-				return err
-			}
-		}
-		if order.ID == "" || order.Status != app.OrderPending {
-			return nil
-		}
-		order.Status = app.OrderFailed
-		if err := tx.PutOrder(&order); err != nil {
-			return err
-		}
-		if s.Mail != nil {
-			tx.OnCommit(s.Mail.Notify)
-			return s.Mail.Queue(tx, "payment_failed", order.Email, map[string]any{"Order": order, "CartURL": s.BaseURL + "/cart"})
-		}
-		return nil
-	}, nil
 }

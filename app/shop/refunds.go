@@ -12,15 +12,19 @@ import (
 
 // Refund asks Stripe to refund amount (0 = all that is left) of an order.
 // The order changes when charge.refunded comes back (Stripe is the source
-// of truth); the idempotency key makes a repeated click one refund.
+// of truth); the idempotency key makes a repeated click one refund, and a
+// new refund after a failed one a new refund.
 func (s *Shop) Refund(ctx context.Context, orderID string, amount int64, reason, actor string) (string, error) {
 	o, err := s.Store.Order(ctx, orderID)
 	if err != nil {
 		return "", err
 	}
 	left := o.Total.Amount - o.AmountRefunded
+	status, _ := o.State()
 	switch {
-	case o.PaymentIntentID == "" || (o.Status != app.OrderPaid && o.Status != app.OrderPartiallyRefunded):
+	case status == app.OrderDisputed || status == app.OrderDisputeLost:
+		return "", app.Errorf(app.EINVALID, "This order is disputed: the bank holds its money until the dispute is closed, so it cannot be refunded.")
+	case o.PaymentIntentID == "" || (status != app.OrderPaid && status != app.OrderPartiallyRefunded):
 		return "", app.Errorf(app.EINVALID, "Only paid orders can be refunded.")
 	case amount < 0:
 		return "", &app.Error{Code: app.EINVALID, Field: "amount", Message: "A refund cannot be negative."}
@@ -32,7 +36,9 @@ func (s *Shop) Refund(ctx context.Context, orderID string, amount int64, reason,
 	if amount == 0 {
 		amount = left
 	}
-	key := o.ID + "-" + strconv.FormatInt(o.AmountRefunded, 10) + "-" + strconv.FormatInt(amount, 10)
+	// The refunds so far (failed ones included) are in the key: after a
+	// refund failed, the same amount again is a new refund.
+	key := o.ID + "-" + strconv.Itoa(len(o.Refunds)) + "-" + strconv.FormatInt(o.AmountRefunded, 10) + "-" + strconv.FormatInt(amount, 10)
 	id, err := s.Stripe.CreateRefund(ctx, o.PaymentIntentID, amount, reason, key)
 	if err != nil {
 		return "", err
@@ -44,48 +50,54 @@ func (s *Shop) Refund(ctx context.Context, orderID string, amount int64, reason,
 	return id, err
 }
 
-// HandleChargeRefunded is the ledger handler for charge.refunded: it
-// re-fetches the charge, records its refunds on the order, and revokes
-// the order's entitlements once everything is refunded (rule 7).
-func (s *Shop) HandleChargeRefunded(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
-	ch, err := s.Stripe.GetCharge(ctx, ev.ObjectID)
-	if err != nil {
+// HandlePaymentEvent is the ledger handler for the events about an
+// order's money: charge.refunded, charge.refund.updated (a refund that
+// failed) and charge.dispute.created/updated/closed. It finds the order
+// the object belongs to (ids that never change) and reconciles it; an
+// event that comes before its order exists makes it from the session,
+// in its true state (DESIGN.md §5 rule 7). A payment no Checkout of a
+// purchase made (a subscription's invoice) is not an order's: nothing to
+// do.
+func (s *Shop) HandlePaymentEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
+	pi, err := s.paymentOf(ctx, ev)
+	if err != nil || pi == "" {
 		return nil, err
 	}
-	return func(tx *store.Tx) error {
-		if ch.PaymentIntentID == "" {
-			return nil
-		}
-		o, err := tx.OrderByPaymentIntent(ch.PaymentIntentID)
-		if app.IsNotFound(err) {
-			return nil // a charge Vendo did not sell (a subscription invoice): nothing to do here
-		}
-		if err != nil {
-			return err
-		}
-		if ok, err := tx.AcceptSnapshot(ch.ID, ch.FetchedAt); err != nil || !ok {
-			return err
-		}
-		o.ChargeID = ch.ID
-		o.AmountRefunded = ch.AmountRefunded
-		o.Refunds = o.Refunds[:0]
-		for _, r := range ch.Refunds {
-			o.Refunds = append(o.Refunds, app.Refund{ID: r.ID, Amount: r.Amount, Status: r.Status, Reason: r.Reason, CreatedAt: r.Created})
-		}
-		switch {
-		case ch.Refunded || o.Refunded():
-			if o.Status != app.OrderRefunded {
-				o.Status = app.OrderRefunded
-				if _, err := tx.RevokeEntitlements(o.CustomerID, app.SourceOrder, o.ID, "refunded"); err != nil {
-					return err
-				}
-				if err := revokeOrderLicenses(tx, o, "refunded"); err != nil {
-					return err
-				}
-			}
-		case ch.AmountRefunded > 0:
-			o.Status = app.OrderPartiallyRefunded
-		}
-		return tx.PutOrder(&o)
-	}, nil
+	sessionID, err := s.sessionOfPayment(ctx, pi)
+	if err != nil || sessionID == "" {
+		return nil, err
+	}
+	return s.HandleCheckoutEvent(ctx, webhook.Event{ID: ev.ID, Type: ev.Type, ObjectID: sessionID, Created: ev.Created})
+}
+
+// paymentOf names the PaymentIntent an event's object belongs to.
+func (s *Shop) paymentOf(ctx context.Context, ev webhook.Event) (string, error) {
+	switch ev.Type {
+	case "charge.refund.updated":
+		_, pi, err := s.Stripe.GetRefund(ctx, ev.ObjectID)
+		return pi, err
+	case "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed":
+		d, err := s.Stripe.GetDispute(ctx, ev.ObjectID)
+		return d.PaymentIntentID, err
+	}
+	ch, err := s.Stripe.GetCharge(ctx, ev.ObjectID)
+	return ch.PaymentIntentID, err
+}
+
+// sessionOfPayment is the Checkout Session that made a PaymentIntent:
+// its order's, else Stripe's answer (the order may not exist yet).
+func (s *Shop) sessionOfPayment(ctx context.Context, pi string) (string, error) {
+	o, err := s.orderByPayment(ctx, pi)
+	if err == nil {
+		return o.CheckoutSessionID, nil
+	}
+	if !app.IsNotFound(err) {
+		return "", err
+	}
+	return s.Stripe.SessionOfPayment(ctx, pi)
+}
+
+func (s *Shop) orderByPayment(ctx context.Context, pi string) (o app.Order, err error) {
+	err = s.Store.View(ctx, func(tx *store.Tx) error { o, err = tx.OrderByPaymentIntent(pi); return err })
+	return
 }

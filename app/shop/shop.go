@@ -1,8 +1,9 @@
 // Package shop holds Vendo's use cases as plain Go, one file per feature:
-// cart, checkout, fulfil (orders from Checkout), refunds, downloads,
-// subscriptions, credits, licenses, catalog, plans, account and admin, and
-// events.go, the table of Stripe event types the webhook ledger hands to
-// them. Handlers in web call these; tests call them directly.
+// cart, checkout, fulfil (orders from Checkout, reconciled with their
+// payment), refunds, disputes, downloads, subscriptions, credits,
+// licenses, catalog, plans, account and admin, and events.go, the table
+// of Stripe event types the webhook ledger hands to them. Handlers in web
+// call these; tests call them directly.
 package shop
 
 import (
@@ -12,6 +13,7 @@ import (
 
 	"vendo/app/store"
 	"vendo/app/stripeapi"
+	"vendo/app/webhook"
 )
 
 // Payments is the part of the Stripe client the shop uses.
@@ -22,6 +24,10 @@ type Payments interface {
 	CreateCheckoutSession(ctx context.Context, r stripeapi.CheckoutRequest) (id, url string, err error)
 	GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error)
 	GetCharge(ctx context.Context, id string) (stripeapi.Charge, error)
+	GetPayment(ctx context.Context, paymentIntentID string) (stripeapi.Payment, error)
+	GetRefund(ctx context.Context, id string) (stripeapi.RefundInfo, string, error)
+	GetDispute(ctx context.Context, id string) (stripeapi.DisputeInfo, error)
+	SessionOfPayment(ctx context.Context, paymentIntentID string) (string, error)
 	CreateRefund(ctx context.Context, paymentIntentID string, amount int64, reason, key string) (string, error)
 
 	CreateCustomer(ctx context.Context, vendoID, email, name string) (string, error)
@@ -55,6 +61,12 @@ type Shop struct {
 	Log     *slog.Logger
 	// Now is the clock for link expiry; time.Now when nil.
 	Now func() time.Time
+	// AdminEmails are told about disputes (VENDO_ADMIN_EMAILS); without
+	// any, the support address in the settings is.
+	AdminEmails []string
+	// Locks order the re-fetch and apply of one order or subscription
+	// (webhook.Locks; the zero value is ready).
+	Locks webhook.Locks
 }
 
 func (s *Shop) now() time.Time {

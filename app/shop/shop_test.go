@@ -30,6 +30,8 @@ type fakeStripe struct {
 	mu            sync.Mutex
 	sessions      map[string]stripeapi.Session
 	charges       map[string]stripeapi.Charge
+	disputes      map[string]stripeapi.DisputeInfo
+	piStatus      map[string]string // a PaymentIntent's status when not the session's
 	subs          map[string]stripeapi.Subscription
 	invoices      map[string]stripeapi.Invoice
 	refunds       []string
@@ -41,6 +43,7 @@ type fakeStripe struct {
 
 func newFakeStripe() *fakeStripe {
 	return &fakeStripe{sessions: map[string]stripeapi.Session{}, charges: map[string]stripeapi.Charge{},
+		disputes: map[string]stripeapi.DisputeInfo{}, piStatus: map[string]string{},
 		subs: map[string]stripeapi.Subscription{}, invoices: map[string]stripeapi.Invoice{}}
 }
 
@@ -116,6 +119,65 @@ func (f *fakeStripe) GetCharge(ctx context.Context, id string) (stripeapi.Charge
 	c.FetchedAt = time.Now()
 	return c, nil
 }
+func (f *fakeStripe) GetPayment(ctx context.Context, pi string) (stripeapi.Payment, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	p := stripeapi.Payment{IntentID: pi, Status: "processing", FetchedAt: time.Now()}
+	for _, s := range f.sessions {
+		if s.PaymentIntentID == pi {
+			p.Amount, p.Currency = s.AmountTotal, s.Currency
+			if s.PaymentStatus == "paid" {
+				p.Status = "succeeded"
+			}
+		}
+	}
+	if st := f.piStatus[pi]; st != "" {
+		p.Status = st
+	}
+	for _, c := range f.charges {
+		if c.PaymentIntentID == pi {
+			p.ChargeID, p.AmountRefunded, p.Refunds = c.ID, c.AmountRefunded, c.Refunds
+		}
+	}
+	for _, d := range f.disputes {
+		if d.PaymentIntentID == pi {
+			d := d
+			p.Dispute = &d
+		}
+	}
+	return p, nil
+}
+func (f *fakeStripe) GetRefund(ctx context.Context, id string) (stripeapi.RefundInfo, string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for _, c := range f.charges {
+		for _, r := range c.Refunds {
+			if r.ID == id {
+				return r, c.PaymentIntentID, nil
+			}
+		}
+	}
+	return stripeapi.RefundInfo{}, "", app.Errorf(app.ENOTFOUND, "no such refund")
+}
+func (f *fakeStripe) GetDispute(ctx context.Context, id string) (stripeapi.DisputeInfo, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	d, ok := f.disputes[id]
+	if !ok {
+		return d, app.Errorf(app.ENOTFOUND, "no such dispute")
+	}
+	return d, nil
+}
+func (f *fakeStripe) SessionOfPayment(ctx context.Context, pi string) (string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	for id, s := range f.sessions {
+		if s.PaymentIntentID == pi {
+			return id, nil
+		}
+	}
+	return "", nil
+}
 func (f *fakeStripe) CreateRefund(ctx context.Context, pi string, amount int64, reason, key string) (string, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -180,20 +242,23 @@ func (f *fixture) paidSession(id, email string, qty int64) {
 }
 
 // deliver runs a handler as the ledger does, without its record (so one
-// event may be delivered again after the fake API changed): an object the
-// handler ignores on purpose is no failure, and what its Apply wrote
-// before ignoring it is rolled back.
+// event may be delivered again after the fake API changed), in a lock
+// scope that ends after the apply committed: an object the handler
+// ignores on purpose is no failure, and what its Apply wrote before
+// ignoring it is rolled back.
 func (f *fixture) deliver(t *testing.T, h webhook.Handler, typ, objectID string) error {
 	t.Helper()
 	var ignored *webhook.IgnoredError
-	apply, err := h(context.Background(), webhook.Event{ID: "evt_" + objectID, Type: typ, ObjectID: objectID})
+	ctx, release := webhook.Scope(context.Background())
+	defer release()
+	apply, err := h(ctx, webhook.Event{ID: "evt_" + objectID, Type: typ, ObjectID: objectID})
 	if err != nil || apply == nil {
 		if errors.As(err, &ignored) {
 			return nil
 		}
 		return err
 	}
-	err = f.store.Update(context.Background(), func(tx *store.Tx) error { return apply(tx) })
+	err = f.store.Update(ctx, func(tx *store.Tx) error { return apply(tx) })
 	if errors.As(err, &ignored) {
 		return nil
 	}
@@ -350,7 +415,7 @@ func TestRefundRevokesAndDownloadChecks(t *testing.T) {
 	// Partial refund keeps access; full refund revokes it.
 	f.stripe.charges["ch_r"] = stripeapi.Charge{ID: "ch_r", PaymentIntentID: "pi_cs_r", Amount: 1200, AmountRefunded: 200,
 		Refunds: []stripeapi.RefundInfo{{ID: "re_1", Amount: 200, Status: "succeeded"}}}
-	if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_r"); err != nil {
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_r"); err != nil {
 		t.Fatal(err)
 	}
 	o, _ := f.store.Order(ctx, order.ID)
@@ -363,7 +428,7 @@ func TestRefundRevokesAndDownloadChecks(t *testing.T) {
 	f.stripe.charges["ch_r"] = stripeapi.Charge{ID: "ch_r", PaymentIntentID: "pi_cs_r", Amount: 1200, AmountRefunded: 1200, Refunded: true,
 		Refunds: []stripeapi.RefundInfo{{ID: "re_1", Amount: 200}, {ID: "re_2", Amount: 1000}}}
 	for i := 0; i < 2; i++ {
-		if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_r"); err != nil {
+		if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_r"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -487,7 +552,7 @@ func TestLicensedProductComesWithAKeyThatARefundRevokes(t *testing.T) {
 		t.Fatal("a product key validated for another product")
 	}
 	f.stripe.charges["ch_lic"] = stripeapi.Charge{ID: "ch_lic", PaymentIntentID: "pi_cs_lic", Amount: 1200, AmountRefunded: 1200, Refunded: true}
-	if err := f.deliver(t, f.shop.HandleChargeRefunded, "charge.refunded", "ch_lic"); err != nil {
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_lic"); err != nil {
 		t.Fatal(err)
 	}
 	if st, _ := f.shop.ValidateLicense(ctx, key, ""); st.Valid || st.Status != app.LicenseRevoked {

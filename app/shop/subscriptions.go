@@ -21,10 +21,19 @@ type subscriptionTruth struct {
 	email, name string
 }
 
-// fetchSubscription re-fetches a subscription, its latest invoice and, when
-// the subscription was not made through Vendo, its customer (outside any
+// subscriptionKey is the lock a subscription's re-fetch and apply hold,
+// whichever event or reconciliation asked for them.
+func subscriptionKey(id string) string { return "subscription:" + id }
+
+// fetchSubscription takes the subscription's lock (held until the
+// caller's scope ends, after its transaction committed: DESIGN.md §5 rule
+// 3) and re-fetches the subscription, its latest invoice and, when the
+// subscription was not made through Vendo, its customer (outside any
 // transaction).
 func (s *Shop) fetchSubscription(ctx context.Context, id string) (subscriptionTruth, error) {
+	if err := s.Locks.Hold(ctx, subscriptionKey(id)); err != nil {
+		return subscriptionTruth{}, err
+	}
 	sub, err := s.Stripe.GetSubscription(ctx, id)
 	if err != nil {
 		return subscriptionTruth{}, err
@@ -102,7 +111,9 @@ func recordInvoice(tx *store.Tx, sub app.Subscription, in stripeapi.Invoice) err
 
 // HandleInvoiceEvent handles invoice.paid and invoice.payment_failed:
 // paid refills credits once per invoice of a new period; failed marks the
-// subscription past due and emails the customer.
+// subscription past due and emails the customer. The first read only
+// names the subscription; the invoice is read again under the
+// subscription's lock, with the subscription.
 func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhook.Apply, error) {
 	in, err := s.Stripe.GetInvoice(ctx, ev.ObjectID)
 	if err != nil {
@@ -115,6 +126,11 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 	}
 	t, err := s.fetchSubscription(ctx, in.SubscriptionID)
 	if err != nil {
+		return nil, err
+	}
+	if t.invoice != nil && t.invoice.ID == in.ID {
+		in = *t.invoice
+	} else if in, err = s.Stripe.GetInvoice(ctx, ev.ObjectID); err != nil {
 		return nil, err
 	}
 	failed := ev.Type == "invoice.payment_failed"

@@ -41,6 +41,7 @@ var (
 	bOrdersBySession     = []byte("orders_by_checkout_session")
 	bOrdersByPayment     = []byte("orders_by_payment_intent")
 	bOrdersByCustomer    = []byte("orders_by_customer") // customer id + "/" + order id → ""
+	bOrdersDisputed      = []byte("orders_disputed")    // order id → "" while a dispute is open
 	bEntitlements        = []byte("entitlements")
 	bEntitlementsByOwner = []byte("entitlements_by_customer") // customer id + "/" + entitlement id → ""
 	bDownloads           = []byte("downloads")
@@ -91,6 +92,9 @@ var migrations = []migration{
 	// entitlement that counted n downloads has n copies of each of its
 	// product's files spent.
 	downloadsToBytes,
+	// 6: the orders with an open dispute (the dashboard's "needs
+	// attention", whatever the order's age).
+	func(tx *bolt.Tx) error { return createBuckets(tx, bOrdersDisputed) },
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

@@ -93,6 +93,14 @@ func (t *Tx) PutOrder(o *app.Order) error {
 			return err
 		}
 	}
+	disputed := t.tx.Bucket(bOrdersDisputed)
+	if o.Status == app.OrderDisputed {
+		if err := disputed.Put([]byte(o.ID), nil); err != nil {
+			return err
+		}
+	} else if err := disputed.Delete([]byte(o.ID)); err != nil {
+		return err
+	}
 	o.UpdatedAt = t.now
 	return putRecord(b, o.ID, o)
 }
@@ -153,6 +161,16 @@ func (t *Tx) Orders(f OrderFilter) (out []app.Order, next string, err error) {
 		stop = func(o *app.Order) bool { return o.CreatedAt.Before(f.From.Add(-clockSlack)) }
 	}
 	return newestFirst(t.tx.Bucket(bOrders), before, f.Limit, keep, stop, func(o *app.Order) string { return o.ID })
+}
+
+// DisputedOrders counts the orders whose dispute is open, however old.
+func (t *Tx) DisputedOrders() int {
+	n := 0
+	c := t.tx.Bucket(bOrdersDisputed).Cursor()
+	for k, _ := c.First(); k != nil; k, _ = c.Next() {
+		n++
+	}
+	return n
 }
 
 // OrdersSince calls fn for every order created at or after from, newest

@@ -194,3 +194,18 @@ func (c *Client) ExpireCheckoutSession(ctx context.Context, id string) error {
 	_, err := c.api.CheckoutSessions.Expire(id, p)
 	return wrap("expire checkout session", err)
 }
+
+// SessionOfPayment returns the id of the Checkout Session that made a
+// PaymentIntent, "" when none did (an invoice's payment, a payment made
+// elsewhere).
+func (c *Client) SessionOfPayment(ctx context.Context, paymentIntentID string) (string, error) {
+	p := &stripe.CheckoutSessionListParams{PaymentIntent: stripe.String(paymentIntentID)}
+	p.Context = ctx
+	p.Limit = stripe.Int64(1)
+	p.Single = true
+	it := c.api.CheckoutSessions.List(p)
+	if it.Next() {
+		return it.CheckoutSession().ID, nil
+	}
+	return "", wrap("list checkout sessions", it.Err())
+}

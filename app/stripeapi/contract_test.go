@@ -89,6 +89,10 @@ func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
 	must("list sessions", err)
 	_, err = c.ListEvents(ctx, time.Now().Add(-time.Hour), func(stripeapi.Event) error { return nil })
 	must("list events", err)
+	_, err = c.ListRefundedPayments(ctx, time.Now().Add(-time.Hour))
+	must("list refunds", err)
+	_, err = c.ListDisputedPayments(ctx, time.Now().Add(-time.Hour))
+	must("list disputes", err)
 	must("deactivate price", c.DeactivatePrice(ctx, price))
 	return sess
 }
@@ -103,9 +107,13 @@ func TestClientAgainstStripeMock(t *testing.T) {
 	// answers any id with a fixture.
 	ctx := context.Background()
 	for what, call := range map[string]func() error{
-		"get subscription": func() error { _, err := c.GetSubscription(ctx, "sub_123"); return err },
-		"get invoice":      func() error { _, err := c.GetInvoice(ctx, "in_123"); return err },
-		"get charge":       func() error { _, err := c.GetCharge(ctx, "ch_123"); return err },
+		"get subscription":   func() error { _, err := c.GetSubscription(ctx, "sub_123"); return err },
+		"get invoice":        func() error { _, err := c.GetInvoice(ctx, "in_123"); return err },
+		"get charge":         func() error { _, err := c.GetCharge(ctx, "ch_123"); return err },
+		"get payment":        func() error { _, err := c.GetPayment(ctx, "pi_123"); return err },
+		"get dispute":        func() error { _, err := c.GetDispute(ctx, "dp_123"); return err },
+		"get refund":         func() error { _, _, err := c.GetRefund(ctx, "re_123"); return err },
+		"session of payment": func() error { _, err := c.SessionOfPayment(ctx, "pi_123"); return err },
 		"refund part": func() error {
 			_, err := c.CreateRefund(ctx, "pi_123", 500, "requested_by_customer", "ord_1-0-500")
 			return err

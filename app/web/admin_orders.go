@@ -14,7 +14,8 @@ import (
 	"vendo/app/store"
 )
 
-var orderStatuses = []string{app.OrderPending, app.OrderPaid, app.OrderFailed, app.OrderPartiallyRefunded, app.OrderRefunded}
+var orderStatuses = []string{app.OrderPending, app.OrderPaid, app.OrderFailed, app.OrderPartiallyRefunded, app.OrderRefunded,
+	app.OrderDisputed, app.OrderDisputeLost}
 
 // refundReasons are the reasons Stripe's Refunds API accepts.
 var refundReasons = []string{"requested_by_customer", "duplicate", "fraudulent"}

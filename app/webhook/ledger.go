@@ -28,7 +28,9 @@ type Apply func(tx *store.Tx) error
 // Handler prepares an event outside any transaction (re-fetching the
 // object from Stripe, so a network call never holds bbolt's single writer)
 // and returns the Apply to run in the ledger's transaction. A nil Apply
-// means nothing to do.
+// means nothing to do. ctx carries a Scope: a handler that takes an
+// object's lock (Locks.Hold) before re-fetching it keeps it until that
+// transaction has committed.
 type Handler func(ctx context.Context, ev Event) (Apply, error)
 
 // Ledger records every event and runs its handler exactly once.
@@ -106,6 +108,10 @@ func (l *Ledger) Replay(ctx context.Context, id string) (Result, error) {
 }
 
 func (l *Ledger) process(ctx context.Context, ev Event, source string, replay bool) (Result, error) {
+	// A lock the handler takes on the event's object (Locks.Hold) lasts
+	// until the transaction that applied what it fetched has committed.
+	ctx, release := Scope(ctx)
+	defer release()
 	// A cheap read first: most duplicates stop here without a write.
 	if !replay {
 		rec, err := l.store.Event(ctx, ev.ID)

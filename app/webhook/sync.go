@@ -161,6 +161,8 @@ func (l *Ledger) Reconcile(ctx context.Context, typ, objectID string) (Result, e
 	if h == nil {
 		return Result{Outcome: store.EventIgnored, Reason: store.ReasonUnhandled}, nil
 	}
+	ctx, release := Scope(ctx)
+	defer release()
 	apply, err := h(ctx, Event{ID: "sync:" + objectID, Type: typ, ObjectID: objectID, Created: time.Now()})
 	if reason, ok := ignored(err); ok {
 		return Result{Outcome: store.EventIgnored, Reason: reason}, nil
