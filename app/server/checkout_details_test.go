@@ -93,12 +93,29 @@ func TestItemsAddedWhilePayingStayInTheCart(t *testing.T) {
 
 // bankDebit is the shop's Stripe client with one difference: the
 // sessions it names are paid by a bank debit that has not cleared, so
-// Checkout reports them complete and unpaid (the sandbox takes cards
+// Checkout reports them complete and unpaid and their PaymentIntent
+// processing, until the debit fails (failed): then the PaymentIntent
+// needs another payment method, as Stripe's does (the sandbox takes cards
 // only, which clear at once).
 type bankDebit struct {
 	shop.Payments
 	mu       sync.Mutex
 	sessions map[string]bool
+	failed   map[string]bool // payment intent → the debit failed
+	pis      map[string]bool // the debit sessions' payment intents
+}
+
+func (b *bankDebit) GetPayment(ctx context.Context, pi string) (stripeapi.Payment, error) {
+	p, err := b.Payments.GetPayment(ctx, pi)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	switch {
+	case b.failed[pi]:
+		p.Status = "requires_payment_method"
+	case b.pis[pi]:
+		p.Status = "processing"
+	}
+	return p, err
 }
 
 func (b *bankDebit) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
@@ -107,6 +124,10 @@ func (b *bankDebit) GetCheckoutSession(ctx context.Context, id string) (stripeap
 	defer b.mu.Unlock()
 	if b.sessions[id] && s.Status == "complete" {
 		s.PaymentStatus = "unpaid"
+		if b.pis == nil {
+			b.pis = map[string]bool{}
+		}
+		b.pis[s.PaymentIntentID] = true
 	}
 	return s, err
 }
@@ -138,6 +159,13 @@ func TestFailedDelayedPaymentSaysSoOnTheSuccessPage(t *testing.T) {
 	mustContain(t, page, "Processing your payment")
 	success := resp.Request.URL.String()
 
+	// The debit fails at Stripe, which tells the shop.
+	debit.mu.Lock()
+	debit.failed = map[string]bool{}
+	for pi := range debit.pis {
+		debit.failed[pi] = true
+	}
+	debit.mu.Unlock()
 	res, err := srv.Ledger.Process(context.Background(), webhook.Event{ID: "evt_debit_failed", Type: "checkout.session.async_payment_failed", ObjectID: id}, "webhook")
 	if err != nil || res.Outcome != store.EventApplied {
 		t.Fatalf("async_payment_failed: %+v %v", res, err)
