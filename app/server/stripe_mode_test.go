@@ -328,7 +328,10 @@ func (p *pair) refund() {
 // expected mails, then checks that it stays so.
 func (p *pair) settle(after string) {
 	p.t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
+	// A bound on the wait, not on the time it should take: A delivers one
+	// event at a time to both shops, and under -race on a loaded machine a
+	// flow's deliveries can take most of a minute.
+	deadline := time.Now().Add(90 * time.Second)
 	var err error
 	for {
 		if err = p.mirrors(); err == nil {
