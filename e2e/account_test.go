@@ -27,7 +27,7 @@ func TestEmailSignIn(t *testing.T) {
 	})
 
 	b.Step("open-link", func() {
-		b.Open(link)
+		b.openSignInLink(link)
 		b.WaitPath(`^/account$`)
 		b.MustSee("Your account", "Signed in as "+email, "You have no plan.", "No orders yet.")
 		b.Until("the header to link the account", `[...document.querySelectorAll("header nav a")].some(a => a.textContent.trim() === "Account")`)

@@ -58,6 +58,33 @@ func (s *Service) RequestEmailLogin(ctx context.Context, email, ip, next string)
 	})
 }
 
+// PendingEmailLogin tells who an email link would sign in, without
+// spending it: the link opens a confirmation page first, because mail
+// scanners fetch links and a link sent by someone else must not sign the
+// opener into the sender's account (issue 17, hole 7). An unknown, used
+// or expired token is EGONE.
+func (s *Service) PendingEmailLogin(ctx context.Context, token string) (string, error) {
+	if token == "" || len(token) > 100 {
+		return "", store.ErrLinkGone
+	}
+	var email string
+	err := s.store.View(ctx, func(tx *store.Tx) error {
+		tok, err := tx.LoginToken(tokenKey(token))
+		if app.IsNotFound(err) {
+			return store.ErrLinkGone
+		}
+		if err != nil {
+			return err
+		}
+		if tok.Purpose != app.PurposeEmailLogin || !tok.UsedAt.IsZero() || !tx.Now().Before(tok.ExpiresAt) || tok.Email == app.OwnerEmail {
+			return store.ErrLinkGone
+		}
+		email = tok.Email
+		return nil
+	})
+	return email, err
+}
+
 // RedeemEmailLogin spends an email link's token and signs its owner in,
 // creating the customer the first time (the link proved the address). It
 // returns the new session and where to go next. An unknown, used or

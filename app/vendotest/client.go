@@ -168,13 +168,26 @@ func (c *Client) RequestLink(email, next string) {
 func (c *Client) SignIn(email string) {
 	c.t.Helper()
 	c.RequestLink(email, "")
-	link := c.shop.SignInLink(email)
-	if resp, _ := c.NoFollow().Get(link); resp.StatusCode != http.StatusSeeOther {
-		c.t.Fatalf("the sign-in link for %s: %d, want 303", email, resp.StatusCode)
-	}
+	c.OpenSignInLink(c.shop.SignInLink(email))
 	if got := c.SignedInAs(); got != email {
 		c.t.Fatalf("signed in as %q, want %q", got, email)
 	}
+}
+
+// OpenSignInLink follows an emailed sign-in link as a person does: the
+// link opens a page with one button, and the button signs in. It fails
+// the test unless the button answers with a redirect.
+func (c *Client) OpenSignInLink(link string) *http.Response {
+	c.t.Helper()
+	nf := c.NoFollow()
+	if resp, page := nf.Get(link); resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("the sign-in link %s: %d, want the confirmation page\n%.600s", link, resp.StatusCode, page)
+	}
+	resp, page := nf.Submit(link, nil)
+	if resp.StatusCode != http.StatusSeeOther {
+		c.t.Fatalf("the sign-in button: %d, want 303\n%.600s", resp.StatusCode, page)
+	}
+	return resp
 }
 
 // SignInAdmin signs the browser in through a one-time admin link, as the

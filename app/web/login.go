@@ -57,10 +57,29 @@ func (s *Server) handleLoginEmail(c *fiber.Ctx) error {
 		"Email": app.NormalizeEmail(email), "Minutes": int(auth.EmailLinkTTL.Minutes()), "LogOnly": s.cfg.SMTPURL == ""})
 }
 
-// handleLoginEmailLink signs in with an emailed link (GET
-// /login/email/{token}); a used, expired or unknown link gets 410 and the
-// form to ask for another.
+// handleLoginEmailLink shows the page an emailed link opens (GET
+// /login/email/{token}): who it signs in and one button. Opening it
+// changes nothing, so a mail scanner cannot spend the link and a link
+// someone else sent cannot sign the opener in (login CSRF). A used,
+// expired or unknown link gets 410 and the form to ask for another.
 func (s *Server) handleLoginEmailLink(c *fiber.Ctx) error {
+	email, err := s.auth.PendingEmailLogin(c.UserContext(), c.Params("token"))
+	if app.ErrorCode(err) == app.EGONE {
+		return s.linkGone(c, "This sign-in link has expired or was already used. Enter your email to get a new one.")
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	return s.page(c, "pages/login_confirm", "", fiber.Map{"Title": "Sign in", "Nav": "login", "Email": email,
+		"Action": auth.EmailLinkPath + c.Params("token")})
+}
+
+// handleLoginEmailConfirm signs in with an emailed link (POST
+// /login/email/{token}, the confirmation page's button; the CSRF check
+// has passed): the link is spent here.
+func (s *Server) handleLoginEmailConfirm(c *fiber.Ctx) error {
 	sess, _, next, err := s.auth.RedeemEmailLogin(c.UserContext(), c.Params("token"), s.sessionID(c))
 	if app.ErrorCode(err) == app.EGONE {
 		return s.linkGone(c, "This sign-in link has expired or was already used. Enter your email to get a new one.")
@@ -86,8 +105,8 @@ func (s *Server) handleAdminLink(c *fiber.Ctx) error {
 
 func (s *Server) linkGone(c *fiber.Ctx, msg string) error {
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	if _, err := s.ensureSession(c); err != nil { // the page has the email form
-		return err
+	if s.csrfToken(c) == "" { // the page has the email form; no stored session for it
+		s.setAnonCookie(c)
 	}
 	data := s.loginData("")
 	data["Title"], data["Notice"] = "Link expired", msg

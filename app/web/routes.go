@@ -57,9 +57,10 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/downloads/:token", s.handleDownload)
 
 	// Accounts.
-	a.Get("/login", s.withSession, s.handleLogin)
+	a.Get("/login", s.withToken, s.handleLogin)
 	a.Post("/login/email", s.handleLoginEmail)
-	a.Get("/login/email/:token", s.handleLoginEmailLink)
+	a.Get("/login/email/:token", s.withToken, s.handleLoginEmailLink) // a page with one button
+	a.Post("/login/email/:token", s.handleLoginEmailConfirm)          // the button: signs in
 	a.Get("/login/admin/:token", s.handleAdminLink)
 	a.Get("/auth/:provider", s.rateLimit(30, time.Minute, "sign-in attempts"), s.handleOAuthBegin)
 	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
