@@ -375,3 +375,50 @@ func TestAFailedRenewalOnTheSandboxClock(t *testing.T) {
 		t.Fatalf("unlock after paying: %d", code)
 	}
 }
+
+// TestAnUnconfirmedRenewalStillOffersTheUnlock: past the stored period
+// end (the renewal's webhook has not arrived), a subscriber who spent
+// last month's credits is offered the unlock, not told their credits
+// refill on a date that has passed; the unlock asks Stripe, finds the
+// renewal, and spends from the new month.
+func TestAnUnconfirmedRenewalStillOffersTheUnlock(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{Env: map[string]string{"VENDO_SYNC_INTERVAL": "0"}})
+	ctx := context.Background()
+	email := "renewing@example.com"
+	c := subscriber(srv, email)
+	c.Subscribe("starter", "month", "4242424242424242") // 3 credits a month
+	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	for _, slug := range []string{"the-calm-inbox", "sunrise-wallpapers", "field-notes-icon-pack"} {
+		if code, _ := unlockOn(c, slug); code != 200 {
+			t.Fatalf("unlock %s: %d", slug, code)
+		}
+	}
+	// The shop's copy says the period ended yesterday (a renewal it has
+	// not heard of): its month began 40 days ago.
+	err := srv.Store.Update(ctx, func(tx *store.Tx) error {
+		s, err := tx.Subscription(sub.ID)
+		if err != nil {
+			return err
+		}
+		old := srv.Sandbox.Now().Add(-40 * 24 * time.Hour)
+		s.CurrentPeriodStart, s.CurrentPeriodEnd = old, srv.Sandbox.Now().Add(-24*time.Hour)
+		s.CreditAnchor, s.CreditMonth, s.SnapshotAt = old, old, old
+		return tx.PutSubscription(&s)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := c.Get("/products/cafe-budget-planner")
+	mustContain(t, page, `action="/library/cafe-budget-planner/unlock"`, "Unlock with a credit", "being confirmed")
+	if strings.Contains(page, "They refill on") || strings.Contains(page, "no credits left") || strings.Contains(page, "0 credits left") {
+		t.Fatalf("past the stored period the buy box trusts last month's balance:\n%.1500s", page)
+	}
+	_, page = c.Get("/products")
+	mustContain(t, page, `action="/library/cafe-budget-planner/unlock"`)
+	if code, page := unlockOn(c, "cafe-budget-planner"); code != 200 || !strings.Contains(page, "In your library") {
+		t.Fatalf("unlock past the stored period: %d", code)
+	}
+	_, page = c.Get("/account")
+	mustContain(t, page, "2 credits left")
+}

@@ -226,10 +226,11 @@ type CreditStatus struct {
 // Unlimited reports a plan without a credit limit.
 func (c *CreditStatus) Unlimited() bool { return c.Balance == app.Unlimited }
 
-// CanSpend reports whether an unlock may go ahead now (an unconfirmed
-// renewal may: the spend asks Stripe first).
+// CanSpend reports whether an unlock may go ahead now. Past the stored
+// period end it may whatever the stored balance says: that balance is
+// last month's, and the spend asks Stripe for the renewal first.
 func (c *CreditStatus) CanSpend() bool {
-	return (c.State == CreditsOK || c.State == CreditsGrace || c.State == CreditsUnconfirmed) && c.Balance != 0
+	return c.State == CreditsUnconfirmed || (c.State == CreditsOK || c.State == CreditsGrace) && c.Balance != 0
 }
 
 // creditStatus computes a subscription's credit status at now.
@@ -240,7 +241,10 @@ func creditStatus(sub app.Subscription, plan app.Plan, now time.Time, grace time
 	if st.State == CreditsGrace || st.State == CreditsFrozen {
 		st.GraceUntil = sub.PastDueSince.Add(grace)
 	}
-	if st.State != CreditsEnded && !(sub.CancelAtPeriodEnd && !st.MonthEnd.Before(sub.CurrentPeriodEnd)) {
+	// No refill is promised past the plan's end, nor while the renewal
+	// is unconfirmed (the month that ended is the stored one: its end has
+	// passed, and the next refill is Stripe's to confirm).
+	if st.State != CreditsEnded && st.State != CreditsUnconfirmed && !(sub.CancelAtPeriodEnd && !st.MonthEnd.Before(sub.CurrentPeriodEnd)) {
 		st.NextRefill = st.MonthEnd
 	}
 	return st

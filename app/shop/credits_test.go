@@ -660,3 +660,31 @@ func TestAPlanKeyValidatesForOwnedProductsOnly(t *testing.T) {
 		}
 	}
 }
+
+// Past the stored period end the stored balance is not the truth: a
+// subscriber who spent the month's last credit, whose renewal the shop
+// has not heard of yet, is still offered the unlock (the spend asks
+// Stripe first), and the pages never promise a refill on a date that
+// has passed.
+func TestPastThePeriodEndTheUnlockIsStillOffered(t *testing.T) {
+	w := newCreditWorld(t)
+	start := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	renew := app.Anniversary(start, 1)
+	w.begin(w.pro.Monthly.StripePriceID, start, renew)
+	w.mustUnlock(10)
+	// Stripe renews; no webhook has arrived.
+	w.at(renew.Add(time.Minute))
+	w.stripe("active", w.pro.Monthly.StripePriceID, renew, app.Anniversary(start, 2))
+	st, err := w.shop.Credits(w.ctx, w.cust.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.State != "unconfirmed" || !st.CanSpend() {
+		t.Fatalf("past the period end with 0 stored: state %s, can spend %v; want unconfirmed and the unlock offered", st.State, st.CanSpend())
+	}
+	if !st.NextRefill.IsZero() && !st.NextRefill.After(w.now) {
+		t.Fatalf("the pages would promise a refill on %s, which has passed", st.NextRefill)
+	}
+	w.mustUnlock(1)
+	w.expectBalance(9, "after the unlock confirmed the renewal")
+}
