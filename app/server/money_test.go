@@ -602,3 +602,76 @@ func openPortal(p *pair, c *vendotest.Client) string {
 func regexpFind(re, s string) []string {
 	return regexp.MustCompile(re).FindStringSubmatch(s)
 }
+
+// TestSyncCorrectsPaymentsAndListsThem: the merchant never hears of a
+// refund or a dispute (its deliveries are held at the Stripe); `vendo
+// sync` brings each order to Stripe's state, with its access, and names
+// the orders it corrected in its summary. A second sync corrects nothing.
+func TestSyncCorrectsPaymentsAndListsThem(t *testing.T) {
+	inBothModes(t, func(t *testing.T, p *pair) {
+		for i, tc := range []struct {
+			name   string
+			missed string // the event type held back
+			act    func(sessionID string)
+			status string
+			mails  []string
+			access bool
+		}{
+			{"a missed full refund", "charge.refunded", func(id string) { p.refundAtStripe(id, 0) }, app.OrderRefunded, []string{"order_refunded"}, false},
+			{"a missed partial refund", "charge.refunded", func(id string) { p.refundAtStripe(id, 700) }, app.OrderPartiallyRefunded, nil, true},
+			{"a missed dispute", "charge.dispute.created", func(id string) {
+				p.bank("/charges/"+p.session(id).PaymentIntent.LatestCharge.ID+"/dispute", nil)
+			}, app.OrderDisputed, []string{"dispute_opened " + boss}, false},
+		} {
+			p.scenario(t, tc.name, func() {
+				email := fmt.Sprintf("synced%d@example.com", i)
+				id, _ := p.buy(iconPack, email, "4242424242424242", true)
+				p.mails = append(p.mails, "receipt "+email)
+				p.settle("the purchase")
+				p.hold(tc.missed)
+				tc.act(id)
+				vendotest.WaitFor(p.t, "the held "+tc.missed, func() bool {
+					for _, h := range p.heldFor() {
+						if h.Type == tc.missed {
+							return true
+						}
+					}
+					return false
+				})
+				before := p.order(id)
+				if before.Status != app.OrderPaid {
+					p.t.Fatalf("before the sync the order is %s, want paid (the event was held)", before.Status)
+				}
+				sum, err := p.b.Sync(context.Background(), nil)
+				if err != nil {
+					p.t.Fatal(err)
+				}
+				o := p.order(id)
+				if o.Status != tc.status {
+					p.t.Errorf("after the sync the order is %s, want %s", o.Status, tc.status)
+				}
+				if p.keyWorks(o) != tc.access {
+					p.t.Errorf("after the sync the licence key works=%v, want %v", !tc.access, tc.access)
+				}
+				want := fmt.Sprintf("order #%d", o.Number)
+				if len(sum.Corrected) != 1 || !strings.Contains(sum.Corrected[0], want) || !strings.Contains(sum.Corrected[0], tc.status) {
+					p.t.Errorf("the summary's corrections: %q, want one naming %s (%s)", sum.Corrected, want, tc.status)
+				}
+				if !strings.Contains(sum.String(), want) {
+					p.t.Errorf("the summary does not name %s: %s", want, sum)
+				}
+				for _, m := range tc.mails {
+					if !strings.Contains(m, " ") {
+						m += " " + email
+					}
+					p.mails = append(p.mails, m)
+				}
+				p.releaseRest()
+				p.settle("the sync")
+				if sum, err := p.b.Sync(context.Background(), nil); err != nil || len(sum.Corrected) != 0 {
+					p.t.Errorf("a second sync: %q %v, want nothing corrected", sum.Corrected, err)
+				}
+			})
+		}
+	})
+}

@@ -83,9 +83,46 @@ func (s *Shop) HandleCheckoutEvent(ctx context.Context, ev webhook.Event) (webho
 		}, nil
 	}
 	return func(tx *store.Tx) error {
-		_, err := s.applyOrder(tx, t)
-		return err
+		before, found, err := s.storedOrder(tx, t.sess.ID)
+		if err != nil {
+			return err
+		}
+		after, err := s.applyOrder(tx, t)
+		if err != nil || !found {
+			return err
+		}
+		if fix := factsCorrected(before, after); fix != "" {
+			tx.OnCommit(func() { webhook.Corrected(ctx, fix) })
+		}
+		return nil
 	}, nil
+}
+
+func (s *Shop) storedOrder(tx *store.Tx, sessionID string) (app.Order, bool, error) {
+	o, err := tx.OrderByCheckoutSession(sessionID)
+	found, err := app.Found(err)
+	return o, found, err
+}
+
+// factsCorrected says how an order's facts changed ("" when they did
+// not): what `vendo sync` lists when it finds an order that missed a
+// refund, a failed refund or a dispute.
+func factsCorrected(before, after app.Order) string {
+	dispute := func(o app.Order) string {
+		if o.Dispute == nil {
+			return ""
+		}
+		return o.Dispute.ID + " " + o.Dispute.Status
+	}
+	if before.Status == after.Status && before.AmountRefunded == after.AmountRefunded && dispute(before) == dispute(after) {
+		return ""
+	}
+	fix := fmt.Sprintf("order #%d %s → %s, refunded %s of %s", after.Number, before.Status, after.Status,
+		app.Money{Amount: after.AmountRefunded, Currency: after.Total.Currency}, after.Total)
+	if d := after.Dispute; d != nil {
+		fix += ", dispute " + d.Status
+	}
+	return fix
 }
 
 // orderTruth is what reconcile decides on: the session with its lines,

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
+	"sync"
 	"time"
 
 	"vendo/app/store"
@@ -43,13 +45,47 @@ type Summary struct {
 	// alone because another shop or app made them (DESIGN.md §5 rule 9):
 	// no failure.
 	ForeignEvents, Foreign int
-	Since                  time.Time
-	Took                   time.Duration
+	// Corrected names each record the sync found differing from Stripe
+	// and brought to Stripe's state (an order whose refunds or dispute the
+	// shop had missed), in the words of the handler that corrected it.
+	Corrected []string
+	Since     time.Time
+	Took      time.Duration
 }
 
 func (s Summary) String() string {
-	return fmt.Sprintf("%d events checked (%d new, %d failed, %d about objects not created by this shop), %d subscriptions and %d checkout sessions reconciled (%d failed, %d not created by this shop and left alone), since %s, in %s",
+	out := fmt.Sprintf("%d events checked (%d new, %d failed, %d about objects not created by this shop), %d subscriptions and %d checkout sessions reconciled (%d failed, %d not created by this shop and left alone), since %s, in %s",
 		s.Events, s.NewEvents, s.FailedEvents, s.ForeignEvents, s.Subscriptions, s.Sessions, s.Failed, s.Foreign, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
+	if len(s.Corrected) > 0 {
+		out += fmt.Sprintf("; %d corrected to Stripe's state: %s", len(s.Corrected), strings.Join(s.Corrected, "; "))
+	}
+	return out
+}
+
+// corrections collect what one sync corrected (Corrected).
+type corrections struct {
+	mu   sync.Mutex
+	seen map[string]bool
+	list []string
+}
+
+type correctionsKey struct{}
+
+// Corrected tells the sync running in ctx, if any, that a record differed
+// from Stripe's and was corrected; what says which and how, for the
+// summary. Call it once the correction has committed (tx.OnCommit). A
+// webhook delivery outside a sync carries no collector: nothing happens.
+func Corrected(ctx context.Context, what string) {
+	c, _ := ctx.Value(correctionsKey{}).(*corrections)
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if !c.seen[what] {
+		c.seen[what] = true
+		c.list = append(c.list, what)
+	}
 }
 
 // Run performs one reconciliation.
@@ -71,6 +107,8 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		since = last.Add(-time.Hour)
 	}
 	sum := Summary{Since: since}
+	fixes := &corrections{seen: map[string]bool{}}
+	ctx = context.WithValue(ctx, correctionsKey{}, fixes)
 
 	var events []stripeapi.Event
 	if _, err := s.Stripe.ListEvents(ctx, since, func(ev stripeapi.Event) error { events = append(events, ev); return nil }); err != nil {
@@ -124,6 +162,9 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		progress("sessions", i+1, len(sessions))
 	}
 	sum.Took = time.Since(start)
+	fixes.mu.Lock()
+	sum.Corrected = fixes.list
+	fixes.mu.Unlock()
 	if err := s.Store.SetLastSync(ctx, s.Store.Now()); err != nil {
 		return sum, err
 	}
