@@ -148,7 +148,8 @@ func TestSubscribingWhileSignedOutGoesStraightToCheckout(t *testing.T) {
 		t.Fatalf("the sign-in form does not carry next=%q", next)
 	}
 	v.RequestLink("late@example.com", next)
-	resp, page = v.Get(srv.SignInLink("late@example.com"))
+	resp = v.OpenSignInLink(srv.SignInLink("late@example.com"))
+	resp, page = v.Get(resp.Header.Get("Location"))
 	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/cs_") {
 		t.Fatalf("after the sign-in link: %s\n%.500s", resp.Request.URL, page)
 	}
