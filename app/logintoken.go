@@ -6,6 +6,7 @@ import "time"
 const (
 	PurposeEmailLogin = "email-login"
 	PurposeAdminLink  = "admin-link"
+	PurposeFreeClaim  = "free-claim" // a free product, added to the address's library
 )
 
 // LoginToken is a one-time sign-in credential. The store keys it by the
@@ -15,6 +16,7 @@ type LoginToken struct {
 	Purpose   string    `json:"purpose"`
 	Email     string    `json:"email,omitempty"`
 	Next      string    `json:"next,omitempty"`
+	ProductID string    `json:"product_id,omitempty"` // PurposeFreeClaim: the product it adds
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	UsedAt    time.Time `json:"used_at,omitempty"`

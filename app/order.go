@@ -151,6 +151,7 @@ const (
 	SourcePlan   = "plan"   // included in an active plan; SourceID is the subscription id
 	SourceCredit = "credit" // unlocked with a plan credit; SourceID is the subscription id
 	SourceManual = "manual" // granted by an admin; SourceID is the admin's email
+	SourceFree   = "free"   // claimed free (a product priced 0); SourceID is empty
 )
 
 // Entitlement says a customer may download a product's files, and why.

@@ -166,6 +166,14 @@ func (s *Service) SignOut(ctx context.Context, sessionID string) error {
 // customer, so a session id known before sign-in is worthless after it
 // (no session fixation). OnSignIn runs after the commit.
 func (s *Service) signIn(ctx context.Context, oldSessionID string, pick func(tx *store.Tx) (app.Customer, error)) (app.Session, app.Customer, error) {
+	return s.signInThen(ctx, oldSessionID, pick, nil)
+}
+
+// signInThen is signIn with then, when not nil, run on the stored
+// customer inside the same transaction (a free product's link adds the
+// product there, so the link is spent only if the product is given).
+func (s *Service) signInThen(ctx context.Context, oldSessionID string, pick func(tx *store.Tx) (app.Customer, error),
+	then func(tx *store.Tx, c app.Customer) error) (app.Session, app.Customer, error) {
 	var (
 		sess app.Session
 		cust app.Customer
@@ -178,6 +186,11 @@ func (s *Service) signIn(ctx context.Context, oldSessionID string, pick func(tx 
 		c.LastSignInAt = tx.Now()
 		if err := tx.PutCustomer(&c); err != nil {
 			return err
+		}
+		if then != nil {
+			if err := then(tx, c); err != nil {
+				return err
+			}
 		}
 		if oldSessionID != "" {
 			if err := tx.DeleteSession(oldSessionID); err != nil {

@@ -17,11 +17,21 @@ func (s *Server) handleProduct(c *fiber.Ctx) error {
 	if !p.Active {
 		return fiber.ErrNotFound
 	}
+	return s.productPage(c, p, nil)
+}
+
+// productPage renders a product's page, with extra data (a form's values
+// and messages) when given.
+func (s *Server) productPage(c *fiber.Ctx, p app.Product, extra fiber.Map) error {
 	meta := s.meta("/products/"+p.Slug, p.Title, p.Summary, p.Cover)
 	meta.Type = "product"
-	data := fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Meta": meta, "JSONLD": s.productLD(p, meta)}
+	data := fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Meta": meta, "JSONLD": s.productLD(p, meta),
+		"Email": "", "EmailError": ""}
 	if err := s.buyBox(c, p, data); err != nil {
 		return err
+	}
+	for k, v := range extra {
+		data[k] = v
 	}
 	return s.page(c, "pages/product", "", data)
 }

@@ -55,6 +55,9 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/checkout/success", s.rateLimit(60, time.Minute, "order checks"), s.handleCheckoutSuccess)
 	a.Get("/checkout/cancel", s.handleCheckoutCancel)
 	a.Get("/downloads/:token", s.handleDownload)
+	a.Post("/products/:slug/free", s.rateLimit(20, time.Minute, "requests"), s.handleFreeClaim) // a product priced 0
+	a.Get("/free/:token", s.withToken, s.handleFreeLink)                                        // a page with one button
+	a.Post("/free/:token", s.handleFreeLinkConfirm)                                             // the button: adds it, signs in
 
 	// Accounts.
 	a.Get("/login", s.withToken, s.handleLogin)
