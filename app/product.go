@@ -22,6 +22,10 @@ type Product struct {
 	Tags        []string  `json:"tags,omitempty"`
 	Active      bool      `json:"active"`
 	Licensed    bool      `json:"licensed,omitempty"` // a license key is issued per purchase
+	// ActivationLimit caps how many instances (machines, sites) each of
+	// the product's license keys may be activated on at once; 0 means
+	// unlimited.
+	ActivationLimit int `json:"activation_limit,omitempty"`
 	// Stripe ids, filled when the product is first sold (Prices are
 	// immutable: a price change makes a new one).
 	StripeProductID string    `json:"stripe_product_id,omitempty"`
@@ -82,6 +86,9 @@ func (p *Product) Validate() error {
 	}
 	if utf8.RuneCountInString(p.Description) > 20000 {
 		v.Add("description", "Keep the description under 20,000 characters.")
+	}
+	if p.ActivationLimit < 0 || p.ActivationLimit > MaxActivationLimit {
+		v.Add("activation_limit", "Allow between 1 and 10,000 activations per key, or leave it empty for no limit.")
 	}
 	if err := p.Price.Validate(); err != nil {
 		v.Add("price", err.Error())

@@ -26,10 +26,13 @@ type AccountView struct {
 	InvoicesError string
 }
 
-// LicenseView is a license with what it is for.
+// LicenseView is a license with what it is for, how it stands and where
+// it is activated.
 type LicenseView struct {
 	app.License
-	For string
+	For       string
+	Info      LicenseInfo
+	Instances []app.LicenseInstance
 }
 
 // Account gathers a customer's account page.
@@ -79,10 +82,14 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 					lv.For = p.Title
 				}
 			}
-			if l.SubscriptionID != "" {
-				if sub, err := tx.Subscription(l.SubscriptionID); err == nil && sub.Terminated {
-					lv.Status = app.LicenseRevoked
-				}
+			if lv.Info, err = KeyInfo(tx, l); err != nil {
+				return err
+			}
+			if lv.Info.Status != KeyActive {
+				lv.Status = app.LicenseRevoked
+			}
+			if lv.Instances, err = tx.LicenseInstances(l.ID); err != nil {
+				return err
 			}
 			v.Licenses = append(v.Licenses, lv)
 		}

@@ -23,7 +23,7 @@ import (
 
 // SaveProduct creates (empty ID) or updates a product from the admin's
 // form. Only the form's fields are taken from p (title, slug, summary,
-// description, price, tags, active, licensed); files, cover and Stripe ids
+// description, price, tags, active, licensed, activation limit); files, cover and Stripe ids
 // stay as stored, so an upload in another tab is never lost. A changed
 // price of a product already in Stripe creates a new Price and deactivates
 // the old one. p is updated to what was stored.
@@ -109,6 +109,7 @@ func copyProductForm(dst, src *app.Product) {
 	dst.Tags = src.Tags
 	dst.Active = src.Active
 	dst.Licensed = src.Licensed
+	dst.ActivationLimit = src.ActivationLimit
 }
 
 // productDiff describes an edit for the audit log: "price $12.00 →
@@ -128,7 +129,17 @@ func productDiff(a, b app.Product) string {
 	d.plain("tags", strings.Join(a.Tags, ", "), strings.Join(b.Tags, ", "))
 	d.flag("active", a.Active, b.Active)
 	d.flag("license keys", a.Licensed, b.Licensed)
+	if a.ActivationLimit != b.ActivationLimit {
+		d.add("activation limit %s → %s", activationLimit(a.ActivationLimit), activationLimit(b.ActivationLimit))
+	}
 	return d.String()
+}
+
+func activationLimit(n int) string {
+	if n == 0 {
+		return "unlimited"
+	}
+	return fmt.Sprint(n)
 }
 
 // SetProductActive archives (active=false) or restores a product.

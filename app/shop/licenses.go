@@ -41,42 +41,191 @@ func NewLicenseKey() string {
 	return sb.String()
 }
 
-// LicenseStatus is what the license validation API answers.
+// What the license API says a key's standing is (LicenseInfo.Status).
+const (
+	KeyActive   = "active"
+	KeyRevoked  = "revoked"  // by an admin, or for a reason not below
+	KeyRefunded = "refunded" // its purchase was refunded
+	KeyDisputed = "disputed" // its payment is disputed (or the dispute was lost)
+	KeyExpired  = "expired"  // its subscription has ended
+	KeyUnknown  = "unknown"  // no such key
+)
+
+// keyRefusals are the sentences the API answers for a key that may not be
+// used, by standing.
+var keyRefusals = map[string]string{
+	KeyRevoked:  "This license key was revoked.",
+	KeyRefunded: "This license key's purchase was refunded, so it no longer works.",
+	KeyDisputed: "This license key's payment is disputed, so it does not work for now.",
+	KeyExpired:  "This license key's subscription has ended.",
+	KeyUnknown:  "That license key is not valid.",
+}
+
+// LicenseInfo is the license object of every license API answer. It says
+// how the key stands and nothing about whom it belongs to.
+type LicenseInfo struct {
+	Status string `json:"status"`
+	// ActivationLimit is how many instances the key may be activated on
+	// at once; null for no limit.
+	ActivationLimit *int       `json:"activation_limit"`
+	ActivationUsage int        `json:"activation_usage"`
+	ExpiresAt       *time.Time `json:"expires_at"` // a plan's key: the end of the paid period
+}
+
+// InstanceInfo is an activation as the license API shows it.
+type InstanceInfo struct {
+	ID        string    `json:"id"`
+	Name      string    `json:"name"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func instanceInfo(in app.LicenseInstance) *InstanceInfo {
+	return &InstanceInfo{ID: in.ID, Name: in.Name, CreatedAt: in.CreatedAt.UTC()}
+}
+
+// ActivationAnswer is what POST /api/licenses/activate answers, the same
+// shape whatever the outcome: Instance is null and Error says why when
+// the key was not activated.
+type ActivationAnswer struct {
+	Activated bool          `json:"activated"`
+	Error     string        `json:"error,omitempty"`
+	Instance  *InstanceInfo `json:"instance"`
+	License   LicenseInfo   `json:"license"`
+}
+
+// DeactivationAnswer is what POST /api/licenses/deactivate answers.
+type DeactivationAnswer struct {
+	Deactivated bool        `json:"deactivated"`
+	Error       string      `json:"error,omitempty"`
+	License     LicenseInfo `json:"license"`
+}
+
+// LicenseStatus is what POST /api/licenses/validate answers: whether the
+// key (and, when asked, its activation) is valid now.
 type LicenseStatus struct {
-	Valid     bool      `json:"valid"`
+	Valid    bool          `json:"valid"`
+	Error    string        `json:"error,omitempty"`
+	License  LicenseInfo   `json:"license"`
+	Instance *InstanceInfo `json:"instance"`
+	// The answer of the API's first version, kept for clients that send
+	// only a key: Status is active, revoked or unknown.
 	Status    string    `json:"status"`
 	Plan      string    `json:"plan,omitempty"`
 	Product   string    `json:"product,omitempty"`
 	ExpiresAt time.Time `json:"expires_at,omitempty"`
 }
 
+// unknownKey is the license object for a key the shop does not know.
+var unknownKey = LicenseInfo{Status: KeyUnknown}
+
+// KeyInfo is how a license stands now: its own status (revoked, and why),
+// its order's state (refunded, disputed) and its subscription's (ended),
+// with its activation limit (its product's, read now, so a changed limit
+// applies to keys already sold) and usage.
+func KeyInfo(tx *store.Tx, lic app.License) (LicenseInfo, error) {
+	info := LicenseInfo{Status: KeyActive}
+	if lic.OrderID != "" {
+		o, err := tx.Order(lic.OrderID)
+		if err != nil && !app.IsNotFound(err) {
+			return info, err
+		}
+		switch o.Status {
+		case app.OrderRefunded:
+			info.Status = KeyRefunded
+		case orderDisputed, orderDisputeLost:
+			info.Status = KeyDisputed
+		}
+	}
+	if lic.SubscriptionID != "" {
+		sub, err := tx.Subscription(lic.SubscriptionID)
+		if err != nil && !app.IsNotFound(err) {
+			return info, err
+		}
+		if end := sub.CurrentPeriodEnd; !end.IsZero() {
+			end = end.UTC()
+			info.ExpiresAt = &end
+		}
+		if sub.Terminated || !app.ActiveStatus(sub.Status) {
+			info.Status = KeyExpired
+		}
+	} else if !lic.ExpiresAt.IsZero() {
+		end := lic.ExpiresAt.UTC()
+		info.ExpiresAt = &end
+	}
+	if lic.Status == app.LicenseRevoked && info.Status == KeyActive {
+		switch lic.RevokedReason {
+		case "refunded":
+			info.Status = KeyRefunded
+		case orderDisputed, orderDisputeLost:
+			info.Status = KeyDisputed
+		case "subscription ended":
+			info.Status = KeyExpired
+		default:
+			info.Status = KeyRevoked
+		}
+	}
+	if lic.ProductID != "" {
+		p, err := tx.Product(lic.ProductID)
+		if err != nil && !app.IsNotFound(err) {
+			return info, err
+		}
+		if p.ActivationLimit > 0 {
+			limit := p.ActivationLimit
+			info.ActivationLimit = &limit
+		}
+	}
+	n, err := tx.CountLicenseInstances(lic.ID)
+	info.ActivationUsage = n
+	return info, err
+}
+
+// The order statuses of a dispute (helper-6's reconcile, issue 15).
+const (
+	orderDisputed    = "disputed"
+	orderDisputeLost = "dispute_lost"
+)
+
+// full reports whether the key has no activation left.
+func (i LicenseInfo) full() bool {
+	return i.ActivationLimit != nil && i.ActivationUsage >= *i.ActivationLimit
+}
+
 // ValidateLicense answers whether a key is valid now (optionally for a
-// product), saying nothing about whom it belongs to. A purchase's key is
-// valid for its product; a plan's key for the plan, and for a product
-// only when the subscriber owns that product.
+// product), saying nothing about whom it belongs to; the first version
+// of the API, which ValidateActivation extends.
 func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (LicenseStatus, error) {
+	return s.ValidateActivation(ctx, key, "", productSlug)
+}
+
+// ValidateActivation answers whether a key is valid now and, when
+// instanceID is given, whether it is activated there; optionally for a
+// product. A purchase's key is valid for its product; a plan's key for
+// the plan, and for a product only when the subscriber owns that product.
+func (s *Shop) ValidateActivation(ctx context.Context, key, instanceID, productSlug string) (LicenseStatus, error) {
 	var out LicenseStatus
 	err := s.Store.View(ctx, func(tx *store.Tx) error {
 		lic, err := tx.LicenseByKey(key)
 		if app.IsNotFound(err) {
-			out = LicenseStatus{Valid: false, Status: "unknown"}
+			out = LicenseStatus{Status: KeyUnknown, License: unknownKey, Error: keyRefusals[KeyUnknown]}
 			return nil
 		}
 		if err != nil {
 			return err
 		}
-		out.Status = lic.Status
-		if lic.SubscriptionID != "" {
-			sub, err := tx.Subscription(lic.SubscriptionID)
-			if err != nil {
-				return err
-			}
-			out.ExpiresAt = sub.CurrentPeriodEnd
-			if plan, err := tx.Plan(sub.PlanID); err == nil {
+		if out.License, err = KeyInfo(tx, lic); err != nil {
+			return err
+		}
+		out.Status = app.LicenseActive
+		if out.License.Status != KeyActive {
+			out.Status = app.LicenseRevoked
+			out.Error = keyRefusals[out.License.Status]
+		}
+		if out.License.ExpiresAt != nil {
+			out.ExpiresAt = *out.License.ExpiresAt
+		}
+		if lic.PlanID != "" {
+			if plan, err := tx.Plan(lic.PlanID); err == nil {
 				out.Plan = plan.Slug
-			}
-			if sub.Terminated {
-				out.Status = app.LicenseRevoked
 			}
 		}
 		if lic.ProductID != "" {
@@ -85,6 +234,19 @@ func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (Li
 			}
 		}
 		out.Valid = out.Status == app.LicenseActive
+		if instanceID != "" {
+			in, err := tx.LicenseInstance(instanceID)
+			switch {
+			case err == nil && in.LicenseID == lic.ID:
+				out.Instance = instanceInfo(in)
+			case err == nil || app.IsNotFound(err):
+				if out.Valid {
+					out.Valid, out.Error = false, "This license key is not activated on that instance (it may have been deactivated)."
+				}
+			default:
+				return err
+			}
+		}
 		switch {
 		case productSlug == "" || !out.Valid:
 		case lic.ProductID != "":
@@ -95,21 +257,174 @@ func (s *Shop) ValidateLicense(ctx context.Context, key, productSlug string) (Li
 			// subscriber owns (bought, unlocked or granted).
 			out.Valid = false
 			p, err := tx.ProductBySlug(productSlug)
-			if app.IsNotFound(err) {
-				return nil
-			}
-			if err != nil {
+			if err != nil && !app.IsNotFound(err) {
 				return err
 			}
-			if _, err := tx.ActiveEntitlement(lic.CustomerID, p.ID); err == nil {
-				out.Valid, out.Product = true, p.Slug
-			} else if !app.IsNotFound(err) {
-				return err
+			if err == nil {
+				if _, err := tx.ActiveEntitlement(lic.CustomerID, p.ID); err == nil {
+					out.Valid, out.Product = true, p.Slug
+				} else if !app.IsNotFound(err) {
+					return err
+				}
 			}
+		}
+		if !out.Valid && out.Error == "" {
+			out.Error = "This license key is not for that product."
 		}
 		return nil
 	})
 	return out, err
+}
+
+// ActivateLicense registers a new instance (a machine, a site) of a key,
+// refused when the key may not be used (revoked, refunded, disputed, its
+// subscription ended) or has reached its activation limit. ip is the
+// caller's address, for the audit log.
+func (s *Shop) ActivateLicense(ctx context.Context, key, name, ip string) (ActivationAnswer, error) {
+	name = app.CleanInstanceName(name)
+	if name == "" {
+		return ActivationAnswer{}, app.FieldError("instance_name", "Name the instance being activated (instance_name), like the computer's or the site's name.")
+	}
+	// An unknown key (someone guessing) costs a read, not a write.
+	if _, err := s.Store.LicenseByKey(ctx, key); app.IsNotFound(err) {
+		return ActivationAnswer{License: unknownKey, Error: keyRefusals[KeyUnknown]}, nil
+	} else if err != nil {
+		return ActivationAnswer{}, err
+	}
+	var out ActivationAnswer
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		out = ActivationAnswer{}
+		lic, err := tx.LicenseByKey(key)
+		if app.IsNotFound(err) {
+			out = ActivationAnswer{License: unknownKey, Error: keyRefusals[KeyUnknown]}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if out.License, err = KeyInfo(tx, lic); err != nil {
+			return err
+		}
+		if msg, bad := keyRefusals[out.License.Status]; bad {
+			out.Error = msg
+			return nil
+		}
+		if out.License.full() {
+			out.Error = fmt.Sprintf("This license key is already activated on %d of %d instances. Deactivate one first (its owner can, from their account page).",
+				out.License.ActivationUsage, *out.License.ActivationLimit)
+			return nil
+		}
+		in := app.LicenseInstance{LicenseID: lic.ID, Name: name}
+		if err := tx.AddLicenseInstance(&in); err != nil {
+			return err
+		}
+		out.Activated, out.Instance = true, instanceInfo(in)
+		out.License.ActivationUsage++
+		return tx.Audit(app.AuditEntry{Actor: "license API", Action: "license.activate", Target: lic.ID, IP: ip,
+			Detail: fmt.Sprintf("activated key %s on “%s” (%s): %s in use", lic.Key, in.Name, in.ID, usage(out.License))})
+	})
+	return out, err
+}
+
+// usage reads "2 of 3" or "2 (no limit)".
+func usage(i LicenseInfo) string {
+	if i.ActivationLimit == nil {
+		return fmt.Sprintf("%d (no limit)", i.ActivationUsage)
+	}
+	return fmt.Sprintf("%d of %d", i.ActivationUsage, *i.ActivationLimit)
+}
+
+// DeactivateLicense frees an instance of a key (the software is being
+// uninstalled, the machine replaced). It works whatever the key's
+// standing: freeing a place never grants anything.
+func (s *Shop) DeactivateLicense(ctx context.Context, key, instanceID, ip string) (DeactivationAnswer, error) {
+	var out DeactivationAnswer
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		out = DeactivationAnswer{}
+		lic, err := tx.LicenseByKey(key)
+		if app.IsNotFound(err) {
+			out = DeactivationAnswer{License: unknownKey, Error: keyRefusals[KeyUnknown]}
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		in, err := tx.LicenseInstance(instanceID)
+		found, err := app.Found(err)
+		if err != nil {
+			return err
+		}
+		if found && in.LicenseID == lic.ID {
+			if err := s.removeInstance(tx, lic, in, "license API", ip); err != nil {
+				return err
+			}
+			out.Deactivated = true
+		} else {
+			out.Error = "This license key has no such activation (it may have been deactivated already)."
+		}
+		out.License, err = KeyInfo(tx, lic)
+		return err
+	})
+	return out, err
+}
+
+// removeInstance deletes an activation and audits who did it.
+func (s *Shop) removeInstance(tx *store.Tx, lic app.License, in app.LicenseInstance, actor, ip string) error {
+	if err := tx.DeleteLicenseInstance(in); err != nil {
+		return err
+	}
+	return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.deactivate", Target: lic.ID, IP: ip,
+		Detail: fmt.Sprintf("deactivated key %s on “%s” (%s)", lic.Key, in.Name, in.ID)})
+}
+
+// DeactivateInstance is a customer freeing one of their key's
+// activations from the account page. Another customer's activation is
+// not found.
+func (s *Shop) DeactivateInstance(ctx context.Context, customerID, instanceID, actor string) error {
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		in, err := tx.LicenseInstance(instanceID)
+		if err != nil {
+			return err
+		}
+		lic, err := tx.License(in.LicenseID)
+		if err != nil {
+			return err
+		}
+		if lic.CustomerID != customerID {
+			return app.Errorf(app.ENOTFOUND, "That activation does not exist.")
+		}
+		return s.removeInstance(tx, lic, in, actor, "")
+	})
+}
+
+// ResetActivations removes every activation of a license (the admin's
+// "reset"): the key's software must activate again.
+func (s *Shop) ResetActivations(ctx context.Context, licenseID, actor string) (int, error) {
+	var n int
+	err := s.Store.Update(ctx, func(tx *store.Tx) error {
+		lic, err := tx.License(licenseID)
+		if err != nil {
+			return err
+		}
+		ins, err := tx.LicenseInstances(lic.ID)
+		if err != nil {
+			return err
+		}
+		if len(ins) == 0 {
+			return app.Errorf(app.ECONFLICT, "That license key has no activations to reset.")
+		}
+		names := make([]string, len(ins))
+		for i, in := range ins {
+			if err := tx.DeleteLicenseInstance(in); err != nil {
+				return err
+			}
+			names[i] = "“" + in.Name + "”"
+		}
+		n = len(ins)
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.reset", Target: lic.ID,
+			Detail: fmt.Sprintf("reset key %s of customer %s: removed %d activation(s): %s", lic.Key, lic.CustomerID, n, strings.Join(names, ", "))})
+	})
+	return n, err
 }
 
 // RevokeLicense marks a license key revoked: validation answers invalid

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -79,4 +80,69 @@ func (t *Tx) Licenses(f LicenseFilter) ([]app.License, string, error) {
 func (s *Store) LicenseByKey(ctx context.Context, key string) (l app.License, err error) {
 	err = s.View(ctx, func(tx *Tx) error { l, err = tx.LicenseByKey(key); return err })
 	return
+}
+
+// LicenseInstance returns the activation with id.
+func (t *Tx) LicenseInstance(id string) (app.LicenseInstance, error) {
+	var in app.LicenseInstance
+	found, err := getRecord(t.tx.Bucket(bLicenseInstances), id, &in)
+	if err == nil && !found {
+		err = notFound("activation")
+	}
+	return in, err
+}
+
+// AddLicenseInstance stores a new activation of a license and indexes it
+// under the license.
+func (t *Tx) AddLicenseInstance(in *app.LicenseInstance) error {
+	if in.LicenseID == "" || in.Name == "" {
+		return fmt.Errorf("license instance needs a license and a name")
+	}
+	in.ID = t.NewID("ins_")
+	in.CreatedAt = t.now
+	if err := t.tx.Bucket(bInstancesByLicense).Put([]byte(in.LicenseID+"/"+in.ID), nil); err != nil {
+		return err
+	}
+	return putRecord(t.tx.Bucket(bLicenseInstances), in.ID, in)
+}
+
+// DeleteLicenseInstance removes an activation and its index entry.
+func (t *Tx) DeleteLicenseInstance(in app.LicenseInstance) error {
+	if err := t.tx.Bucket(bInstancesByLicense).Delete([]byte(in.LicenseID + "/" + in.ID)); err != nil {
+		return err
+	}
+	return t.tx.Bucket(bLicenseInstances).Delete([]byte(in.ID))
+}
+
+// LicenseInstances lists a license's activations, oldest first.
+func (t *Tx) LicenseInstances(licenseID string) ([]app.LicenseInstance, error) {
+	var out []app.LicenseInstance
+	err := t.eachInstanceID(licenseID, func(id string) error {
+		in, err := t.LicenseInstance(id)
+		if err != nil {
+			return err
+		}
+		out = append(out, in)
+		return nil
+	})
+	return out, err
+}
+
+// CountLicenseInstances counts a license's activations from the index
+// alone.
+func (t *Tx) CountLicenseInstances(licenseID string) (int, error) {
+	n := 0
+	err := t.eachInstanceID(licenseID, func(string) error { n++; return nil })
+	return n, err
+}
+
+func (t *Tx) eachInstanceID(licenseID string, fn func(id string) error) error {
+	prefix := []byte(licenseID + "/")
+	c := t.tx.Bucket(bInstancesByLicense).Cursor()
+	for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+		if err := fn(string(k[len(prefix):])); err != nil {
+			return err
+		}
+	}
+	return nil
 }

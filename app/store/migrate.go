@@ -61,6 +61,11 @@ var (
 	// Stripe product id → Vendo product id: line items name the Stripe
 	// product, which survives price changes (Prices are immutable).
 	bProductsByStripe = []byte("products_by_stripe_product")
+
+	// License activations (step 17): instance id → instance, and license
+	// id + "/" + instance id → "" to list and count a key's instances.
+	bLicenseInstances   = []byte("license_instances")
+	bInstancesByLicense = []byte("license_instances_by_license")
 )
 
 var keySchema = []byte("schema_version")
@@ -95,6 +100,8 @@ var migrations = []migration{
 	// 6: the orders with an open dispute (the dashboard's "needs
 	// attention", whatever the order's age).
 	func(tx *bolt.Tx) error { return createBuckets(tx, bOrdersDisputed) },
+	// 7: license activations.
+	func(tx *bolt.Tx) error { return createBuckets(tx, bLicenseInstances, bInstancesByLicense) },
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

@@ -54,6 +54,8 @@ var flashes = map[string]string{
 	"refund":        "Refund requested from Stripe. The order updates when Stripe confirms it.",
 	"granted":       "Product granted: it is in the customer's library now.",
 	"revoked":       "Revoked.",
+	"deactivated":   "Deactivated: the key has a free activation again.",
+	"reset":         "Activations reset: the key's software must activate again.",
 	"resent":        "A copy of the message was queued.",
 	"replayed":      "Event replayed.",
 	"settings":      "Settings saved.",

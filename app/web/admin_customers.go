@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -120,62 +119,4 @@ func (s *Server) handleAdminSubscriptions(c *fiber.Ctx) error {
 	}
 	return s.adminPage(c, "subscriptions", "admin/subscriptions", "admin/subscriptions_table", fiber.Map{"Title": "Subscriptions",
 		"Rows": rows, "Plans": plans, "Statuses": subscriptionStatuses, "F": q, "Pager": newPager("/admin/subscriptions", q, "before", before, next)})
-}
-
-// licenseRow is a license with its customer's email.
-type licenseRow struct {
-	app.License
-	Email string
-}
-
-// handleAdminLicenses lists license keys, searched by key or customer
-// email.
-func (s *Server) handleAdminLicenses(c *fiber.Ctx) error {
-	q := filterValues(c, "q")
-	before := c.Query("before")
-	var rows []licenseRow
-	var next string
-	err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
-		query := q.Get("q")
-		if strings.Contains(query, "@") {
-			cu, err := tx.CustomerByEmail(query)
-			if app.IsNotFound(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			query = cu.ID
-		}
-		lics, n, err := tx.Licenses(store.LicenseFilter{Query: query, Before: before, Limit: adminPageSize})
-		if err != nil {
-			return err
-		}
-		next = n
-		for _, l := range lics {
-			r := licenseRow{License: l}
-			if cu, err := tx.Customer(l.CustomerID); err == nil {
-				r.Email = cu.Email
-			}
-			rows = append(rows, r)
-		}
-		return nil
-	})
-	if err != nil {
-		return err
-	}
-	return s.adminPage(c, "licenses", "admin/licenses", "admin/licenses_table", fiber.Map{"Title": "Licenses",
-		"Rows": rows, "Q": q.Get("q"), "Pager": newPager("/admin/licenses", q, "before", before, next)})
-}
-
-// handleAdminLicenseRevoke revokes a license key (reason required).
-func (s *Server) handleAdminLicenseRevoke(c *fiber.Ctx) error {
-	if err := s.shop.RevokeLicense(c.UserContext(), c.Params("id"), c.FormValue("reason"), s.actor(c)); err != nil {
-		return err
-	}
-	back := "/admin/licenses"
-	if q := c.FormValue("q"); q != "" {
-		back += "?q=" + url.QueryEscape(q)
-	}
-	return s.back(c, back, "revoked")
 }

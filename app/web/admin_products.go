@@ -2,6 +2,7 @@ package web
 
 import (
 	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -23,11 +24,21 @@ type productForm struct {
 	Tags        string
 	Active      bool
 	Licensed    bool
+	// ActivationLimit is as typed: empty means unlimited.
+	ActivationLimit string
 }
 
 func formOfProduct(p app.Product) productForm {
 	return productForm{ID: p.ID, Title: p.Title, Slug: p.Slug, Summary: p.Summary, Description: p.Description,
-		Price: p.Price.Decimal(), Currency: p.Price.Currency, Tags: strings.Join(p.Tags, ", "), Active: p.Active, Licensed: p.Licensed}
+		Price: p.Price.Decimal(), Currency: p.Price.Currency, Tags: strings.Join(p.Tags, ", "), Active: p.Active, Licensed: p.Licensed,
+		ActivationLimit: activationLimitText(p.ActivationLimit)}
+}
+
+func activationLimitText(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 // readProductForm parses the posted product form into a product and the
@@ -38,6 +49,7 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 		Summary: c.FormValue("summary"), Description: c.FormValue("description"),
 		Price: strings.TrimSpace(c.FormValue("price")), Currency: strings.ToLower(strings.TrimSpace(c.FormValue("currency"))),
 		Tags: c.FormValue("tags"), Active: c.FormValue("active") != "", Licensed: c.FormValue("licensed") != "",
+		ActivationLimit: strings.TrimSpace(c.FormValue("activation_limit")),
 	}
 	slugTyped := f.Slug != ""
 	if !slugTyped {
@@ -52,6 +64,14 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 		price = app.Money{Amount: 0, Currency: f.Currency}
 	}
 	p.Price = price
+	if f.ActivationLimit != "" {
+		n, err := strconv.Atoi(f.ActivationLimit)
+		if err != nil || n < 1 || n > app.MaxActivationLimit {
+			errs.Add("activation_limit", "Allow between 1 and 10,000 activations per key, or leave it empty for no limit.")
+		} else {
+			p.ActivationLimit = n
+		}
+	}
 	if err := p.Validate(); err != nil {
 		if fe, ok := formErrors(err); ok {
 			for k, m := range fe {

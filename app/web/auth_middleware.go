@@ -171,7 +171,7 @@ func csrfExempt(path string) bool {
 		return true
 	}
 	p = strings.TrimRight(p, "/")
-	return p == "/webhooks/stripe" || p == "/api/licenses/validate"
+	return p == "/webhooks/stripe" || p == "/api/licenses/validate" || p == "/api/licenses/activate" || p == "/api/licenses/deactivate"
 }
 
 // csrf refuses a POST, PUT, PATCH or DELETE unless it carries the session's

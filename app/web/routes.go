@@ -75,7 +75,13 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Post("/subscribe", s.rateLimit(20, time.Minute, "checkouts"), s.handleSubscribe)
 	a.Post("/account/billing-portal", s.handleBillingPortal)
 	a.Post("/library/:slug/unlock", s.handleUnlock)
-	a.Post("/api/licenses/validate", s.rateLimit(60, time.Minute, "license checks"), s.handleLicenseValidate)
+
+	// The license API (licenses_api.go): JSON for software, no browser.
+	perAddress, perKeyRead, perKeyWrite := s.licenseLimits()
+	a.Post("/api/licenses/validate", perAddress, s.readLicenseRequest, perKeyRead, s.handleLicenseValidate)
+	a.Post("/api/licenses/activate", perAddress, s.readLicenseRequest, perKeyWrite, s.handleLicenseActivate)
+	a.Post("/api/licenses/deactivate", perAddress, s.readLicenseRequest, perKeyWrite, s.handleLicenseDeactivate)
+	a.Post("/account/licenses/instances/:id/deactivate", s.requireCustomer, s.handleAccountDeactivate)
 
 	// Admin: every /admin route is in this group, behind one guard.
 	adm := a.Group("/admin", s.requireAdmin)
@@ -106,6 +112,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Get("/subscriptions", s.handleAdminSubscriptions)
 	adm.Get("/licenses", s.handleAdminLicenses)
 	adm.Post("/licenses/:id/revoke", s.handleAdminLicenseRevoke)
+	adm.Post("/licenses/:id/reset", s.handleAdminLicenseReset)
 	adm.Get("/events", s.handleAdminEvents)
 	adm.Get("/events/:id", s.handleAdminEvent)
 	adm.Post("/events/:id/replay", s.handleAdminEventReplay)

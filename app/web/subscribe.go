@@ -1,10 +1,7 @@
 package web
 
 import (
-	"encoding/json"
 	"net/url"
-	"regexp"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -105,42 +102,4 @@ func (s *Server) handleUnlock(c *fiber.Ctx) error {
 		return c.Render("partials/card_action", data, "")
 	}
 	return c.Render("partials/buy_box", data, "")
-}
-
-var licenseKeyRE = regexp.MustCompile(`^VENDO(-[23456789A-HJ-NP-Z]{4}){4}$`)
-
-// handleLicenseValidate answers POST /api/licenses/validate with JSON
-// {"key": "...", "product": "slug"}: valid or not, status, plan and expiry,
-// and nothing about whom the key belongs to.
-func (s *Server) handleLicenseValidate(c *fiber.Ctx) error {
-	var req struct {
-		Key     string `json:"key"`
-		Product string `json:"product"`
-	}
-	bad := func(msg string) error {
-		return c.Status(fiber.StatusBadRequest).JSON(fiber.Map{"valid": false, "error": msg})
-	}
-	if len(c.Body()) > 4096 {
-		return bad("The request is too large.")
-	}
-	if strings.HasPrefix(c.Get(fiber.HeaderContentType), fiber.MIMEApplicationJSON) {
-		if err := json.Unmarshal(c.Body(), &req); err != nil {
-			return bad("Send JSON like {\"key\": \"VENDO-XXXX-XXXX-XXXX-XXXX\"}.")
-		}
-	} else {
-		req.Key, req.Product = c.FormValue("key"), c.FormValue("product")
-	}
-	req.Key = strings.ToUpper(strings.TrimSpace(req.Key))
-	if !licenseKeyRE.MatchString(req.Key) {
-		return bad("That is not a license key: keys look like VENDO-XXXX-XXXX-XXXX-XXXX.")
-	}
-	if req.Product != "" && (len(req.Product) > 80 || app.Slugify(req.Product) != req.Product) {
-		return bad("product must be a product's address, like field-notes-icon-pack.")
-	}
-	st, err := s.shop.ValidateLicense(c.UserContext(), req.Key, req.Product)
-	if err != nil {
-		return err
-	}
-	c.Set(fiber.HeaderCacheControl, "no-store")
-	return c.JSON(st)
 }
