@@ -129,11 +129,19 @@ func KeyInfo(tx *store.Tx, lic app.License) (LicenseInfo, error) {
 		if err != nil && !app.IsNotFound(err) {
 			return info, err
 		}
-		switch o.Status {
-		case app.OrderRefunded:
-			info.Status = KeyRefunded
-		case orderDisputed, orderDisputeLost:
-			info.Status = KeyDisputed
+		// The order's facts decide, through the one rule that derives
+		// its state (app.Order.State): a key still marked active on an
+		// order that gives no access is refused all the same.
+		if err == nil {
+			switch status, access := o.State(); {
+			case access:
+			case status == app.OrderRefunded:
+				info.Status = KeyRefunded
+			case status == app.OrderDisputed || status == app.OrderDisputeLost:
+				info.Status = KeyDisputed
+			default: // pending or failed: never paid
+				info.Status = KeyRevoked
+			}
 		}
 	}
 	if lic.SubscriptionID != "" {
@@ -156,7 +164,7 @@ func KeyInfo(tx *store.Tx, lic app.License) (LicenseInfo, error) {
 		switch lic.RevokedReason {
 		case "refunded":
 			info.Status = KeyRefunded
-		case orderDisputed, orderDisputeLost:
+		case app.OrderDisputed, app.OrderDisputeLost:
 			info.Status = KeyDisputed
 		case "subscription ended":
 			info.Status = KeyExpired
@@ -178,12 +186,6 @@ func KeyInfo(tx *store.Tx, lic app.License) (LicenseInfo, error) {
 	info.ActivationUsage = n
 	return info, err
 }
-
-// The order statuses of a dispute (helper-6's reconcile, issue 15).
-const (
-	orderDisputed    = "disputed"
-	orderDisputeLost = "dispute_lost"
-)
 
 // full reports whether the key has no activation left.
 func (i LicenseInfo) full() bool {
@@ -448,23 +450,6 @@ func (s *Shop) RevokeLicense(ctx context.Context, licenseID, why, actor string) 
 		return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.revoke", Target: l.ID,
 			Detail: fmt.Sprintf("revoked key %s of customer %s: %s", l.Key, l.CustomerID, why)})
 	})
-}
-
-// revokeOrderLicenses revokes the license keys a purchase came with.
-func revokeOrderLicenses(tx *store.Tx, o app.Order, reason string) error {
-	lics, err := tx.LicensesOf(o.CustomerID)
-	if err != nil {
-		return err
-	}
-	for _, l := range lics {
-		if l.OrderID != o.ID || l.Status != app.LicenseActive {
-			continue
-		}
-		if err := revokeLicense(tx, &l, reason); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // revokeSubscriptionLicense revokes the license key a plan came with, if

@@ -10,6 +10,7 @@ import (
 	"vendo/app"
 	"vendo/app/shop"
 	"vendo/app/store"
+	"vendo/app/stripeapi"
 )
 
 // keyFixture is a shop with one customer and keys in every standing a
@@ -45,8 +46,15 @@ func newKeyFixture(t *testing.T, limit int) *keyFixture {
 		order := func(session, status string) string {
 			o := app.Order{CustomerID: f.cust.ID, Email: f.cust.Email, CheckoutSessionID: session, Status: status,
 				Total: app.Money{Amount: 1200, Currency: "usd"}}
-			if status == app.OrderRefunded {
+			// The facts the order's state is derived from (app.Order.State).
+			o.PaymentStatus = app.PaymentPaid
+			switch status {
+			case app.OrderRefunded:
 				o.AmountRefunded = 1200
+			case app.OrderDisputed:
+				o.Dispute = &app.OrderDispute{ID: "dp_" + session, Status: "needs_response"}
+			case app.OrderDisputeLost:
+				o.Dispute = &app.OrderDispute{ID: "dp_" + session, Status: app.DisputeLost}
 			}
 			if err := tx.PutOrder(&o); err != nil {
 				t.Fatal(err)
@@ -78,8 +86,8 @@ func newKeyFixture(t *testing.T, limit int) *keyFixture {
 		// Refunded while its key was still marked active: the order's
 		// state decides all the same.
 		put("refunded-order", app.License{ProductID: f.product.ID, OrderID: order("cs_ref2", app.OrderRefunded)})
-		put("disputed", app.License{ProductID: f.product.ID, OrderID: order("cs_dis", "disputed")})
-		put("dispute-lost", app.License{ProductID: f.product.ID, OrderID: order("cs_lost", "dispute_lost"), Status: app.LicenseRevoked, RevokedReason: "dispute_lost"})
+		put("disputed", app.License{ProductID: f.product.ID, OrderID: order("cs_dis", app.OrderDisputed)})
+		put("dispute-lost", app.License{ProductID: f.product.ID, OrderID: order("cs_lost", app.OrderDisputeLost), Status: app.LicenseRevoked, RevokedReason: "dispute_lost"})
 		put("plan", app.License{PlanID: plan.ID, SubscriptionID: sub("sub_live", "active", false)})
 		put("plan-past-due", app.License{PlanID: plan.ID, SubscriptionID: sub("sub_late", "past_due", false)})
 		put("plan-ended", app.License{PlanID: plan.ID, SubscriptionID: sub("sub_gone", "canceled", true), Status: app.LicenseRevoked, RevokedReason: "subscription ended"})
@@ -291,4 +299,66 @@ func auditActions(t *testing.T, st *store.Store) map[string]int {
 		return err
 	})
 	return acts
+}
+
+// TestKeyFollowsTheOrdersDerivedState: a licensed purchase's key, with an
+// activation, through its order's story as Stripe's truth changes (issue
+// 15's reconcile): a dispute suspends it (validate invalid, activate
+// refused) without losing the activation; the dispute won gives the same
+// key back, still activated there; a full refund ends it. The key's
+// standing is read from the order's derived state each time.
+func TestKeyFollowsTheOrdersDerivedState(t *testing.T) {
+	f := newFixture(t)
+	f.licensed(t)
+	ctx := context.Background()
+	f.paidSession("cs_k", "keys@example.com", 1)
+	order, err := f.shop.FulfilCheckout(ctx, "cs_k")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	f.store.View(ctx, func(tx *store.Tx) error { ls, _ := tx.LicensesOf(order.CustomerID); key = ls[0].Key; return nil })
+	act, err := f.shop.ActivateLicense(ctx, key, "studio-mac", "")
+	if err != nil || !act.Activated {
+		t.Fatalf("activate: %+v %v", act, err)
+	}
+	ins := act.Instance.ID
+	check := func(when, status string, valid bool) {
+		t.Helper()
+		st, err := f.shop.ValidateActivation(ctx, key, ins, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Valid != valid || st.License.Status != status || st.License.ActivationUsage != 1 || (valid && st.Instance == nil) {
+			t.Fatalf("%s: validate %+v", when, st)
+		}
+		a, err := f.shop.ActivateLicense(ctx, key, "second-machine", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.Activated != valid || a.License.Status != status {
+			t.Fatalf("%s: activate %+v", when, a)
+		}
+		if a.Activated {
+			if d, err := f.shop.DeactivateLicense(ctx, key, a.Instance.ID, ""); err != nil || !d.Deactivated {
+				t.Fatalf("%s: deactivate %+v %v", when, d, err)
+			}
+		}
+	}
+	check("paid", shop.KeyActive, true)
+	f.setDispute("cs_k", "needs_response")
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.dispute.created", "dp_cs_k"); err != nil {
+		t.Fatal(err)
+	}
+	check("disputed", shop.KeyDisputed, false)
+	f.setDispute("cs_k", app.DisputeWon)
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.dispute.closed", "dp_cs_k"); err != nil {
+		t.Fatal(err)
+	}
+	check("dispute won", shop.KeyActive, true)
+	f.setCharge("cs_k", stripeapi.RefundInfo{ID: "re_k", Amount: 1200, Status: "succeeded"})
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_k"); err != nil {
+		t.Fatal(err)
+	}
+	check("refunded", shop.KeyRefunded, false)
 }
