@@ -61,7 +61,7 @@ func (p *pair) scenario(t *testing.T, name string, run func()) {
 // returns the session id and the last page.
 func (p *pair) buy(slug, email, card string, follow bool) (string, string) {
 	p.t.Helper()
-	c := p.b.NewClient()
+	c := p.browser()
 	c.AddToCart(slug)
 	resp, _ := c.Checkout()
 	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/cs_") {

@@ -73,6 +73,34 @@ type pair struct {
 	endpoint string
 	// mails is what B's outbox must hold: template and recipient.
 	mails []string
+	// foreign are the Checkout sessions another app made at A: B leaves
+	// them alone, so they have no order.
+	foreign map[string]bool
+	// visitors, when set, gives each new browser of B's its own address
+	// (X-Forwarded-For from a trusted proxy), so that many buyers are not
+	// one address's rate limit; it counts the browsers made.
+	visitors *int
+}
+
+// browser is a new signed-out browser on B.
+func (p *pair) browser() *vendotest.Client {
+	c := p.b.NewClient()
+	if p.visitors != nil {
+		*p.visitors++
+		n := *p.visitors
+		c.HTTP.Transport = fromAddress{fmt.Sprintf("10.%d.%d.%d", n>>16&255, n>>8&255, n&255)}
+	}
+	return c
+}
+
+// fromAddress sends every request as if a trusted proxy forwarded it
+// from addr.
+type fromAddress struct{ addr string }
+
+func (f fromAddress) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("X-Forwarded-For", f.addr)
+	return http.DefaultTransport.RoundTrip(r)
 }
 
 // boss is the merchant's admin address (VENDO_ADMIN_EMAILS): disputes are
@@ -103,8 +131,17 @@ func twoShops(t *testing.T, envA map[string]string) endState {
 // Stripe mode against A's sandbox; otherwise one sandbox-mode shop that
 // is both. envA is A's environment.
 func newPair(t *testing.T, stripeMode bool, envA map[string]string) *pair {
+	return newPairEnv(t, stripeMode, envA, nil)
+}
+
+// newPairEnv is newPair with more of B's environment (in sandbox mode,
+// the one shop's).
+func newPairEnv(t *testing.T, stripeMode bool, envA, envB map[string]string) *pair {
 	env := map[string]string{"VENDO_ADMIN_EMAILS": boss}
 	for k, v := range envA {
+		env[k] = v
+	}
+	for k, v := range envB {
 		env[k] = v
 	}
 	if !stripeMode {
@@ -123,7 +160,7 @@ func newPair(t *testing.T, stripeMode bool, envA map[string]string) *pair {
 		t.Fatal(err)
 	}
 	b := vendotest.Start(t, vendotest.Options{StripeFrom: a,
-		Env: map[string]string{"STRIPE_WEBHOOK_SECRET": we.Secret, "VENDO_ADMIN_EMAILS": boss},
+		Env: envWith(envB, "STRIPE_WEBHOOK_SECRET", we.Secret, "VENDO_ADMIN_EMAILS", boss),
 		// B is a merchant with its own catalog (the demo's) and no sandbox.
 		Setup: func(srv *server.Server) {
 			if _, err := demo.Seed(context.Background(), srv.Store, srv.Files); err != nil {
@@ -137,6 +174,18 @@ func newPair(t *testing.T, stripeMode bool, envA map[string]string) *pair {
 		t.Fatal("B runs a sandbox")
 	}
 	return &pair{t: t, a: a, b: b, api: api, endpoint: we.ID}
+}
+
+// envWith is env (which it leaves alone) with more name, value pairs.
+func envWith(env map[string]string, kv ...string) map[string]string {
+	out := map[string]string{}
+	for k, v := range env {
+		out[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		out[kv[i]] = kv[i+1]
+	}
+	return out
 }
 
 // stripeAPI is a sandbox-mode shop's Stripe API, called with its key.
@@ -404,7 +453,7 @@ func (p *pair) mirrors() error {
 	sp.Limit = stripe.Int64(100)
 	paid := map[string]*stripe.CheckoutSession{}
 	for it := p.api.CheckoutSessions.List(sp); it.Next(); {
-		if s := it.CheckoutSession(); s.Mode == stripe.CheckoutSessionModePayment {
+		if s := it.CheckoutSession(); s.Mode == stripe.CheckoutSessionModePayment && !p.foreign[s.ID] {
 			paid[s.ID] = s
 		}
 	}
