@@ -122,6 +122,12 @@ func TestSpendingCreditsFromTheProductPageAndTheCatalog(t *testing.T) {
 	if resp.StatusCode != 422 {
 		t.Fatalf("an unlock with no credits: %d, want 422", resp.StatusCode)
 	}
+	// The catalog cards say it too, each with the upgrade link.
+	_, page = c.Get("/products")
+	mustContain(t, page, "No credits left until "+refill, `<a href="/plans">Upgrade</a>`)
+	if strings.Contains(page, "/unlock\"") {
+		t.Fatal("the catalog offers an unlock with no credits left")
+	}
 
 	// The account's history says what happened, in words.
 	_, page = c.Get("/account")
