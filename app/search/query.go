@@ -28,6 +28,11 @@ type Query struct {
 	// anyway (see Search); Prefix only softens the ranking penalty for the
 	// last term matching a longer word.
 	Prefix bool
+	// Tag, when set, keeps only the products with this tag (its key, see
+	// FoldTag).
+	Tag string
+	// Order sorts the results; Relevance by default.
+	Order Order
 	// typoWords are the folded words the terms reached through typos,
 	// sorted: the search fills them in so highlighting marks them whole.
 	typoWords []string

@@ -46,12 +46,13 @@ const (
 // Upsert folds the product's text outside it.
 type Index struct {
 	mu    sync.RWMutex
-	docs  []*doc            // by document number; nil once removed
-	byID  map[string]uint32 // product id → document number
-	holes int               // nil entries in docs, reclaimed by compact
-	terms []string          // distinct folded terms, sorted
-	lists [][]posting       // lists[i]: the docs holding terms[i], ascending
-	pool  sync.Pool         // of *scratch, so searches don't allocate per document
+	docs  []*doc               // by document number; nil once removed
+	byID  map[string]uint32    // product id → document number
+	holes int                  // nil entries in docs, reclaimed by compact
+	terms []string             // distinct folded terms, sorted
+	lists [][]posting          // lists[i]: the docs holding terms[i], ascending
+	tags  map[string]*tagCount // by folded tag: how many products carry it
+	pool  sync.Pool            // of *scratch, so searches don't allocate per document
 }
 
 // doc is one indexed product. It is never changed once built, so hits can
@@ -60,7 +61,10 @@ type doc struct {
 	id, slug                    string
 	title, summary, description string
 	titleRunes                  int
-	created                     int64 // Unix nanoseconds, for the newer-first tie-break
+	created                     int64    // Unix nanoseconds, for the newer-first tie-break
+	price                       int64    // in the currency's smallest unit, for sorting
+	sortTitle                   string   // folded title, for sorting by name
+	tags                        []string // folded, for the tag filter
 	terms                       termSet
 }
 
@@ -191,10 +195,16 @@ func (ix *Index) Build(products []app.Product) {
 		first = end
 	}
 
+	tags := map[string]*tagCount{}
+	for _, d := range docs { // in catalog order: the first spelling of a tag names it
+		countTags(tags, products[last[d.id]].Tags, 1)
+	}
+
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.docs, ix.byID, ix.holes = docs, byID, 0
 	ix.terms, ix.lists = sortedTerms, sortedLists
+	ix.tags = tags
 }
 
 // Upsert adds p or replaces the product with its id. An inactive product is
@@ -220,6 +230,10 @@ func (ix *Index) Upsert(p app.Product) {
 	n := uint32(len(ix.docs))
 	ix.docs = append(ix.docs, d)
 	ix.byID[p.ID] = n
+	if ix.tags == nil {
+		ix.tags = map[string]*tagCount{}
+	}
+	countTags(ix.tags, p.Tags, 1)
 	var fresh []occurrence
 	for _, o := range occ {
 		// n is the largest number, so appending keeps lists ascending.
@@ -252,6 +266,7 @@ func (ix *Index) removeLocked(id string) {
 	d := ix.docs[n]
 	ix.docs[n] = nil
 	delete(ix.byID, id)
+	uncountTags(ix.tags, d.tags)
 	ix.holes++
 	emptied := false
 	for k := range d.terms.len() {
@@ -344,6 +359,9 @@ func newDoc(p app.Product) *doc {
 		description: p.Description,
 		titleRunes:  utf8.RuneCountInString(p.Title),
 		created:     created,
+		price:       p.Price.Amount,
+		sortTitle:   app.Fold(p.Title),
+		tags:        foldTags(p.Tags),
 	}
 }
 
@@ -405,18 +423,32 @@ func (ix *Index) Search(q string, limit int) []Hit {
 // products match in all, for a "123 results" line. q.Terms must be folded,
 // as ParseQuery leaves them.
 func (ix *Index) SearchQuery(q Query, limit int) (hits []Hit, total int) {
-	if len(q.Terms) == 0 {
+	return ix.Find(q, 0, limit)
+}
+
+// Find is SearchQuery for a page of the results: up to limit hits after
+// the first offset, in q.Order, among the products with q.Tag (if any). A
+// query without words lists every product (with the tag) when it names a
+// tag or an order, newest first for Relevance, and finds nothing
+// otherwise.
+func (ix *Index) Find(q Query, offset, limit int) (hits []Hit, total int) {
+	if len(q.Terms) == 0 && q.Tag == "" && q.Order == Relevance {
 		return nil, 0
 	}
 	if limit <= 0 {
 		limit = DefaultLimit
 	}
+	offset = max(offset, 0)
 	ix.mu.RLock()
-	top, total, typoWords := ix.rankLocked(q, limit)
+	top, total, typoWords := ix.rankLocked(q, offset+limit)
 	ix.mu.RUnlock()
 
 	// Documents never change, so highlighting needs no lock.
 	q.typoWords = typoWords
+	if offset >= len(top) {
+		return nil, total
+	}
+	top = top[offset:]
 	hits = make([]Hit, len(top))
 	for i, s := range top {
 		hits[i] = s.d.hit(q, s)
@@ -431,9 +463,15 @@ type scored struct {
 	typos uint8 // edits summed over the terms
 }
 
-// better reports whether a ranks before b: fewer typos, then higher
-// score, then shorter title, then newer, then id so the order is stable.
-func better(a, b scored) bool {
+// better reports whether a ranks before b in order o: by o's key first
+// (nothing for Relevance), then fewer typos, then higher score, then
+// shorter title, then newer, then id so the order is stable.
+func better(a, b scored, o Order) bool {
+	if o != Relevance {
+		if c := o.compare(a.d, b.d); c != 0 {
+			return c < 0
+		}
+	}
 	if a.typos != b.typos {
 		return a.typos < b.typos
 	}
@@ -493,6 +531,9 @@ const walkFactor = 16
 // looks itself up in each candidate's sorted terms. Either way a query costs
 // about the size of its rarest term, not of the catalog.
 func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
+	if len(q.Terms) == 0 {
+		return ix.listLocked(q, limit), ix.countLocked(q.Tag), nil
+	}
 	type plan struct {
 		term         string
 		lo, hi, cost int
@@ -593,20 +634,18 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 	}
 
 	top := make([]scored, 0, min(limit, len(sc.alive)))
+	total := 0
 	for _, n := range sc.alive {
-		top = pushTop(top, limit, scored{ix.docs[n], sc.score[n], sc.typos[n]})
+		d := ix.docs[n]
+		if q.Tag != "" && !slices.Contains(d.tags, q.Tag) {
+			continue
+		}
+		total++
+		top = pushTop(top, limit, scored{d, sc.score[n], sc.typos[n]}, q.Order)
 	}
-	slices.SortFunc(top, func(a, b scored) int {
-		if better(a, b) {
-			return -1
-		}
-		if better(b, a) {
-			return 1
-		}
-		return 0
-	})
+	sortScored(top, q.Order)
 	slices.Sort(typoTerms)
-	return top, len(sc.alive), slices.Compact(typoTerms)
+	return top, total, slices.Compact(typoTerms)
 }
 
 // walkLocked calls visit with every posting of the terms in lo..hi (words
@@ -657,12 +696,12 @@ func (sc *scratch) add(n uint32) {
 
 // pushTop keeps the best limit candidates in a heap whose root is the worst
 // of them, so ranking 10,000 matches costs n·log(limit).
-func pushTop(top []scored, limit int, s scored) []scored {
+func pushTop(top []scored, limit int, s scored, o Order) []scored {
 	if len(top) < limit {
 		top = append(top, s)
 		for i := len(top) - 1; i > 0; { // sift up
 			parent := (i - 1) / 2
-			if !better(top[parent], top[i]) {
+			if !better(top[parent], top[i], o) {
 				break
 			}
 			top[parent], top[i] = top[i], top[parent]
@@ -670,16 +709,16 @@ func pushTop(top []scored, limit int, s scored) []scored {
 		}
 		return top
 	}
-	if !better(s, top[0]) {
+	if !better(s, top[0], o) {
 		return top
 	}
 	top[0] = s
 	for i := 0; ; { // sift down
 		worst, l, r := i, 2*i+1, 2*i+2
-		if l < len(top) && better(top[worst], top[l]) {
+		if l < len(top) && better(top[worst], top[l], o) {
 			worst = l
 		}
-		if r < len(top) && better(top[worst], top[r]) {
+		if r < len(top) && better(top[worst], top[r], o) {
 			worst = r
 		}
 		if worst == i {

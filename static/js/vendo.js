@@ -14,6 +14,17 @@
     }
   });
 
+  // The catalog's form sends only the fields that are set, so the address
+  // htmx puts in the history reads /products?q=owl, not ?q=owl&sort=&tag=.
+  document.addEventListener("htmx:configRequest", function (evt) {
+    var form = evt.detail.elt.closest("form[data-drop-empty]");
+    if (!form) return;
+    var params = evt.detail.parameters;
+    Object.keys(params).forEach(function (k) {
+      if (params[k] === "") delete params[k];
+    });
+  });
+
   // Confirmation for dangerous actions on plain forms (htmx uses hx-confirm).
   document.addEventListener("submit", function (evt) {
     var msg = evt.target.getAttribute("data-confirm");
