@@ -10,8 +10,9 @@ const (
 )
 
 // LoginToken is a one-time sign-in credential. The store keys it by the
-// SHA-256 of the secret (email links) or by the link's nonce (admin links),
-// never by anything that lets a database reader sign in.
+// link's id (email links, whose token adds an HMAC of the id under the
+// install's secret) or by the link's nonce (admin links), never by
+// anything that lets a database reader sign in.
 type LoginToken struct {
 	Purpose   string    `json:"purpose"`
 	Email     string    `json:"email,omitempty"`
@@ -20,4 +21,9 @@ type LoginToken struct {
 	CreatedAt time.Time `json:"created_at"`
 	ExpiresAt time.Time `json:"expires_at"`
 	UsedAt    time.Time `json:"used_at,omitempty"`
+	// Ref is an email link's id, from which the shop (and only it, with
+	// its secret) makes the link again; Sent counts the messages that
+	// carried it.
+	Ref  string `json:"ref,omitempty"`
+	Sent int    `json:"sent,omitempty"`
 }

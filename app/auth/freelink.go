@@ -41,12 +41,12 @@ func (s *Service) RequestFreeLink(ctx context.Context, email, ip string, product
 				"address_limited", !okEmail, "ip_limited", !okIP)
 			return nil
 		}
-		token := randomToken(32)
-		if err := tx.PutLoginToken(tokenKey(token), app.LoginToken{Purpose: app.PurposeFreeClaim, Email: email,
-			ProductID: product.ID, Next: "/account", ExpiresAt: tx.Now().Add(FreeLinkTTL)}); err != nil {
+		id := randomToken(16)
+		if err := tx.PutLoginToken(freeLinks+":"+id, app.LoginToken{Purpose: app.PurposeFreeClaim, Email: email,
+			ProductID: product.ID, Next: "/account", Ref: id, ExpiresAt: tx.Now().Add(FreeLinkTTL)}); err != nil {
 			return err
 		}
-		return s.mail.Queue(tx, "free_product", email, map[string]any{"Link": s.cfg.BaseURL + FreeLinkPath + token,
+		return s.mail.Queue(tx, "free_product", email, map[string]any{"Link": s.cfg.BaseURL + FreeLinkPath + s.SignFreeRef(id),
 			"Product": product.Title, "Hours": int(FreeLinkTTL / time.Hour)})
 	})
 }
@@ -56,12 +56,13 @@ func (s *Service) RequestFreeLink(ctx context.Context, email, ip string, product
 // scanners fetch links. An unknown, used or expired token is EGONE.
 func (s *Service) PendingFreeLink(ctx context.Context, token string) (app.LoginToken, error) {
 	var tok app.LoginToken
-	if token == "" || len(token) > 100 {
+	key := s.linkKey(freeLinks, token)
+	if key == "" {
 		return tok, store.ErrLinkGone
 	}
 	err := s.store.View(ctx, func(tx *store.Tx) error {
 		var err error
-		tok, err = tx.LoginToken(tokenKey(token))
+		tok, err = tx.LoginToken(key)
 		if app.IsNotFound(err) || (err == nil && (tok.Purpose != app.PurposeFreeClaim || !tok.UsedAt.IsZero() || !tx.Now().Before(tok.ExpiresAt))) {
 			return store.ErrLinkGone
 		}
@@ -76,12 +77,13 @@ func (s *Service) PendingFreeLink(ctx context.Context, token string) (app.LoginT
 // product, so the link is spent only when the product is given.
 func (s *Service) RedeemFreeLink(ctx context.Context, token, oldSessionID string,
 	claim func(tx *store.Tx, customerID, productID string) error) (app.Session, app.Customer, error) {
-	if token == "" || len(token) > 100 {
+	key := s.linkKey(freeLinks, token)
+	if key == "" {
 		return app.Session{}, app.Customer{}, store.ErrLinkGone
 	}
 	var productID string
 	return s.signInThen(ctx, oldSessionID, func(tx *store.Tx) (app.Customer, error) {
-		tok, err := tx.UseLoginToken(tokenKey(token), app.PurposeFreeClaim)
+		tok, err := tx.UseLoginToken(key, app.PurposeFreeClaim)
 		if err != nil {
 			return app.Customer{}, err
 		}

@@ -12,7 +12,7 @@ import (
 	"vendo/app/vendotest"
 )
 
-var freeLinkRE = regexp.MustCompile(`https?://[^\s"]+/free/[A-Za-z0-9_-]+`)
+var freeLinkRE = regexp.MustCompile(`https?://[^\s"]+/free/[A-Za-z0-9_.-]+`)
 
 // freeProduct stores an active product priced 0 and returns it.
 func freeProduct(t *testing.T, srv *vendotest.Shop, slug string) app.Product {

@@ -51,6 +51,36 @@ func (t *Tx) UseLoginToken(key, purpose string) (app.LoginToken, error) {
 	return tok, t.PutLoginToken(key, tok)
 }
 
+// pendingKey indexes an address's newest email link, in the same bucket.
+func pendingKey(email string) string { return "pending:" + email }
+
+// PutPendingLoginToken stores a new email link's token under key and
+// makes it the address's pending link.
+func (t *Tx) PutPendingLoginToken(key string, tok app.LoginToken) error {
+	if err := t.PutLoginToken(key, tok); err != nil {
+		return err
+	}
+	return t.PutLoginToken(pendingKey(tok.Email), app.LoginToken{Purpose: "pending", Email: tok.Email, Ref: key, ExpiresAt: tok.ExpiresAt})
+}
+
+// PendingLoginToken returns the address's newest email link and its key
+// while it can still be used: unused and unexpired. Otherwise it is not
+// found.
+func (t *Tx) PendingLoginToken(email string) (string, app.LoginToken, error) {
+	idx, err := t.LoginToken(pendingKey(email))
+	if err != nil {
+		return "", idx, err
+	}
+	tok, err := t.LoginToken(idx.Ref)
+	if err != nil {
+		return "", tok, err
+	}
+	if !tok.UsedAt.IsZero() || !t.now.Before(tok.ExpiresAt) || tok.Email != email {
+		return "", tok, notFound("pending sign-in link")
+	}
+	return idx.Ref, tok, nil
+}
+
 // SweepLoginTokens removes tokens that expired more than a day ago.
 func (t *Tx) SweepLoginTokens() (int, error) {
 	return deleteWhere(t.tx.Bucket(bLoginTokens), func(tok *app.LoginToken) bool { return t.now.After(tok.ExpiresAt.Add(tokenGrace)) })

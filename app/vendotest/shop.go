@@ -26,7 +26,7 @@ func (s *Shop) Outbox() []app.Mail {
 	return out
 }
 
-var signInLinkRE = regexp.MustCompile(`https?://[^\s"]+/login/email/[A-Za-z0-9_-]+`)
+var signInLinkRE = regexp.MustCompile(`https?://[^\s"]+/login/email/[A-Za-z0-9_.-]+`)
 
 // SignInLink waits for a sign-in mail to email in the outbox and returns
 // the link in the newest one.

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"vendo/app/auth"
 	"vendo/app/vendotest"
 )
 
@@ -88,5 +89,73 @@ func TestEmailLinkOpensAConfirmationPage(t *testing.T) {
 	// A link that never was: 410 as well, and nothing stored.
 	if resp, _ := other.Get("/login/email/" + strings.Repeat("A", 22) + "." + strings.Repeat("B", 43)); resp.StatusCode != http.StatusGone {
 		t.Fatalf("an invented link: %d", resp.StatusCode)
+	}
+}
+
+// TestEmailSignInCannotBeBlocked is issue 17, hole 6: five requests for
+// someone's address used up its hourly limit, and the customer's own
+// requests were then dropped while the page said "check your email". A
+// request while a link is pending sends that same link again (a few
+// times at most) instead of counting, and the per-address limit counts
+// per client address, so another client cannot use it up.
+func TestEmailSignInCannotBeBlocked(t *testing.T) {
+	t.Parallel()
+	shop := newAcctShop(t, vendotest.Options{SMTP: true, Env: map[string]string{"VENDO_TRUSTED_PROXIES": "127.0.0.1"}})
+	from := func(ip string) []string { return []string{"X-Forwarded-For", ip} }
+	ask := func(c *vendotest.Client, email string, header []string) {
+		t.Helper()
+		c.Get("/login")
+		if resp, body := c.Post("/login/email", url.Values{"email": {email}, "_csrf": {c.CSRF()}}, header...); resp.StatusCode != 200 || !strings.Contains(body, "Check your email") {
+			t.Fatalf("ask for a link: %d", resp.StatusCode)
+		}
+	}
+
+	// The attacker asks ten times, from one address and then from ten.
+	attacker := shop.browser()
+	for i := 0; i < 10; i++ {
+		ask(attacker, "victim@example.com", from("198.51.100.66"))
+	}
+	for i := 0; i < 10; i++ {
+		ask(attacker, "victim@example.com", from("198.51.100."+string(rune('0'+i))))
+	}
+	time.Sleep(300 * time.Millisecond)
+	got := shop.Inbox.Messages()
+	if len(got) == 0 || len(got) > 3 {
+		t.Fatalf("twenty requests sent the victim %d messages, want between 1 and 3", len(got))
+	}
+	first := liveSignInRE.FindString(delivered(t, shop.Shop, 1))
+	for i := 1; i <= len(got); i++ {
+		if l := liveSignInRE.FindString(delivered(t, shop.Shop, i)); l != first {
+			t.Errorf("message %d carries another link: a pending link is sent again, not replaced", i)
+		}
+	}
+
+	// The customer, from home, asks too: they have the pending link, and
+	// it works.
+	victim := shop.browser()
+	ask(victim, "victim@example.com", from("203.0.113.5"))
+	victim.Get(first)
+	if resp, _ := victim.Submit(first, url.Values{}); resp.StatusCode != http.StatusSeeOther || victim.SignedInAs() != "victim@example.com" {
+		t.Fatalf("the pending link: %d", resp.StatusCode)
+	}
+
+	// Later in the hour, once that link is gone, the attacker asks five
+	// more times; the customer's own request still sends a new link.
+	shop.clock.Advance(auth.EmailLinkTTL + time.Minute)
+	for i := 0; i < 5; i++ {
+		ask(attacker, "victim@example.com", from("198.51.100.66"))
+	}
+	shop.clock.Advance(auth.EmailLinkTTL + time.Minute)
+	before := len(shop.Inbox.Messages())
+	later := shop.browser()
+	ask(later, "victim@example.com", from("203.0.113.5"))
+	text := delivered(t, shop.Shop, before+1)
+	link := liveSignInRE.FindString(text)
+	if link == "" || link == first {
+		t.Fatalf("the customer's request after the attacker's: no new link\n%s", text)
+	}
+	later.Get(link)
+	if resp, _ := later.Submit(link, url.Values{}); resp.StatusCode != http.StatusSeeOther || later.SignedInAs() != "victim@example.com" {
+		t.Fatalf("the new link: %d", resp.StatusCode)
 	}
 }
