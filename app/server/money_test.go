@@ -17,8 +17,10 @@ import (
 
 	"vendo/app"
 	"vendo/app/sandbox"
+	"vendo/app/server"
 	"vendo/app/store"
 	"vendo/app/vendotest"
+	"vendo/app/webhook"
 )
 
 // Issue 15: money and access stay right in any event order. Each scenario
@@ -33,6 +35,12 @@ import (
 // mode, the two in parallel; the scenarios of one mode share one pair and
 // run one after the other.
 func inBothModes(t *testing.T, run func(t *testing.T, p *pair)) {
+	eachMode(t, func(t *testing.T, stripeMode bool) { run(t, newPair(t, stripeMode, nil)) })
+}
+
+// eachMode runs a test in sandbox mode and in Stripe mode, in parallel,
+// for tests that start their pair themselves.
+func eachMode(t *testing.T, run func(t *testing.T, stripeMode bool)) {
 	t.Parallel()
 	for _, mode := range []struct {
 		name   string
@@ -40,7 +48,7 @@ func inBothModes(t *testing.T, run func(t *testing.T, p *pair)) {
 	}{{"sandbox mode", false}, {"Stripe mode", true}} {
 		t.Run(mode.name, func(t *testing.T) {
 			t.Parallel()
-			run(t, newPair(t, mode.stripe, nil))
+			run(t, mode.stripe)
 		})
 	}
 }
@@ -671,6 +679,76 @@ func TestSyncCorrectsPaymentsAndListsThem(t *testing.T) {
 				if sum, err := p.b.Sync(context.Background(), nil); err != nil || len(sum.Corrected) != 0 {
 					p.t.Errorf("a second sync: %q %v, want nothing corrected", sum.Corrected, err)
 				}
+			})
+		}
+	})
+}
+
+// TestPartialRefundOnADebitThatClearedLate: a buyer pays by bank debit
+// (the shop's Stripe client sees it processing); the order is pending,
+// without access or receipt. The debit clears and the merchant refunds a
+// part at once; charge.refunded reaches the shop before
+// async_payment_succeeded. The refund is a fact apart from the payment:
+// the order is partly refunded and gives access, with one receipt,
+// whichever of the two comes first. Before, it stayed blocked.
+func TestPartialRefundOnADebitThatClearedLate(t *testing.T) {
+	eachMode(t, func(t *testing.T, stripeMode bool) {
+		debit := &bankDebit{sessions: map[string]bool{}}
+		p := newPairEnv(t, stripeMode, nil, nil, func(s *server.Server) {
+			debit.Payments = s.Shop.Stripe
+			s.Shop.Stripe = debit
+		})
+		for i, first := range []string{"charge.refunded", "checkout.session.async_payment_succeeded"} {
+			p.scenario(t, first+" first", func() {
+				email := fmt.Sprintf("debit%d@example.com", i)
+				p.hold("checkout.session.completed", "charge.refunded")
+				c := p.browser()
+				c.AddToCart(iconPack)
+				c.Checkout()
+				id := path.Base(c.At.Path)
+				debit.mu.Lock()
+				debit.sessions[id] = true
+				debit.mu.Unlock()
+				if resp, _ := c.NoFollow().Post(c.At.String(), url.Values{"email": {email}, "name": {"Test Buyer"}, "card_number": {"4242424242424242"},
+					"exp": {"12/34"}, "cvc": {"123"}}); resp.StatusCode != http.StatusSeeOther {
+					p.t.Fatalf("pay: %d", resp.StatusCode)
+				}
+				p.release("checkout.session.completed")
+				o := p.waitStatus(id, app.OrderPending)
+				if p.keyWorks(o) {
+					p.t.Error("a pending order's licence key validates")
+				}
+				// The debit clears; the merchant refunds $5.00 of it.
+				pi := p.session(id).PaymentIntent.ID
+				debit.mu.Lock()
+				delete(debit.sessions, id)
+				delete(debit.pis, pi)
+				debit.mu.Unlock()
+				p.refundAtStripe(id, 500)
+				succeeded := func() {
+					res, err := p.b.Ledger.Process(context.Background(), webhook.Event{ID: "evt_cleared_" + id, Type: "checkout.session.async_payment_succeeded",
+						ObjectID: id, Created: time.Now()}, "webhook")
+					if err != nil || res.Outcome != store.EventApplied {
+						p.t.Fatalf("async_payment_succeeded: %+v %v", res, err)
+					}
+				}
+				if first == "charge.refunded" {
+					p.release("charge.refunded")
+					succeeded()
+				} else {
+					succeeded()
+					p.release("charge.refunded")
+				}
+				o = p.waitStatus(id, app.OrderPartiallyRefunded)
+				if o.PaymentStatus != app.PaymentPaid || o.AmountRefunded != 500 {
+					p.t.Errorf("order: payment %s, refunded %d; want paid, 500", o.PaymentStatus, o.AmountRefunded)
+				}
+				if !p.keyWorks(o) {
+					p.t.Error("the partly refunded order's licence key does not validate")
+				}
+				p.mails = append(p.mails, "receipt "+email)
+				p.releaseRest()
+				p.settle("the refund")
 			})
 		}
 	})

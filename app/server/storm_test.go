@@ -31,17 +31,10 @@ import (
 // second brings what happened to them afterwards (with the first wave's
 // events all over again).
 func TestStorm(t *testing.T) {
-	t.Parallel()
-	for _, mode := range []struct {
-		name   string
-		stripe bool
-	}{{"sandbox mode", false}, {"Stripe mode", true}} {
-		t.Run(mode.name, func(t *testing.T) {
-			t.Parallel()
-			// Many buyers, each from an address of their own.
-			storm(newPairEnv(t, mode.stripe, nil, map[string]string{"VENDO_TRUSTED_PROXIES": "127.0.0.1"}))
-		})
-	}
+	eachMode(t, func(t *testing.T, stripeMode bool) {
+		// Many buyers, each from an address of their own.
+		storm(newPairEnv(t, stripeMode, nil, map[string]string{"VENDO_TRUSTED_PROXIES": "127.0.0.1"}, nil))
+	})
 }
 
 // storm is TestStorm in one mode.

@@ -131,12 +131,13 @@ func twoShops(t *testing.T, envA map[string]string) endState {
 // Stripe mode against A's sandbox; otherwise one sandbox-mode shop that
 // is both. envA is A's environment.
 func newPair(t *testing.T, stripeMode bool, envA map[string]string) *pair {
-	return newPairEnv(t, stripeMode, envA, nil)
+	return newPairEnv(t, stripeMode, envA, nil, nil)
 }
 
 // newPairEnv is newPair with more of B's environment (in sandbox mode,
-// the one shop's).
-func newPairEnv(t *testing.T, stripeMode bool, envA, envB map[string]string) *pair {
+// the one shop's) and, when setupB is set, a change to B before it
+// serves.
+func newPairEnv(t *testing.T, stripeMode bool, envA, envB map[string]string, setupB func(*server.Server)) *pair {
 	env := map[string]string{"VENDO_ADMIN_EMAILS": boss}
 	for k, v := range envA {
 		env[k] = v
@@ -145,7 +146,7 @@ func newPairEnv(t *testing.T, stripeMode bool, envA, envB map[string]string) *pa
 		env[k] = v
 	}
 	if !stripeMode {
-		s := vendotest.Start(t, vendotest.Options{Env: env})
+		s := vendotest.Start(t, vendotest.Options{Env: env, Setup: setupB})
 		return &pair{t: t, a: s, b: s, api: stripeAPI(s)}
 	}
 	a := vendotest.Start(t, vendotest.Options{Env: envA})
@@ -165,6 +166,9 @@ func newPairEnv(t *testing.T, stripeMode bool, envA, envB map[string]string) *pa
 		Setup: func(srv *server.Server) {
 			if _, err := demo.Seed(context.Background(), srv.Store, srv.Files); err != nil {
 				t.Fatal(err)
+			}
+			if setupB != nil {
+				setupB(srv)
 			}
 		}})
 	if _, err := api.WebhookEndpoints.Update(we.ID, &stripe.WebhookEndpointParams{URL: stripe.String(b.URL + "/webhooks/stripe")}); err != nil {
