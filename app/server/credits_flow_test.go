@@ -429,3 +429,31 @@ func TestAnUnconfirmedRenewalStillOffersTheUnlock(t *testing.T) {
 	_, page = c.Get("/account")
 	mustContain(t, page, "2 credits left")
 }
+
+// TestAFreeProductOffersNoUnlock: a subscriber is never asked to spend a
+// credit on a free product, on its page or its card.
+func TestAFreeProductOffersNoUnlock(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	free := app.Product{Slug: "free-sampler", Title: "Free Sampler", Summary: "A taste.", Price: app.Money{Amount: 0, Currency: "usd"}, Active: true}
+	if err := srv.Store.PutProduct(context.Background(), &free); err != nil {
+		t.Fatal(err)
+	}
+	if _, page := srv.NewClient().Get("/products/free-sampler"); strings.Contains(page, "unlock it with a credit") {
+		t.Fatal("a visitor is told to subscribe to unlock a free product")
+	}
+	email := "sampler@example.com"
+	c := subscriber(srv, email)
+	c.Subscribe("starter", "month", "4242424242424242")
+	currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	_, page := c.Get("/products/free-sampler")
+	mustContain(t, page, "Get it free")
+	if strings.Contains(page, "Unlock with a credit") {
+		t.Fatal("the free product's page offers to spend a credit on it")
+	}
+	_, page = c.Get("/products")
+	mustContain(t, page, "Free Sampler", `action="/library/the-calm-inbox/unlock"`)
+	if strings.Contains(page, `action="/library/free-sampler/unlock"`) {
+		t.Fatal("the free product's card offers to spend a credit on it")
+	}
+}

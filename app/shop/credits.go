@@ -322,6 +322,10 @@ func (s *Shop) Unlock(ctx context.Context, customerID, productSlug string) (app.
 	if !product.Active {
 		return app.Entitlement{}, app.Errorf(app.EINVALID, "%s is no longer available.", product.Title)
 	}
+	if product.Price.Amount == 0 {
+		// A credit bought nothing here (free.go adds it to the library).
+		return app.Entitlement{}, app.Errorf(app.EINVALID, "%s is free: use Get it free on its page, and keep your credit.", product.Title)
+	}
 	if st := standing(&sub, s.now(), grace); st == CreditsUnconfirmed || st == CreditsFrozen {
 		// Past the stored period, the renewal may have happened without
 		// us hearing of it yet; on hold, the invoice may have been paid.

@@ -688,3 +688,22 @@ func TestPastThePeriodEndTheUnlockIsStillOffered(t *testing.T) {
 	w.mustUnlock(1)
 	w.expectBalance(9, "after the unlock confirmed the renewal")
 }
+
+// A free product costs no credit: the unlock refuses it with a sentence
+// and spends nothing (Get it free adds it to the library).
+func TestAFreeProductCostsNoCredit(t *testing.T) {
+	w := newCreditWorld(t)
+	start := time.Date(2025, 4, 1, 9, 0, 0, 0, time.UTC)
+	w.begin(w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
+	free := app.Product{Slug: "free-thing", Title: "Free Thing", Price: app.Money{Amount: 0, Currency: "usd"}, Active: true}
+	if err := w.store.PutProduct(w.ctx, &free); err != nil {
+		t.Fatal(err)
+	}
+	_, err := w.shop.Unlock(w.ctx, w.cust.ID, free.Slug)
+	if app.ErrorCode(err) != app.EINVALID || !strings.Contains(app.ErrorMessage(err), "Free Thing is free") {
+		t.Fatalf("unlocking a free product: %v", err)
+	}
+	if sub := w.stored(); sub.Credits != 10 || sub.Spent != 0 || len(w.ledger(app.CreditUnlock)) != 0 {
+		t.Fatalf("a credit was spent on a free product: credits %d spent %d", sub.Credits, sub.Spent)
+	}
+}
