@@ -4,6 +4,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	cdpbrowser "github.com/chromedp/cdproto/browser"
+	"github.com/chromedp/chromedp"
 )
 
 // A customer signs in with the link from their email; the link works once.
@@ -91,9 +94,11 @@ func TestSubscribeSwitchCancel(t *testing.T) {
 		b.ReloadUntil("the Pro plan on the account", `document.querySelector("#subscription .plan-name").innerText.includes("Pro")`)
 		b.MustSee("billed yearly", "10 credits left", "Renews on")
 		b.Until("a license key", `document.querySelector("#licenses code.license-key")`)
-		if key := b.Text("#licenses code.license-key"); !licenseKeyRE.MatchString(key) {
+		key := b.Text("#licenses code.license-key")
+		if !licenseKeyRE.MatchString(key) {
 			b.fail("license key %q is not VENDO-XXXX-XXXX-XXXX-XXXX", key)
 		}
+		b.copiesKey(key)
 		b.ReloadUntil("an invoice row", `document.querySelectorAll("#invoices tbody tr").length > 0`)
 		if row := b.Text("#invoices tbody tr"); !strings.Contains(row, "$190.00") {
 			b.fail("invoice row %q lacks the amount $190.00", row)
@@ -160,4 +165,29 @@ func TestSubscribeSwitchCancel(t *testing.T) {
 		b.MustSee("Choose a plan")
 	})
 	b.NoCSPViolations()
+}
+
+// copiesKey checks the account's licence key: on one line even on a
+// 320 px phone (a key split mid-way is easy to mistype), and its Copy
+// button puts exactly the key on the clipboard.
+func (b *browser) copiesKey(key string) {
+	b.t.Helper()
+	const code = `document.querySelector("#licenses code.license-key")`
+	run(b, "phone viewport", chromedp.EmulateViewport(320, 740))
+	if !evalJS[bool](b, `(c => c.getBoundingClientRect().height < 2 * parseFloat(getComputedStyle(c).fontSize))(`+code+`)`) {
+		b.fail("the licence key wraps onto a second line at 320 px")
+	}
+	b.fitsScreen()
+	run(b, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	for _, name := range []string{"clipboard-read", "clipboard-write"} {
+		if _, err := chromedp.CallBrowser(b.tab, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: b.shop.url(""),
+		}); err != nil {
+			b.fail("grant %s: %v", name, err)
+		}
+	}
+	b.ClickJS("the key's Copy button", `document.querySelector("#licenses button[data-copy]")`)
+	b.Until("the button to say Copied", `document.querySelector("#licenses button[data-copy]").textContent.trim() === "Copied"`)
+	evalJS[bool](b, `navigator.clipboard.readText().then(t => { window.e2eClipboard = t; }), true`)
+	b.Until("the clipboard to hold the key", `window.e2eClipboard === "`+key+`"`)
 }
