@@ -250,3 +250,23 @@ func TestOIDCProviderDownDoesNotStopTheShop(t *testing.T) {
 		t.Errorf("unconfigured provider: %d", resp.StatusCode)
 	}
 }
+
+// TestOIDCSignInContinuesToTheChosenPlansCheckout: a visitor who chose a
+// plan before signing in with a provider lands in Checkout for it after
+// the callback, as after an emailed link.
+func TestOIDCSignInContinuesToTheChosenPlansCheckout(t *testing.T) {
+	t.Parallel()
+	idp := startIdP(t)
+	shop := newAcctShop(t, vendotest.Options{Env: oidcEnv(idp)})
+	b := shop.browser()
+	idp.QueueUser(&mockoidc.MockUser{Subject: "sub-lin", Email: "lin@example.com", EmailVerified: true})
+	next := "/subscribe?" + url.Values{"plan": {"pro"}, "interval": {"year"}}.Encode()
+	resp, _ := b.Get(atIdP(t, b, beginOIDC(t, b, next)))
+	if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.Contains(loc, "/sandbox/stripe/checkout/cs_") {
+		t.Fatalf("callback with a chosen plan: %d → %q, want the sandbox's Checkout", resp.StatusCode, loc)
+	}
+	_, page := b.Get(resp.Header.Get("Location"))
+	if !strings.Contains(page, "Pro") || !strings.Contains(page, "$190.00") {
+		t.Fatalf("Checkout is not for yearly Pro:\n%.800s", page)
+	}
+}
