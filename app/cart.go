@@ -22,6 +22,10 @@ type Cart struct {
 type CartItem struct {
 	ProductID string `json:"product_id"`
 	Quantity  int64  `json:"quantity"`
+	// Amount is the unit price a pay-what-you-want buyer named, in the
+	// product's currency's minor unit (0 for other products). It is
+	// checked again against the product at Checkout.
+	Amount int64 `json:"amount,omitempty"`
 }
 
 // CustomerCartID is the cart id of a signed-in customer.

@@ -26,12 +26,58 @@ type Product struct {
 	// the product's license keys may be activated on at once; 0 means
 	// unlimited.
 	ActivationLimit int `json:"activation_limit,omitempty"`
+	// PayWhatYouWant lets the buyer name the price: Price is then the
+	// minimum (0: free or pay what you like) and Suggested the amount the
+	// page proposes. Checkout gets a price_data line of the named amount.
+	PayWhatYouWant bool  `json:"pay_what_you_want,omitempty"`
+	Suggested      Money `json:"suggested,omitempty"`
 	// Stripe ids, filled when the product is first sold (Prices are
 	// immutable: a price change makes a new one).
 	StripeProductID string    `json:"stripe_product_id,omitempty"`
 	StripePriceID   string    `json:"stripe_price_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// UnitPrice is what one copy costs: the amount a pay-what-you-want buyer
+// named (amount, in the product's currency), else the product's price.
+func (p *Product) UnitPrice(amount int64) Money {
+	if p.PayWhatYouWant && amount > 0 {
+		return Money{Amount: amount, Currency: p.Price.Currency}
+	}
+	if p.PayWhatYouWant {
+		return p.Suggested
+	}
+	return p.Price
+}
+
+// NamedPrice reads the amount a buyer typed for a pay-what-you-want
+// product, with the same parser as the admin's prices, and refuses, with
+// a sentence, what is under the minimum or under Stripe's minimum charge.
+// Zero is refused too: a free copy is had with "Get it free".
+func (p *Product) NamedPrice(typed string) (Money, error) {
+	if !p.PayWhatYouWant {
+		return p.Price, nil
+	}
+	if strings.TrimSpace(typed) == "" {
+		return p.Suggested, nil
+	}
+	m, err := ParseMoney(typed, p.Price.Currency)
+	if err != nil {
+		msg := strings.NewReplacer("A price", "An amount", "a price", "an amount", "price", "amount").Replace(err.Error())
+		return Money{}, FieldError("amount", "%s", msg)
+	}
+	switch {
+	case m.Amount < p.Price.Amount:
+		return Money{}, FieldError("amount", "Pay at least %s for %s.", p.Price, p.Title)
+	case m.Amount == 0:
+		return Money{}, FieldError("amount", "To get %s for nothing, use Get it free.", p.Title)
+	}
+	if err := m.Chargeable(); err != nil {
+		min, _ := MinimumCharge(m.Currency)
+		return Money{}, FieldError("amount", "Card payments start at %s: pay at least that, or get it free.", min)
+	}
+	return m, nil
 }
 
 // FileRef is a product's file: content-addressed by SHA-256 on disk.
@@ -94,6 +140,20 @@ func (p *Product) Validate() error {
 		v.Add("price", err.Error())
 	} else if err := p.Price.Chargeable(); err != nil {
 		v.Add("price", strings.TrimSuffix(err.Error(), ".")+", or 0 for a free product.")
+	}
+	if p.PayWhatYouWant {
+		switch {
+		case p.Suggested.Currency != p.Price.Currency:
+			v.Add("suggested", "Suggest a price in the product's currency.")
+		case p.Suggested.Amount < p.Price.Amount:
+			v.Add("suggested", "Suggest at least the minimum price.")
+		case p.Suggested.Amount == 0:
+			v.Add("suggested", "Suggest a price above 0, the amount the page proposes.")
+		default:
+			if err := p.Suggested.Chargeable(); err != nil {
+				v.Add("suggested", err.Error())
+			}
+		}
 	}
 	return v.Err()
 }

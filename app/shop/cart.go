@@ -13,6 +13,7 @@ import (
 type CartLine struct {
 	Product  app.Product
 	Quantity int64
+	Unit     app.Money // the price of one: the product's, or the amount named for a pay-what-you-want one
 	Total    app.Money
 }
 
@@ -51,7 +52,8 @@ func viewCart(tx *store.Tx, c app.Cart) (CartView, error) {
 			v.Notes = append(v.Notes, fmt.Sprintf("%s is already in your library, so it is not in your cart.", p.Title))
 			continue
 		}
-		line := CartLine{Product: p, Quantity: 1, Total: p.Price}
+		unit := p.UnitPrice(it.Amount)
+		line := CartLine{Product: p, Quantity: 1, Unit: unit, Total: unit}
 		if v.Total.Currency == "" {
 			v.Total.Currency = p.Price.Currency
 		}
@@ -95,6 +97,14 @@ func (s *Shop) Cart(ctx context.Context, cartID string) (CartView, error) {
 // per customer, so adding it again changes nothing, and a product the
 // cart's customer already owns is refused.
 func (s *Shop) AddToCart(ctx context.Context, cartID, productID string) (CartView, error) {
+	return s.AddToCartAt(ctx, cartID, productID, "")
+}
+
+// AddToCartAt is AddToCart with the amount a buyer typed for a
+// pay-what-you-want product (ignored for others; empty means the
+// suggested price). The amount is read and checked against the product's
+// minimum here, on the server; a new amount replaces the line's.
+func (s *Shop) AddToCartAt(ctx context.Context, cartID, productID, amount string) (CartView, error) {
 	return s.changeCart(ctx, cartID, func(tx *store.Tx, c *app.Cart) error {
 		p, err := tx.Product(productID)
 		if err != nil {
@@ -108,16 +118,24 @@ func (s *Shop) AddToCart(ctx context.Context, cartID, productID string) (CartVie
 		} else if owned {
 			return app.Errorf(app.EINVALID, "You already own %s: it is in your library, ready to download.", p.Title)
 		}
+		var named int64
+		if p.PayWhatYouWant {
+			m, err := p.NamedPrice(amount)
+			if err != nil {
+				return err
+			}
+			named = m.Amount
+		}
 		for i := range c.Items {
 			if c.Items[i].ProductID == productID {
-				c.Items[i].Quantity = 1
+				c.Items[i].Quantity, c.Items[i].Amount = 1, named
 				return nil
 			}
 		}
 		if len(c.Items) >= 50 {
 			return app.Errorf(app.EINVALID, "A cart holds at most 50 different products.")
 		}
-		c.Items = append(c.Items, app.CartItem{ProductID: productID, Quantity: 1})
+		c.Items = append(c.Items, app.CartItem{ProductID: productID, Quantity: 1, Amount: named})
 		return nil
 	})
 }
@@ -184,7 +202,7 @@ func (s *Shop) MergeCarts(ctx context.Context, fromCartID, customerID string) er
 					continue next
 				}
 			}
-			dst.Items = append(dst.Items, app.CartItem{ProductID: it.ProductID, Quantity: 1})
+			dst.Items = append(dst.Items, app.CartItem{ProductID: it.ProductID, Quantity: 1, Amount: it.Amount})
 		}
 		if err := tx.PutCart(&dst); err != nil {
 			return err

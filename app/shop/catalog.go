@@ -110,6 +110,8 @@ func copyProductForm(dst, src *app.Product) {
 	dst.Active = src.Active
 	dst.Licensed = src.Licensed
 	dst.ActivationLimit = src.ActivationLimit
+	dst.PayWhatYouWant = src.PayWhatYouWant
+	dst.Suggested = src.Suggested
 }
 
 // productDiff describes an edit for the audit log: "price $12.00 →
@@ -131,6 +133,10 @@ func productDiff(a, b app.Product) string {
 	d.flag("license keys", a.Licensed, b.Licensed)
 	if a.ActivationLimit != b.ActivationLimit {
 		d.add("activation limit %s → %s", activationLimit(a.ActivationLimit), activationLimit(b.ActivationLimit))
+	}
+	d.flag("pay what you want", a.PayWhatYouWant, b.PayWhatYouWant)
+	if a.Suggested != b.Suggested && b.PayWhatYouWant {
+		d.add("suggested %s → %s", a.Suggested, b.Suggested)
 	}
 	return d.String()
 }

@@ -38,13 +38,31 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		if l.Product.Price.Currency != cart.Total.Currency {
 			return "", app.Errorf(app.EINVALID, "Items in different currencies cannot be bought together: buy %s separately.", l.Product.Title)
 		}
-		if l.Product.Price.Amount == 0 {
+		if l.Unit.Amount == 0 {
 			return "", app.Errorf(app.EINVALID, "%s is free: add it to your library from its page instead.", l.Product.Title)
+		}
+		if l.Product.PayWhatYouWant {
+			// The minimum may have risen since the amount was named.
+			if _, err := l.Product.NamedPrice(l.Unit.Decimal()); err != nil {
+				return "", app.Errorf(app.EINVALID, "%s Change the amount on its page.", app.ErrorMessage(err))
+			}
 		}
 	}
 	lines := make([]stripeapi.CheckoutLine, 0, len(cart.Lines))
 	var ids []string
 	for _, l := range cart.Lines {
+		if l.Product.PayWhatYouWant {
+			// The named amount is an ad-hoc price on the product's Stripe
+			// Product (price_data), which Checkout takes beside fixed
+			// prices; fulfilment knows the line by its Stripe Product.
+			prodID, err := s.ensureProduct(ctx, l.Product)
+			if err != nil {
+				return "", err
+			}
+			lines = append(lines, stripeapi.CheckoutLine{StripeProductID: prodID, UnitAmount: l.Unit.Amount, Currency: l.Unit.Currency, Quantity: l.Quantity})
+			ids = append(ids, l.Product.ID+":"+strconv.FormatInt(l.Quantity, 10)+":"+prodID+"@"+strconv.FormatInt(l.Unit.Amount, 10))
+			continue
+		}
 		priceID, err := s.ensurePrice(ctx, l.Product)
 		if err != nil {
 			return "", err
@@ -83,15 +101,36 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 	return url, nil
 }
 
+// ensureProduct returns the product's Stripe Product, creating it when
+// missing and storing its id.
+func (s *Shop) ensureProduct(ctx context.Context, p app.Product) (string, error) {
+	if p.StripeProductID != "" {
+		return p.StripeProductID, nil
+	}
+	prodID, err := s.Stripe.EnsureProduct(ctx, p.StripeProductID, p.ID, p.Title)
+	if err != nil {
+		return "", fmt.Errorf("stripe product for %s: %w", p.Slug, err)
+	}
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Product(p.ID)
+		if err != nil || cur.StripeProductID != "" {
+			return err
+		}
+		cur.StripeProductID = prodID
+		return tx.PutProduct(&cur)
+	})
+	return prodID, err
+}
+
 // ensurePrice returns the product's Stripe Price, creating the Stripe
 // Product and Price when missing and storing their ids.
 func (s *Shop) ensurePrice(ctx context.Context, p app.Product) (string, error) {
 	if p.StripePriceID != "" && p.StripeProductID != "" {
 		return p.StripePriceID, nil
 	}
-	prodID, err := s.Stripe.EnsureProduct(ctx, p.StripeProductID, p.ID, p.Title)
+	prodID, err := s.ensureProduct(ctx, p)
 	if err != nil {
-		return "", fmt.Errorf("stripe product for %s: %w", p.Slug, err)
+		return "", err
 	}
 	key := fmt.Sprintf("%s-%d-%s", p.ID, p.Price.Amount, p.Price.Currency)
 	priceID, err := s.Stripe.CreatePrice(ctx, prodID, stripeapi.PriceSpec{Amount: p.Price.Amount, Currency: p.Price.Currency}, p.ID, key)

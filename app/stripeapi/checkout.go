@@ -10,10 +10,16 @@ import (
 	"github.com/stripe/stripe-go/v76/form"
 )
 
-// CheckoutLine is one Price and quantity in a Checkout Session.
+// CheckoutLine is one Price and quantity in a Checkout Session, or, when
+// StripeProductID is set, an amount on that Product (price_data: a price
+// the buyer named).
 type CheckoutLine struct {
 	PriceID  string
 	Quantity int64
+
+	StripeProductID string
+	UnitAmount      int64
+	Currency        string
 }
 
 // CheckoutRequest is a Checkout Session to create.
@@ -44,7 +50,14 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 	}
 	p.Context = ctx
 	for _, l := range r.Lines {
-		p.LineItems = append(p.LineItems, &stripe.CheckoutSessionLineItemParams{Price: stripe.String(l.PriceID), Quantity: stripe.Int64(l.Quantity)})
+		li := &stripe.CheckoutSessionLineItemParams{Quantity: stripe.Int64(l.Quantity)}
+		if l.StripeProductID != "" {
+			li.PriceData = &stripe.CheckoutSessionLineItemPriceDataParams{Product: stripe.String(l.StripeProductID),
+				Currency: stripe.String(l.Currency), UnitAmount: stripe.Int64(l.UnitAmount)}
+		} else {
+			li.Price = stripe.String(l.PriceID)
+		}
+		p.LineItems = append(p.LineItems, li)
 	}
 	if r.ClientReferenceID != "" {
 		p.ClientReferenceID = stripe.String(r.ClientReferenceID)

@@ -62,7 +62,9 @@ func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
 	must("create recurring price", err)
 	yearly, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 9000, Currency: "usd", Interval: "year"}, "plan_1", "plan_1-year")
 	must("create yearly price", err)
-	id, url, err := c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "payment", Lines: []stripeapi.CheckoutLine{{PriceID: price, Quantity: 2}},
+	// The second line is a pay-what-you-want amount: price_data on the product.
+	id, url, err := c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "payment",
+		Lines: []stripeapi.CheckoutLine{{PriceID: price, Quantity: 2}, {StripeProductID: prod, UnitAmount: 750, Currency: "usd", Quantity: 1}},
 		ClientReferenceID: "cart_1", CustomerEmail: "ada@example.com", Metadata: map[string]string{"vendo_cart_id": "cart_1"},
 		SuccessURL: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://shop.test/checkout/cancel", IdempotencyKey: "k1"})
 	must("create payment session", err)
@@ -132,8 +134,9 @@ func TestClientAgainstStripeMock(t *testing.T) {
 func TestClientAgainstSandbox(t *testing.T) {
 	base, key := startSandbox(t)
 	sess := exercise(t, stripeapi.New(stripeapi.Config{SecretKey: key, APIBase: base, Log: quiet}))
-	if sess.Mode != "payment" || sess.Status != "open" || sess.AmountTotal != 2400 || sess.Currency != "usd" || sess.ClientReferenceID != "cart_1" ||
-		len(sess.Lines) != 1 || sess.Lines[0].Quantity != 2 || sess.Lines[0].StripeProductID == "" || sess.Lines[0].UnitAmount != 1200 ||
+	if sess.Mode != "payment" || sess.Status != "open" || sess.AmountTotal != 3150 || sess.Currency != "usd" || sess.ClientReferenceID != "cart_1" ||
+		len(sess.Lines) != 2 || sess.Lines[0].Quantity != 2 || sess.Lines[0].StripeProductID == "" || sess.Lines[0].UnitAmount != 1200 ||
+		sess.Lines[1].StripeProductID != sess.Lines[0].StripeProductID || sess.Lines[1].UnitAmount != 750 ||
 		sess.Metadata["vendo_cart_id"] != "cart_1" || sess.Email != "ada@example.com" {
 		t.Fatalf("session as the shop reads it: %+v", sess)
 	}

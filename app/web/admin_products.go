@@ -26,12 +26,18 @@ type productForm struct {
 	Licensed    bool
 	// ActivationLimit is as typed: empty means unlimited.
 	ActivationLimit string
+	PWYW            bool
+	Suggested       string
 }
 
 func formOfProduct(p app.Product) productForm {
-	return productForm{ID: p.ID, Title: p.Title, Slug: p.Slug, Summary: p.Summary, Description: p.Description,
+	f := productForm{ID: p.ID, Title: p.Title, Slug: p.Slug, Summary: p.Summary, Description: p.Description,
 		Price: p.Price.Decimal(), Currency: p.Price.Currency, Tags: strings.Join(p.Tags, ", "), Active: p.Active, Licensed: p.Licensed,
-		ActivationLimit: activationLimitText(p.ActivationLimit)}
+		ActivationLimit: activationLimitText(p.ActivationLimit), PWYW: p.PayWhatYouWant}
+	if p.PayWhatYouWant {
+		f.Suggested = p.Suggested.Decimal()
+	}
+	return f
 }
 
 func activationLimitText(n int) string {
@@ -50,6 +56,7 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 		Price: strings.TrimSpace(c.FormValue("price")), Currency: strings.ToLower(strings.TrimSpace(c.FormValue("currency"))),
 		Tags: c.FormValue("tags"), Active: c.FormValue("active") != "", Licensed: c.FormValue("licensed") != "",
 		ActivationLimit: strings.TrimSpace(c.FormValue("activation_limit")),
+		PWYW:            c.FormValue("pay_what_you_want") != "", Suggested: strings.TrimSpace(c.FormValue("suggested")),
 	}
 	slugTyped := f.Slug != ""
 	if !slugTyped {
@@ -70,6 +77,12 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 			errs.Add("activation_limit", "Allow between 1 and 10,000 activations per key, or leave it empty for no limit.")
 		} else {
 			p.ActivationLimit = n
+		}
+	}
+	if p.PayWhatYouWant = f.PWYW; p.PayWhatYouWant {
+		if p.Suggested, err = app.ParseMoney(f.Suggested, f.Currency); err != nil {
+			errs.Add("suggested", err.Error())
+			p.Suggested = price
 		}
 	}
 	if err := p.Validate(); err != nil {

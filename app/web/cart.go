@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"strings"
 	"time"
 
@@ -92,7 +93,18 @@ func (s *Server) handleCartAdd(c *fiber.Ctx) error {
 	if err := checkQuantity(c.FormValue("quantity", "1")); err != nil {
 		return err
 	}
-	v, err := s.shop.AddToCart(c.UserContext(), s.cartID(c, true), c.FormValue("product"))
+	v, err := s.shop.AddToCartAt(c.UserContext(), s.cartID(c, true), c.FormValue("product"), c.FormValue("amount"))
+	if fe := (*app.Error)(nil); errors.As(err, &fe) && fe.Field == "amount" && !isHTMX(c) {
+		// A pay-what-you-want amount refused: the product page again,
+		// with the amount as typed and the sentence beside it.
+		p, perr := s.store.Product(c.UserContext(), c.FormValue("product"))
+		if perr != nil {
+			return err
+		}
+		c.Status(fiber.StatusUnprocessableEntity)
+		c.Set(fiber.HeaderCacheControl, "no-store")
+		return s.productPage(c, p, fiber.Map{"Amount": c.FormValue("amount"), "AmountError": fe.Message})
+	}
 	if err != nil {
 		return err
 	}

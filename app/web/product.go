@@ -26,7 +26,7 @@ func (s *Server) productPage(c *fiber.Ctx, p app.Product, extra fiber.Map) error
 	meta := s.meta("/products/"+p.Slug, p.Title, p.Summary, p.Cover)
 	meta.Type = "product"
 	data := fiber.Map{"Title": p.Title, "Description": p.Summary, "Nav": "products", "Meta": meta, "JSONLD": s.productLD(p, meta),
-		"Email": "", "EmailError": ""}
+		"Email": "", "EmailError": "", "Amount": "", "AmountError": ""}
 	if err := s.buyBox(c, p, data); err != nil {
 		return err
 	}

@@ -17,6 +17,7 @@ func (s *Server) funcs() template.FuncMap {
 	return template.FuncMap{
 		"asset":  func(name string) string { return s.assets.url(name) },
 		"money":  func(m app.Money) string { return m.String() },
+		"upper":  strings.ToUpper,
 		"amount": func(n int64, currency string) app.Money { return app.Money{Amount: n, Currency: currency} },
 		"bytes":  humanBytes,
 		"status": statusText,
