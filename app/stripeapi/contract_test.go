@@ -64,7 +64,7 @@ func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
 	must("create yearly price", err)
 	// The second line is a pay-what-you-want amount: price_data on the product.
 	id, url, err := c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "payment",
-		Lines: []stripeapi.CheckoutLine{{PriceID: price, Quantity: 2}, {StripeProductID: prod, UnitAmount: 750, Currency: "usd", Quantity: 1}},
+		Lines:             []stripeapi.CheckoutLine{{PriceID: price, Quantity: 2}, {StripeProductID: prod, UnitAmount: 750, Currency: "usd", Quantity: 1}},
 		ClientReferenceID: "cart_1", CustomerEmail: "ada@example.com", Metadata: map[string]string{"vendo_cart_id": "cart_1"},
 		SuccessURL: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://shop.test/checkout/cancel", IdempotencyKey: "k1"})
 	must("create payment session", err)
