@@ -387,6 +387,27 @@ func TestAnIntervalChangeRestartsTheCreditMonth(t *testing.T) {
 			w.mustUnlock(1)
 		}
 	})
+	t.Run("another plan and interval at once", func(t *testing.T) {
+		w := newCreditWorld(t)
+		w.begin(w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
+		w.at(start.Add(day(12)))
+		w.mustUnlock(2)
+		// Pro monthly → Starter yearly: 3 − 2 spent leaves 1, the credit
+		// month restarting now.
+		switched := w.now
+		w.stripe("active", w.starter.Yearly.StripePriceID, switched, switched.AddDate(1, 0, 0))
+		w.event("customer.subscription.updated")
+		if sub := w.stored(); !sub.CreditMonth.Equal(switched) || sub.Credits != 1 || sub.Interval != app.Yearly {
+			t.Fatalf("after the switch: month %s credits %d interval %s; want %s, 1, year", sub.CreditMonth, sub.Credits, sub.Interval, switched)
+		}
+		w.at(app.Anniversary(start, 1).Add(time.Hour)) // the old anniversary
+		w.expectBalance(1, "at the old anniversary")
+		w.at(app.Anniversary(switched, 1))
+		w.expectBalance(3, "at the new anniversary")
+		if n := len(w.ledger(app.CreditInterval)); n != 1 {
+			t.Fatalf("%d interval entries, want 1", n)
+		}
+	})
 	t.Run("there and back at once gains nothing", func(t *testing.T) {
 		w := newCreditWorld(t)
 		w.begin(w.pro.Monthly.StripePriceID, start, app.Anniversary(start, 1))
