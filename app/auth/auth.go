@@ -238,11 +238,17 @@ func SafeNext(next string) string {
 	return next
 }
 
-// Sweep removes expired sessions, old sign-in tokens and ended rate-limit
-// windows.
+// Sweep removes what visitors leave behind: expired sessions, old
+// sign-in tokens, ended rate-limit windows, and carts unchanged for the
+// cart lifetime (VENDO_CART_LIFETIME).
 func (s *Service) Sweep(ctx context.Context) error {
-	var sessions, tokens, limits int
+	var sessions, tokens, limits, carts int
 	err := s.store.Update(ctx, func(tx *store.Tx) (err error) {
+		if s.cfg.CartLifetime > 0 {
+			if carts, err = tx.SweepCarts(tx.Now().Add(-s.cfg.CartLifetime)); err != nil {
+				return err
+			}
+		}
 		if sessions, err = tx.SweepSessions(); err != nil {
 			return err
 		}
@@ -252,8 +258,8 @@ func (s *Service) Sweep(ctx context.Context) error {
 		limits, err = tx.SweepRateLimits()
 		return err
 	})
-	if err == nil && sessions+tokens+limits > 0 {
-		s.log.Info("swept expired records", "sessions", sessions, "tokens", tokens, "rate_limits", limits)
+	if err == nil && sessions+tokens+limits+carts > 0 {
+		s.log.Info("swept expired records", "sessions", sessions, "tokens", tokens, "rate_limits", limits, "carts", carts)
 	}
 	return err
 }

@@ -2,9 +2,11 @@ package auth
 
 import (
 	"context"
+	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -31,8 +33,8 @@ const (
 	OIDC   = "oidc"
 )
 
-// oauthTTL is how long a started provider sign-in may take.
-const oauthTTL = 15 * time.Minute
+// OAuthTTL is how long a started provider sign-in may take.
+const OAuthTTL = 15 * time.Minute
 
 // ProviderInfo describes a configured provider for the sign-in page.
 type ProviderInfo struct {
@@ -155,6 +157,16 @@ func (p *providers) getOIDC() (goth.Provider, error) {
 	return p.oidc, nil
 }
 
+// configured reports whether name is one of the shop's providers.
+func (p *providers) configured(name string) bool {
+	for _, i := range p.list {
+		if i.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
 func (p *providers) label(name string) string {
 	for _, i := range p.list {
 		if i.Name == name {
@@ -164,22 +176,25 @@ func (p *providers) label(name string) string {
 	return name
 }
 
-// BeginOAuth starts a provider sign-in for the session: it records a fresh
-// random state (and, for OpenID Connect, a PKCE verifier) in the session
-// and returns the provider's authorization URL to redirect to.
-func (s *Service) BeginOAuth(ctx context.Context, name, sessionID, next string) (string, error) {
+// BeginOAuth starts a provider sign-in: it makes a fresh random state
+// (and, for OpenID Connect, a PKCE verifier) and returns the provider's
+// authorization URL to redirect to, with the attempt sealed (signed with
+// the install's secret) for a cookie. Nothing is stored: a visitor who
+// has not signed in writes nothing to the database (issue 17, hole 5).
+// An unknown provider is ENOTFOUND.
+func (s *Service) BeginOAuth(ctx context.Context, name, next string) (string, string, error) {
 	gp, err := s.providers.get(name)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	state := randomToken(32)
 	gs, err := gp.BeginAuth(state)
 	if err != nil {
-		return "", fmt.Errorf("begin %s sign-in: %w", name, err)
+		return "", "", fmt.Errorf("begin %s sign-in: %w", name, err)
 	}
 	authURL, err := gs.GetAuthURL()
 	if err != nil {
-		return "", fmt.Errorf("begin %s sign-in: %w", name, err)
+		return "", "", fmt.Errorf("begin %s sign-in: %w", name, err)
 	}
 	var verifier string
 	if name == OIDC {
@@ -188,7 +203,7 @@ func (s *Service) BeginOAuth(ctx context.Context, name, sessionID, next string) 
 		sum := sha256.Sum256([]byte(verifier))
 		u, err := url.Parse(authURL)
 		if err != nil {
-			return "", fmt.Errorf("begin %s sign-in: %w", name, err)
+			return "", "", fmt.Errorf("begin %s sign-in: %w", name, err)
 		}
 		q := u.Query()
 		q.Set("code_challenge", base64.RawURLEncoding.EncodeToString(sum[:]))
@@ -196,47 +211,59 @@ func (s *Service) BeginOAuth(ctx context.Context, name, sessionID, next string) 
 		u.RawQuery = q.Encode()
 		authURL = u.String()
 	}
-	err = s.store.Update(ctx, func(tx *store.Tx) error {
-		sess, err := tx.Session(sessionID)
-		if err != nil {
-			return err
-		}
-		sess.OAuth = &app.OAuthState{Provider: name, State: state, Verifier: verifier, Data: gs.Marshal(),
-			Next: SafeNext(next), StartedAt: tx.Now()}
-		return tx.PutSession(&sess)
-	})
-	if err != nil {
-		return "", err
+	st := app.OAuthState{Provider: name, State: state, Verifier: verifier, Data: gs.Marshal(),
+		Next: SafeNext(next), StartedAt: s.store.Now()}
+	return authURL, s.sealAttempt(st), nil
+}
+
+// sealAttempt and openAttempt carry a provider sign-in in the browser's
+// cookie: JSON, then an HMAC under a key for this purpose only.
+func (s *Service) sealAttempt(st app.OAuthState) string {
+	raw, _ := json.Marshal(st)
+	p := base64.RawURLEncoding.EncodeToString(raw)
+	return p + "." + s.attemptMAC(p)
+}
+
+func (s *Service) openAttempt(sealed string) *app.OAuthState {
+	p, mac, ok := strings.Cut(sealed, ".")
+	if !ok || len(sealed) > 4000 || subtle.ConstantTimeCompare([]byte(mac), []byte(s.attemptMAC(p))) != 1 {
+		return nil
 	}
-	return authURL, nil
+	raw, err := base64.RawURLEncoding.DecodeString(p)
+	if err != nil {
+		return nil
+	}
+	var st app.OAuthState
+	if json.Unmarshal(raw, &st) != nil {
+		return nil
+	}
+	return &st
+}
+
+func (s *Service) attemptMAC(p string) string {
+	m := hmac.New(sha256.New, DeriveKey(s.secret, "oauth attempts"))
+	m.Write([]byte(p))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
 // errOAuthState is the answer to a callback that does not belong to a
 // sign-in this browser started (a forged or replayed state).
 var errOAuthState = app.Errorf(app.EFORBIDDEN, "This sign-in could not be verified: it was not started here, or it took too long. Please try again.")
 
-// CompleteOAuth finishes a provider sign-in from the callback's query. The
-// state must match the one this session recorded (goth does not check it);
-// the recorded attempt is spent before anything else, so a callback
-// cannot be replayed. The code is exchanged and the user fetched outside
+// CompleteOAuth finishes a provider sign-in from the callback's query and
+// the attempt BeginOAuth sealed (the browser's cookie). The state must
+// match the attempt's (goth does not check it); the caller clears the
+// cookie whatever the outcome, so an attempt answers one callback. The code is exchanged and the user fetched outside
 // any transaction; the customer is then found or linked and the session
 // rotated in one.
-func (s *Service) CompleteOAuth(ctx context.Context, name, sessionID string, query url.Values) (app.Session, app.Customer, string, error) {
-	var st *app.OAuthState
-	err := s.store.Update(ctx, func(tx *store.Tx) error {
-		sess, err := tx.Session(sessionID)
-		if err != nil {
-			return err
-		}
-		st, sess.OAuth = sess.OAuth, nil
-		return tx.PutSession(&sess)
-	})
-	if err != nil && !app.IsNotFound(err) {
-		return app.Session{}, app.Customer{}, "", err
+func (s *Service) CompleteOAuth(ctx context.Context, name, sessionID, attempt string, query url.Values) (app.Session, app.Customer, string, error) {
+	if !s.providers.configured(name) {
+		return app.Session{}, app.Customer{}, "", errProviderUnknown
 	}
+	st := s.openAttempt(attempt)
 	got := query.Get("state")
 	if st == nil || st.Provider != name || got == "" ||
-		subtle.ConstantTimeCompare([]byte(got), []byte(st.State)) != 1 || s.store.Now().Sub(st.StartedAt) > oauthTTL {
+		subtle.ConstantTimeCompare([]byte(got), []byte(st.State)) != 1 || s.store.Now().Sub(st.StartedAt) > OAuthTTL {
 		s.log.Warn("provider callback refused: state does not match", "provider", name)
 		return app.Session{}, app.Customer{}, "", errOAuthState
 	}

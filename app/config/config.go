@@ -40,6 +40,7 @@ type Config struct {
 	OIDCKey, OIDCSecret     string
 
 	SyncInterval    time.Duration // background reconciliation with Stripe
+	CartLifetime    time.Duration // carts unchanged this long are swept
 	UploadLimit     int64         // bytes, admin uploads
 	ShutdownTimeout time.Duration
 	Dev             bool // read views and static from disk

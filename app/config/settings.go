@@ -147,6 +147,20 @@ var settings = []Setting{
 			c.SyncInterval = d
 			return nil
 		}},
+	{Env: "VENDO_CART_LIFETIME", Flag: "cart-lifetime", Arg: "DURATION", Default: "30d", Help: "a cart nobody changed for this long is removed (days like 30d, or a duration like 72h)",
+		parse: func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			if n, ok := strings.CutSuffix(v, "d"); ok {
+				var days int
+				days, err = strconv.Atoi(n)
+				d = time.Duration(days) * 24 * time.Hour
+			}
+			if err != nil || d < time.Hour {
+				return fmt.Errorf("%q is not a cart lifetime: use days like 30d, or a duration of an hour or more like 72h.", v)
+			}
+			c.CartLifetime = d
+			return nil
+		}},
 	{Env: "VENDO_UPLOAD_LIMIT", Flag: "upload-limit", Arg: "SIZE", Default: "512MiB", Help: "largest admin upload",
 		parse: func(c *Config, v string) error {
 			n, err := ParseSize(v)

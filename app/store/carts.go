@@ -1,6 +1,8 @@
 package store
 
 import (
+	"time"
+
 	"vendo/app"
 )
 
@@ -21,6 +23,13 @@ func (t *Tx) PutCart(c *app.Cart) error {
 	}
 	c.UpdatedAt = t.now
 	return putRecord(t.tx.Bucket(bCarts), c.ID, c)
+}
+
+// SweepCarts removes the carts nobody changed since before and returns
+// how many: a visitor who added something and left does not keep a
+// record forever (issue 17, hole 5).
+func (t *Tx) SweepCarts(before time.Time) (int, error) {
+	return deleteWhere(t.tx.Bucket(bCarts), func(c *app.Cart) bool { return c.UpdatedAt.Before(before) })
 }
 
 // DeleteCart removes a cart.

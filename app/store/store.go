@@ -205,3 +205,26 @@ func (s *Store) BackupSize() (int64, error) {
 func notFound(what string) error {
 	return app.Errorf(app.ENOTFOUND, "That %s does not exist.", what)
 }
+
+// CountRecords counts the records of every bucket (nested buckets count
+// under their parent's name), so a test can tell what a batch of requests
+// left in the database.
+func (t *Tx) CountRecords() map[string]int {
+	out := map[string]int{}
+	var walk func(name string, b *bolt.Bucket)
+	walk = func(name string, b *bolt.Bucket) {
+		b.ForEach(func(k, v []byte) error {
+			if v == nil {
+				walk(name, b.Bucket(k))
+			} else {
+				out[name]++
+			}
+			return nil
+		})
+	}
+	t.tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		walk(string(name), b)
+		return nil
+	})
+	return out
+}

@@ -3,6 +3,7 @@ package web
 import (
 	"errors"
 	"net/url"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -114,28 +115,36 @@ func (s *Server) linkGone(c *fiber.Ctx, msg string) error {
 	return s.page(c, "pages/login", "", data)
 }
 
-// handleOAuthBegin sends the visitor to a provider (GET /auth/{provider}).
+// oauthCookie carries a provider sign-in under way, sealed by the auth
+// service, from /auth/{provider} to its callback: nothing is stored for
+// a visitor who has not signed in (issue 17, hole 5).
+const oauthCookie = "vendo_oauth"
+
+// handleOAuthBegin sends the visitor to a provider (GET /auth/{provider});
+// an unknown provider is a 404.
 func (s *Server) handleOAuthBegin(c *fiber.Ctx) error {
-	sess, err := s.ensureSession(c)
+	to, attempt, err := s.auth.BeginOAuth(c.UserContext(), c.Params("provider"), c.Query("next"))
 	if err != nil {
 		return err
 	}
-	to, err := s.auth.BeginOAuth(c.UserContext(), c.Params("provider"), sess.ID, c.Query("next"))
-	if err != nil {
-		return err
-	}
+	c.Cookie(&fiber.Cookie{Name: oauthCookie, Value: attempt, Path: "/auth/", MaxAge: int(auth.OAuthTTL.Seconds()),
+		HTTPOnly: true, Secure: s.cfg.Secure(), SameSite: fiber.CookieSameSiteLaxMode})
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Redirect(to, fiber.StatusSeeOther)
 }
 
 // handleOAuthCallback finishes a provider sign-in (GET
-// /auth/{provider}/callback?code=…&state=…).
+// /auth/{provider}/callback?code=…&state=…). The attempt's cookie is
+// cleared whatever happens, so it answers one callback.
 func (s *Server) handleOAuthCallback(c *fiber.Ctx) error {
+	attempt := c.Cookies(oauthCookie)
+	c.Cookie(&fiber.Cookie{Name: oauthCookie, Value: "", Path: "/auth/", Expires: time.Unix(0, 0), MaxAge: -1,
+		HTTPOnly: true, Secure: s.cfg.Secure(), SameSite: fiber.CookieSameSiteLaxMode})
 	query, err := url.ParseQuery(string(c.Request().URI().QueryString()))
 	if err != nil {
 		return app.Errorf(app.EINVALID, "That sign-in answer could not be read. Please try again.")
 	}
-	sess, _, next, err := s.auth.CompleteOAuth(c.UserContext(), c.Params("provider"), s.sessionID(c), query)
+	sess, _, next, err := s.auth.CompleteOAuth(c.UserContext(), c.Params("provider"), s.sessionID(c), attempt, query)
 	if err != nil {
 		return err
 	}
