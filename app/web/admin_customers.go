@@ -24,7 +24,7 @@ func (s *Server) handleAdminCustomers(c *fiber.Ctx) error {
 		return err
 	}
 	return s.adminPage(c, "customers", "admin/customers", "admin/customers_table", fiber.Map{"Title": "Customers",
-		"Customers": list, "Q": q.Get("q"), "Pager": newPager("/admin/customers", q, "before", before, next)})
+		"Customers": list, "Q": q.Get("q"), "Pager": newPager("/admin/customers", q, "before", before, next), "Exports": exportsFor("customers", q)})
 }
 
 // handleAdminCustomer shows a customer: orders, subscription, credits,
@@ -118,5 +118,5 @@ func (s *Server) handleAdminSubscriptions(c *fiber.Ctx) error {
 		return err
 	}
 	return s.adminPage(c, "subscriptions", "admin/subscriptions", "admin/subscriptions_table", fiber.Map{"Title": "Subscriptions",
-		"Rows": rows, "Plans": plans, "Statuses": subscriptionStatuses, "F": q, "Pager": newPager("/admin/subscriptions", q, "before", before, next)})
+		"Rows": rows, "Plans": plans, "Statuses": subscriptionStatuses, "F": q, "Pager": newPager("/admin/subscriptions", q, "before", before, next), "Exports": exportsFor("subscriptions", q)})
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"net/url"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -28,16 +27,9 @@ func (s *Server) handleAdminLicenses(c *fiber.Ctx) error {
 	var rows []licenseRow
 	var next string
 	err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
-		query := q.Get("q")
-		if strings.Contains(query, "@") {
-			cu, err := tx.CustomerByEmail(query)
-			if app.IsNotFound(err) {
-				return nil
-			}
-			if err != nil {
-				return err
-			}
-			query = cu.ID
+		query, ok, err := shop.LicenseQuery(tx, q.Get("q"))
+		if err != nil || !ok {
+			return err
 		}
 		lics, n, err := tx.Licenses(store.LicenseFilter{Query: query, Before: before, Limit: adminPageSize})
 		if err != nil {
@@ -63,7 +55,7 @@ func (s *Server) handleAdminLicenses(c *fiber.Ctx) error {
 		return err
 	}
 	return s.adminPage(c, "licenses", "admin/licenses", "admin/licenses_table", fiber.Map{"Title": "Licenses",
-		"Rows": rows, "Q": q.Get("q"), "Pager": newPager("/admin/licenses", q, "before", before, next)})
+		"Rows": rows, "Q": q.Get("q"), "Pager": newPager("/admin/licenses", q, "before", before, next), "Exports": exportsFor("licenses", q)})
 }
 
 // handleAdminLicenseRevoke revokes a license key (reason required).

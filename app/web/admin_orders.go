@@ -23,12 +23,9 @@ var refundReasons = []string{"requested_by_customer", "duplicate", "fraudulent"}
 // handleAdminOrders lists orders newest first, filtered by status, date
 // range and customer email (GET /admin/orders?status=&from=&to=&email=).
 func (s *Server) handleAdminOrders(c *fiber.Ctx) error {
-	q := filterValues(c, "status", "from", "to", "email")
+	q, f := orderFilter(c)
 	before := c.Query("before")
-	f := store.OrderFilter{Status: q.Get("status"), From: parseDay(q.Get("from")), Before: before, Limit: adminPageSize}
-	if to := parseDay(q.Get("to")); !to.IsZero() {
-		f.To = to.AddDate(0, 0, 1) // the "to" day is included
-	}
+	f.Before, f.Limit = before, adminPageSize
 	data := fiber.Map{"Title": "Orders", "F": q, "Statuses": orderStatuses}
 	var orders []app.Order
 	var next string
@@ -53,7 +50,19 @@ func (s *Server) handleAdminOrders(c *fiber.Ctx) error {
 	}
 	data["Orders"] = orders
 	data["Pager"] = newPager("/admin/orders", q, "before", before, next)
+	data["Exports"] = exportsFor("orders", q)
 	return s.adminPage(c, "orders", "admin/orders", "admin/orders_table", data)
+}
+
+// orderFilter reads the order list's filter from the query (status,
+// from, to; the email is q's to resolve), for the list and its exports.
+func orderFilter(c *fiber.Ctx) (url.Values, store.OrderFilter) {
+	q := filterValues(c, "status", "from", "to", "email")
+	f := store.OrderFilter{Status: q.Get("status"), From: parseDay(q.Get("from"))}
+	if to := parseDay(q.Get("to")); !to.IsZero() {
+		f.To = to.AddDate(0, 0, 1) // the "to" day is included
+	}
+	return q, f
 }
 
 var refundIDRE = regexp.MustCompile(`^re_[A-Za-z0-9_]{1,100}$`)

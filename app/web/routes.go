@@ -5,6 +5,8 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/recover"
+
+	"vendo/app/shop"
 )
 
 // routes lists every route, middleware and guard in one place.
@@ -101,6 +103,11 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Get("/plans", s.handleAdminPlans)
 	adm.Post("/plans/:id", s.handleAdminPlanSave)
 	adm.Post("/plans/:id/move", s.handleAdminPlanMove)
+	for list, filter := range s.exportLists() { // /admin/orders.csv, /admin/licenses.json, …
+		for _, format := range []string{shop.ExportCSV, shop.ExportJSON} {
+			adm.Get("/"+list+"."+format, s.handleAdminExport(list, format, filter))
+		}
+	}
 	adm.Get("/orders", s.handleAdminOrders)
 	adm.Get("/orders/:id", s.handleAdminOrder)
 	adm.Get("/orders/:id/refund", s.handleAdminRefundConfirm) // the confirmation step; changes nothing
