@@ -89,6 +89,18 @@ func (s *Sandbox) dueDeliveries(now time.Time, n int) (batch []queued, next time
 	return batch, next, err
 }
 
+// Queued counts the deliveries still to send (due, in flight or waiting
+// to retry): zero once every event so far has been answered by its
+// endpoints or given up, which lets a test wait for a quiet shop.
+func (s *Sandbox) Queued() (int, error) {
+	n := 0
+	err := s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bucketQueue).Stats().KeyN
+		return nil
+	})
+	return n, err
+}
+
 func (s *Sandbox) deliveryLoop(ctx context.Context) {
 	window := max(s.cfg.ShuffleWindow, 1)
 	for ctx.Err() == nil {

@@ -457,3 +457,48 @@ func TestAFreeProductOffersNoUnlock(t *testing.T) {
 		t.Fatal("the free product's card offers to spend a credit on it")
 	}
 }
+
+// TestTheBackgroundSyncStoresAYearlyPlansMonthlyRefillOnce: a month into
+// a yearly plan no event arrives; the page computes the refill without
+// storing it, and the background sync stores it, once.
+func TestTheBackgroundSyncStoresAYearlyPlansMonthlyRefillOnce(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{Env: map[string]string{"VENDO_SYNC_INTERVAL": "0"}})
+	ctx := context.Background()
+	email := "yearly-sync@example.com"
+	c := subscriber(srv, email)
+	c.Subscribe("pro", "year", "4242424242424242")
+	sub := currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	if code, _ := unlockOn(c, "the-calm-inbox"); code != 200 {
+		t.Fatalf("unlock: %d", code)
+	}
+	grants := func() (n int) {
+		srv.Store.View(ctx, func(tx *store.Tx) error {
+			cs, _ := tx.CreditsOf(sub.CustomerID, 0)
+			for _, e := range cs {
+				if e.Reason == app.CreditGrant {
+					n++
+				}
+			}
+			return nil
+		})
+		return n
+	}
+	// Every event about the subscription has been answered: what follows
+	// is the month turning with no event at all.
+	vendotest.WaitFor(t, "the sandbox's deliveries", func() bool { n, err := srv.Sandbox.Queued(); return err == nil && n == 0 })
+	advanceTo(t, srv, app.Anniversary(sub.CreditAnchor, 1).Add(time.Hour))
+	_, page := c.Get("/account")
+	mustContain(t, page, "10 credits left")
+	if s := currentSub(t, srv, email, "read", func(app.Subscription) bool { return true }); s.Credits != 9 || grants() != 1 {
+		t.Fatalf("a page read stored the refill: credits %d, %d grants", s.Credits, grants())
+	}
+	for i := 0; i < 2; i++ {
+		if _, err := srv.Sync(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if s := currentSub(t, srv, email, "synced", func(app.Subscription) bool { return true }); s.Credits != 10 || grants() != 2 {
+			t.Fatalf("after sync %d: credits %d, %d grants; want 10 and 2", i+1, s.Credits, grants())
+		}
+	}
+}
