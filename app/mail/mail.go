@@ -4,7 +4,8 @@
 // after the commit, retrying with backoff. Without SMTP_URL nothing is
 // sent: the message stays in the outbox, and a shop on this machine (a
 // developer's) shows it whole on its console so its links can be
-// followed. The log never holds a message's links.
+// followed. The log never holds a message's links, and the outbox never
+// holds a link that carries a secret (see SecretLinks).
 package mail
 
 import (
@@ -17,6 +18,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"path"
+	"regexp"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -75,6 +77,58 @@ type Mailer struct {
 	sender Sender // nil: log only
 	from   string // address from SMTP_URL's ?from=, if any
 	wake   chan struct{}
+	links  []secretLink // set while the shop is built, read-only after
+}
+
+// A secret link is one whose token is "<ref>.<mac>", where only the shop
+// can compute the mac from the ref (sign-in links, download links). The
+// outbox never stores one (issue 17, hole 8): as a message is queued,
+// each such link becomes a reference, "[[link PATH REF]]", and the link
+// is made again from it only as the message is sent. So the database, its
+// backups and an admin reading the outbox hold no link anyone can use,
+// while the customer receives a working one.
+type secretLink struct {
+	path string              // "/login/email/"
+	re   *regexp.Regexp      // BaseURL + path + (ref) . mac
+	sign func(string) string // ref → ref.mac
+}
+
+// placeholderRE finds the references in a stored message.
+var placeholderRE = regexp.MustCompile(`\[\[link (/[a-z/]+/) ([A-Za-z0-9_-]+)\]\]`)
+
+// SecretLinks declares that links under path (like "/downloads/") carry a
+// secret: sign completes a reference into the link's token. The server
+// calls it while it builds the shop, before any mail is queued.
+func (m *Mailer) SecretLinks(path string, sign func(ref string) string) {
+	re := regexp.MustCompile(regexp.QuoteMeta(m.cfg.BaseURL+path) + `([A-Za-z0-9_-]+)\.[A-Za-z0-9_-]+`)
+	m.links = append(m.links, secretLink{path: path, re: re, sign: sign})
+}
+
+// redact replaces each secret link in s with its reference.
+func (m *Mailer) redact(s string) string {
+	for _, l := range m.links {
+		s = l.re.ReplaceAllString(s, "[[link "+l.path+" $1]]")
+	}
+	return s
+}
+
+// Render makes a stored message sendable: each reference becomes its link
+// again. The outbox worker calls it just before sending; tests call it to
+// read what a customer receives.
+func (m *Mailer) Render(msg app.Mail) app.Mail {
+	render := func(s string) string {
+		return placeholderRE.ReplaceAllStringFunc(s, func(ph string) string {
+			sub := placeholderRE.FindStringSubmatch(ph)
+			for _, l := range m.links {
+				if l.path == sub[1] {
+					return m.cfg.BaseURL + l.path + l.sign(sub[2])
+				}
+			}
+			return ph
+		})
+	}
+	msg.Text, msg.HTML = render(msg.Text), render(msg.HTML)
+	return msg
 }
 
 // New parses the email templates (a broken one fails start-up) and
@@ -174,6 +228,7 @@ func (m *Mailer) Queue(tx *store.Tx, name, to string, data map[string]any) error
 	if err != nil {
 		return err
 	}
+	msg.Text, msg.HTML = m.redact(msg.Text), m.redact(msg.HTML)
 	if err := tx.QueueMail(&msg); err != nil {
 		return err
 	}
@@ -231,10 +286,11 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 	}
 	from := m.fromAddress(settings)
 	done := 0
-	for _, msg := range due {
+	for _, stored := range due {
 		if ctx.Err() != nil {
 			return done, ctx.Err()
 		}
+		msg := m.Render(stored)
 		if m.sender == nil {
 			if m.cfg.Console != nil {
 				fmt.Fprintf(m.cfg.Console, "\n--- mail to %s (SMTP_URL is not set, so it is shown here, not sent): %s\n%s---\n", msg.To, msg.Subject, msg.Text)

@@ -155,6 +155,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		Signer:  shop.NewSigner(auth.DeriveKey(s.secret, "downloads")),
 		BaseURL: cfg.BaseURL, Log: log.With("component", "shop"), AdminEmails: cfg.AdminEmails,
 	}
+	// Links that carry a secret never rest in the outbox: it keeps
+	// references, made links again as each message is sent.
+	s.Mail.SecretLinks(auth.EmailLinkPath, s.Auth.SignEmailRef)
+	s.Mail.SecretLinks(auth.FreeLinkPath, s.Auth.SignFreeRef)
+	s.Mail.SecretLinks(shop.DownloadPath, s.Shop.Signer.SignRef)
 	if s.Sandbox != nil {
 		// Billing periods live on the sandbox's test clock: the credit rule
 		// (DESIGN.md §5 rule 6) must compare them with the same clock.

@@ -190,7 +190,7 @@ func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) (
 	exp := s.now().Add(expiry)
 	for _, f := range p.Files {
 		tok := s.Signer.Sign(DownloadClaim{EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
-		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + "/downloads/" + tok})
+		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + DownloadPath + tok})
 	}
 	return out, nil
 }

@@ -22,6 +22,9 @@ type DownloadClaim struct {
 	Expires       time.Time
 }
 
+// DownloadPath is where download links point; the token follows.
+const DownloadPath = "/downloads/"
+
 // Signer signs and checks download tokens with the install's secret.
 type Signer struct{ key []byte }
 
@@ -42,7 +45,13 @@ const tokenVersion = "2"
 // Sign returns the URL-safe token for a claim.
 func (s *Signer) Sign(c DownloadClaim) string {
 	payload := strings.Join([]string{tokenVersion, c.EntitlementID, c.FileSHA256, strconv.FormatInt(c.Expires.Unix(), 10)}, "|")
-	p := base64.RawURLEncoding.EncodeToString([]byte(payload))
+	return s.SignRef(base64.RawURLEncoding.EncodeToString([]byte(payload)))
+}
+
+// SignRef completes a token's payload (the part before the dot) into the
+// token: the outbox stores download links as their payloads only, and
+// the mailer makes them links again as it sends (issue 17, hole 8).
+func (s *Signer) SignRef(p string) string {
 	return p + "." + base64.RawURLEncoding.EncodeToString(s.mac(p))
 }
 

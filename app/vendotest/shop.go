@@ -29,14 +29,15 @@ func (s *Shop) Outbox() []app.Mail {
 var signInLinkRE = regexp.MustCompile(`https?://[^\s"]+/login/email/[A-Za-z0-9_.-]+`)
 
 // SignInLink waits for a sign-in mail to email in the outbox and returns
-// the link in the newest one.
+// the link in the newest one, as the customer receives it: the outbox
+// keeps a reference, made a link again as the mail is sent.
 func (s *Shop) SignInLink(email string) string {
 	s.t.Helper()
 	var link string
 	WaitFor(s.t, "a sign-in mail to "+email, func() bool {
 		for _, m := range s.Outbox() {
 			if m.To == email {
-				link = signInLinkRE.FindString(m.Text)
+				link = signInLinkRE.FindString(s.Mail.Render(m).Text)
 				break
 			}
 		}

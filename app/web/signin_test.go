@@ -1,6 +1,10 @@
 package web_test
 
 import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -8,13 +12,15 @@ import (
 	"testing"
 	"time"
 
+	"vendo/app"
 	"vendo/app/auth"
 	"vendo/app/vendotest"
 )
 
 var (
-	liveSignInRE  = regexp.MustCompile(`https?://[^\s"<>]+/login/email/[A-Za-z0-9_.-]{20,}`)
-	confirmFormRE = regexp.MustCompile(`<form[^>]+method="post"[^>]+action="(/login/email/[^"]+)"`)
+	liveSignInRE   = regexp.MustCompile(`https?://[^\s"<>]+/login/email/[A-Za-z0-9_.-]{20,}`)
+	liveDownloadRE = regexp.MustCompile(`https?://[^\s"<>]+/downloads/[A-Za-z0-9_.-]{20,}`)
+	confirmFormRE  = regexp.MustCompile(`<form[^>]+method="post"[^>]+action="(/login/email/[^"]+)"`)
 )
 
 // delivered waits for the n-th message the shop's SMTP server received
@@ -145,6 +151,9 @@ func TestEmailSignInCannotBeBlocked(t *testing.T) {
 	for i := 0; i < 5; i++ {
 		ask(attacker, "victim@example.com", from("198.51.100.66"))
 	}
+	// (Every message queued so far delivered, so the next one is the
+	// customer's.)
+	vendotest.WaitFor(t, "the attacker's messages delivered", func() bool { return len(shop.Inbox.Messages()) == len(shop.Outbox()) })
 	shop.clock.Advance(auth.EmailLinkTTL + time.Minute)
 	before := len(shop.Inbox.Messages())
 	later := shop.browser()
@@ -157,5 +166,131 @@ func TestEmailSignInCannotBeBlocked(t *testing.T) {
 	later.Get(link)
 	if resp, _ := later.Submit(link, url.Values{}); resp.StatusCode != http.StatusSeeOther || later.SignedInAs() != "victim@example.com" {
 		t.Fatalf("the new link: %d", resp.StatusCode)
+	}
+}
+
+// TestOutboxAndBackupHoldNoLiveLinks is issue 17, hole 8: sign-in links
+// and download links sat in the outbox as sent, in the database and in
+// every backup, and an admin could open a customer's. The outbox keeps
+// references, made into links only as a message is sent; what the
+// customer receives works, what the shop keeps does not.
+func TestOutboxAndBackupHoldNoLiveLinks(t *testing.T) {
+	t.Parallel()
+	shop := newAcctShop(t, vendotest.Options{SMTP: true, Env: map[string]string{"VENDO_ADMIN_EMAILS": "boss@example.com"}})
+
+	// A purchase (a receipt with download links) and a sign-in link.
+	buyer := shop.NewClient()
+	buy(t, shop.Shop, buyer, "", "the-calm-inbox")
+	shop.browser().RequestLink("reader@example.com", "")
+	var live []string
+	vendotest.WaitFor(t, "the receipt and the sign-in mail", func() bool { return len(shop.Inbox.Messages()) >= 2 })
+	for i := 1; i <= 2; i++ {
+		text := delivered(t, shop.Shop, i)
+		live = append(live, liveSignInRE.FindAllString(text, -1)...)
+		live = append(live, liveDownloadRE.FindAllString(text, -1)...)
+	}
+	if len(live) < 2 {
+		t.Fatalf("the delivered messages carry %d links, want a sign-in link and download links", len(live))
+	}
+	// What was delivered works.
+	for _, l := range live {
+		if strings.Contains(l, "/downloads/") {
+			if resp, _ := shop.NewClient().Get(l); resp.StatusCode != 200 {
+				t.Errorf("a delivered download link: %d", resp.StatusCode)
+			}
+		}
+	}
+
+	// The outbox holds none of them, and no live link at all.
+	for _, m := range shop.Outbox() {
+		for _, part := range []string{m.Text, m.HTML} {
+			if l := liveSignInRE.FindString(part) + liveDownloadRE.FindString(part); l != "" {
+				t.Errorf("the outbox keeps a live link in %q: %s", m.Subject, l)
+			}
+		}
+	}
+	// An admin reading the outbox sees where the links were, not them.
+	admin := shop.NewClient()
+	admin.SignIn("boss@example.com")
+	for _, m := range shop.Outbox() {
+		_, page := admin.Get("/admin/outbox/" + m.ID)
+		for _, l := range live {
+			if strings.Contains(page, l[strings.LastIndex(l, "/")+1:]) {
+				t.Errorf("the admin's view of %q shows a delivered link", m.Subject)
+			}
+		}
+		if l := liveSignInRE.FindString(page) + liveDownloadRE.FindString(page); l != "" {
+			t.Errorf("the admin's view of %q shows a live link: %s", m.Subject, l)
+		}
+	}
+	// The admin re-sends the receipt: the copy the customer receives has
+	// working links again; the admin's page and the outbox still show none.
+	var receipt app.Mail
+	for _, m := range shop.Outbox() {
+		if m.Template == "receipt" {
+			receipt = m
+		}
+	}
+	if receipt.ID == "" {
+		t.Fatal("no receipt in the outbox")
+	}
+	admin.Get("/admin/outbox/" + receipt.ID)
+	sent := len(shop.Inbox.Messages())
+	resp, page := admin.Submit("/admin/outbox/"+receipt.ID+"/resend", url.Values{})
+	if resp.StatusCode != 200 || liveDownloadRE.MatchString(page) {
+		t.Fatalf("resend: %d, or the answer shows a live link", resp.StatusCode)
+	}
+	var resent string
+	vendotest.WaitFor(t, "the re-sent receipt", func() bool {
+		for _, m := range shop.Inbox.Messages()[sent:] {
+			if text, err := m.Part("text/plain"); err == nil && len(m.To) == 1 && m.To[0] == receipt.To {
+				resent = liveDownloadRE.FindString(text)
+			}
+		}
+		return resent != ""
+	})
+	if resp, _ := shop.NewClient().Get(resent); resp.StatusCode != 200 {
+		t.Errorf("the re-sent download link: %d", resp.StatusCode)
+	}
+	for _, m := range shop.Outbox() {
+		if l := liveSignInRE.FindString(m.Text+m.HTML) + liveDownloadRE.FindString(m.Text+m.HTML); l != "" {
+			t.Errorf("after sending, the outbox keeps a live link in %q: %s", m.Subject, l)
+		}
+	}
+
+	// A backup holds none of the delivered tokens.
+	resp, err := admin.HTTP.Get(shop.URL + "/admin/backup")
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("backup: %v %v", resp, err)
+	}
+	db := readTarEntry(t, resp.Body, "vendo.db")
+	resp.Body.Close()
+	for _, l := range live {
+		if tok := l[strings.LastIndex(l, "/")+1:]; bytes.Contains(db, []byte(tok)) {
+			t.Errorf("the backup's database holds the token of %s", l)
+		}
+	}
+}
+
+// readTarEntry returns the file name from a tar.gz stream.
+func readTarEntry(t *testing.T, r io.Reader, name string) []byte {
+	t.Helper()
+	gz, err := gzip.NewReader(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := tar.NewReader(gz)
+	for {
+		h, err := tr.Next()
+		if err != nil {
+			t.Fatalf("no %s in the archive: %v", name, err)
+		}
+		if h.Name == name {
+			b, err := io.ReadAll(tr)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
 	}
 }
