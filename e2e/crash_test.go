@@ -29,8 +29,10 @@ import (
 	"vendo/app/store"
 )
 
-// fakeStripeAPI answers the one call the checkout handler makes: retrieve
-// a Checkout Session (paid, one line), in Stripe's wire format.
+// fakeStripeAPI answers the two calls the order's reconcile makes, in
+// Stripe's wire format: retrieve a Checkout Session (paid, one line) and
+// its PaymentIntent (succeeded, its charge neither refunded nor
+// disputed).
 func fakeStripeAPI(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -38,6 +40,16 @@ func fakeStripeAPI(t *testing.T) string {
 		t.Fatal(err)
 	}
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if pi := strings.TrimPrefix(r.URL.Path, "/v1/payment_intents/"); r.Method == "GET" && pi != r.URL.Path {
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"id": pi, "object": "payment_intent", "status": "succeeded", "amount": 1200, "currency": "usd", "livemode": false,
+				"latest_charge": map[string]any{"id": "ch_" + pi, "object": "charge", "amount": 1200, "amount_refunded": 0, "currency": "usd",
+					"payment_intent": pi, "refunded": false, "disputed": false, "paid": true, "status": "succeeded",
+					"refunds": map[string]any{"object": "list", "has_more": false, "data": []any{}}},
+			})
+			return
+		}
 		id := strings.TrimPrefix(r.URL.Path, "/v1/checkout/sessions/")
 		if r.Method != "GET" || id == r.URL.Path {
 			w.WriteHeader(404)
