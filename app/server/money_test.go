@@ -753,3 +753,49 @@ func TestPartialRefundOnADebitThatClearedLate(t *testing.T) {
 		}
 	})
 }
+
+// TestSuccessPageSaysWhatBecameOfTheOrder: the buyer closed the tab
+// after paying; by the time they open the success page again the payment
+// was refunded in full, or the card's bank disputed it (Stripe's 0259).
+// The page says so — no thanks, no receipt on its way, no downloads.
+func TestSuccessPageSaysWhatBecameOfTheOrder(t *testing.T) {
+	inBothModes(t, func(t *testing.T, p *pair) {
+		for i, tc := range []struct {
+			name, card string
+			refund     bool
+			says       string
+			mail       string
+		}{
+			{"refunded in full", "4242424242424242", true, "was refunded", ""},
+			{"disputed by the bank", "4000000000000259", false, "is disputed", "dispute_opened " + boss},
+		} {
+			p.scenario(t, tc.name, func() {
+				c := p.browser()
+				c.AddToCart(iconPack)
+				c.Checkout()
+				id := path.Base(c.At.Path)
+				resp, _ := c.NoFollow().Post(c.At.String(), url.Values{"email": {fmt.Sprintf("closed%d@example.com", i)}, "name": {"Test Buyer"},
+					"card_number": {tc.card}, "exp": {"12/34"}, "cvc": {"123"}})
+				success := resp.Header.Get("Location")
+				if resp.StatusCode != http.StatusSeeOther || !strings.Contains(success, "/checkout/success") {
+					p.t.Fatalf("pay: %d to %q", resp.StatusCode, success)
+				}
+				if tc.refund {
+					p.refundAtStripe(id, 0)
+				}
+				if tc.mail != "" {
+					p.mails = append(p.mails, tc.mail)
+				}
+				_, page := c.Get(success)
+				o := p.order(id)
+				mustContain(p.t, page, fmt.Sprintf("Order #%d", o.Number), tc.says)
+				for _, wrong := range []string{"Thank you", "receipt is on its way", "/downloads/"} {
+					if strings.Contains(page, wrong) {
+						p.t.Errorf("the success page of an order %s says %q:\n%.1500s", tc.name, wrong, page)
+					}
+				}
+				p.settle(tc.name)
+			})
+		}
+	})
+}

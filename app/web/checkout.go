@@ -70,6 +70,14 @@ func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
 		if s.isBuyer(c, order) {
 			data["Order"] = order
 		}
+	case order.Status == app.OrderRefunded || order.Status == app.OrderDisputed || order.Status == app.OrderDisputeLost:
+		// The money went back, or the bank holds it: the order gives
+		// nothing now and no receipt went out, so no thanks either. Only
+		// the number and the total, whoever holds the link.
+		data["Title"] = map[string]string{app.OrderRefunded: "Order refunded", app.OrderDisputed: "Order disputed",
+			app.OrderDisputeLost: "Payment returned by the bank"}[order.Status]
+		data["Ended"] = order.Status
+		data["Order"] = app.Order{Number: order.Number, Total: order.Total}
 	case !s.isBuyer(c, order):
 		// Someone holding the link but not the buyer's browser or account:
 		// confirm the order without its email or files.
