@@ -45,7 +45,7 @@ func storm(p *pair) {
 
 	// Wave 1: purchases (half come back to the success page, half
 	// closed the tab) and subscriptions.
-	const buyers = 36
+	const buyers = 30
 	first := make([]string, buyers)
 	for i := range first {
 		email := fmt.Sprintf("first%d@example.com", i)
