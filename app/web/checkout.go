@@ -4,6 +4,7 @@ import (
 	"errors"
 	"regexp"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -44,7 +45,9 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 // processing it shows a state that polls, and a delayed payment that
 // failed says so and offers to try again.
 func (s *Server) handleCheckoutSuccess(c *fiber.Ctx) error {
-	id := c.Query("session_id")
+	// A copy: Fiber's strings point into a buffer the next request
+	// reuses, and the id is kept (the miss cache, the Stripe client).
+	id := strings.Clone(c.Query("session_id"))
 	// Each lookup is a call to Stripe (issue 17, hole 10): an id Stripe
 	// could not have made costs none, and one it said it does not know
 	// costs one per missTTL. The route's per-client limit bounds the rest.
