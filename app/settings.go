@@ -21,7 +21,11 @@ type Settings struct {
 	// UnlocksAtPlanEnd says what happens to the products a subscriber
 	// unlocked with credits when their plan ends: UnlocksEnd (they end
 	// with the plan) or UnlocksKept.
-	UnlocksAtPlanEnd string    `json:"unlocks_at_plan_end,omitempty"`
+	UnlocksAtPlanEnd string `json:"unlocks_at_plan_end,omitempty"`
+	// LicenseLimitMail: a customer whose key's activation limit refused
+	// an activation is told by email (once until a place frees). Off by
+	// default: the software shows the API's error already.
+	LicenseLimitMail bool      `json:"license_limit_mail,omitempty"`
 	PortalConfigID   string    `json:"portal_config_id,omitempty"`
 	DemoSeeded       bool      `json:"demo_seeded,omitempty"`
 	UpdatedAt        time.Time `json:"updated_at"`

@@ -112,6 +112,10 @@ type License struct {
 	// RevokedByOrder: a purchase's key revoked by its order's state (a
 	// refund, a dispute), active again when the order gives access again.
 	RevokedByOrder bool `json:"revoked_by_order,omitempty"`
+	// LimitNotified: its owner was told its activation limit refused an
+	// activation; cleared when an activation is removed, so the mail goes
+	// once per time the key fills up.
+	LimitNotified bool `json:"limit_notified,omitempty"`
 }
 
 // Anniversary is the k-th monthly anniversary of anchor (k = 0 is anchor

@@ -352,3 +352,33 @@ func TestPlanMailsStateTheRuleInForce(t *testing.T) {
 		}
 	}
 }
+
+// TestLicenseLimitMailHasTextAndHTML: the activation-limit mail names
+// the shop, the key, where it is activated and the refused device, and
+// links to the account in both parts.
+func TestLicenseLimitMailHasTextAndHTML(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Tiny <Shop>"
+	ins := []app.LicenseInstance{{Name: "studio-mac", CreatedAt: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, {Name: "laptop"}}
+	msg, err := m.Compose(settings, "license_limit", "ada@example.com", map[string]any{"Key": "VENDO-7KQ4-M2XP-9RTA-H3CW",
+		"Product": "Field Notes", "Instances": ins, "Attempt": "<script>", "AccountURL": "http://shop.test/account#licenses"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Tiny <Shop>", "VENDO-7KQ4-M2XP-9RTA-H3CW", "Field Notes", "- studio-mac (since 2 Nov 2026)", "“<script>”", "http://shop.test/account#licenses"} {
+		if !strings.Contains(msg.Text, w) {
+			t.Errorf("the text lacks %q:\n%s", w, msg.Text)
+		}
+	}
+	for _, w := range []string{"Tiny &lt;Shop&gt;", "VENDO-7KQ4-M2XP-9RTA-H3CW", "<li>laptop", "&lt;script&gt;", `href="http://shop.test/account#licenses"`} {
+		if !strings.Contains(msg.HTML, w) {
+			t.Errorf("the html lacks %q:\n%s", w, msg.HTML)
+		}
+	}
+	if msg.Subject != "Your license key is activated on all the devices it allows" || strings.Contains(msg.Text+msg.HTML, "<no value>") {
+		t.Errorf("subject %q, text:\n%s", msg.Subject, msg.Text)
+	}
+}

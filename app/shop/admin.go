@@ -112,6 +112,7 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		next.DownloadLimit = in.DownloadLimit
 		next.PastDueGrace = in.PastDueGrace
 		next.UnlocksAtPlanEnd = in.UnlocksAtPlanEnd
+		next.LicenseLimitMail = in.LicenseLimitMail
 		if err := tx.PutSettings(next); err != nil {
 			return err
 		}
@@ -131,6 +132,9 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		}
 		if cur.KeepsUnlocks() != next.KeepsUnlocks() {
 			d.add("credit-unlocked products at plan end: %s → %s", unlocksRule(cur), unlocksRule(next))
+		}
+		if cur.LicenseLimitMail != next.LicenseLimitMail {
+			d.add("mail customers when a key's activation limit refuses an activation: %s → %s", yesNo(cur.LicenseLimitMail), yesNo(next.LicenseLimitMail))
 		}
 		if out, err = tx.Settings(); err != nil {
 			return err

@@ -314,7 +314,7 @@ func (s *Shop) ActivateLicense(ctx context.Context, key, name, ip string) (Activ
 		if out.License.full() {
 			out.Error = fmt.Sprintf("This license key is already activated on %d of %d instances. Deactivate one first (its owner can, from their account page).",
 				out.License.ActivationUsage, *out.License.ActivationLimit)
-			return nil
+			return s.tellLimitReached(tx, &lic, name)
 		}
 		in := app.LicenseInstance{LicenseID: lic.ID, Name: name}
 		if err := tx.AddLicenseInstance(&in); err != nil {
@@ -326,6 +326,46 @@ func (s *Shop) ActivateLicense(ctx context.Context, key, name, ip string) (Activ
 			Detail: fmt.Sprintf("activated key %s on “%s” (%s): %s in use", lic.Key, in.Name, in.ID, usage(out.License))})
 	})
 	return out, err
+}
+
+// tellLimitReached mails a key's owner that its activation limit refused
+// an activation on name, when the shop's setting asks for it, once until
+// an activation of the key is removed.
+func (s *Shop) tellLimitReached(tx *store.Tx, lic *app.License, name string) error {
+	if lic.LimitNotified || s.Mail == nil {
+		return nil
+	}
+	settings, err := tx.Settings()
+	if err != nil || !settings.LicenseLimitMail {
+		return err
+	}
+	cust, err := tx.Customer(lic.CustomerID)
+	if err != nil {
+		return err
+	}
+	ins, err := tx.LicenseInstances(lic.ID)
+	if err != nil {
+		return err
+	}
+	var product string
+	if p, err := tx.Product(lic.ProductID); err == nil {
+		product = p.Title
+	}
+	if err := s.Mail.Queue(tx, "license_limit", cust.Email, map[string]any{"Key": lic.Key, "Product": product,
+		"Instances": ins, "Attempt": name, "AccountURL": s.BaseURL + "/account#licenses"}); err != nil {
+		return err
+	}
+	lic.LimitNotified = true
+	return tx.PutLicense(lic)
+}
+
+// clearLimitNotified lets the limit mail go again once a place is free.
+func clearLimitNotified(tx *store.Tx, lic *app.License) error {
+	if !lic.LimitNotified {
+		return nil
+	}
+	lic.LimitNotified = false
+	return tx.PutLicense(lic)
 }
 
 // usage reads "2 of 3" or "2 (no limit)".
@@ -373,6 +413,9 @@ func (s *Shop) DeactivateLicense(ctx context.Context, key, instanceID, ip string
 // removeInstance deletes an activation and audits who did it.
 func (s *Shop) removeInstance(tx *store.Tx, lic app.License, in app.LicenseInstance, actor, ip string) error {
 	if err := tx.DeleteLicenseInstance(in); err != nil {
+		return err
+	}
+	if err := clearLimitNotified(tx, &lic); err != nil {
 		return err
 	}
 	return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.deactivate", Target: lic.ID, IP: ip,
@@ -423,6 +466,9 @@ func (s *Shop) ResetActivations(ctx context.Context, licenseID, actor string) (i
 			names[i] = "“" + in.Name + "”"
 		}
 		n = len(ins)
+		if err := clearLimitNotified(tx, &lic); err != nil {
+			return err
+		}
 		return tx.Audit(app.AuditEntry{Actor: actor, Action: "license.reset", Target: lic.ID,
 			Detail: fmt.Sprintf("reset key %s of customer %s: removed %d activation(s): %s", lic.Key, lic.CustomerID, n, strings.Join(names, ", "))})
 	})

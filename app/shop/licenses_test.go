@@ -362,3 +362,68 @@ func TestKeyFollowsTheOrdersDerivedState(t *testing.T) {
 	}
 	check("refunded", shop.KeyRefunded, false)
 }
+
+// TestLimitMailOncePerCause: with the setting off (the default) a
+// refusal at the limit mails nobody; on, the first refusal mails the
+// key's owner and later ones do not, until an activation is removed
+// (by the API, the account or an admin's reset) and the key fills up
+// again.
+func TestLimitMailOncePerCause(t *testing.T) {
+	f := newKeyFixture(t, 1)
+	ctx := context.Background()
+	key := f.keys["active"].Key
+	sent := func() int {
+		f.mail.mu.Lock()
+		defer f.mail.mu.Unlock()
+		n := 0
+		for _, m := range f.mail.sent {
+			if m == "license_limit:"+f.cust.Email {
+				n++
+			}
+		}
+		return n
+	}
+	refuse := func(want int) {
+		t.Helper()
+		out, err := f.shop.ActivateLicense(ctx, key, "one-too-many", "")
+		if err != nil || out.Activated || !strings.Contains(out.Error, "already activated") {
+			t.Fatalf("at the limit: %+v %v", out, err)
+		}
+		if got := sent(); got != want {
+			t.Fatalf("%d limit mails, want %d", got, want)
+		}
+	}
+	first, err := f.shop.ActivateLicense(ctx, key, "desk", "")
+	if err != nil || !first.Activated {
+		t.Fatal(first, err)
+	}
+	refuse(0) // off by default
+	st, _ := f.store.Settings(ctx)
+	st.LicenseLimitMail = true
+	if _, err := f.shop.SaveSettings(ctx, st, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	refuse(1)
+	refuse(1)
+	if d, err := f.shop.DeactivateLicense(ctx, key, first.Instance.ID, ""); err != nil || !d.Deactivated {
+		t.Fatal(d, err)
+	}
+	again, _ := f.shop.ActivateLicense(ctx, key, "desk", "")
+	refuse(2)
+	refuse(2)
+	if _, err := f.shop.ResetActivations(ctx, f.keys["active"].ID, "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if a, _ := f.shop.ActivateLicense(ctx, key, "desk", ""); !a.Activated || a.Instance.ID == again.Instance.ID {
+		t.Fatalf("after the reset: %+v", a)
+	}
+	refuse(3)
+	// Another key's owner is never mailed for this one.
+	f.mail.mu.Lock()
+	defer f.mail.mu.Unlock()
+	for _, m := range f.mail.sent {
+		if m != "license_limit:"+f.cust.Email {
+			t.Errorf("unexpected mail %s", m)
+		}
+	}
+}

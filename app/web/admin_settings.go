@@ -17,6 +17,7 @@ type settingsForm struct {
 	ShopName, Tagline, SupportEmail, Currency string
 	ExpiryHours, Limit                        string
 	GraceDays, Unlocks                        string
+	LicenseLimitMail                          bool
 }
 
 // handleAdminSettings shows the settings form.
@@ -27,7 +28,8 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 	}
 	f := settingsForm{ShopName: st.ShopName, Tagline: st.Tagline, SupportEmail: st.SupportEmail, Currency: st.Currency,
 		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit),
-		GraceDays: strconv.Itoa(int(st.PastDueGrace / day)), Unlocks: orDefault(st.UnlocksAtPlanEnd, app.UnlocksEnd)}
+		GraceDays: strconv.Itoa(int(st.PastDueGrace / day)), Unlocks: orDefault(st.UnlocksAtPlanEnd, app.UnlocksEnd),
+		LicenseLimitMail: st.LicenseLimitMail}
 	return s.settingsPage(c, f, app.ValidationErrors{})
 }
 
@@ -43,9 +45,11 @@ func (s *Server) settingsPage(c *fiber.Ctx, f settingsForm, errs app.ValidationE
 func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 	f := settingsForm{ShopName: c.FormValue("shop_name"), Tagline: c.FormValue("tagline"), SupportEmail: c.FormValue("support_email"),
 		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit")),
-		GraceDays: strings.TrimSpace(c.FormValue("past_due_grace")), Unlocks: c.FormValue("unlocks_at_plan_end")}
+		GraceDays: strings.TrimSpace(c.FormValue("past_due_grace")), Unlocks: c.FormValue("unlocks_at_plan_end"),
+		LicenseLimitMail: c.FormValue("license_limit_mail") == "1"}
 	errs := app.ValidationErrors{}
-	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency, UnlocksAtPlanEnd: f.Unlocks}
+	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency, UnlocksAtPlanEnd: f.Unlocks,
+		LicenseLimitMail: f.LicenseLimitMail}
 	if h, err := strconv.ParseFloat(f.ExpiryHours, 64); err != nil || h <= 0 || h > 24*90 {
 		errs.Add("download_expiry", "Enter how many hours a download link lasts, between 0.1 and 2160 (90 days).")
 	} else {

@@ -224,3 +224,34 @@ func between(page, from, to string) string {
 	}
 	return page[i : i+j+len(to)]
 }
+
+// TestAdminTurnsOnTheLimitMail: the activation-limit mail is off in a
+// new shop, and the settings page turns it on and off again.
+func TestAdminTurnsOnTheLimitMail(t *testing.T) {
+	t.Parallel()
+	s := vendotest.Start(t, vendotest.Options{})
+	s.Admin.SignInAdmin()
+	ctx := context.Background()
+	checkbox := regexp.MustCompile(`<input type="checkbox" name="license_limit_mail"[^>]*>`)
+	_, page := s.Admin.Get("/admin/settings")
+	if box := checkbox.FindString(page); box == "" || strings.Contains(box, "checked") {
+		t.Fatalf("the setting's checkbox: %q", box)
+	}
+	form := url.Values{"shop_name": {"Vendo Demo Shop"}, "currency": {"usd"}, "download_expiry": {"24"}, "download_limit": {"10"},
+		"past_due_grace": {"7"}, "unlocks_at_plan_end": {"end"}, "license_limit_mail": {"1"}}
+	for _, on := range []bool{true, false} {
+		if !on {
+			form.Del("license_limit_mail")
+		}
+		if resp, _ := s.Admin.Submit("/admin/settings", form); resp.StatusCode != 200 {
+			t.Fatalf("save: %d", resp.StatusCode)
+		}
+		if st, _ := s.Store.Settings(ctx); st.LicenseLimitMail != on {
+			t.Fatalf("saved %v, want %v", st.LicenseLimitMail, on)
+		}
+		_, page := s.Admin.Get("/admin/settings")
+		if box := checkbox.FindString(page); strings.Contains(box, "checked") != on {
+			t.Fatalf("after saving %v: %q", on, box)
+		}
+	}
+}
