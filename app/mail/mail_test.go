@@ -382,3 +382,45 @@ func TestLicenseLimitMailHasTextAndHTML(t *testing.T) {
 		t.Errorf("subject %q, text:\n%s", msg.Subject, msg.Text)
 	}
 }
+
+// TestSecretLinksRestAsReferences is the mail side of issue 17, hole 8:
+// a link whose token carries a secret is stored as a reference and made
+// again only in the copy that is sent.
+func TestSecretLinksRestAsReferences(t *testing.T) {
+	inbox := mailtest.Start(t)
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	m := newMailer(t, st, inbox.URL, nil)
+	m.SecretLinks("/login/email/", func(ref string) string { return ref + ".SIG" + ref })
+	ctx := context.Background()
+
+	queueLogin(t, st, m, "ada@example.com", "http://shop.test/login/email/abc123.SIGabc123")
+	var stored app.Mail
+	st.View(ctx, func(tx *store.Tx) error {
+		mails, _, err := tx.Outbox(store.MailFilter{})
+		if len(mails) == 1 {
+			stored = mails[0]
+		}
+		return err
+	})
+	if strings.Contains(stored.Text+stored.HTML, "SIG") || !strings.Contains(stored.Text, "[[link /login/email/ abc123]]") {
+		t.Fatalf("the outbox keeps the link, or no reference:\n%s", stored.Text)
+	}
+	if n, err := m.Flush(ctx); n != 1 || err != nil {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	got := inbox.Wait(1, 5*time.Second)
+	text, _ := got[0].Part("text/plain")
+	html, _ := got[0].Part("text/html")
+	if !strings.Contains(text, "http://shop.test/login/email/abc123.SIGabc123") || !strings.Contains(html, `href="http://shop.test/login/email/abc123.SIGabc123"`) {
+		t.Fatalf("the sent message lacks the link:\n%s\n%s", text, html)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		sent, err := tx.Mail(stored.ID)
+		if sent.Status != app.MailSent || strings.Contains(sent.Text+sent.HTML, "SIG") {
+			t.Errorf("after sending: %s, or the link is kept", sent.Status)
+		}
+		return err
+	})
+}

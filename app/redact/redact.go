@@ -18,7 +18,7 @@ const Mark = "[redacted]"
 // case (Fiber), so the match does too; the token is the rest of the path
 // segment (the characters a segment holds unescaped, but for the quote
 // and brackets that delimit it in a log line).
-var tokenPath = regexp.MustCompile(`(?i)(/downloads/|/login/email/|/login/admin/)[A-Za-z0-9._~%!$&*+=:@-]+`)
+var tokenPath = regexp.MustCompile(`(?i)(/downloads/|/login/email/|/login/admin/|/free/)[A-Za-z0-9._~%!$&*+=:@-]+`)
 
 // String returns s with every token blanked.
 func String(s string) string {

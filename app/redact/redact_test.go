@@ -22,6 +22,8 @@ func TestStringBlanksEveryTokenPath(t *testing.T) {
 		"href=\"/login/email/abc\">":                    "href=\"/login/email/[redacted]\">",
 		"/downloads/":                                   "/downloads/",
 		"/products/the-calm-inbox":                      "/products/the-calm-inbox",
+		"GET /free/abc.def":                             "GET /free/[redacted]",
+		"POST /products/the-calm-inbox/free":            "POST /products/the-calm-inbox/free",
 		"/login/email":                                  "/login/email",
 	} {
 		if got := redact.String(in); got != want {
