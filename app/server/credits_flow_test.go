@@ -402,7 +402,9 @@ func TestAnUnconfirmedRenewalStillOffersTheUnlock(t *testing.T) {
 		}
 	}
 	// The shop's copy says the period ended yesterday (a renewal it has
-	// not heard of): its month began 40 days ago.
+	// not heard of): its month began 40 days ago. (Once every event so
+	// far is answered: a late one would refresh it from Stripe.)
+	vendotest.WaitFor(t, "the sandbox's deliveries", func() bool { n, err := srv.Sandbox.Queued(); return err == nil && n == 0 })
 	err := srv.Store.Update(ctx, func(tx *store.Tx) error {
 		s, err := tx.Subscription(sub.ID)
 		if err != nil {
@@ -423,6 +425,11 @@ func TestAnUnconfirmedRenewalStillOffersTheUnlock(t *testing.T) {
 	}
 	_, page = c.Get("/products")
 	mustContain(t, page, `action="/library/cafe-budget-planner/unlock"`)
+	_, page = c.Get("/account")
+	mustContain(t, page, "The shop is confirming the payment with Stripe")
+	if strings.Contains(page, "0 credits left") {
+		t.Fatal("the account states last month's balance as this month's while the renewal is unconfirmed")
+	}
 	if code, page := unlockOn(c, "cafe-budget-planner"); code != 200 || !strings.Contains(page, "In your library") {
 		t.Fatalf("unlock past the stored period: %d", code)
 	}
