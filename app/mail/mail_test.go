@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -423,4 +424,39 @@ func TestSecretLinksRestAsReferences(t *testing.T) {
 		}
 		return err
 	})
+}
+
+// TestEveryTemplateHasAPreview: each template in views/emails composes
+// with the preview's sample data, leaving no field unfilled in either
+// part; a template added without what its preview needs fails here.
+func TestEveryTemplateHasAPreview(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Preview Shop"
+	names := m.Templates()
+	for _, want := range []string{"license_limit", "login", "order_refunded", "receipt", "subscription_ended"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("templates %v lack %s", names, want)
+		}
+	}
+	for _, name := range names {
+		msg, err := m.Preview(settings, name)
+		if err != nil {
+			t.Errorf("%s: %v", name, err)
+			continue
+		}
+		if msg.Subject == "" || !strings.Contains(msg.Text, "Preview Shop") {
+			t.Errorf("%s: subject %q, text without the shop's name:\n%s", name, msg.Subject, msg.Text)
+		}
+		for part, body := range map[string]string{"text": msg.Text, "html": msg.HTML} {
+			if strings.Contains(body, "<no value>") || strings.Contains(body, "%!") {
+				t.Errorf("%s (%s) has an unfilled field:\n%s", name, part, body)
+			}
+		}
+	}
+	if _, err := m.Preview(settings, "../../etc/passwd"); app.ErrorCode(err) != app.ENOTFOUND {
+		t.Errorf("an unknown template: %v", err)
+	}
 }

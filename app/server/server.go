@@ -179,7 +179,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	receiver := &webhook.Receiver{Ledger: s.Ledger, Secret: s.webhookSecret(), Log: log.With("component", "webhook")}
 	s.Web, err = web.New(web.Deps{Config: cfg, Store: s.Store, Log: log, Views: viewsFS, Static: staticFS, Files: s.Files,
 		Auth: s.Auth, Shop: s.Shop, Search: s.index, Webhook: receiver.Handle, Mount: s.mountSandbox, SandboxKey: s.sandboxKey(),
-		Replay: s.replayEvent, Backup: s.backupTo})
+		Replay: s.replayEvent, Backup: s.backupTo, Mail: s.Mail})
 	if err != nil {
 		return nil, err
 	}

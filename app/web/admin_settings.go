@@ -35,6 +35,9 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 
 func (s *Server) settingsPage(c *fiber.Ctx, f settingsForm, errs app.ValidationErrors) error {
 	data := fiber.Map{"Title": "Settings", "Form": f, "Errors": errs, "Currencies": app.Currencies()}
+	if s.mail != nil {
+		data["MailTemplates"] = s.mail.Templates()
+	}
 	if s.sandboxKey != "" {
 		data["SandboxAPI"] = fiber.Map{"Key": s.sandboxKey, "API": s.cfg.BaseURL + "/sandbox/stripe"}
 	}
@@ -78,4 +81,22 @@ func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 		return s.settingsPage(c, f, errs)
 	}
 	return s.back(c, "/admin/settings", "settings")
+}
+
+// handleAdminMailPreview shows an email template composed with sample
+// data and the shop's settings (GET /admin/settings/mails/:name): its
+// subject, text and HTML source, as the outbox shows a message.
+func (s *Server) handleAdminMailPreview(c *fiber.Ctx) error {
+	if s.mail == nil {
+		return app.Errorf(app.ENOTFOUND, "Email previews are not available in this shop.")
+	}
+	st, err := s.store.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	m, err := s.mail.Preview(st, c.Params("name"))
+	if err != nil {
+		return err
+	}
+	return s.adminPage(c, "settings", "admin/mail_preview", "", fiber.Map{"Title": "Preview: " + m.Subject, "M": m})
 }

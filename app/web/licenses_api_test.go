@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -253,5 +254,42 @@ func TestAdminTurnsOnTheLimitMail(t *testing.T) {
 		if box := checkbox.FindString(page); strings.Contains(box, "checked") != on {
 			t.Fatalf("after saving %v: %q", on, box)
 		}
+	}
+}
+
+// TestAdminPreviewsEveryMail: the settings page links a preview of each
+// email template; a preview shows the template composed with sample data
+// and the shop's name; an unknown one is 404, and customers see none.
+func TestAdminPreviewsEveryMail(t *testing.T) {
+	t.Parallel()
+	s := vendotest.Start(t, vendotest.Options{})
+	s.Admin.SignInAdmin()
+	_, page := s.Admin.Get("/admin/settings")
+	links := regexp.MustCompile(`href="/admin/settings/mails/([a-z_]+)"`).FindAllStringSubmatch(page, -1)
+	var names []string
+	for _, l := range links {
+		names = append(names, l[1])
+	}
+	for _, want := range []string{"license_limit", "order_refunded", "receipt", "subscription_started"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("the settings page previews %v, not %s", names, want)
+		}
+	}
+	for _, name := range names {
+		resp, page := s.Admin.Get("/admin/settings/mails/" + name)
+		if resp.StatusCode != 200 || !strings.Contains(page, "Vendo Demo Shop") || strings.Contains(page, "&lt;no value&gt;") {
+			t.Errorf("preview of %s: %d", name, resp.StatusCode)
+		}
+	}
+	if _, page := s.Admin.Get("/admin/settings/mails/receipt"); !strings.Contains(page, "#1042") || !strings.Contains(page, "Field Notes Icon Pack") {
+		t.Errorf("the receipt's preview lacks the sample order")
+	}
+	if resp, _ := s.Admin.Get("/admin/settings/mails/nope"); resp.StatusCode != 404 {
+		t.Errorf("an unknown template: %d", resp.StatusCode)
+	}
+	customer := s.NewClient()
+	customer.SignIn("curious@example.com")
+	if resp, page := customer.Get("/admin/settings/mails/receipt"); resp.StatusCode != 403 || strings.Contains(page, "#1042") {
+		t.Errorf("a customer previewed a mail: %d", resp.StatusCode)
 	}
 }

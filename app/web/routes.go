@@ -130,6 +130,7 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Get("/audit", s.handleAdminAudit)
 	adm.Get("/settings", s.handleAdminSettings)
 	adm.Post("/settings", s.handleAdminSettingsSave)
+	adm.Get("/settings/mails/:name", s.handleAdminMailPreview) // a template with sample data
 	adm.Get("/backups", s.handleAdminBackups)
 	adm.Get("/backup", s.handleAdminBackup) // the tar.gz archive
 

@@ -53,6 +53,15 @@ type Deps struct {
 	// Backup writes the consistent tar.gz snapshot (database and files)
 	// that GET /admin/backup downloads.
 	Backup func(ctx context.Context, w io.Writer) error
+	// Mail previews the email templates with sample data (the settings
+	// page); nil shows none.
+	Mail MailPreviewer
+}
+
+// MailPreviewer composes email templates with sample data (mail.Mailer).
+type MailPreviewer interface {
+	Templates() []string
+	Preview(settings app.Settings, name string) (app.Mail, error)
 }
 
 // FileOpener reads content-addressed files (product files, covers).
@@ -74,6 +83,7 @@ type Server struct {
 	// replay and backup are the admin's hooks into the server (Deps).
 	replay func(ctx context.Context, id string) (string, error)
 	backup func(ctx context.Context, w io.Writer) error
+	mail   MailPreviewer
 	// sandboxKey is Deps.SandboxKey.
 	sandboxKey string
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go), cartKey
@@ -92,7 +102,7 @@ type Server struct {
 // broken one fails at start-up rather than at the first visitor.
 func New(d Deps) (*Server, error) {
 	s := &Server{cfg: d.Config, store: d.Store, log: d.Log, files: d.Files, shop: d.Shop, search: d.Search, auth: d.Auth,
-		replay: d.Replay, backup: d.Backup, sandboxKey: d.SandboxKey}
+		replay: d.Replay, backup: d.Backup, mail: d.Mail, sandboxKey: d.SandboxKey}
 	if s.auth == nil {
 		return nil, errors.New("web.New: Deps.Auth is required")
 	}
