@@ -23,6 +23,7 @@ type asset struct {
 	etag        string
 	version     string
 	contentType string
+	encoded     compressed // made once here, for text files
 }
 
 func loadAssets(fsys fs.FS) (*assets, error) {
@@ -50,7 +51,11 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		if ct == "" {
 			ct = "application/octet-stream"
 		}
-		a.files[p] = &asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, version: hex.EncodeToString(sum[:5]), contentType: ct}
+		f := &asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, version: hex.EncodeToString(sum[:5]), contentType: ct}
+		if compressible(ct) {
+			f.encoded = compressOnce(body)
+		}
+		a.files[p] = f
 		return nil
 	})
 	return a, err
@@ -70,16 +75,25 @@ func (a *assets) serve(c *fiber.Ctx, name string) error {
 		return fiber.ErrNotFound
 	}
 	c.Set(fiber.HeaderContentType, f.contentType)
-	c.Set(fiber.HeaderETag, f.etag)
+	body, encoding := f.body, negotiate(c.Get(headerAcceptEncoding), true)
+	if b := f.encoded.pick(encoding); b != nil {
+		body = b
+		c.Set(headerContentEncoding, encoding)
+	} else {
+		encoding = ""
+	}
+	etag := encodedETag(f.etag, encoding)
+	c.Set(fiber.HeaderETag, etag)
 	if v := c.Query("v"); v != "" && v == f.version {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	} else {
 		c.Set(fiber.HeaderCacheControl, "public, max-age=0, must-revalidate")
 	}
-	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, f.etag) {
+	if match := c.Get(fiber.HeaderIfNoneMatch); match != "" && strings.Contains(match, etag) {
+		c.Response().Header.Del(headerContentEncoding)
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	return c.Send(f.body)
+	return c.Send(body)
 }
 
 func (s *Server) handleStatic(c *fiber.Ctx) error {

@@ -37,6 +37,22 @@ type cachedPage struct {
 	// parts is body split at the placeholders, so a visitor's page is
 	// written straight into the response without building a copy first.
 	parts [][]byte
+	// Compressed forms (compress.go): a page without a token is gzipped
+	// when cached and brotli-encoded on its second request (a search typed
+	// letter by letter makes many pages asked for once); a page with one
+	// is spliced into gzip per request.
+	gzip   []byte
+	splice *gzipSplice
+	hits   atomic.Int32
+	brOnce sync.Once
+	br     []byte
+}
+
+// brotli returns the page brotli-encoded, encoding it on first use; nil
+// when that is no smaller.
+func (e *cachedPage) brotli() []byte {
+	e.brOnce.Do(func() { e.br = compressOnce(e.body).brotli })
+	return e.br
 }
 
 // tokenPlaceholder stands for the visitor's token in cached bytes; it is
@@ -121,6 +137,11 @@ func (s *Server) cached(c *fiber.Ctx) error {
 		hasToken: bytes.Contains(body, []byte(tokenPlaceholder))}
 	if e.hasToken {
 		e.parts = bytes.Split(body, []byte(tokenPlaceholder))
+		if len(body) >= minCompressSize {
+			e.splice = newGzipSplice(e.parts)
+		}
+	} else if len(body) >= minCompressSize && compressible(ct) {
+		e.gzip = gzipOnce(body)
 	}
 	s.pages.put(key, e)
 	return s.sendCached(c, e, token)
@@ -140,12 +161,34 @@ func (s *Server) sendCached(c *fiber.Ctx, e *cachedPage, token string) error {
 		c.Set(fiber.HeaderCacheControl, "public, no-cache")
 	}
 	etag = `"` + etag + `"`
+	accept := c.Get(headerAcceptEncoding)
+	encoding := negotiate(accept, !e.hasToken && e.hits.Add(1) > 1)
+	if encoding == encodingBrotli && e.brotli() == nil {
+		encoding = negotiate(accept, false)
+	}
+	if encoding == encodingGzip && e.gzip == nil && e.splice == nil {
+		encoding = ""
+	}
+	etag = encodedETag(etag, encoding)
 	c.Set(fiber.HeaderETag, etag)
 	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, etag) {
 		c.Response().ResetBody()
 		return c.SendStatus(fiber.StatusNotModified)
 	}
 	c.Status(fiber.StatusOK)
+	if encoding != "" {
+		c.Set(headerContentEncoding, encoding)
+		switch {
+		case encoding == encodingBrotli:
+			return c.Send(e.br)
+		case e.splice != nil:
+			c.Response().ResetBody()
+			e.splice.writeTo(c.Response().BodyWriter(), token)
+			return nil
+		default:
+			return c.Send(e.gzip)
+		}
+	}
 	if e.hasToken {
 		// Appended into the response's pooled buffer: no allocation.
 		resp := c.Response()

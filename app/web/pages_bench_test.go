@@ -49,7 +49,13 @@ func benchPages(b *testing.B, uri string) {
 		header map[string]string
 	}{
 		{"cached", nil},
+		// Compressed once when cached (gzip spliced around the visitor's
+		// token on pages with forms; compress.go).
+		{"cached-gzip", map[string]string{"Accept-Encoding": "gzip"}},
+		{"cached-chromium", map[string]string{"Accept-Encoding": "gzip, deflate, br, zstd"}},
 		{"rendered", map[string]string{"HX-History-Restore-Request": "true"}},
+		// Rendered, then gzipped for this response alone.
+		{"rendered-gzip", map[string]string{"HX-History-Restore-Request": "true", "Accept-Encoding": "gzip"}},
 	}
 	for _, tc := range cases {
 		b.Run(tc.name, func(b *testing.B) {

@@ -13,8 +13,9 @@ import (
 func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
-	a.Use(s.resolveClientIP) // c.IP() behind trusted proxies (clientip.go)
-	a.Use(s.withHSTS)        // before anything can refuse the request
+	a.Use(s.compressResponses) // around everything, error pages included (compress.go)
+	a.Use(s.resolveClientIP)   // c.IP() behind trusted proxies (clientip.go)
+	a.Use(s.withHSTS)          // before anything can refuse the request
 	a.Use(s.requestLog)
 	// Bodies stream: 413 over 1 MiB, except the upload routes (bodylimit.go).
 	a.Use(s.bodyLimit)

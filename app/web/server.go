@@ -95,6 +95,7 @@ type Server struct {
 	misses *missCache
 	pages  *pageCache
 	assets *assets
+	gzips  gzipWriters // for responses compressed per request (compress.go)
 	app    *fiber.App
 }
 
