@@ -14,11 +14,13 @@ import (
 // Sessions are Vendo's own (auth.Service, stored in bbolt): the cookie
 // holds a random 256-bit id and nothing else.
 //
-// Anonymous visitors get a session lazily: only the GET pages that render
-// a form (routes.go marks them with s.withSession) and the sign-in flows
-// create one, so the home page and the catalog stay cacheable for
-// visitors without a cookie. Pages rendered for a visitor with a session
-// carry its CSRF token and are marked private.
+// Visitors who have not signed in get no stored session: GET pages that
+// render a form (routes.go marks them with s.withToken) give them the
+// anonymous cookie whose signed token the forms carry (anon.go), so
+// reading the shop writes nothing (issue 17, hole 5) and the home page
+// and the catalog stay cacheable. A session is made at sign-in. Pages
+// rendered for a visitor with a session carry its CSRF token and are
+// marked private.
 const (
 	sessionCookie = "vendo_session"
 	localSession  = "vendo.session" // *app.Session of this request, if any
@@ -92,23 +94,6 @@ func (s *Server) session(c *fiber.Ctx) *app.Session {
 	return sess
 }
 
-// ensureSession returns the request's session, creating an anonymous one
-// (and its cookie) when the visitor has none.
-func (s *Server) ensureSession(c *fiber.Ctx) (*app.Session, error) {
-	if sess := s.session(c); sess != nil {
-		return sess, nil
-	}
-	sess, err := s.auth.NewSession(c.UserContext())
-	if err != nil {
-		return nil, err
-	}
-	s.setSessionCookie(c, sess)
-	if err := s.useSession(c, sess); err != nil {
-		return nil, err
-	}
-	return s.session(c), nil
-}
-
 // currentCustomer returns the signed-in customer, or nil.
 // IsAdmin reports whether the request comes from a signed-in admin. The
 // sandbox, mounted behind the session middleware, asks it before showing
@@ -123,15 +108,6 @@ func (s *Server) currentCustomer(c *fiber.Ctx) *app.Customer {
 		return &cust
 	}
 	return nil
-}
-
-// withSession is route middleware for GET pages that render a form: the
-// visitor gets a session so the form carries a CSRF token.
-func (s *Server) withSession(c *fiber.Ctx) error {
-	if _, err := s.ensureSession(c); err != nil {
-		return err
-	}
-	return c.Next()
 }
 
 func (s *Server) setSessionCookie(c *fiber.Ctx, sess app.Session) {
