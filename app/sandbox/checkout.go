@@ -109,6 +109,9 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		return nil, err
 	}
 	s.Currency = items[0].Currency
+	if s.Internal.PromotionCode, s.Internal.Coupon, err = t.sessionDiscount(&s, items, p); err != nil {
+		return nil, err
+	}
 	for _, li := range items {
 		s.AmountSubtotal += li.AmountSubtotal
 		s.AmountTotal += li.AmountTotal
@@ -380,6 +383,9 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 	}
 	s.Status, s.PaymentStatus, s.URL = "complete", "paid", ""
 	s.Customer = nstr(cu.ID)
+	if err := t.redeem(s); err != nil {
+		return checkoutOutcome{}, err
+	}
 	email := c.Email
 	if email == "" {
 		email = string(s.CustomerEmail)

@@ -197,6 +197,9 @@ type sessionInternal struct {
 	SubscriptionMetadata  map[string]string `json:"subscription_metadata,omitempty"`
 	PaymentIntentMetadata map[string]string `json:"payment_intent_metadata,omitempty"`
 	PaymentDescription    string            `json:"payment_description,omitempty"`
+	// The discount applied at creation, counted as redeemed when paid.
+	PromotionCode string `json:"promotion_code,omitempty"`
+	Coupon        string `json:"coupon,omitempty"`
 }
 
 type sessionCustomerDetail struct {

@@ -28,6 +28,12 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/v1/prices/:id", s.apiRead(&stripe.PriceParams{}, apiGetPrice))
 	r.Post("/v1/prices/:id", s.apiWrite(&stripe.PriceParams{}, apiUpdatePrice))
 
+	r.Post("/v1/coupons", s.apiWrite(&stripe.CouponParams{}, apiCreateCoupon))
+	r.Get("/v1/coupons/:id", s.apiRead(&stripe.CouponParams{}, apiGetCoupon))
+	r.Post("/v1/promotion_codes", s.apiWrite(&stripe.PromotionCodeParams{}, apiCreatePromotionCode))
+	r.Get("/v1/promotion_codes/:id", s.apiRead(&stripe.PromotionCodeParams{}, apiGetPromotionCode))
+	r.Post("/v1/promotion_codes/:id", s.apiWrite(&stripe.PromotionCodeParams{}, apiUpdatePromotionCode))
+
 	r.Post("/v1/checkout/sessions", s.apiWrite(&stripe.CheckoutSessionParams{}, apiCreateSession))
 	r.Get("/v1/checkout/sessions", s.apiRead(&stripe.CheckoutSessionListParams{}, apiListSessions))
 	r.Get("/v1/checkout/sessions/:id", s.apiRead(&stripe.CheckoutSessionParams{}, apiGetSession))

@@ -466,7 +466,7 @@ func (c *checker) report(t *testing.T) {
 var schemaKinds = []string{
 	"customer", "product", "price", "checkout.session", "item", "payment_intent", "charge", "refund", "payment_method",
 	"subscription", "subscription_item", "invoice", "line_item", "billing_portal.configuration", "billing_portal.session", "event",
-	"webhook_endpoint", "dispute",
+	"webhook_endpoint", "dispute", "coupon", "promotion_code",
 }
 
 // TestObjectsConformToStripeSchema drives every flow that makes an
@@ -603,6 +603,9 @@ func (e *env) driveEveryFlow(c catalog) {
 	for li.Next() {
 	}
 	must(li.Err())
+
+	// A purchase with a promotion code.
+	e.discountedPurchase(c)
 
 	// A partial and then a full refund of the purchase.
 	_, err = e.api.Refunds.New(&stripe.RefundParams{PaymentIntent: stripe.String(paid.PaymentIntent.ID), Amount: stripe.Int64(1500)})

@@ -24,7 +24,7 @@ var (
 	objectBucketsAll = []string{
 		objCustomer, objProduct, objPrice, objSession, objPaymentIntent, objCharge,
 		objRefund, objSubscription, objInvoice, objPortalConfig, objPortalSession,
-		objEvent, objPaymentMethod, objWebhookEndpoint, objDispute,
+		objEvent, objPaymentMethod, objWebhookEndpoint, objDispute, objCoupon, objPromotionCode,
 	}
 )
 
@@ -45,6 +45,8 @@ const (
 	objPaymentMethod   = "payment_method"
 	objWebhookEndpoint = "webhook_endpoint"
 	objDispute         = "dispute"
+	objCoupon          = "coupon"
+	objPromotionCode   = "promotion_code"
 )
 
 // idPrefixes maps an id prefix to the object type it names, so an expand
@@ -65,6 +67,8 @@ var idPrefixes = []struct{ prefix, object string }{
 	{"pm_", objPaymentMethod},
 	{"we_", objWebhookEndpoint},
 	{"dp_", objDispute},
+	{"promo_", objPromotionCode},
+	{"co_", objCoupon},
 }
 
 func objectTypeOf(id string) string {
