@@ -42,6 +42,10 @@ type Order struct {
 	Lines             []OrderLine `json:"lines"`
 	Subtotal          Money       `json:"subtotal"`
 	Total             Money       `json:"total"`
+	// Discount is what a discount code took off (Stripe's
+	// total_details.amount_discount) and DiscountCode the code.
+	Discount     Money  `json:"discount,omitempty"`
+	DiscountCode string `json:"discount_code,omitempty"`
 
 	// The facts, each as Stripe reports it now; State derives Status and
 	// access from them (DESIGN.md §5 rule 7).

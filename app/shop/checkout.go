@@ -19,6 +19,9 @@ type Buyer struct {
 	CustomerID       string
 	Email            string
 	StripeCustomerID string
+	// DiscountCode is the code the buyer brought (a shared link or the
+	// cart's field), "" for none.
+	DiscountCode string
 }
 
 // Checkout creates a Stripe Checkout Session for the cart and returns the
@@ -47,6 +50,17 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 				return "", app.Errorf(app.EINVALID, "%s Change the amount on its page.", app.ErrorMessage(err))
 			}
 		}
+	}
+	var promo, code string
+	if buyer.DiscountCode != "" {
+		cd, err := s.ApplyCode(ctx, buyer.DiscountCode, cart, buyer.CustomerID)
+		if err != nil {
+			return "", err
+		}
+		if cd.Refused != "" {
+			return "", &app.Error{Code: app.EINVALID, Field: "code", Message: cd.Refused + " Remove it to check out without it."}
+		}
+		promo, code = cd.Discount.StripePromotionCodeID, cd.Discount.Code
 	}
 	lines := make([]stripeapi.CheckoutLine, 0, len(cart.Lines))
 	var ids []string
@@ -79,8 +93,11 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 	if err != nil {
 		return "", fmt.Errorf("read cart %s: %w", cartID, err)
 	}
-	sum := sha256.Sum256([]byte(cartID + "|" + buyer.CustomerID + "|" + strings.Join(ids, ",") + "|" + strconv.FormatInt(updated, 10)))
+	sum := sha256.Sum256([]byte(cartID + "|" + buyer.CustomerID + "|" + strings.Join(ids, ",") + "|" + strconv.FormatInt(updated, 10) + "|" + code))
 	meta := map[string]string{"vendo_cart_id": cartID, "vendo_kind": "order"}
+	if code != "" {
+		meta["vendo_discount"] = code
+	}
 	if buyer.CustomerID != "" {
 		meta["vendo_customer_id"] = buyer.CustomerID
 	}
@@ -93,6 +110,7 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		Metadata:          meta,
 		SuccessURL:        s.BaseURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
 		CancelURL:         s.BaseURL + "/checkout/cancel",
+		PromotionCode:     promo,
 		IdempotencyKey:    "vendo-checkout-" + hex.EncodeToString(sum[:16]),
 	})
 	if err != nil {

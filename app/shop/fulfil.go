@@ -300,6 +300,11 @@ func (s *Shop) newOrder(tx *store.Tx, sess stripeapi.Session) (app.Order, error)
 		Subtotal: app.Money{Amount: sess.AmountSubtotal, Currency: sess.Currency},
 		Total:    app.Money{Amount: sess.AmountTotal, Currency: sess.Currency},
 	}
+	if sess.AmountDiscount > 0 {
+		// The amount is Stripe's; the code is the one the shop applied.
+		order.Discount = app.Money{Amount: sess.AmountDiscount, Currency: sess.Currency}
+		order.DiscountCode = sess.Metadata["vendo_discount"]
+	}
 	for _, l := range sess.Lines {
 		line := app.OrderLine{Title: l.Description, Quantity: l.Quantity, StripePriceID: l.PriceID,
 			UnitAmount: app.Money{Amount: l.UnitAmount, Currency: l.Currency}, Total: app.Money{Amount: l.AmountTotal, Currency: l.Currency}}

@@ -37,6 +37,10 @@ type Payments interface {
 	ListInvoices(ctx context.Context, customerID string, limit int) ([]stripeapi.Invoice, error)
 	EnsurePortalConfiguration(ctx context.Context, id string, products []stripeapi.PortalProduct, returnURL string) (string, error)
 	CreatePortalSession(ctx context.Context, customerID, configurationID, returnURL string) (string, error)
+
+	CreateCoupon(ctx context.Context, spec stripeapi.CouponSpec, vendoID, key string) (string, error)
+	CreatePromotionCode(ctx context.Context, couponID string, spec stripeapi.PromotionSpec, vendoID, key string) (string, error)
+	SetPromotionCodeActive(ctx context.Context, id string, active bool) error
 }
 
 // Mailer queues templated mail inside a transaction (mail.Mailer).

@@ -90,6 +90,18 @@ func (f *fakeStripe) EnsureProduct(ctx context.Context, id, vendoID, name string
 	}
 	return "prod_" + vendoID, nil
 }
+func (f *fakeStripe) CreateCoupon(ctx context.Context, spec stripeapi.CouponSpec, vendoID, key string) (string, error) {
+	return "co_" + key, nil
+}
+
+func (f *fakeStripe) CreatePromotionCode(ctx context.Context, couponID string, spec stripeapi.PromotionSpec, vendoID, key string) (string, error) {
+	return "promo_" + key, nil
+}
+
+func (f *fakeStripe) SetPromotionCodeActive(ctx context.Context, id string, active bool) error {
+	return nil
+}
+
 func (f *fakeStripe) CreatePrice(ctx context.Context, productID string, spec stripeapi.PriceSpec, vendoID, key string) (string, error) {
 	return "price_" + key, nil
 }

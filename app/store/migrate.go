@@ -66,6 +66,10 @@ var (
 	// id + "/" + instance id → "" to list and count a key's instances.
 	bLicenseInstances   = []byte("license_instances")
 	bInstancesByLicense = []byte("license_instances_by_license")
+
+	// Discount codes (issue 19): id → discount, code → id.
+	bDiscounts       = []byte("discounts")
+	bDiscountsByCode = []byte("discounts_by_code")
 )
 
 var keySchema = []byte("schema_version")
@@ -102,6 +106,8 @@ var migrations = []migration{
 	func(tx *bolt.Tx) error { return createBuckets(tx, bOrdersDisputed) },
 	// 7: license activations.
 	func(tx *bolt.Tx) error { return createBuckets(tx, bLicenseInstances, bInstancesByLicense) },
+	// 8: discount codes.
+	func(tx *bolt.Tx) error { return createBuckets(tx, bDiscounts, bDiscountsByCode) },
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

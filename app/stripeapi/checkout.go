@@ -35,6 +35,9 @@ type CheckoutRequest struct {
 	SubscriptionMetadata map[string]string
 	SuccessURL           string
 	CancelURL            string
+	// PromotionCode, when set, is applied to the session (discounts);
+	// Stripe then refuses allow_promotion_codes, which is not sent.
+	PromotionCode string
 	// IdempotencyKey names the intent (this cart at this version); the
 	// key sent also covers every parameter (see keyFor).
 	IdempotencyKey string
@@ -80,6 +83,9 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 			p.CustomerCreation = stripe.String("always")
 		}
 	}
+	if r.PromotionCode != "" {
+		p.Discounts = []*stripe.CheckoutSessionDiscountParams{{PromotionCode: stripe.String(r.PromotionCode)}}
+	}
 	if r.IdempotencyKey != "" {
 		p.SetIdempotencyKey(keyFor(r.IdempotencyKey, p))
 	}
@@ -118,6 +124,7 @@ type Session struct {
 	ClientReferenceID string
 	AmountSubtotal    int64
 	AmountTotal       int64
+	AmountDiscount    int64 // total_details.amount_discount
 	Currency          string
 	Metadata          map[string]string
 	Created           time.Time
@@ -153,6 +160,9 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	}
 	if s.Customer != nil {
 		out.CustomerID = s.Customer.ID
+	}
+	if s.TotalDetails != nil {
+		out.AmountDiscount = s.TotalDetails.AmountDiscount
 	}
 	if s.CustomerDetails != nil {
 		out.Email, out.Name = s.CustomerDetails.Email, s.CustomerDetails.Name

@@ -85,7 +85,11 @@ func (s *Server) handleCart(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.page(c, "pages/cart", "partials/cart_table", fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count})
+	data := fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count}
+	if err := s.withDiscount(c, data); err != nil {
+		return err
+	}
+	return s.page(c, "pages/cart", "partials/cart_table", data)
 }
 
 // handleCartAdd adds a product (POST /cart/items: product), once.
@@ -147,7 +151,11 @@ func (s *Server) handleCartRemove(c *fiber.Ctx) error {
 
 func (s *Server) cartResult(c *fiber.Ctx, v shop.CartView) error {
 	if isHTMX(c) {
-		return c.Render("partials/cart_table", fiber.Map{"Cart": v, "CartCount": v.Count, "CSRF": s.csrfToken(c), "OOBBadge": true}, "")
+		data := fiber.Map{"Cart": v, "CartCount": v.Count, "CSRF": s.csrfToken(c), "OOBBadge": true}
+		if err := s.withDiscount(c, data); err != nil {
+			return err
+		}
+		return c.Render("partials/cart_table", data, "")
 	}
 	return c.Redirect("/cart", fiber.StatusSeeOther)
 }

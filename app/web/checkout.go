@@ -20,6 +20,7 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 	if cust, ok := s.viewer(c); ok {
 		buyer = shop.Buyer{CustomerID: cust.ID, Email: cust.Email, StripeCustomerID: cust.StripeCustomerID}
 	}
+	buyer.DiscountCode = s.currentCode(c)
 	url, err := s.shop.Checkout(c.UserContext(), s.cartID(c, false), buyer)
 	if app.ErrorCode(err) == app.EINVALID {
 		// The cart cannot be bought as it is: show it again with why.
@@ -28,6 +29,9 @@ func (s *Server) handleCheckout(c *fiber.Ctx) error {
 			return cerr
 		}
 		data := fiber.Map{"Title": "Your cart", "Nav": "cart", "Cart": v, "CartCount": v.Count}
+		if err := s.withDiscount(c, data); err != nil {
+			return err
+		}
 		if msg := app.ErrorMessage(err); !slices.Contains(v.Notes, msg) {
 			data["CheckoutError"] = msg
 		}

@@ -101,6 +101,7 @@ func (s *Server) InvalidatePages() { s.pages.Invalidate() }
 // header shows its count) and any request with a session bypass it.
 func (s *Server) cached(c *fiber.Ctx) error {
 	if c.Method() != fiber.MethodGet || s.session(c) != nil || c.Cookies(cartCookie) != "" ||
+		c.Cookies(codeCookie) != "" || c.Query("code") != "" || // the price depends on the code
 		c.Get("HX-History-Restore-Request") == "true" {
 		return c.Next()
 	}

@@ -30,6 +30,11 @@ func (s *Server) productPage(c *fiber.Ctx, p app.Product, extra fiber.Map) error
 	if err := s.buyBox(c, p, data); err != nil {
 		return err
 	}
+	if code := s.currentCode(c); code != "" {
+		if cd, ok := s.shop.ProductPrice(c.UserContext(), code, p); ok {
+			data["CodePrice"] = cd
+		}
+	}
 	for k, v := range extra {
 		data[k] = v
 	}

@@ -44,12 +44,13 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	// Anonymous visitors get these from the page cache (pagecache.go).
 	a.Get("/", s.cached, s.handleHome)
 	a.Get("/products", s.cached, s.handleCatalog)
-	a.Get("/products/:slug", s.withToken, s.cached, s.handleProduct)
-	a.Get("/plans", s.withToken, s.cached, s.handlePlans)
+	a.Get("/products/:slug", s.withToken, s.rememberCode, s.cached, s.handleProduct)
+	a.Get("/plans", s.withToken, s.rememberCode, s.cached, s.handlePlans)
 	a.Get("/offline", s.cached, s.handleOffline) // what the service worker shows without a network
 	a.Get("/media/:sha", s.handleMedia)
 
-	a.Get("/cart", s.withToken, s.handleCart)
+	a.Get("/cart", s.withToken, s.rememberCode, s.handleCart)
+	a.Post("/cart/code", s.handleCartCode) // a discount code typed, or removed
 	a.Post("/cart/items", s.handleCartAdd)
 	a.Post("/cart/items/:id", s.handleCartUpdate)
 	a.Delete("/cart/items/:id", s.handleCartRemove)
@@ -129,6 +130,11 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Get("/outbox/:id", s.handleAdminMail)
 	adm.Post("/outbox/:id/resend", s.handleAdminMailResend)
 	adm.Get("/audit", s.handleAdminAudit)
+	adm.Get("/discounts", s.handleAdminDiscounts)
+	adm.Post("/discounts", s.handleAdminDiscountCreate)
+	adm.Post("/discounts/:id/pause", s.handleAdminDiscountPause)
+	adm.Post("/discounts/:id/resume", s.handleAdminDiscountResume)
+	adm.Post("/discounts/:id/delete", s.handleAdminDiscountDelete)
 	adm.Get("/settings", s.handleAdminSettings)
 	adm.Post("/settings", s.handleAdminSettingsSave)
 	adm.Get("/settings/mails/:name", s.handleAdminMailPreview) // a template with sample data

@@ -1,0 +1,126 @@
+package server_test
+
+import (
+	"context"
+	"net/url"
+	"strings"
+	"testing"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/vendotest"
+)
+
+// createCode creates a discount through the admin's form.
+func createCode(t *testing.T, srv *vendotest.Shop, form url.Values) {
+	t.Helper()
+	srv.Admin.Get("/admin/discounts")
+	resp, body := srv.Admin.Submit("/admin/discounts", form)
+	if resp.StatusCode != 200 || !strings.Contains(body, strings.ToUpper(form.Get("code"))) {
+		t.Fatalf("create %s: %d\n%.2000s", form.Get("code"), resp.StatusCode, body)
+	}
+}
+
+// TestDiscountCodes: an admin's code, shared as a link, shows the
+// discounted price on the product page and in the cart, goes to Checkout
+// as its Promotion Code, and the order shows what it took off; the admin
+// sees the redemption. Codes that cannot be used get a sentence and no
+// Checkout.
+func TestDiscountCodes(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	srv.Admin.SignInAdmin()
+	inbox := mustProduct(t, srv, "the-calm-inbox")
+	createCode(t, srv, url.Values{"code": {"spring25"}, "name": {"Spring sale"}, "percent_off": {"25"}, "currency": {"usd"},
+		"products": {inbox.ID}})
+	createCode(t, srv, url.Values{"code": {"ONCE"}, "name": {"One go"}, "amount_off": {"2"}, "currency": {"usd"}, "max_redemptions": {"1"}})
+	createCode(t, srv, url.Values{"code": {"PAUSED"}, "name": {"Later"}, "percent_off": {"10"}, "currency": {"usd"}})
+
+	// Refused by the admin's form: no amount, a taken code.
+	srv.Admin.Get("/admin/discounts")
+	if resp, body := srv.Admin.Submit("/admin/discounts", url.Values{"code": {"SPRING25"}, "name": {"Again"}, "percent_off": {"5"}, "currency": {"usd"}}); resp.StatusCode != 422 || !strings.Contains(body, "already uses the code SPRING25") {
+		t.Fatalf("a taken code: %d", resp.StatusCode)
+	}
+	srv.Admin.Get("/admin/discounts")
+	if resp, body := srv.Admin.Submit("/admin/discounts", url.Values{"code": {"NOTHING"}, "name": {"Nothing"}, "currency": {"usd"}}); resp.StatusCode != 422 || !strings.Contains(body, "Say how much it takes off") {
+		t.Fatalf("no amount: %d", resp.StatusCode)
+	}
+	var paused app.Discount
+	if err := srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { paused, err = tx.DiscountByCode("paused"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	pausedID := paused.ID
+	srv.Admin.Get("/admin/discounts")
+	if resp, _ := srv.Admin.Submit("/admin/discounts/"+pausedID+"/pause", nil); resp.StatusCode != 200 {
+		t.Fatalf("pause: %d", resp.StatusCode)
+	}
+
+	// The shared link: the page shows the price with the code.
+	b := srv.NewClient()
+	_, page := b.Get("/products/the-calm-inbox?code=spring25")
+	mustContain(t, page, "With the code <strong>SPRING25</strong>", "$9.00")
+	b.AddToCart("the-calm-inbox")
+	b.AddToCart("sunrise-wallpapers")
+	_, cart := b.Get("/cart")
+	mustContain(t, cart, "SPRING25 · 25% off", "−$3.00", "$14.00")
+	resp, page := b.Checkout()
+	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/") {
+		t.Fatalf("checkout: %s %d\n%.1500s", resp.Request.URL, resp.StatusCode, page)
+	}
+	resp, page = b.Pay("coded@example.com", "4242 4242 4242 4242")
+	if resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay: %s\n%.800s", resp.Request.URL, page)
+	}
+	var order app.Order
+	vendotest.WaitFor(t, "the order", func() bool {
+		for _, o := range ordersOf(t, srv.Store) {
+			order = o
+		}
+		return order.ID != ""
+	})
+	if order.Total.Amount != 1400 || order.Discount.Amount != 300 || order.DiscountCode != "SPRING25" {
+		t.Fatalf("order total %v, discount %v (%q); want $14.00 after $3.00 off with SPRING25", order.Total, order.Discount, order.DiscountCode)
+	}
+	_, admin := srv.Admin.Get("/admin/orders/" + order.ID)
+	mustContain(t, admin, "SPRING25", "−$3.00")
+	_, list := srv.Admin.Get("/admin/discounts")
+	mustContain(t, list, "$14.00") // SPRING25's revenue
+
+	// Refused codes: a sentence on the cart, and Checkout refuses with it.
+	for _, tc := range []struct{ code, want string }{
+		{"NOPE", "The code NOPE is not one of this shop"},
+		{"PAUSED", "The code PAUSED is paused for now."},
+		{"SPRING25", "The code SPRING25 does not apply to anything in your cart."},
+	} {
+		v := srv.NewClient()
+		v.AddToCart("sunrise-wallpapers")
+		_, cart := v.Get("/cart?code=" + tc.code)
+		mustContain(t, cart, tc.want)
+		resp, body := v.Submit("/checkout", url.Values{})
+		if resp.StatusCode != 422 || !strings.Contains(body, tc.want) || strings.Contains(resp.Request.URL.Path, "/sandbox/") {
+			t.Fatalf("checkout with %s: %d at %s", tc.code, resp.StatusCode, resp.Request.URL)
+		}
+		// Removed, the cart checks out.
+		v.Get("/cart")
+		v.Submit("/cart/code", url.Values{"remove": {"1"}})
+		if resp, _ := v.Checkout(); !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/") {
+			t.Fatalf("after removing %s: %s", tc.code, resp.Request.URL)
+		}
+	}
+
+	// Typed on the cart, used once, then used up.
+	first := srv.NewClient()
+	first.AddToCart("sunrise-wallpapers")
+	first.Get("/cart")
+	_, cart = first.Submit("/cart/code", url.Values{"code": {"once"}})
+	mustContain(t, cart, "ONCE · $2.00 off", "$3.00")
+	first.Checkout()
+	if resp, _ := first.Pay("once@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay with ONCE: %s", resp.Request.URL)
+	}
+	vendotest.WaitFor(t, "the second order", func() bool { return len(ordersOf(t, srv.Store)) == 2 })
+	second := srv.NewClient()
+	second.AddToCart("sunrise-wallpapers")
+	_, cart = second.Get("/cart?code=ONCE")
+	mustContain(t, cart, "The code ONCE has been used as many times as it allows.")
+}

@@ -1,0 +1,263 @@
+package shop
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"vendo/app"
+	"vendo/app/store"
+	"vendo/app/stripeapi"
+)
+
+// Discount codes: the admin creates them (a Stripe Coupon and Promotion
+// Code each), customers bring them by a shared link or type them on the
+// cart, the cart shows the discounted price, and Checkout applies the
+// Promotion Code. A code that cannot be used gets a sentence before
+// Checkout, never a failed one.
+
+// CreateDiscount validates a new discount, creates its Stripe Coupon and
+// Promotion Code, and stores it with their ids, audited.
+func (s *Shop) CreateDiscount(ctx context.Context, d app.Discount, actor string) (app.Discount, error) {
+	d.Code, d.Name = app.NormalizeCode(d.Code), strings.TrimSpace(d.Name)
+	if err := d.Validate(); err != nil {
+		return d, err
+	}
+	var stripeProducts []string
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		if _, err := tx.DiscountByCode(d.Code); err == nil {
+			return &app.Error{Code: app.ECONFLICT, Field: "code", Message: fmt.Sprintf("Another discount already uses the code %s.", d.Code)}
+		}
+		for _, id := range d.ProductIDs {
+			p, err := tx.Product(id)
+			if err != nil {
+				return app.FieldError("products", "One of the chosen products does not exist.")
+			}
+			if d.AmountOff.Amount > 0 && p.Price.Currency != d.AmountOff.Currency {
+				return app.FieldError("amount_off", "%s is priced in %s: take the amount off in that currency.", p.Title, strings.ToUpper(p.Price.Currency))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return d, err
+	}
+	for _, id := range d.ProductIDs {
+		var p app.Product
+		if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { p, err = tx.Product(id); return err }); err != nil {
+			return d, err
+		}
+		prodID, err := s.ensureProduct(ctx, p)
+		if err != nil {
+			return d, err
+		}
+		stripeProducts = append(stripeProducts, prodID)
+	}
+	key := d.Code + "-" + fmt.Sprint(s.now().UnixNano())
+	couponID, err := s.Stripe.CreateCoupon(ctx, stripeapi.CouponSpec{Name: d.Name, PercentOff: d.PercentOff, AmountOff: d.AmountOff.Amount,
+		Currency: d.AmountOff.Currency, Products: stripeProducts, RedeemBy: d.EndsAt, MaxRedemptions: d.MaxRedemptions}, d.Code, key)
+	if err != nil {
+		return d, fmt.Errorf("stripe coupon for %s: %w", d.Code, err)
+	}
+	promoID, err := s.Stripe.CreatePromotionCode(ctx, couponID, stripeapi.PromotionSpec{Code: d.Code, ExpiresAt: d.EndsAt,
+		MaxRedemptions: d.MaxRedemptions, FirstPurchaseOnly: d.FirstPurchaseOnly}, d.Code, key)
+	if err != nil {
+		return d, fmt.Errorf("stripe promotion code for %s: %w", d.Code, err)
+	}
+	d.StripeCouponID, d.StripePromotionCodeID = couponID, promoID
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.PutDiscount(&d); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "discount.create", Target: d.ID,
+			Detail: fmt.Sprintf("created %s (%s, %s)", d.Code, d.Name, d.Describe())})
+	})
+	return d, err
+}
+
+// SetDiscountPaused pauses or resumes a discount: its Promotion Code is
+// deactivated or activated at Stripe first, then the change is stored.
+func (s *Shop) SetDiscountPaused(ctx context.Context, id string, paused bool, actor string) error {
+	return s.changeDiscount(ctx, id, actor, func(d *app.Discount) (string, error) {
+		if d.Deleted {
+			return "", app.Errorf(app.EINVALID, "That discount was deleted.")
+		}
+		d.Paused = paused
+		if paused {
+			return "paused " + d.Code, nil
+		}
+		return "resumed " + d.Code, nil
+	})
+}
+
+// DeleteDiscount ends a discount for good: its Promotion Code is
+// deactivated; the record stays for its orders and redemptions.
+func (s *Shop) DeleteDiscount(ctx context.Context, id, actor string) error {
+	return s.changeDiscount(ctx, id, actor, func(d *app.Discount) (string, error) {
+		d.Deleted = true
+		return "deleted " + d.Code, nil
+	})
+}
+
+func (s *Shop) changeDiscount(ctx context.Context, id, actor string, change func(*app.Discount) (string, error)) error {
+	var d app.Discount
+	if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { d, err = tx.Discount(id); return err }); err != nil {
+		return err
+	}
+	detail, err := change(&d)
+	if err != nil {
+		return err
+	}
+	if d.StripePromotionCodeID != "" {
+		if err := s.Stripe.SetPromotionCodeActive(ctx, d.StripePromotionCodeID, !d.Paused && !d.Deleted); err != nil {
+			return fmt.Errorf("promotion code of %s: %w", d.Code, err)
+		}
+	}
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		cur, err := tx.Discount(id)
+		if err != nil {
+			return err
+		}
+		cur.Paused, cur.Deleted = d.Paused, d.Deleted
+		if err := tx.PutDiscount(&cur); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "discount.update", Target: id, Detail: detail})
+	})
+}
+
+// Redemptions are a discount's paid orders and the revenue they brought.
+type Redemptions struct {
+	Orders  int
+	Revenue app.Money
+	Off     app.Money
+}
+
+// DiscountList is the admin's list: every discount not deleted, with its
+// redemptions counted from the orders.
+type DiscountList struct {
+	Discount    app.Discount
+	Redemptions Redemptions
+}
+
+// Discounts lists the discounts for the admin with their redemptions.
+func (s *Shop) Discounts(ctx context.Context) ([]DiscountList, error) {
+	var out []DiscountList
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		ds, err := tx.Discounts()
+		if err != nil {
+			return err
+		}
+		used, err := redemptions(tx)
+		if err != nil {
+			return err
+		}
+		for _, d := range ds {
+			if !d.Deleted {
+				out = append(out, DiscountList{Discount: d, Redemptions: used[d.Code]})
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// redemptions counts orders that give access per discount code.
+func redemptions(tx *store.Tx) (map[string]Redemptions, error) {
+	orders, _, err := tx.Orders(store.OrderFilter{})
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]Redemptions{}
+	for _, o := range orders {
+		if o.DiscountCode == "" || o.PaymentStatus == app.PaymentFailed {
+			continue
+		}
+		r := out[o.DiscountCode]
+		r.Orders++
+		r.Revenue = app.Money{Amount: r.Revenue.Amount + o.Total.Amount - o.AmountRefunded, Currency: o.Total.Currency}
+		r.Off = app.Money{Amount: r.Off.Amount + o.Discount.Amount, Currency: o.Total.Currency}
+		out[o.DiscountCode] = r
+	}
+	return out, nil
+}
+
+// CartDiscount is a code applied to a cart: what it takes off, or why it
+// cannot be used.
+type CartDiscount struct {
+	Code     string
+	Discount app.Discount
+	Off      app.Money
+	Total    app.Money // the cart's total after it
+	Refused  string    // a sentence when the code cannot be used
+}
+
+// ApplyCode checks a code against a cart and the customer ("" for a
+// visitor): unknown, paused, deleted, expired, used up, not for anything
+// in the cart, or for first purchases only, each with its sentence.
+func (s *Shop) ApplyCode(ctx context.Context, code string, cart CartView, customerID string) (CartDiscount, error) {
+	cd := CartDiscount{Code: app.NormalizeCode(code), Total: cart.Total}
+	if cd.Code == "" {
+		return cd, nil
+	}
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		d, err := tx.DiscountByCode(cd.Code)
+		if app.IsNotFound(err) || (err == nil && d.Deleted) {
+			cd.Refused = fmt.Sprintf("The code %s is not one of this shop's.", cd.Code)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cd.Discount = d
+		used, err := redemptions(tx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Paused:
+			cd.Refused = fmt.Sprintf("The code %s is paused for now.", d.Code)
+		case !d.EndsAt.IsZero() && !s.now().Before(d.EndsAt):
+			cd.Refused = fmt.Sprintf("The code %s ended on %s.", d.Code, d.EndsAt.Format("2 January 2006"))
+		case d.MaxRedemptions > 0 && used[d.Code].Orders >= d.MaxRedemptions:
+			cd.Refused = fmt.Sprintf("The code %s has been used as many times as it allows.", d.Code)
+		case d.FirstPurchaseOnly && customerID != "" && hasOrders(tx, customerID):
+			cd.Refused = fmt.Sprintf("The code %s is for a first purchase only.", d.Code)
+		}
+		return nil
+	})
+	if err != nil || cd.Refused != "" {
+		return cd, err
+	}
+	var base int64
+	for _, l := range cart.Lines {
+		if cd.Discount.AppliesTo(l.Product.ID) {
+			base += l.Total.Amount
+		}
+	}
+	d := cd.Discount
+	if base == 0 && !cart.Empty() {
+		cd.Refused = fmt.Sprintf("The code %s does not apply to anything in your cart.", d.Code)
+		return cd, nil
+	}
+	if d.AmountOff.Amount > 0 && d.AmountOff.Currency != cart.Total.Currency && !cart.Empty() {
+		cd.Refused = fmt.Sprintf("The code %s is for prices in %s.", d.Code, strings.ToUpper(d.AmountOff.Currency))
+		return cd, nil
+	}
+	cd.Off = app.Money{Amount: d.Off(base), Currency: cart.Total.Currency}
+	cd.Total = app.Money{Amount: cart.Total.Amount - cd.Off.Amount, Currency: cart.Total.Currency}
+	return cd, nil
+}
+
+// ProductPrice is a product's price with a code applied, for its page;
+// ok is false when the code does not change it.
+func (s *Shop) ProductPrice(ctx context.Context, code string, p app.Product) (CartDiscount, bool) {
+	cart := CartView{Lines: []CartLine{{Product: p, Quantity: 1, Unit: p.UnitPrice(0), Total: p.UnitPrice(0)}}, Total: p.UnitPrice(0), Count: 1}
+	cd, err := s.ApplyCode(ctx, code, cart, "")
+	return cd, err == nil && cd.Refused == "" && cd.Off.Amount > 0
+}
+
+func hasOrders(tx *store.Tx, customerID string) bool {
+	os, _, err := tx.Orders(store.OrderFilter{CustomerID: customerID, Limit: 1})
+	return err == nil && len(os) > 0
+}

@@ -1,0 +1,121 @@
+package web
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
+	"vendo/app/store"
+)
+
+// discountForm is the new-discount form as typed.
+type discountForm struct {
+	Code, Name, PercentOff, AmountOff, Currency, EndsOn, MaxRedemptions string
+	ProductIDs                                                          []string
+	FirstPurchaseOnly                                                   bool
+}
+
+// handleAdminDiscounts lists the codes with their redemptions and the
+// form for a new one (GET /admin/discounts).
+func (s *Server) handleAdminDiscounts(c *fiber.Ctx) error {
+	st, err := s.store.Settings(c.UserContext())
+	if err != nil {
+		return err
+	}
+	return s.discountsPage(c, discountForm{Currency: st.Currency}, app.ValidationErrors{})
+}
+
+func (s *Server) discountsPage(c *fiber.Ctx, f discountForm, errs app.ValidationErrors) error {
+	list, err := s.shop.Discounts(c.UserContext())
+	if err != nil {
+		return err
+	}
+	products, _, err := s.store.Products(c.UserContext(), store.ProductFilter{})
+	if err != nil {
+		return err
+	}
+	if len(errs) > 0 {
+		c.Status(fiber.StatusUnprocessableEntity)
+	}
+	return s.adminPage(c, "discounts", "admin/discounts", "", fiber.Map{"Title": "Discounts", "Discounts": list, "Form": f,
+		"Errors": errs, "Products": products, "Currencies": app.Currencies(), "BaseURL": s.cfg.BaseURL})
+}
+
+// handleAdminDiscountCreate creates a code and its Stripe Coupon and
+// Promotion Code (POST /admin/discounts).
+func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
+	f := discountForm{Code: strings.TrimSpace(c.FormValue("code")), Name: strings.TrimSpace(c.FormValue("name")),
+		PercentOff: strings.TrimSpace(c.FormValue("percent_off")), AmountOff: strings.TrimSpace(c.FormValue("amount_off")),
+		Currency: strings.ToLower(c.FormValue("currency")), EndsOn: strings.TrimSpace(c.FormValue("ends_on")),
+		MaxRedemptions: strings.TrimSpace(c.FormValue("max_redemptions")), FirstPurchaseOnly: c.FormValue("first_purchase_only") != ""}
+	args := c.Request().PostArgs()
+	for _, v := range args.PeekMulti("products") {
+		f.ProductIDs = append(f.ProductIDs, string(v))
+	}
+	errs := app.ValidationErrors{}
+	d := app.Discount{Code: f.Code, Name: f.Name, ProductIDs: f.ProductIDs, FirstPurchaseOnly: f.FirstPurchaseOnly}
+	if f.PercentOff != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(f.PercentOff, "%"))
+		if err != nil {
+			errs.Add("percent_off", "Enter the percentage as a whole number, like 25.")
+		}
+		d.PercentOff = n
+	}
+	if f.AmountOff != "" {
+		m, err := app.ParseMoney(f.AmountOff, f.Currency)
+		if err != nil {
+			errs.Add("amount_off", err.Error())
+		}
+		d.AmountOff = m
+	}
+	if f.EndsOn != "" {
+		t, err := time.Parse("2006-01-02", f.EndsOn)
+		if err != nil {
+			errs.Add("ends_on", "Enter the last day as a date, like 2027-01-31.")
+		}
+		d.EndsAt = t.Add(24 * time.Hour) // through the end of that day (UTC)
+	}
+	if f.MaxRedemptions != "" {
+		n, err := strconv.Atoi(f.MaxRedemptions)
+		if err != nil || n < 1 {
+			errs.Add("max_redemptions", "Enter how many times it can be used, 1 or more, or leave it empty.")
+		}
+		d.MaxRedemptions = n
+	}
+	if len(errs) == 0 {
+		_, err := s.shop.CreateDiscount(c.UserContext(), d, s.actor(c))
+		if fe, ok := formErrors(err); ok {
+			errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		return s.discountsPage(c, f, errs)
+	}
+	return s.redirect(c, "/admin/discounts")
+}
+
+func (s *Server) handleAdminDiscountPause(c *fiber.Ctx) error {
+	if err := s.shop.SetDiscountPaused(c.UserContext(), c.Params("id"), true, s.actor(c)); err != nil {
+		return err
+	}
+	return s.redirect(c, "/admin/discounts")
+}
+
+func (s *Server) handleAdminDiscountResume(c *fiber.Ctx) error {
+	if err := s.shop.SetDiscountPaused(c.UserContext(), c.Params("id"), false, s.actor(c)); err != nil {
+		return err
+	}
+	return s.redirect(c, "/admin/discounts")
+}
+
+func (s *Server) handleAdminDiscountDelete(c *fiber.Ctx) error {
+	if err := s.shop.DeleteDiscount(c.UserContext(), c.Params("id"), s.actor(c)); err != nil {
+		return err
+	}
+	return s.redirect(c, "/admin/discounts")
+}
