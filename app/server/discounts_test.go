@@ -67,6 +67,7 @@ func TestDiscountCodes(t *testing.T) {
 	if !strings.Contains(resp.Request.URL.Path, "/sandbox/stripe/checkout/") {
 		t.Fatalf("checkout: %s %d\n%.1500s", resp.Request.URL, resp.StatusCode, page)
 	}
+	mustContain(t, page, "Discount", "$3.00", "Pay $14.00") // the sandbox's Checkout page
 	resp, page = b.Pay("coded@example.com", "4242 4242 4242 4242")
 	if resp.Request.URL.Path != "/checkout/success" {
 		t.Fatalf("pay: %s\n%.800s", resp.Request.URL, page)
