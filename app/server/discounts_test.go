@@ -125,3 +125,86 @@ func TestDiscountCodes(t *testing.T) {
 	_, cart = second.Get("/cart?code=ONCE")
 	mustContain(t, cart, "The code ONCE has been used as many times as it allows.")
 }
+
+// TestSellingInStripeMode is the main cases against Stripe's real API
+// shape: shop B in Stripe mode uses shop A's sandbox as its Stripe. B's
+// admin makes a code (a Coupon and Promotion Code at A), a buyer follows
+// its link, names a price for a pay-what-you-want product and pays on
+// A's Checkout; B's order has the discount and the named amount, and a
+// free product is had without A hearing of it.
+func TestSellingInStripeMode(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, true, nil)
+	b := p.b
+	b.Admin.SignInAdmin()
+	inbox := mustProduct(t, b, "the-calm-inbox")
+	createCode(t, b, url.Values{"code": {"SPRING25"}, "name": {"Spring sale"}, "percent_off": {"25"}, "currency": {"usd"}, "products": {inbox.ID}})
+	var d app.Discount
+	if err := b.Store.View(context.Background(), func(tx *store.Tx) (err error) { d, err = tx.DiscountByCode("SPRING25"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	pc, err := p.api.PromotionCodes.Get(d.StripePromotionCodeID, nil)
+	if err != nil || pc.Code != "SPRING25" || !pc.Active || pc.Coupon.PercentOff != 25 || len(pc.Coupon.AppliesTo.Products) != 1 {
+		t.Fatalf("the promotion code at A: %+v, %v", pc, err)
+	}
+	named := pwywProduct(t, b, "tip-jar-presets", 500, 1000)
+	free := freeProduct(t, b, "free-brushes")
+
+	buyer := p.browser()
+	buyer.Get("/products/the-calm-inbox?code=SPRING25")
+	buyer.AddToCart("the-calm-inbox")
+	buyer.Get("/products/" + named.Slug)
+	buyer.Submit("/cart/items", url.Values{"product": {named.ID}, "amount": {"12.50"}})
+	_, cart := buyer.Get("/cart")
+	mustContain(t, cart, "−$3.00", "$21.50")
+	resp, page := buyer.Checkout()
+	if !strings.HasPrefix(resp.Request.URL.String(), p.a.URL+"/sandbox/stripe/checkout/") {
+		t.Fatalf("checkout landed on %s\n%.1000s", resp.Request.URL, page)
+	}
+	mustContain(t, page, "Pay $21.50")
+	if resp, _ := buyer.Pay("spring@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay: %s", resp.Request.URL)
+	}
+	var order app.Order
+	vendotest.WaitFor(t, "B's order", func() bool {
+		for _, o := range ordersOf(t, b.Store) {
+			order = o
+		}
+		return order.ID != ""
+	})
+	if order.Total.Amount != 2150 || order.Discount.Amount != 300 || order.DiscountCode != "SPRING25" {
+		t.Fatalf("B's order: total %v, discount %v %q", order.Total, order.Discount, order.DiscountCode)
+	}
+	for _, l := range order.Lines {
+		if l.ProductID == named.ID && l.UnitAmount.Amount != 1250 {
+			t.Fatalf("the named price's line: %+v", l)
+		}
+	}
+	if pc, _ = p.api.PromotionCodes.Get(d.StripePromotionCodeID, nil); pc.TimesRedeemed != 1 {
+		t.Fatalf("A counts %d redemptions", pc.TimesRedeemed)
+	}
+
+	// Paused on B, inactive at A.
+	srvAdmin := b.Admin
+	srvAdmin.Get("/admin/discounts")
+	if resp, _ := srvAdmin.Submit("/admin/discounts/"+d.ID+"/pause", nil); resp.StatusCode != 200 {
+		t.Fatalf("pause: %d", resp.StatusCode)
+	}
+	if pc, _ = p.api.PromotionCodes.Get(d.StripePromotionCodeID, nil); pc.Active {
+		t.Fatal("a paused code is still active at A")
+	}
+
+	// Free: signed in, at once, and A never hears of the product.
+	fan := p.browser()
+	fan.SignIn("fan@example.com")
+	fan.Get("/products/" + free.Slug)
+	if resp, _ := fan.Submit("/products/"+free.Slug+"/free", nil); resp.StatusCode != 200 {
+		t.Fatalf("get it free: %d", resp.StatusCode)
+	}
+	if ok, _ := owns(t, b, "fan@example.com", free); !ok {
+		t.Fatal("the free product is not in the library")
+	}
+	if got := mustProduct(t, b, free.Slug); got.StripeProductID != "" {
+		t.Fatalf("a free product reached Stripe: %s", got.StripeProductID)
+	}
+}
