@@ -124,6 +124,7 @@ func storm(p *pair) {
 
 	// The Stripe's own deliveries come last, as a fourth copy.
 	p.releaseRest()
+	p.drained()
 	p.settle("the storm")
 	p.creditsMatchPlans()
 }
@@ -275,5 +276,34 @@ func (p *pair) creditsMatchPlans() {
 		if st.Balance != plan.Credits || st.Plan.ID != plan.ID {
 			p.t.Errorf("subscription %s on %s at the Stripe: %d credits on %s, want %d", s.StripeID, plan.Slug, st.Balance, st.Plan.Slug, plan.Credits)
 		}
+	}
+}
+
+// drained waits until the Stripe has made every delivery. In Stripe mode
+// it is a shop too, and delivers every event to its own webhook one at a
+// time: hundreds of them take a while on a loaded machine, so the wait
+// lasts as long as deliveries keep going out and fails only when none
+// has gone out for a minute.
+func (p *pair) drained() {
+	p.t.Helper()
+	last, progress := int64(-1), time.Now()
+	for {
+		var pending int64
+		it := p.api.Events.List(&stripe.EventListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(100)}})
+		for it.Next() {
+			pending += it.Event().PendingWebhooks
+		}
+		if err := it.Err(); err != nil {
+			p.t.Fatal(err)
+		}
+		switch {
+		case pending == 0:
+			return
+		case last < 0 || pending < last:
+			last, progress = pending, time.Now()
+		case time.Since(progress) > time.Minute:
+			p.t.Fatalf("the Stripe has made no delivery for a minute, %d still to go", pending)
+		}
+		time.Sleep(time.Second)
 	}
 }
