@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"hash/crc32"
 	"io"
-	"mime"
 	"strconv"
 	"strings"
 	"sync"
@@ -40,51 +39,52 @@ const (
 )
 
 // compressible reports whether a content type is text worth compressing.
+// (It runs on every response: no allocation.)
 func compressible(contentType string) bool {
-	mt, _, err := mime.ParseMediaType(contentType)
-	if err != nil {
-		return false
-	}
-	switch mt {
-	case "text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml",
-		"application/json", "application/manifest+json", "application/ld+json",
-		"application/xml", "text/xml", "text/plain":
-		return true
+	mt, _, _ := strings.Cut(contentType, ";")
+	mt = strings.TrimSpace(mt)
+	for _, t := range compressibleTypes {
+		if strings.EqualFold(mt, t) {
+			return true
+		}
 	}
 	return false
 }
+
+var compressibleTypes = [...]string{"text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml",
+	"application/json", "application/manifest+json", "application/ld+json", "application/xml", "text/xml", "text/plain"}
 
 // negotiate picks the encoding for an Accept-Encoding header among the
 // ones offered (brotli first): "br", "gzip", or "" for the bytes as they
 // are. A coding with q=0 is refused, and "*" stands for any not named.
 func negotiate(accept string, offerBrotli bool) string {
-	if accept == "" {
-		return ""
-	}
-	q := map[string]float64{}
-	for _, part := range strings.Split(accept, ",") {
+	br, gz, star := -1.0, -1.0, -1.0 // -1: not named
+	for rest := accept; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(part, ";")
-		name = strings.ToLower(strings.TrimSpace(name))
+		name = strings.TrimSpace(name)
 		weight := 1.0
 		if v, ok := strings.CutPrefix(strings.TrimSpace(params), "q="); ok {
 			if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {
 				weight = f
 			}
 		}
-		if name != "" {
-			q[name] = weight
+		switch {
+		case strings.EqualFold(name, encodingBrotli):
+			br = weight
+		case strings.EqualFold(name, encodingGzip):
+			gz = weight
+		case name == "*":
+			star = weight
 		}
 	}
-	weight := func(name string) float64 {
-		if w, ok := q[name]; ok {
-			return w
-		}
-		if w, ok := q["*"]; ok {
-			return w
-		}
-		return 0
+	if br < 0 {
+		br = max(star, 0)
 	}
-	br, gz := weight(encodingBrotli), weight(encodingGzip)
+	if gz < 0 {
+		gz = max(star, 0)
+	}
 	switch {
 	case offerBrotli && br > 0 && br >= gz:
 		return encodingBrotli
@@ -97,18 +97,23 @@ func negotiate(accept string, offerBrotli bool) string {
 }
 
 // addVary adds Accept-Encoding to the response's Vary header, once.
+// Pages set it in their own Vary, so this allocates only for responses
+// that set another Vary.
 func addVary(c *fiber.Ctx) {
-	vary := string(c.Response().Header.Peek(fiber.HeaderVary))
-	for _, v := range strings.Split(vary, ",") {
-		if strings.EqualFold(strings.TrimSpace(v), headerAcceptEncoding) || strings.TrimSpace(v) == "*" {
+	h := &c.Response().Header
+	vary := h.Peek(fiber.HeaderVary)
+	if len(vary) == 0 {
+		h.Set(fiber.HeaderVary, headerAcceptEncoding)
+		return
+	}
+	for rest := vary; len(rest) > 0; {
+		var v []byte
+		v, rest, _ = bytes.Cut(rest, []byte(","))
+		if v = bytes.TrimSpace(v); bytes.EqualFold(v, []byte(headerAcceptEncoding)) || string(v) == "*" {
 			return
 		}
 	}
-	if vary == "" {
-		c.Set(fiber.HeaderVary, headerAcceptEncoding)
-	} else {
-		c.Set(fiber.HeaderVary, vary+", "+headerAcceptEncoding)
-	}
+	h.Set(fiber.HeaderVary, string(vary)+", "+headerAcceptEncoding)
 }
 
 // encodedETag is the ETag of an encoded form of the representation whose

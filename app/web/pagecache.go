@@ -150,7 +150,7 @@ func (s *Server) cached(c *fiber.Ctx) error {
 
 func (s *Server) sendCached(c *fiber.Ctx, e *cachedPage, token string) error {
 	c.Set(fiber.HeaderContentType, e.contentType)
-	c.Set(fiber.HeaderVary, "HX-Request, Cookie")
+	c.Set(fiber.HeaderVary, "HX-Request, Cookie, Accept-Encoding")
 	etag := e.etag
 	if e.hasToken {
 		// The token makes the bytes personal: no shared cache may keep them,

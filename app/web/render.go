@@ -86,7 +86,7 @@ func isHTMX(c *fiber.Ctx) bool {
 // JavaScript.
 func (s *Server) page(c *fiber.Ctx, name, partial string, data fiber.Map) error {
 	s.fill(c, data)
-	c.Set(fiber.HeaderVary, "HX-Request")
+	c.Set(fiber.HeaderVary, "HX-Request, Accept-Encoding") // compress.go encodes pages
 	if partial != "" && isHTMX(c) {
 		return c.Render(partial, data, "")
 	}
