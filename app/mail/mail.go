@@ -212,6 +212,8 @@ func (m *Mailer) Compose(settings app.Settings, name, to string, data map[string
 			return app.Mail{}, fmt.Errorf("compose %s (html): %w", name, err)
 		}
 		out.HTML = html.String()
+	} else {
+		out.HTML = textToHTML(out.Text)
 	}
 	return out, nil
 }

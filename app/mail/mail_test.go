@@ -460,3 +460,33 @@ func TestEveryTemplateHasAPreview(t *testing.T) {
 		t.Errorf("an unknown template: %v", err)
 	}
 }
+
+// TestTextOnlyTemplatesGetAnHTMLPart: a template with no .html has an
+// HTML part made from its text: the same words, escaped, the addresses
+// (the account's among them) as links, an indented key as code.
+func TestTextOnlyTemplatesGetAnHTMLPart(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Tiny <Shop>"
+	order := app.Order{Number: 1042, Name: "Ada & Co", Total: app.Money{Amount: 2800, Currency: "usd"}}
+	msg, err := m.Compose(settings, "order_refunded", "ada@example.com", map[string]any{"Order": order, "AccountURL": "http://shop.test/account?x=1&y=2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []string{"Tiny &lt;Shop&gt;", "Ada &amp; Co", "$28.00", `<a href="http://shop.test/account?x=1&amp;y=2">`, "<p>"} {
+		if !strings.Contains(msg.HTML, w) {
+			t.Errorf("the html part lacks %q:\n%s", w, msg.HTML)
+		}
+	}
+	if strings.Contains(msg.HTML, "<Shop>") {
+		t.Errorf("unescaped text in the html part:\n%s", msg.HTML)
+	}
+	got := mail.TextToHTMLForTest("Your key:\n\n    VENDO-7KQ4\n\n- one\n- two\n\nSee https://shop.test/account.")
+	for _, w := range []string{`<code style="font-size:16px">VENDO-7KQ4</code>`, "<ul><li>one</li><li>two</li></ul>", `<a href="https://shop.test/account">https://shop.test/account</a>.`} {
+		if !strings.Contains(got, w) {
+			t.Errorf("textToHTML lacks %q:\n%s", w, got)
+		}
+	}
+}
