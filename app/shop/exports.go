@@ -208,7 +208,7 @@ func (s *Shop) ExportOrders(ctx context.Context, w io.Writer, format string, f s
 	f.Before, f.Limit = "", exportPage
 	return export(ctx, s.Store, w, format, exportTable[app.Order]{
 		columns: []string{"number", "id", "created_at", "paid_at", "status", "email", "name", "customer_id", "products",
-			"currency", "subtotal", "total", "amount_refunded", "checkout_session_id", "payment_intent_id"},
+			"currency", "subtotal", "discount_code", "discount", "total", "amount_refunded", "checkout_session_id", "payment_intent_id"},
 		page: func(tx *store.Tx, before string) ([]app.Order, string, error) {
 			if email != "" && f.CustomerID == "" {
 				cu, err := tx.CustomerByEmail(email)
@@ -229,8 +229,33 @@ func (s *Shop) ExportOrders(ctx context.Context, w io.Writer, format string, f s
 				titles[i] = l.Title
 			}
 			return []any{o.Number, o.ID, o.CreatedAt, o.PaidAt, o.Status, o.Email, o.Name, o.CustomerID, strings.Join(titles, "; "),
-				strings.ToUpper(o.Total.Currency), o.Subtotal, o.Total,
+				strings.ToUpper(o.Total.Currency), o.Subtotal, o.DiscountCode, app.Money{Amount: o.Discount.Amount, Currency: o.Total.Currency}, o.Total,
 				app.Money{Amount: o.AmountRefunded, Currency: o.Total.Currency}, o.CheckoutSessionID, o.PaymentIntentID}, nil
+		},
+	})
+}
+
+// ExportRedemptions writes the discount codes' redemptions, newest
+// first: each order a code took money off (code, when set, narrows them
+// to that code's).
+func (s *Shop) ExportRedemptions(ctx context.Context, w io.Writer, format, code string) (int, error) {
+	code = strings.ToUpper(strings.TrimSpace(code))
+	return export(ctx, s.Store, w, format, exportTable[app.Order]{
+		columns: []string{"code", "order_number", "order_id", "created_at", "email", "customer_id", "status",
+			"currency", "subtotal", "discount", "total"},
+		page: func(tx *store.Tx, before string) ([]app.Order, string, error) {
+			os, next, err := tx.Orders(store.OrderFilter{Before: before, Limit: exportPage})
+			kept := os[:0]
+			for _, o := range os {
+				if o.DiscountCode != "" && (code == "" || strings.EqualFold(o.DiscountCode, code)) {
+					kept = append(kept, o)
+				}
+			}
+			return kept, next, err
+		},
+		row: func(tx *store.Tx, o *app.Order) ([]any, error) {
+			return []any{o.DiscountCode, o.Number, o.ID, o.CreatedAt, o.Email, o.CustomerID, o.Status,
+				strings.ToUpper(o.Total.Currency), o.Subtotal, app.Money{Amount: o.Discount.Amount, Currency: o.Total.Currency}, o.Total}, nil
 		},
 	})
 }

@@ -291,3 +291,46 @@ func TestExportOf100kOrdersKeepsMemoryFlat(t *testing.T) {
 		t.Fatalf("the live heap grew by %.1f MB during the export; a page of orders is well under 16 MB", float64(grew)/(1<<20))
 	}
 }
+
+// TestRedemptionExport: the discount codes' redemptions are the orders a
+// code took money off, optionally one code's; the order export names the
+// code and what it took off.
+func TestRedemptionExport(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	err := f.store.Update(ctx, func(tx *store.Tx) error {
+		for i, code := range []string{"SPRING20", "", "WELCOME5", "SPRING20"} {
+			o := app.Order{Email: "buyer@example.com", CheckoutSessionID: fmt.Sprintf("cs_d%d", i), PaymentStatus: app.PaymentPaid, Status: app.OrderPaid,
+				Subtotal: app.Money{Amount: 1000, Currency: "usd"}, Total: app.Money{Amount: 800, Currency: "usd"}, DiscountCode: code}
+			if code != "" {
+				o.Discount = app.Money{Amount: 200, Currency: "usd"}
+			} else {
+				o.Total.Amount = 1000
+			}
+			if err := tx.PutOrder(&o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if n, err := f.shop.ExportRedemptions(ctx, &buf, shop.ExportCSV, ""); err != nil || n != 3 {
+		t.Fatalf("%d redemptions, %v", n, err)
+	}
+	rows := readCSV(t, buf.Bytes())
+	if rows[0]["code"] != "SPRING20" || rows[0]["discount"] != "2.00" || rows[0]["subtotal"] != "10.00" || rows[0]["total"] != "8.00" || rows[1]["code"] != "WELCOME5" {
+		t.Errorf("redemptions: %v", rows)
+	}
+	buf.Reset()
+	if n, _ := f.shop.ExportRedemptions(ctx, &buf, shop.ExportJSON, "spring20"); n != 2 {
+		t.Errorf("one code's: %d", n)
+	}
+	buf.Reset()
+	f.shop.ExportOrders(ctx, &buf, shop.ExportCSV, store.OrderFilter{}, "")
+	if rows := readCSV(t, buf.Bytes()); len(rows) != 4 || rows[0]["discount_code"] != "SPRING20" || rows[0]["discount"] != "2.00" || rows[2]["discount"] != "0.00" {
+		t.Errorf("orders with their codes: %v", rows)
+	}
+}

@@ -16,7 +16,8 @@ import (
 	"vendo/app/store"
 )
 
-// Exports (GET /admin/{orders,customers,subscriptions,licenses}.{csv,json})
+// Exports (GET /admin/{orders,customers,subscriptions,licenses}.{csv,json},
+// and the discount codes' redemptions at /admin/discounts.{csv,json}?code=)
 // take the list page's query parameters and stream exactly the rows the
 // list's filter shows, every page of them (shop.ExportOrders and its
 // siblings). Each export is audited: it carries customers' data out.
@@ -47,6 +48,12 @@ func (s *Server) exportLists() map[string]func(c *fiber.Ctx) exportRun {
 			f := store.SubscriptionFilter{Status: q.Get("status"), PlanID: q.Get("plan")}
 			return func(ctx context.Context, w io.Writer, format string) (int, error) {
 				return s.shop.ExportSubscriptions(ctx, w, format, f)
+			}
+		},
+		"discounts": func(c *fiber.Ctx) exportRun {
+			code := strings.Clone(filterValues(c, "code").Get("code"))
+			return func(ctx context.Context, w io.Writer, format string) (int, error) {
+				return s.shop.ExportRedemptions(ctx, w, format, code)
 			}
 		},
 		"licenses": func(c *fiber.Ctx) exportRun {

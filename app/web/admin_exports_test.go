@@ -58,7 +58,7 @@ func TestAdminExportsFollowTheListsFilter(t *testing.T) {
 		t.Errorf("a filter that matches nothing: %q", body)
 	}
 
-	for _, list := range []string{"customers", "subscriptions", "licenses"} {
+	for _, list := range []string{"customers", "subscriptions", "licenses", "discounts"} {
 		resp, body := s.Admin.Get("/admin/" + list + ".json?q=exported")
 		var rows []map[string]any
 		if err := json.Unmarshal([]byte(body), &rows); err != nil || resp.StatusCode != 200 {
