@@ -56,6 +56,9 @@ func TestPhonePurchase(t *testing.T) {
 		b.fitsScreen()
 		b.Press("Add to cart")
 		b.Until("the header badge to count 1", `document.getElementById("cart-badge").textContent.trim() === "1"`)
+		if !evalJS[bool](b, `document.querySelector(".buy-box form[action='/cart/items'] [data-htmx-error]").hidden`) {
+			b.fail("the session message stayed after the retry worked")
+		}
 		b.Click("header a.cart-link")
 		b.WaitPath(`^/cart$`)
 		b.fitsScreen()
@@ -136,7 +139,14 @@ func TestStaleTokenRecovers(t *testing.T) {
 	b.Step("stale-add-to-cart", func() {
 		evalJS[bool](b, `window.e2eSamePage = true`)
 		b.Press("Add to cart")
-		b.Until("the message that the session changed", `(t => !t.hidden && t.textContent.includes("Your session changed — please try again"))(document.getElementById("toast"))`)
+		// The message goes under the button that was pressed (the form's
+		// [data-htmx-error], since b569730), where the visitor is looking
+		// and where it stays until the next try; the toast at the top of
+		// the page is for requests without a place of their own.
+		b.Until("the message that the session changed, under the button", `(e => !!e && !e.hidden && e.getClientRects().length > 0 && e.textContent.includes("Your session changed — please try again"))(document.querySelector(".buy-box form[action='/cart/items'] [data-htmx-error]"))`)
+		if evalJS[bool](b, `!document.getElementById("toast").hidden`) {
+			b.fail("the refusal was shown twice: inline and in the toast")
+		}
 		if n := evalJS[string](b, `document.getElementById("cart-badge").textContent.trim()`); n != "0" {
 			b.fail("the refused request changed the cart (badge %q)", n)
 		}
@@ -146,6 +156,9 @@ func TestStaleTokenRecovers(t *testing.T) {
 		b.Press("Add to cart")
 		b.Until("the confirmation", `document.getElementById("add-result").innerText.includes("Added to your cart")`)
 		b.Until("the header badge to count 1", `document.getElementById("cart-badge").textContent.trim() === "1"`)
+		if !evalJS[bool](b, `document.querySelector(".buy-box form[action='/cart/items'] [data-htmx-error]").hidden`) {
+			b.fail("the session message stayed after the retry worked")
+		}
 		if !evalJS[bool](b, `window.e2eSamePage === true`) {
 			b.fail("recovering reloaded the page")
 		}
