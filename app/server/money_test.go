@@ -799,3 +799,70 @@ func TestSuccessPageSaysWhatBecameOfTheOrder(t *testing.T) {
 		}
 	})
 }
+
+// TestSyncCorrectsARefundOlderThanItsWindow: an old bug acknowledged
+// charge.refunded with no matching order, so the ledger holds the
+// refund's event as applied while the order stays paid; the refund and
+// its session are older than the sync's window. `vendo sync` lists
+// Stripe's refunds and disputes since the shop's oldest order, brings the
+// order to Stripe's state and names it in its summary.
+func TestSyncCorrectsARefundOlderThanItsWindow(t *testing.T) {
+	inBothModes(t, func(t *testing.T, p *pair) {
+		ctx := context.Background()
+		email := "oldrefund@example.com"
+		id, _ := p.buy(iconPack, email, "4242424242424242", true)
+		p.mails = append(p.mails, "receipt "+email)
+		p.settle("the purchase")
+		p.hold("charge.refunded")
+		p.refundAtStripe(id, 0)
+		var held sandbox.HeldDelivery
+		vendotest.WaitFor(p.t, "the held refund", func() bool {
+			for _, h := range p.heldFor() {
+				if h.Type == "charge.refunded" {
+					held = h
+					return true
+				}
+			}
+			return false
+		})
+		now := p.b.Store.Now()
+		if err := p.b.Store.Update(ctx, func(tx *store.Tx) error {
+			return tx.PutEvent(&store.EventRecord{ID: held.Event, Type: held.Type, ObjectID: held.Object, Created: now,
+				ReceivedAt: now, ProcessedAt: now, Outcome: store.EventApplied, Attempts: 1, Source: "webhook"})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		// The window starts an hour before the last sync: after the
+		// refund, its event and its session.
+		if err := p.b.Store.SetLastSync(ctx, now.Add(3*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if o := p.order(id); o.Status != app.OrderPaid {
+			t.Fatalf("before the sync the order is %s, want paid", o.Status)
+		}
+		sum, err := p.b.Sync(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		o := p.order(id)
+		if o.Status != app.OrderRefunded || o.AmountRefunded != o.Total.Amount {
+			t.Errorf("after the sync the order is %s, refunded %d of %d; want refunded in full", o.Status, o.AmountRefunded, o.Total.Amount)
+		}
+		if p.keyWorks(o) {
+			t.Error("after the sync the licence key still works")
+		}
+		want := fmt.Sprintf("order #%d", o.Number)
+		if len(sum.Corrected) != 1 || !strings.Contains(sum.Corrected[0], want) || !strings.Contains(sum.Corrected[0], app.OrderRefunded) {
+			t.Errorf("the summary's corrections: %q, want one naming %s (refunded)", sum.Corrected, want)
+		}
+		if !strings.Contains(sum.String(), want) {
+			t.Errorf("the summary does not name %s: %s", want, sum)
+		}
+		p.mails = append(p.mails, "order_refunded "+email)
+		p.releaseRest()
+		p.settle("the sync")
+		if sum, err := p.b.Sync(ctx, nil); err != nil || len(sum.Corrected) != 0 {
+			t.Errorf("a second sync: %q %v, want nothing corrected", sum.Corrected, err)
+		}
+	})
+}

@@ -173,6 +173,24 @@ func (t *Tx) DisputedOrders() int {
 	return n
 }
 
+// OldestOrderAt is when the shop's oldest order was made, zero when it
+// has none: ids sort by creation time, so it is the first record (within
+// clockSlack, which the caller's margin covers).
+func (t *Tx) OldestOrderAt() (time.Time, error) {
+	c := t.tx.Bucket(bOrders).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if v == nil {
+			continue // a nested bucket, not a record
+		}
+		var o app.Order
+		if err := decode(v, &o); err != nil {
+			return time.Time{}, fmt.Errorf("order %s: %w", k, err)
+		}
+		return o.CreatedAt, nil
+	}
+	return time.Time{}, nil
+}
+
 // OrdersSince calls fn for every order created at or after from, newest
 // first, reading only those (the dashboard's last 30 days).
 func (t *Tx) OrdersSince(from time.Time, fn func(*app.Order) error) error {

@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"vendo/app"
 	"vendo/app/store"
 	"vendo/app/stripeapi"
 )
@@ -17,11 +18,16 @@ type Lister interface {
 	ListEvents(ctx context.Context, since time.Time, fn func(stripeapi.Event) error) (int, error)
 	ListSubscriptionIDs(ctx context.Context) ([]string, error)
 	ListCompletedSessionIDs(ctx context.Context, since time.Time) ([]string, error)
+	ListRefundedPayments(ctx context.Context, since time.Time) ([]string, error)
+	ListDisputedPayments(ctx context.Context, since time.Time) ([]string, error)
 }
 
 // Syncer heals missed webhooks: it lists recent events, subscriptions and
 // completed Checkout Sessions from Stripe and feeds what the ledger has not
-// seen through the same handlers.
+// seen through the same handlers. It also lists every refund and dispute
+// since the shop's oldest order and reconciles the orders they belong to:
+// a refund older than the window whose event the ledger acknowledged
+// without an order (an old bug) is healed too.
 type Syncer struct {
 	Ledger *Ledger
 	Stripe Lister
@@ -32,15 +38,18 @@ type Syncer struct {
 	Window time.Duration
 }
 
-// Progress is told how far a sync got: stage is "events", "subscriptions"
-// or "sessions".
+// Progress is told how far a sync got: stage is "events", "subscriptions",
+// "sessions" or "payments".
 type Progress func(stage string, done, total int)
 
 // Summary counts what a sync did.
 type Summary struct {
 	Events, NewEvents, FailedEvents int
 	Subscriptions, Sessions         int
-	Failed                          int // reconciliations of objects that failed
+	// Payments counts the orders reconciled because Stripe lists a
+	// refund or a dispute of their payment.
+	Payments int
+	Failed   int // reconciliations of objects that failed
 	// ForeignEvents and Foreign count the events and the objects left
 	// alone because another shop or app made them (DESIGN.md §5 rule 9):
 	// no failure.
@@ -54,8 +63,8 @@ type Summary struct {
 }
 
 func (s Summary) String() string {
-	out := fmt.Sprintf("%d events checked (%d new, %d failed, %d about objects not created by this shop), %d subscriptions and %d checkout sessions reconciled (%d failed, %d not created by this shop and left alone), since %s, in %s",
-		s.Events, s.NewEvents, s.FailedEvents, s.ForeignEvents, s.Subscriptions, s.Sessions, s.Failed, s.Foreign, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
+	out := fmt.Sprintf("%d events checked (%d new, %d failed, %d about objects not created by this shop), %d subscriptions, %d checkout sessions and %d refunded or disputed orders reconciled (%d failed, %d not created by this shop and left alone), since %s, in %s",
+		s.Events, s.NewEvents, s.FailedEvents, s.ForeignEvents, s.Subscriptions, s.Sessions, s.Payments, s.Failed, s.Foreign, s.Since.Format(time.RFC3339), s.Took.Round(time.Millisecond))
 	if len(s.Corrected) > 0 {
 		out += fmt.Sprintf("; %d corrected to Stripe's state: %s", len(s.Corrected), strings.Join(s.Corrected, "; "))
 	}
@@ -152,14 +161,19 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 		return sum, fmt.Errorf("list checkout sessions: %w", err)
 	}
 	for i, id := range sessions {
-		if res, err := s.Ledger.Reconcile(ctx, "checkout.session.completed", id); err != nil {
-			sum.Failed++
-			s.Log.Warn("reconcile checkout session", "session", id, "err", err)
-		} else if res.Reason == store.ReasonForeign {
-			sum.Foreign++
-		}
+		s.reconcileSession(ctx, &sum, id)
 		sum.Sessions++
 		progress("sessions", i+1, len(sessions))
+	}
+
+	orders, err := s.refundedOrDisputed(ctx, window, sessions)
+	if err != nil {
+		return sum, err
+	}
+	for i, id := range orders {
+		s.reconcileSession(ctx, &sum, id)
+		sum.Payments++
+		progress("payments", i+1, len(orders))
 	}
 	sum.Took = time.Since(start)
 	fixes.mu.Lock()
@@ -170,6 +184,64 @@ func (s *Syncer) Run(ctx context.Context, progress Progress) (Summary, error) {
 	}
 	s.Log.Info("stripe sync done", "summary", sum.String())
 	return sum, nil
+}
+
+// reconcileSession runs the order's reconcile on a Checkout Session, as
+// checkout.session.completed would.
+func (s *Syncer) reconcileSession(ctx context.Context, sum *Summary, id string) {
+	if res, err := s.Ledger.Reconcile(ctx, "checkout.session.completed", id); err != nil {
+		sum.Failed++
+		s.Log.Warn("reconcile checkout session", "session", id, "err", err)
+	} else if res.Reason == store.ReasonForeign {
+		sum.Foreign++
+	}
+}
+
+// refundedOrDisputed lists the Checkout Sessions of the shop's orders
+// whose payment Stripe has refunded or disputed since the oldest order,
+// except those in done (already reconciled by this sync). The list starts
+// a window before the oldest order: an order can be made from its session
+// that long after it was paid (and refunded). A payment that is no
+// order's (a subscription's invoice, another app's) is left alone.
+func (s *Syncer) refundedOrDisputed(ctx context.Context, window time.Duration, done []string) ([]string, error) {
+	var oldest time.Time
+	if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { oldest, err = tx.OldestOrderAt(); return }); err != nil {
+		return nil, err
+	}
+	if oldest.IsZero() {
+		return nil, nil
+	}
+	from := oldest.Add(-window)
+	refunded, err := s.Stripe.ListRefundedPayments(ctx, from)
+	if err != nil {
+		return nil, fmt.Errorf("list refunds: %w", err)
+	}
+	disputed, err := s.Stripe.ListDisputedPayments(ctx, from)
+	if err != nil {
+		return nil, fmt.Errorf("list disputes: %w", err)
+	}
+	seen := map[string]bool{}
+	for _, id := range done {
+		seen[id] = true
+	}
+	var out []string
+	err = s.Store.View(ctx, func(tx *store.Tx) error {
+		for _, pi := range append(refunded, disputed...) {
+			o, err := tx.OrderByPaymentIntent(pi)
+			if app.IsNotFound(err) {
+				continue
+			}
+			if err != nil {
+				return err
+			}
+			if !seen[o.CheckoutSessionID] {
+				seen[o.CheckoutSessionID] = true
+				out = append(out, o.CheckoutSessionID)
+			}
+		}
+		return nil
+	})
+	return out, err
 }
 
 // Every runs Run at each interval until ctx ends (the background
