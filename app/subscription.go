@@ -23,6 +23,11 @@ type Subscription struct {
 	CancelAtPeriodEnd  bool      `json:"cancel_at_period_end"`
 	CanceledAt         time.Time `json:"canceled_at,omitempty"`
 	EndedAt            time.Time `json:"ended_at,omitempty"`
+	// CancelNotice keys the cancellation the customer was told about (its
+	// CanceledAt from Stripe): a redelivered or reordered event of the
+	// same cancellation finds it and mails nothing; a new cancellation
+	// after a resume has another.
+	CancelNotice time.Time `json:"cancel_notice,omitempty"`
 	// Fulfilled is true while Vendo's grants for it stand (activation ran,
 	// termination has not).
 	Fulfilled  bool   `json:"fulfilled"`

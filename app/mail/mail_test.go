@@ -335,6 +335,10 @@ func TestPlanMailsStateTheRuleInForce(t *testing.T) {
 			[]string{"stay in your library even after your plan ends"}},
 		{"subscription_ended", map[string]any{"KeepsUnlocks": false}, []string{"products unlocked with plan credits and your license key are no longer"}},
 		{"subscription_ended", map[string]any{"KeepsUnlocks": true}, []string{"so do the products you unlocked with plan credits"}},
+		{"subscription_canceled", map[string]any{"Plan": plan, "Subscription": app.Subscription{CurrentPeriodEnd: time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)}, "KeepsUnlocks": false},
+			[]string{"Pro plan is canceled and will not renew", "March 10, 2027", "products unlocked with plan credits leave your library", "http://shop.test/account"}},
+		{"subscription_canceled", map[string]any{"Plan": plan, "Subscription": app.Subscription{CurrentPeriodEnd: time.Date(2027, 3, 10, 12, 0, 0, 0, time.UTC)}, "KeepsUnlocks": true},
+			[]string{"stay in your library after that"}},
 		{"renewal_failed", map[string]any{"Amount": app.Money{Amount: 1900, Currency: "usd"}, "GraceDays": 7}, []string{"$19.00", "keep working for 7 days"}},
 		{"renewal_failed", map[string]any{"Amount": app.Money{Amount: 1900, Currency: "usd"}, "GraceDays": 0}, []string{"on hold until the payment goes through"}},
 	} {
@@ -436,7 +440,7 @@ func TestEveryTemplateHasAPreview(t *testing.T) {
 	settings := app.DefaultSettings()
 	settings.ShopName = "Preview Shop"
 	names := m.Templates()
-	for _, want := range []string{"license_limit", "login", "order_refunded", "receipt", "subscription_ended"} {
+	for _, want := range []string{"license_limit", "login", "order_refunded", "receipt", "subscription_canceled", "subscription_ended"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("templates %v lack %s", names, want)
 		}

@@ -12,6 +12,7 @@ import (
 	"vendo/app"
 	"vendo/app/store"
 	"vendo/app/vendotest"
+	"vendo/app/webhook"
 )
 
 // subscriber signs in a new customer and returns their browser.
@@ -293,8 +294,11 @@ func TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries(t *testing.T) {
 			t.Errorf("%d period grants, want 2 (activation and one renewal): %v", len(grants), grants)
 		}
 		ms, _, _ := tx.Outbox(store.MailFilter{})
-		started, ended := 0, 0
+		started, ended, canceled := 0, 0, 0
 		for _, m := range ms {
+			if m.To == email && m.Template == "subscription_canceled" {
+				canceled++
+			}
 			if m.To == email && m.Template == "subscription_started" {
 				started++
 			}
@@ -302,9 +306,70 @@ func TestSubscriptionLifecycleWithDuplicatedShuffledDeliveries(t *testing.T) {
 				ended++
 			}
 		}
-		if started != 1 || ended != 1 {
-			t.Errorf("emails: %d started, %d ended; want one each", started, ended)
+		// The cancellation mail goes out only if some delivery re-fetched
+		// the subscription before the clock ended it: at most once.
+		if started != 1 || ended != 1 || canceled > 1 {
+			t.Errorf("emails: %d started, %d canceled, %d ended; want one started and ended, at most one canceled", started, canceled, ended)
 		}
 		return nil
 	})
+}
+
+// TestCancelInPortalMailsOnceUntilWhen cancels a plan at period end in the
+// sandbox portal while every event is delivered twice, then applies the
+// re-fetched subscription once more as a later event would: the outbox
+// holds exactly one cancellation mail, naming the day the plan ends.
+func TestCancelInPortalMailsOnceUntilWhen(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{Env: map[string]string{"VENDO_SANDBOX_DELIVER_TWICE": "1"}})
+	email := "leaver@example.com"
+	s := subscriber(srv, email)
+	s.Subscribe("pro", "year", "4242424242424242")
+	currentSub(t, srv, email, "activation", func(s app.Subscription) bool { return s.Fulfilled })
+	resp, _ := s.Submit("/account/billing-portal", url.Values{})
+	_, page := s.Get(resp.Request.URL.String())
+	cancel := regexp.MustCompile(`action="([^"]+/cancel)"><input type="hidden" name="subscription" value="([^"]+)"`).FindStringSubmatch(page)
+	if cancel == nil {
+		t.Fatal("no cancel form in the portal")
+	}
+	s.Submit(cancel[1], url.Values{"subscription": {cancel[2]}})
+	sub := currentSub(t, srv, email, "cancel at period end", func(s app.Subscription) bool { return s.CancelAtPeriodEnd })
+	canceled := func() []app.Mail {
+		var out []app.Mail
+		srv.Store.View(context.Background(), func(tx *store.Tx) error {
+			ms, _, _ := tx.Outbox(store.MailFilter{})
+			for _, m := range ms {
+				if m.To == email && m.Template == "subscription_canceled" {
+					out = append(out, m)
+				}
+			}
+			return nil
+		})
+		return out
+	}
+	vendotest.WaitFor(t, "the cancellation mail", func() bool { return len(canceled()) > 0 })
+
+	// A later event about the same subscription re-fetches the same
+	// cancellation: nothing more is mailed.
+	ctx, release := webhook.Scope(context.Background())
+	defer release()
+	apply, err := srv.Shop.HandleSubscriptionEvent(ctx, webhook.Event{ID: "evt_again", Type: "customer.subscription.updated", ObjectID: sub.StripeID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := srv.Store.Update(ctx, func(tx *store.Tx) error { return apply(tx) }); err != nil {
+		t.Fatal(err)
+	}
+
+	ms := canceled()
+	if len(ms) != 1 {
+		t.Fatalf("%d cancellation mails, want 1", len(ms))
+	}
+	ends := sub.CurrentPeriodEnd.Format("January 2, 2006")
+	if !strings.Contains(ms[0].Text, "You keep it until") || !strings.Contains(ms[0].Text, ends) {
+		t.Fatalf("the cancellation mail does not say the plan lasts until %s:\n%s", ends, ms[0].Text)
+	}
+	if !strings.Contains(ms[0].HTML, ends) || !strings.Contains(ms[0].Text, srv.URL+"/account") {
+		t.Fatalf("the mail's HTML part lacks the end date or the text lacks the account link:\n%s\n%s", ms[0].Text, ms[0].HTML)
+	}
 }

@@ -238,7 +238,39 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 			return rec, err
 		}
 	}
+	if err := s.noticeCancel(tx, &rec, plan); err != nil {
+		return rec, err
+	}
 	return rec, tx.PutSubscription(&rec)
+}
+
+// noticeCancel tells the customer, once per cancellation, that their plan
+// is set to end and until when it lasts, from the state re-fetched from
+// Stripe. A subscription canceled at once gets only the ended mail
+// (terminate): its access has already ended.
+func (s *Shop) noticeCancel(tx *store.Tx, rec *app.Subscription, plan app.Plan) error {
+	if !rec.Fulfilled || !rec.CancelAtPeriodEnd || s.Mail == nil {
+		return nil
+	}
+	key := rec.CanceledAt
+	if key.IsZero() {
+		key = rec.CurrentPeriodEnd // Stripe always says when; as good as we know
+	}
+	if rec.CancelNotice.Equal(key) {
+		return nil
+	}
+	rec.CancelNotice = key
+	cust, err := tx.Customer(rec.CustomerID)
+	if err != nil {
+		return err
+	}
+	settings, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	tx.OnCommit(s.Mail.Notify)
+	return s.Mail.Queue(tx, "subscription_canceled", cust.Email, map[string]any{
+		"Plan": plan, "Subscription": *rec, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()})
 }
 
 // pastDueSince is when a past_due subscription's unpaid invoice was
