@@ -334,6 +334,7 @@ func (p *pair) portal(monthly, yearly *vendotest.Client) {
 	if resp, _ := yearly.Submit(onPage(yearly, c[1]), url.Values{"subscription": {c[2]}}); resp.StatusCode != http.StatusOK {
 		t.Fatalf("cancel: %d", resp.StatusCode)
 	}
+	p.mails = append(p.mails, "subscription_canceled yearly@example.com")
 	p.settle("the cancel")
 	if _, page := yearly.Get("/account"); !strings.Contains(page, "Your plan ends on") {
 		t.Error("the yearly subscriber's account does not show the coming end")
