@@ -146,19 +146,12 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 			// What the subscriber paid counts in the dashboard's sales.
 			return recordInvoice(tx, sub, in)
 		}
-		if failed && !in.Paid && s.Mail != nil {
-			cust, err := tx.Customer(sub.CustomerID)
-			if err != nil {
-				return err
-			}
-			settings, err := tx.Settings()
-			if err != nil {
-				return err
-			}
-			tx.OnCommit(s.Mail.Notify)
-			return s.Mail.Queue(tx, "renewal_failed", cust.Email, map[string]any{
-				"Amount": app.Money{Amount: in.AmountDue, Currency: in.Currency}, "InvoiceURL": in.HostedURL,
-				"AccountURL": s.BaseURL + "/account", "GraceDays": int(settings.PastDueGrace / (24 * time.Hour)),
+		if failed && !in.Paid {
+			return s.mailSubscriber(tx, sub.CustomerID, "renewal_failed", func(settings app.Settings) map[string]any {
+				return map[string]any{
+					"Amount": app.Money{Amount: in.AmountDue, Currency: in.Currency}, "InvoiceURL": in.HostedURL,
+					"AccountURL": s.BaseURL + "/account", "GraceDays": int(settings.PastDueGrace / (24 * time.Hour)),
+				}
 			})
 		}
 		return nil
@@ -260,7 +253,20 @@ func (s *Shop) noticeCancel(tx *store.Tx, rec *app.Subscription, plan app.Plan) 
 		return nil
 	}
 	rec.CancelNotice = key
-	cust, err := tx.Customer(rec.CustomerID)
+	return s.mailSubscriber(tx, rec.CustomerID, "subscription_canceled", func(settings app.Settings) map[string]any {
+		return map[string]any{"Plan": plan, "Subscription": *rec, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()}
+	})
+}
+
+// mailSubscriber queues a plan mail to a subscription's customer, sent
+// once the transaction commits. The data depends on the shop's settings
+// (the grace after a failed payment, what happens to unlocked products),
+// read in the same transaction so the mail states the rule in force.
+func (s *Shop) mailSubscriber(tx *store.Tx, customerID, template string, data func(app.Settings) map[string]any) error {
+	if s.Mail == nil {
+		return nil
+	}
+	cust, err := tx.Customer(customerID)
 	if err != nil {
 		return err
 	}
@@ -269,8 +275,7 @@ func (s *Shop) noticeCancel(tx *store.Tx, rec *app.Subscription, plan app.Plan) 
 		return err
 	}
 	tx.OnCommit(s.Mail.Notify)
-	return s.Mail.Queue(tx, "subscription_canceled", cust.Email, map[string]any{
-		"Plan": plan, "Subscription": *rec, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()})
+	return s.Mail.Queue(tx, template, cust.Email, data(settings))
 }
 
 // pastDueSince is when a past_due subscription's unpaid invoice was
@@ -339,20 +344,9 @@ func (s *Shop) activate(tx *store.Tx, rec *app.Subscription, plan app.Plan) erro
 		return err
 	}
 	rec.LicenseID = lic.ID
-	if s.Mail != nil {
-		cust, err := tx.Customer(rec.CustomerID)
-		if err != nil {
-			return err
-		}
-		settings, err := tx.Settings()
-		if err != nil {
-			return err
-		}
-		tx.OnCommit(s.Mail.Notify)
-		return s.Mail.Queue(tx, "subscription_started", cust.Email, map[string]any{
-			"Plan": plan, "Subscription": *rec, "License": lic, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()})
-	}
-	return nil
+	return s.mailSubscriber(tx, rec.CustomerID, "subscription_started", func(settings app.Settings) map[string]any {
+		return map[string]any{"Plan": plan, "Subscription": *rec, "License": lic, "AccountURL": s.BaseURL + "/account", "KeepsUnlocks": settings.KeepsUnlocks()}
+	})
 }
 
 // movePlanLicense points the subscription's license key at its new plan.
@@ -394,15 +388,9 @@ func (s *Shop) terminate(tx *store.Tx, rec *app.Subscription) error {
 	if err := revokeSubscriptionLicense(tx, rec, "subscription ended"); err != nil {
 		return err
 	}
-	if s.Mail != nil {
-		cust, err := tx.Customer(rec.CustomerID)
-		if err != nil {
-			return err
-		}
-		tx.OnCommit(s.Mail.Notify)
-		return s.Mail.Queue(tx, "subscription_ended", cust.Email, map[string]any{"PlansURL": s.BaseURL + "/plans", "KeepsUnlocks": settings.KeepsUnlocks()})
-	}
-	return nil
+	return s.mailSubscriber(tx, rec.CustomerID, "subscription_ended", func(settings app.Settings) map[string]any {
+		return map[string]any{"PlansURL": s.BaseURL + "/plans", "KeepsUnlocks": settings.KeepsUnlocks()}
+	})
 }
 
 // ourSubscription reports whether this shop made a subscription it has
