@@ -159,23 +159,7 @@ func (t *txn) chargeDispute(chargeID string) (dispute, bool) {
 func apiGetDispute(t *txn, r *request) (any, error) { return t.disputeByID(r.id, "id") }
 
 func apiListDisputes(t *txn, r *request) (any, error) {
-	q, err := parseListQuery(r.p)
-	if err != nil {
-		return nil, err
-	}
-	chID, piID := r.p.str("charge"), r.p.str("payment_intent")
-	created, err := rangeFilter(r.p, "created")
-	if err != nil {
-		return nil, err
-	}
-	items, more := t.listNewest(objDispute, q, func(raw []byte) bool {
-		var d dispute
-		if json.Unmarshal(raw, &d) != nil {
-			return false
-		}
-		return (chID == "" || d.Charge == chID) && (piID == "" || string(d.PaymentIntent) == piID) && created(d.Created)
-	})
-	return listMap("/v1/disputes", items, more), nil
+	return t.listByPayment(r, objDispute, "/v1/disputes")
 }
 
 // apiCloseDispute is Stripe's "accept the dispute": the merchant gives

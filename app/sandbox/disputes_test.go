@@ -163,3 +163,70 @@ func TestRefundOf5126FailsAnHourLater(t *testing.T) {
 	}
 	e.expect("charge.refunded", "refund.created")
 }
+
+// TestRefundsAndDisputesListByPayment: both lists filter by charge and by
+// payment intent, as Stripe's do (the shop's sync and reconcile read them
+// that way), so one payment's refund or dispute never shows under another.
+func TestRefundsAndDisputesListByPayment(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	// Refunded payments and disputed ones (a disputed charge cannot be
+	// refunded), two of each.
+	type payment struct{ charge, pi string }
+	var refunded, disputed []payment
+	for range 2 {
+		s, ch := e.payWith(c, "4242 4242 4242 4242")
+		if _, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(100)}); err != nil {
+			t.Fatal(err)
+		}
+		refunded = append(refunded, payment{ch.ID, s.PaymentIntent.ID})
+		s, ch = e.payWith(c, "4000 0000 0000 0259")
+		disputed = append(disputed, payment{ch.ID, s.PaymentIntent.ID})
+	}
+	refundsOf := func(p *stripe.RefundListParams) (charges []string) {
+		it := e.api.Refunds.List(p)
+		for it.Next() {
+			charges = append(charges, it.Refund().Charge.ID)
+		}
+		if err := it.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return charges
+	}
+	disputesOf := func(p *stripe.DisputeListParams) (charges []string) {
+		it := e.api.Disputes.List(p)
+		for it.Next() {
+			charges = append(charges, it.Dispute().Charge.ID)
+		}
+		if err := it.Err(); err != nil {
+			t.Fatal(err)
+		}
+		return charges
+	}
+	if got := refundsOf(&stripe.RefundListParams{}); len(got) != 2 {
+		t.Fatalf("all refunds: %v", got)
+	}
+	if got := disputesOf(&stripe.DisputeListParams{}); len(got) != 2 {
+		t.Fatalf("all disputes: %v", got)
+	}
+	for _, p := range refunded {
+		for _, got := range [][]string{
+			refundsOf(&stripe.RefundListParams{Charge: stripe.String(p.charge)}),
+			refundsOf(&stripe.RefundListParams{PaymentIntent: stripe.String(p.pi)}),
+		} {
+			if len(got) != 1 || got[0] != p.charge {
+				t.Errorf("refunds listed for charge %s: %v", p.charge, got)
+			}
+		}
+	}
+	for _, p := range disputed {
+		for _, got := range [][]string{
+			disputesOf(&stripe.DisputeListParams{Charge: stripe.String(p.charge)}),
+			disputesOf(&stripe.DisputeListParams{PaymentIntent: stripe.String(p.pi)}),
+		} {
+			if len(got) != 1 || got[0] != p.charge {
+				t.Errorf("disputes listed for charge %s: %v", p.charge, got)
+			}
+		}
+	}
+}

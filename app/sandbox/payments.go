@@ -276,23 +276,7 @@ func apiGetRefund(t *txn, r *request) (any, error) {
 }
 
 func apiListRefunds(t *txn, r *request) (any, error) {
-	q, err := parseListQuery(r.p)
-	if err != nil {
-		return nil, err
-	}
-	chID, piID := r.p.str("charge"), r.p.str("payment_intent")
-	created, err := rangeFilter(r.p, "created")
-	if err != nil {
-		return nil, err
-	}
-	items, more := t.listNewest(objRefund, q, func(raw []byte) bool {
-		var re refund
-		if json.Unmarshal(raw, &re) != nil {
-			return false
-		}
-		return (chID == "" || re.Charge == chID) && (piID == "" || string(re.PaymentIntent) == piID) && created(re.Created)
-	})
-	return listMap("/v1/refunds", items, more), nil
+	return t.listByPayment(r, objRefund, "/v1/refunds")
 }
 
 func (t *txn) chargeRefunds(chargeID string) []refund {

@@ -206,6 +206,33 @@ func (t *txn) listNewest(object string, q listQuery, match func(raw []byte) bool
 	return items, hasMore
 }
 
+// listByPayment lists objects that hang off a charge (refunds, disputes),
+// newest first, filtered as Stripe filters both lists: by charge, by
+// payment_intent and by a created range.
+func (t *txn) listByPayment(r *request, object, url string) (any, error) {
+	q, err := parseListQuery(r.p)
+	if err != nil {
+		return nil, err
+	}
+	chID, piID := r.p.str("charge"), r.p.str("payment_intent")
+	created, err := rangeFilter(r.p, "created")
+	if err != nil {
+		return nil, err
+	}
+	items, more := t.listNewest(object, q, func(raw []byte) bool {
+		var o struct {
+			Charge        string `json:"charge"`
+			PaymentIntent nstr   `json:"payment_intent"`
+			Created       int64  `json:"created"`
+		}
+		if json.Unmarshal(raw, &o) != nil {
+			return false
+		}
+		return (chID == "" || o.Charge == chID) && (piID == "" || string(o.PaymentIntent) == piID) && created(o.Created)
+	})
+	return listMap(url, items, more), nil
+}
+
 func listMap(url string, items [][]byte, hasMore bool) map[string]any {
 	data := make([]any, 0, len(items))
 	for _, raw := range items {
