@@ -22,7 +22,7 @@ func TestEmailSignIn(t *testing.T) {
 		b.Press("Sign in")
 		b.WaitPath(`^/login$`)
 		b.Type("#email", email)
-		skip := s.logs.Len()
+		skip := s.Output.Len()
 		b.Press("Email me a sign-in link")
 		b.Sees("Check your email")
 		b.MustSee(email)

@@ -28,7 +28,7 @@ func get(t *testing.T, url string) (int, string) {
 
 func TestBinaryServesEveryPageFromAnyDirectory(t *testing.T) {
 	t.Parallel()
-	base := startVendo(t, "").base
+	base := runShop(t, "").URL
 	for _, tc := range []struct{ path, want string }{
 		{"/", "Vendo Demo Shop"},
 		{"/products", "Sunrise Wallpapers"},
@@ -51,8 +51,8 @@ func TestBinaryServesEveryPageFromAnyDirectory(t *testing.T) {
 func TestSecondInstanceOnSameDataDirExitsWithMessage(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	startVendo(t, data)
-	cmd := exec.Command(binPath, "-data", data, "-addr", freeAddr(t))
+	runShop(t, data)
+	cmd := exec.Command(binPath, "-data", data, "-addr", "127.0.0.1:0")
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
 	done := make(chan struct{})
 	var out []byte
@@ -117,7 +117,7 @@ func TestVersionCommand(t *testing.T) {
 func TestGracefulShutdownClosesDatabase(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	cmd := startVendo(t, data).cmd
+	cmd := runShop(t, data).Cmd
 	cmd.Process.Signal(os.Interrupt)
 	waitErr := make(chan error, 1)
 	go func() { waitErr <- cmd.Wait() }()
@@ -130,13 +130,13 @@ func TestGracefulShutdownClosesDatabase(t *testing.T) {
 		t.Fatal("did not stop after SIGINT")
 	}
 	// The lock is released: a new instance starts at once on the same data.
-	startVendo(t, data)
+	runShop(t, data)
 }
 
 func TestSandboxNeverStartsWithAStripeKey(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
-	addr := startVendo(t, data, "STRIPE_SECRET_KEY=sk_test_real", "STRIPE_WEBHOOK_SECRET=whsec_real", "STRIPE_API_BASE=http://127.0.0.1:9", "VENDO_SYNC_INTERVAL=0").addr
+	addr := runShop(t, data, "STRIPE_SECRET_KEY=sk_test_real", "STRIPE_WEBHOOK_SECRET=whsec_real", "STRIPE_API_BASE=http://127.0.0.1:9", "VENDO_SYNC_INTERVAL=0").Addr
 	for _, path := range []string{"/sandbox/stripe/clock", "/sandbox/stripe/v1/customers", "/sandbox/stripe/checkout/cs_test_1"} {
 		if status, _ := get(t, "http://"+addr+path); status != 404 {
 			t.Errorf("%s: %d in Stripe mode, want 404", path, status)

@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -95,8 +94,8 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	first := startVendo(t, data, env...)
-	addr, cmd := first.addr, first.cmd
+	first := runShop(t, data, env...)
+	addr, cmd := first.Addr, first.Cmd
 
 	var acked sync.Map
 	var n atomic.Int64
@@ -149,7 +148,7 @@ func TestCrashDuringWebhookStormLosesNoAcknowledgedEvent(t *testing.T) {
 	}
 
 	// Restart on the same data: it must come up cleanly.
-	cmd2 := startVendo(t, data, env...).cmd
+	cmd2 := runShop(t, data, env...).Cmd
 	cmd2.Process.Signal(os.Interrupt)
 	cmd2.Wait()
 
@@ -214,8 +213,8 @@ func TestCrashDuringUploadAndBackup(t *testing.T) {
 	// Not parallel: the kill must land mid-flight, which a busy machine
 	// makes less certain; the parallel tests start after this one.
 	data := t.TempDir()
-	s := startVendo(t, data)
-	addr, cmd := s.addr, s.cmd
+	s := runShop(t, data)
+	addr, cmd := s.Addr, s.Cmd
 	// A large file makes the backup take long enough to be interrupted.
 	big := filepath.Join(data, "files", "ff", strings.Repeat("f", 64))
 	os.MkdirAll(filepath.Dir(big), 0o750)
@@ -247,7 +246,7 @@ func TestCrashDuringUploadAndBackup(t *testing.T) {
 
 	// A backup through the control socket, in progress.
 	archive := filepath.Join(t.TempDir(), "backup.tgz")
-	backup := exec.Command(binPath, "backup", archive, "-data", data)
+	backup := s.Command("backup", archive)
 	var backupOut bytes.Buffer
 	backup.Stdout, backup.Stderr = &backupOut, &backupOut
 	if err := backup.Start(); err != nil {
@@ -284,7 +283,7 @@ func TestCrashDuringUploadAndBackup(t *testing.T) {
 
 	// Restart: unfinished uploads and backup temp files are gone, and
 	// every stored file's name is the hash of its bytes.
-	cmd2 := startVendo(t, data).cmd
+	cmd2 := runShop(t, data).Cmd
 	defer cmd2.Process.Signal(os.Interrupt)
 	if left, _ := os.ReadDir(filepath.Join(data, "files", "tmp")); len(left) != 0 {
 		t.Fatalf("%d unfinished files survived the restart", len(left))

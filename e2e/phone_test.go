@@ -42,7 +42,7 @@ func TestPhonePurchase(t *testing.T) {
 
 	b.Step("sign-in", func() {
 		b.Type("#email", email)
-		skip := s.logs.Len()
+		skip := s.Output.Len()
 		b.Press("Email me a sign-in link")
 		b.Sees("Check your email")
 		b.openSignInLink(s.loginLinkFor(email, skip))
@@ -118,7 +118,7 @@ func TestStaleTokenRecovers(t *testing.T) {
 		if err := chromedp.Do(other); err != nil {
 			b.fail("open a second tab: %v", err)
 		}
-		skip := s.logs.Len()
+		skip := s.Output.Len()
 		ctx, cancelWait := context.WithTimeout(other, 3*waitTimeout) // two pages and a form, in a second tab
 		defer cancelWait()
 		err := chromedp.Do(ctx,

@@ -213,12 +213,12 @@ func checkStoredFile(b *browser, path string) {
 	}
 	sum := sha256.Sum256(got)
 	hash := hex.EncodeToString(sum[:])
-	stored, err := os.ReadFile(filepath.Join(b.shop.data, "files", hash[:2], hash))
+	stored, err := os.ReadFile(filepath.Join(b.shop.Dir, "files", hash[:2], hash))
 	if err != nil {
 		var names []string
-		filepath.WalkDir(filepath.Join(b.shop.data, "files"), func(p string, d os.DirEntry, err error) error {
+		filepath.WalkDir(filepath.Join(b.shop.Dir, "files"), func(p string, d os.DirEntry, err error) error {
 			if err == nil && !d.IsDir() {
-				names = append(names, strings.TrimPrefix(p, b.shop.data))
+				names = append(names, strings.TrimPrefix(p, b.shop.Dir))
 			}
 			return nil
 		})
@@ -245,7 +245,7 @@ func signIn(b *browser, email string) {
 	b.t.Helper()
 	b.Open("/login")
 	b.Type("#email", email)
-	skip := b.shop.logs.Len()
+	skip := b.shop.Output.Len()
 	b.Press("Email me a sign-in link")
 	b.Sees("Check your email")
 	b.MustSee(email)

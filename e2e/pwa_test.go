@@ -21,7 +21,7 @@ func TestOfflinePage(t *testing.T) {
 
 	b.Step("shop-unreachable", func() {
 		// The shop goes away: to the browser, the network is gone.
-		s.stop()
+		s.Stop()
 		b.do("open a page without a network", chromedp.Navigate(s.url("/plans")))
 		b.Sees("You are offline")
 		if got := evalJS[string](b, `getComputedStyle(document.querySelector(".btn")).backgroundColor`); got == "" || got == "rgba(0, 0, 0, 0)" {

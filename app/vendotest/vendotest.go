@@ -188,6 +188,13 @@ func (b *Buffer) Write(p []byte) (int, error) {
 	return b.b.Write(p)
 }
 
+// Len is how many bytes were written so far: a mark to read after.
+func (b *Buffer) Len() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Len()
+}
+
 // String is everything written so far.
 func (b *Buffer) String() string {
 	b.mu.Lock()
