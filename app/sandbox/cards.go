@@ -45,6 +45,8 @@ var testCards = map[string]testCard{
 // cardForm is what the hosted pages' card form posts.
 type cardForm struct {
 	Email, Name, Number, Exp, CVC string
+	// Checkout's billing country and tax id, when the session asks.
+	Country, TaxID string
 }
 
 // card is a validated card form.

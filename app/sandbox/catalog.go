@@ -198,6 +198,13 @@ func (t *txn) createPrice(productID string, p params, prefix string) (price, err
 		return pc, invalidParam(name("unit_amount"), "This value must be greater than or equal to 0.")
 	}
 	pc.UnitAmount, pc.UnitAmountDecimal = amount, strconv.FormatInt(amount, 10)
+	switch tb := p.str("tax_behavior"); tb {
+	case "":
+	case "inclusive", "exclusive", "unspecified":
+		pc.TaxBehavior = tb
+	default:
+		return pc, invalidParam(name("tax_behavior"), "Invalid tax_behavior: must be one of exclusive, inclusive, or unspecified")
+	}
 	if rec := p.sub("recurring"); rec != nil {
 		iv := rec.str("interval")
 		if iv == "" {

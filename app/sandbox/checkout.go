@@ -37,6 +37,7 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		PaymentMethodTypes:    []string{"card"},
 		PhoneNumberCollection: map[string]any{"enabled": false},
 		ShippingOptions:       []any{},
+		TaxIDCollection:       map[string]bool{"enabled": false},
 		TotalDetails:          map[string]int64{"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
 		UIMode:                "hosted",
 		ExpiresAt:             t.now.Add(24 * time.Hour).Unix(),
@@ -104,6 +105,9 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		s.Internal.PaymentIntentMetadata = metadataOf(pd)
 		s.Internal.PaymentDescription = pd.str("description")
 	}
+	if err := sessionTaxParams(&s, p); err != nil {
+		return nil, err
+	}
 	items, err := t.sessionItems(mode, p)
 	if err != nil {
 		return nil, err
@@ -117,11 +121,7 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		s.AmountTotal += li.AmountTotal
 	}
 	s.URL = nstr(t.s.cfg.BaseURL + mountPath + "/checkout/" + s.ID)
-	raw, err := json.Marshal(items)
-	if err != nil {
-		return nil, err
-	}
-	if err := t.tx.Bucket(bucketLineItems).Put([]byte(s.ID), raw); err != nil {
+	if err := t.putLineItems(s.ID, items); err != nil {
 		return nil, err
 	}
 	return s, t.put(objSession, s.ID, s)
@@ -222,6 +222,14 @@ func (t *txn) sessionByID(id, param string) (session, error) {
 		return s, noSuch("checkout.session", id, param)
 	}
 	return s, nil
+}
+
+func (t *txn) putLineItems(id string, items []lineItem) error {
+	raw, err := json.Marshal(items)
+	if err != nil {
+		return err
+	}
+	return t.tx.Bucket(bucketLineItems).Put([]byte(id), raw)
 }
 
 func (t *txn) sessionLineItems(id string) []lineItem {
@@ -342,6 +350,7 @@ type checkoutOutcome struct {
 // declined card changes nothing.
 func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 	c, errs := validateCard(f, t.now, true)
+	place, taxIDs := checkTaxFields(s, f, errs)
 	if len(errs) > 0 {
 		return checkoutOutcome{FieldErrors: errs}, nil
 	}
@@ -355,8 +364,16 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 		if cu, err = t.customerByID(string(s.Customer), "customer"); err != nil {
 			return checkoutOutcome{}, err
 		}
-	case s.Mode == "subscription" || s.CustomerCreation == "always":
+	case s.Mode == "subscription" || s.CustomerCreation == "always" || invoiceCreation(s):
+		// An invoice needs a customer, so invoice_creation makes one too.
 		if cu, err = t.createCustomer(c.Email, c.Name, nil); err != nil {
+			return checkoutOutcome{}, err
+		}
+	}
+	if cu.ID != "" && place.Country != "" {
+		// Stripe saves the billing address (and tax ids) on the customer;
+		// the subscription's later invoices are taxed there.
+		if cu, err = t.setCustomerTaxPlace(cu, place, taxIDs); err != nil {
 			return checkoutOutcome{}, err
 		}
 	}
@@ -365,6 +382,12 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 		return checkoutOutcome{}, err
 	}
 	items := t.sessionLineItems(s.ID)
+	if automaticTax(s.AutomaticTax) {
+		taxSession(&s, items, place)
+		if err := t.putLineItems(s.ID, items); err != nil {
+			return checkoutOutcome{}, err
+		}
+	}
 	var chargeID string
 	switch s.Mode {
 	case "payment":
@@ -374,8 +397,15 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 			return checkoutOutcome{}, err
 		}
 		s.PaymentIntent, chargeID = nstr(pi.ID), ch.ID
+		if invoiceCreation(s) {
+			inv, err := t.invoiceForPayment(s, cu, items, place, pi, ch)
+			if err != nil {
+				return checkoutOutcome{}, err
+			}
+			s.Invoice = nstr(inv.ID)
+		}
 	case "subscription":
-		sub, inv, err := t.startSubscription(cu, items, s.Internal.SubscriptionMetadata, pm)
+		sub, inv, err := t.startSubscription(cu, items, s.Internal.SubscriptionMetadata, pm, automaticTax(s.AutomaticTax))
 		if err != nil {
 			return checkoutOutcome{}, err
 		}
@@ -390,7 +420,13 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 	if email == "" {
 		email = string(s.CustomerEmail)
 	}
-	s.CustomerDetails = &sessionCustomerDetail{Email: nstr(email), Name: nstr(c.Name), TaxExempt: "none", TaxIDs: []any{}}
+	s.CustomerDetails = &sessionCustomerDetail{Email: nstr(email), Name: nstr(c.Name), TaxExempt: "none", TaxIDs: taxIDs}
+	if place.Country != "" {
+		s.CustomerDetails.Address = &address{Country: nstr(place.Country)}
+	}
+	if place.ReverseCharged {
+		s.CustomerDetails.TaxExempt = "reverse"
+	}
 	if err := t.put(objSession, s.ID, s); err != nil {
 		return checkoutOutcome{}, err
 	}

@@ -22,6 +22,15 @@ type invoiceSpec struct {
 	Lines       []invoiceLine
 	PeriodStart int64
 	PeriodEnd   int64
+	Metadata    map[string]string
+	// PaidBy is the charge that already paid the invoice (a Checkout
+	// payment with invoice_creation): the customer's balance is left
+	// alone.
+	PaidBy *charge
+	// Tax is where the invoice is taxed when Stripe Tax is on for it; a
+	// subscription's invoices follow its automatic_tax and the
+	// customer's address.
+	Tax *taxPlace
 }
 
 // issueInvoice creates and finalizes an invoice (invoice.created,
@@ -34,10 +43,13 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 		AutomaticTax:  map[string]any{"enabled": false, "status": nil},
 		BillingReason: spec.Reason, CollectionMethod: "charge_automatically", Created: t.now.Unix(), Currency: spec.Currency,
 		Customer: cu.ID, CustomerEmail: cu.Email, CustomerName: cu.Name, CustomerTaxExempt: "none", CustomerTaxIDs: []any{},
-		DefaultTaxRates: []any{}, Discounts: []any{}, Metadata: map[string]string{}, TotalTaxAmounts: []any{},
+		DefaultTaxRates: []any{}, Discounts: []any{}, Metadata: spec.Metadata, TotalTaxAmounts: []any{},
 		PaymentSettings: map[string]any{"default_mandate": nil, "payment_method_options": nil, "payment_method_types": nil},
 		PeriodStart:     spec.PeriodStart, PeriodEnd: spec.PeriodEnd,
 		Status: "draft", StatusTransitions: map[string]nint{"finalized_at": 0, "marked_uncollectible_at": 0, "paid_at": 0, "voided_at": 0},
+	}
+	if inv.Metadata == nil {
+		inv.Metadata = map[string]string{}
 	}
 	inv.HostedInvoiceURL = nstr(t.s.cfg.BaseURL + mountPath + "/invoices/" + inv.ID)
 	inv.InvoicePDF = nstr(t.s.cfg.BaseURL + mountPath + "/invoices/" + inv.ID + "/pdf")
@@ -61,11 +73,27 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 	}
 	inv.Lines = invoiceLines{Object: "list", Data: spec.Lines, URL: "/v1/invoices/" + inv.ID + "/lines"}
 	inv.SubtotalExcludingTax, inv.Total, inv.TotalExcludingTax = inv.Subtotal, inv.Subtotal, inv.Subtotal
+	place := spec.Tax
+	if place == nil && spec.Sub != nil && automaticTax(spec.Sub.AutomaticTax) {
+		p := customerPlace(cu)
+		place = &p
+	}
+	if place != nil {
+		if err := t.taxInvoiceLines(&inv, *place); err != nil {
+			return inv, err
+		}
+	}
 	// A negative customer balance is credit (from a downgrade's
 	// proration); it pays what it can of this invoice, and a negative
 	// invoice adds to it.
-	inv.StartingBalance = cu.Balance
-	applied := inv.Total + cu.Balance
+	// An invoice already paid by its Checkout payment leaves the balance
+	// alone.
+	balance := cu.Balance
+	if spec.PaidBy != nil {
+		balance = 0
+	}
+	inv.StartingBalance = balance
+	applied := inv.Total + balance
 	ending := int64(0)
 	if applied < 0 {
 		ending, applied = applied, 0
@@ -77,7 +105,9 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 	if err := t.emit("invoice.created", inv, nil); err != nil {
 		return inv, err
 	}
-	cu.Balance = ending
+	if spec.PaidBy == nil {
+		cu.Balance = ending
+	}
 	num := fmt.Sprintf("%s-%04d", cu.InvoicePrefix, cu.NextInvoiceSequence)
 	cu.NextInvoiceSequence++
 	if err := t.put(objCustomer, cu.ID, cu); err != nil {

@@ -63,7 +63,7 @@ type address struct {
 type customer struct {
 	ID                  string                  `json:"id"`
 	Object              string                  `json:"object"`
-	Address             any                     `json:"address"`
+	Address             *address                `json:"address"`
 	Balance             int64                   `json:"balance"`
 	Created             int64                   `json:"created"`
 	Currency            nstr                    `json:"currency"`
@@ -83,6 +83,30 @@ type customer struct {
 	Shipping            any                     `json:"shipping"`
 	TaxExempt           string                  `json:"tax_exempt"`
 	TestClock           any                     `json:"test_clock"`
+	Internal            customerInternal        `json:"_internal"`
+}
+
+type customerInternal struct {
+	// TaxID is the VAT number the customer gave at Checkout (Stripe keeps
+	// it as a tax_id object): their invoices are reverse charged.
+	TaxID string `json:"tax_id,omitempty"`
+}
+
+type taxRate struct {
+	ID           string            `json:"id"`
+	Object       string            `json:"object"`
+	Active       bool              `json:"active"`
+	Country      nstr              `json:"country"`
+	Created      int64             `json:"created"`
+	Description  nstr              `json:"description"`
+	DisplayName  string            `json:"display_name"`
+	Inclusive    bool              `json:"inclusive"`
+	Jurisdiction nstr              `json:"jurisdiction"`
+	Livemode     bool              `json:"livemode"`
+	Metadata     map[string]string `json:"metadata"`
+	Percentage   float64           `json:"percentage"`
+	State        nstr              `json:"state"`
+	TaxType      nstr              `json:"tax_type"`
 }
 
 type customerInvoiceSettings struct {
@@ -187,6 +211,7 @@ type session struct {
 	SubmitType             nstr                   `json:"submit_type"`
 	Subscription           nstr                   `json:"subscription"`
 	SuccessURL             nstr                   `json:"success_url"`
+	TaxIDCollection        map[string]bool        `json:"tax_id_collection"`
 	TotalDetails           map[string]int64       `json:"total_details"`
 	UIMode                 string                 `json:"ui_mode"`
 	URL                    nstr                   `json:"url"`
@@ -200,15 +225,22 @@ type sessionInternal struct {
 	// The discount applied at creation, counted as redeemed when paid.
 	PromotionCode string `json:"promotion_code,omitempty"`
 	Coupon        string `json:"coupon,omitempty"`
+	// InvoiceMetadata goes on the invoice of invoice_creation.
+	InvoiceMetadata map[string]string `json:"invoice_metadata,omitempty"`
 }
 
 type sessionCustomerDetail struct {
-	Address   *address `json:"address"`
-	Email     nstr     `json:"email"`
-	Name      nstr     `json:"name"`
-	Phone     nstr     `json:"phone"`
-	TaxExempt string   `json:"tax_exempt"`
-	TaxIDs    []any    `json:"tax_ids"`
+	Address   *address       `json:"address"`
+	Email     nstr           `json:"email"`
+	Name      nstr           `json:"name"`
+	Phone     nstr           `json:"phone"`
+	TaxExempt string         `json:"tax_exempt"`
+	TaxIDs    []sessionTaxID `json:"tax_ids"`
+}
+
+type sessionTaxID struct {
+	Type  string `json:"type"`
+	Value nstr   `json:"value"`
 }
 
 type lineItem struct {
@@ -456,7 +488,7 @@ type invoice struct {
 	SubscriptionDetails  map[string]any    `json:"subscription_details"`
 	Subtotal             int64             `json:"subtotal"`
 	SubtotalExcludingTax int64             `json:"subtotal_excluding_tax"`
-	Tax                  any               `json:"tax"`
+	Tax                  *int64            `json:"tax"` // null unless Stripe Tax taxed it
 	TestClock            any               `json:"test_clock"`
 	Total                int64             `json:"total"`
 	TotalExcludingTax    int64             `json:"total_excluding_tax"`
@@ -489,7 +521,7 @@ type invoiceLine struct {
 	Proration        bool              `json:"proration"`
 	Quantity         int64             `json:"quantity"`
 	Subscription     nstr              `json:"subscription"`
-	SubscriptionItem nstr              `json:"subscription_item"`
+	SubscriptionItem nstr              `json:"subscription_item,omitempty"` // only on lines of type subscription
 	TaxAmounts       []any             `json:"tax_amounts"`
 	TaxRates         []any             `json:"tax_rates"`
 	Type             string            `json:"type"`

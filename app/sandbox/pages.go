@@ -51,6 +51,10 @@ func toInt(v any) int64 {
 		return int64(x)
 	case nint:
 		return int64(x)
+	case *int64:
+		if x != nil {
+			return *x
+		}
 	}
 	return 0
 }
@@ -140,10 +144,16 @@ type checkoutPage struct {
 	Form     cardForm
 	Errors   map[string]string
 	Declined string
+	// The billing country (Stripe Tax, or billing_address_collection)
+	// and the test rates it picks from; TaxID asks for a VAT number.
+	AskCountry, AutomaticTax, AskTaxID bool
+	TaxRates                           []testTaxRate
 }
 
 func (s *Sandbox) checkoutData(t *txn, sess session, f cardForm) checkoutPage {
-	d := checkoutPage{page: s.page("Checkout"), Session: sess, Items: t.sessionLineItems(sess.ID), Form: f}
+	d := checkoutPage{page: s.page("Checkout"), Session: sess, Items: t.sessionLineItems(sess.ID), Form: f,
+		AskCountry: needsCountry(sess), AutomaticTax: automaticTax(sess.AutomaticTax), TaxRates: testTaxRates}
+	d.AskTaxID = d.AskCountry && sess.TaxIDCollection["enabled"]
 	d.Now = t.now
 	for _, li := range d.Items {
 		if r := li.Price.Recurring; r != nil {
@@ -194,6 +204,7 @@ func formCard(c *fiber.Ctx) cardForm {
 	return cardForm{
 		Email: strings.Clone(c.FormValue("email")), Name: strings.Clone(c.FormValue("name")),
 		Number: strings.Clone(c.FormValue("card_number")), Exp: strings.Clone(c.FormValue("exp")), CVC: strings.Clone(c.FormValue("cvc")),
+		Country: strings.Clone(c.FormValue("country")), TaxID: strings.Clone(c.FormValue("tax_id")),
 	}
 }
 

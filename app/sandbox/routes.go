@@ -34,6 +34,8 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/v1/promotion_codes/:id", s.apiRead(&stripe.PromotionCodeParams{}, apiGetPromotionCode))
 	r.Post("/v1/promotion_codes/:id", s.apiWrite(&stripe.PromotionCodeParams{}, apiUpdatePromotionCode))
 
+	r.Get("/v1/tax_rates/:id", s.apiRead(&stripe.TaxRateParams{}, apiGetTaxRate))
+
 	r.Post("/v1/checkout/sessions", s.apiWrite(&stripe.CheckoutSessionParams{}, apiCreateSession))
 	r.Get("/v1/checkout/sessions", s.apiRead(&stripe.CheckoutSessionListParams{}, apiListSessions))
 	r.Get("/v1/checkout/sessions/:id", s.apiRead(&stripe.CheckoutSessionParams{}, apiGetSession))

@@ -466,7 +466,7 @@ func (c *checker) report(t *testing.T) {
 var schemaKinds = []string{
 	"customer", "product", "price", "checkout.session", "item", "payment_intent", "charge", "refund", "payment_method",
 	"subscription", "subscription_item", "invoice", "line_item", "billing_portal.configuration", "billing_portal.session", "event",
-	"webhook_endpoint", "dispute", "coupon", "promotion_code",
+	"webhook_endpoint", "dispute", "coupon", "promotion_code", "tax_rate",
 }
 
 // TestObjectsConformToStripeSchema drives every flow that makes an
@@ -648,6 +648,18 @@ func (e *env) driveEveryFlow(c catalog) {
 	failing5126, err := e.api.Refunds.New(&stripe.RefundParams{Charge: stripe.String(ch.ID), Amount: stripe.Int64(1000)})
 	must(err)
 
+	// Purchases with Stripe Tax: exclusive prices with an invoice
+	// (invoice_creation), inclusive ones reverse charged to a business.
+	e.drain()
+	taxed, _, _ := e.taxedCheckout(true, true, true, "exclusive", map[string]string{"country": "DE"})
+	e.taxedCheckout(true, true, false, "inclusive", map[string]string{"country": "FR", "tax_id": "FR12345678901"})
+	ip := &stripe.InvoiceParams{}
+	ip.AddExpand("total_tax_amounts.tax_rate")
+	taxedInv, err := e.api.Invoices.Get(taxed.Invoice.ID, ip)
+	must(err)
+	_, err = e.api.TaxRates.Get(taxedInv.TotalTaxAmounts[0].TaxRate.ID, nil)
+	must(err)
+
 	// A session that expires unpaid.
 	open := e.paymentSession(c)
 	_, err = e.api.CheckoutSessions.Expire(open.ID, nil)
@@ -659,6 +671,19 @@ func (e *env) driveEveryFlow(c catalog) {
 	monthly := e.subscribe(c.monthly, "4242424242424242")
 	yearly := e.subscribe(c.yearly, "5555555555554444")
 	failing := e.subscribe(c.monthly, "4000000000000341")
+	e.drain()
+	// One with Stripe Tax, whose renewal below is taxed too.
+	taxedSub, err := e.api.CheckoutSessions.New(&stripe.CheckoutSessionParams{
+		Mode: stripe.String("subscription"), SuccessURL: stripe.String("http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
+		CustomerEmail: stripe.String("ada@example.com"), AutomaticTax: &stripe.CheckoutSessionAutomaticTaxParams{Enabled: stripe.Bool(true)},
+		LineItems: []*stripe.CheckoutSessionLineItemParams{{Price: stripe.String(c.basicMonthly.ID), Quantity: stripe.Int64(1)}},
+	})
+	must(err)
+	tv := cardValues("4242424242424242")
+	tv.Set("country", "GB")
+	if resp, body := e.postForm(taxedSub.URL, tv); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("taxed subscription: %d %s", resp.StatusCode, body)
+	}
 	e.drain()
 	e.advance("32d") // monthly renews; failing's renewal declines; the 5126 refund fails
 	e.advance("4d")  // first retry declines

@@ -24,7 +24,7 @@ var (
 	objectBucketsAll = []string{
 		objCustomer, objProduct, objPrice, objSession, objPaymentIntent, objCharge,
 		objRefund, objSubscription, objInvoice, objPortalConfig, objPortalSession,
-		objEvent, objPaymentMethod, objWebhookEndpoint, objDispute, objCoupon, objPromotionCode,
+		objEvent, objPaymentMethod, objWebhookEndpoint, objDispute, objCoupon, objPromotionCode, objTaxRate,
 	}
 )
 
@@ -47,6 +47,7 @@ const (
 	objDispute         = "dispute"
 	objCoupon          = "coupon"
 	objPromotionCode   = "promotion_code"
+	objTaxRate         = "tax_rate"
 )
 
 // idPrefixes maps an id prefix to the object type it names, so an expand
@@ -69,6 +70,7 @@ var idPrefixes = []struct{ prefix, object string }{
 	{"dp_", objDispute},
 	{"promo_", objPromotionCode},
 	{"co_", objCoupon},
+	{"txr_", objTaxRate},
 }
 
 func objectTypeOf(id string) string {

@@ -79,7 +79,9 @@ func productName(pc price) string {
 // startSubscription creates an active subscription from a completed
 // subscription-mode Checkout: items for the recurring lines, a first
 // invoice (subscription_create) for every line, paid with the card.
-func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]string, pm paymentMethod) (subscription, invoice, error) {
+// With autoTax (the session's automatic_tax) the subscription's invoices
+// are taxed at the customer's address.
+func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]string, pm paymentMethod, autoTax bool) (subscription, invoice, error) {
 	if md == nil {
 		md = map[string]string{}
 	}
@@ -90,12 +92,15 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 		DefaultPaymentMethod: nstr(pm.ID), DefaultTaxRates: []any{}, Metadata: md, StartDate: t.now.Unix(), Status: "active",
 		PaymentSettings: map[string]any{"payment_method_options": nil, "payment_method_types": nil, "save_default_payment_method": "off"},
 	}
+	if autoTax {
+		sub.AutomaticTax = map[string]any{"enabled": true}
+	}
 	sub.Items = subscriptionItems{Object: "list", URL: "/v1/subscription_items?subscription=" + sub.ID}
 	var oneTime []invoiceLine
 	for _, li := range items {
 		if li.Price.Recurring == nil {
 			pc := li.Price
-			oneTime = append(oneTime, invoiceLine{Amount: li.AmountTotal, Description: li.Description, Period: period{Start: t.now.Unix(), End: t.now.Unix()},
+			oneTime = append(oneTime, invoiceLine{Amount: li.AmountSubtotal - li.AmountDiscount, // before tax: the invoice adds it Description: li.Description, Period: period{Start: t.now.Unix(), End: t.now.Unix()},
 				Price: &pc, Quantity: li.Quantity, Type: "invoiceitem"})
 			continue
 		}

@@ -20,6 +20,8 @@ type CheckoutLine struct {
 	StripeProductID string
 	UnitAmount      int64
 	Currency        string
+	// TaxBehavior of the price_data line: TaxInclusive or TaxExclusive.
+	TaxBehavior string
 }
 
 // CheckoutRequest is a Checkout Session to create.
@@ -38,6 +40,14 @@ type CheckoutRequest struct {
 	// PromotionCode, when set, is applied to the session (discounts);
 	// Stripe then refuses allow_promotion_codes, which is not sent.
 	PromotionCode string
+	// Tax: AutomaticTax runs Stripe Tax on the session (which then needs
+	// the billing address); TaxIDCollection asks business buyers for
+	// their tax id. InvoiceCreation makes a payment-mode session issue an
+	// invoice for the payment, with InvoiceMetadata on it.
+	AutomaticTax    bool
+	TaxIDCollection bool
+	InvoiceCreation bool
+	InvoiceMetadata map[string]string
 	// IdempotencyKey names the intent (this cart at this version); the
 	// key sent also covers every parameter (see keyFor).
 	IdempotencyKey string
@@ -57,6 +67,9 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 		if l.StripeProductID != "" {
 			li.PriceData = &stripe.CheckoutSessionLineItemPriceDataParams{Product: stripe.String(l.StripeProductID),
 				Currency: stripe.String(l.Currency), UnitAmount: stripe.Int64(l.UnitAmount)}
+			if l.TaxBehavior != "" {
+				li.PriceData.TaxBehavior = stripe.String(l.TaxBehavior)
+			}
 		} else {
 			li.Price = stripe.String(l.PriceID)
 		}
@@ -81,6 +94,23 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 			// A Customer for every buyer: receipts, the portal and refunds
 			// all hang off it.
 			p.CustomerCreation = stripe.String("always")
+		}
+	}
+	if r.AutomaticTax {
+		// Stripe Tax needs the buyer's location: the billing address is
+		// asked for on every session, not only when Stripe lacks it.
+		p.AutomaticTax = &stripe.CheckoutSessionAutomaticTaxParams{Enabled: stripe.Bool(true)}
+		p.BillingAddressCollection = stripe.String(string(stripe.CheckoutSessionBillingAddressCollectionRequired))
+		if r.TaxIDCollection {
+			p.TaxIDCollection = &stripe.CheckoutSessionTaxIDCollectionParams{Enabled: stripe.Bool(true)}
+		}
+	}
+	if r.InvoiceCreation && r.Mode == string(stripe.CheckoutSessionModePayment) {
+		// Subscriptions have invoices already; Stripe takes
+		// invoice_creation in payment mode only.
+		p.InvoiceCreation = &stripe.CheckoutSessionInvoiceCreationParams{Enabled: stripe.Bool(true)}
+		if len(r.InvoiceMetadata) > 0 {
+			p.InvoiceCreation.InvoiceData = &stripe.CheckoutSessionInvoiceCreationInvoiceDataParams{Metadata: r.InvoiceMetadata}
 		}
 	}
 	if r.PromotionCode != "" {
@@ -125,11 +155,19 @@ type Session struct {
 	AmountSubtotal    int64
 	AmountTotal       int64
 	AmountDiscount    int64 // total_details.amount_discount
-	Currency          string
-	Metadata          map[string]string
-	Created           time.Time
-	Lines             []SessionLine
-	FetchedAt         time.Time
+	// AmountTax is total_details.amount_tax: the tax Stripe Tax computed,
+	// included in AmountTotal whether the prices were inclusive or not.
+	AmountTax int64
+	// TaxStatus is automatic_tax.status ("" when Stripe Tax was off).
+	TaxStatus string
+	// InvoiceID is the invoice the session issued (invoice_creation, or a
+	// subscription's first invoice).
+	InvoiceID string
+	Currency  string
+	Metadata  map[string]string
+	Created   time.Time
+	Lines     []SessionLine
+	FetchedAt time.Time
 }
 
 // SessionLine is one line item of a session.
@@ -162,7 +200,13 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 		out.CustomerID = s.Customer.ID
 	}
 	if s.TotalDetails != nil {
-		out.AmountDiscount = s.TotalDetails.AmountDiscount
+		out.AmountDiscount, out.AmountTax = s.TotalDetails.AmountDiscount, s.TotalDetails.AmountTax
+	}
+	if s.AutomaticTax != nil && s.AutomaticTax.Enabled {
+		out.TaxStatus = string(s.AutomaticTax.Status)
+	}
+	if s.Invoice != nil {
+		out.InvoiceID = s.Invoice.ID
 	}
 	if s.CustomerDetails != nil {
 		out.Email, out.Name = s.CustomerDetails.Email, s.CustomerDetails.Name

@@ -13,6 +13,24 @@ type PriceSpec struct {
 	Amount   int64
 	Currency string
 	Interval string // "", "month" or "year"
+	// TaxBehavior says whether Amount includes tax (TaxInclusive) or tax
+	// is added on top (TaxExclusive). Stripe Prices cannot change it once
+	// set, so a change is a new Price, as an amount change is.
+	TaxBehavior string
+}
+
+// A Price's tax_behavior, as Stripe names it.
+const (
+	TaxInclusive = "inclusive"
+	TaxExclusive = "exclusive"
+)
+
+// TaxBehavior is the tax_behavior of a price that includes tax or not.
+func TaxBehavior(inclusive bool) string {
+	if inclusive {
+		return TaxInclusive
+	}
+	return TaxExclusive
 }
 
 // EnsureProduct creates the Stripe Product for a Vendo product or plan
@@ -40,6 +58,9 @@ func (c *Client) CreatePrice(ctx context.Context, productID string, spec PriceSp
 		Product:    stripe.String(productID),
 		UnitAmount: stripe.Int64(spec.Amount),
 		Currency:   stripe.String(spec.Currency),
+	}
+	if spec.TaxBehavior != "" {
+		p.TaxBehavior = stripe.String(spec.TaxBehavior)
 	}
 	if spec.Interval != "" {
 		p.Recurring = &stripe.PriceRecurringParams{Interval: stripe.String(spec.Interval)}

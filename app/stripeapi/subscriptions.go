@@ -68,12 +68,16 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, 
 
 // Invoice is a Stripe invoice as Vendo reads and shows it.
 type Invoice struct {
-	ID             string
-	Number         string
-	Status         string
-	Paid           bool
-	AmountDue      int64
-	AmountPaid     int64
+	ID         string
+	Number     string
+	Status     string
+	Paid       bool
+	AmountDue  int64
+	AmountPaid int64
+	// Tax is the invoice's tax (Stripe's `tax`, the sum of
+	// total_tax_amounts), 0 when none was computed.
+	Tax            int64
+	Metadata       map[string]string
 	Currency       string
 	SubscriptionID string
 	CustomerID     string
@@ -93,6 +97,14 @@ func fromInvoice(in *stripe.Invoice) Invoice {
 		HostedURL: in.HostedInvoiceURL, PDFURL: in.InvoicePDF, Created: unix(in.Created), FetchedAt: time.Now()}
 	if in.Subscription != nil {
 		out.SubscriptionID = in.Subscription.ID
+	}
+	out.Tax, out.Metadata = in.Tax, in.Metadata
+	if out.Tax == 0 {
+		// Stripe's tax is null on an invoice it did not tax; the amounts
+		// per rate are the same sum.
+		for _, ta := range in.TotalTaxAmounts {
+			out.Tax += ta.Amount
+		}
 	}
 	if in.StatusTransitions != nil {
 		out.PaidAt = unix(in.StatusTransitions.PaidAt)
