@@ -56,8 +56,10 @@ func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
 	must("get customer", err)
 	prod, err := c.EnsureProduct(ctx, "", "prod_1", "Ebook")
 	must("create product", err)
-	price, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 1200, Currency: "usd"}, "prod_1", "prod_1-1200-usd")
+	price, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 1200, Currency: "usd", TaxBehavior: stripeapi.TaxExclusive}, "prod_1", "prod_1-1200-usd")
 	must("create price", err)
+	inclusive, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 1500, Currency: "usd", TaxBehavior: stripeapi.TaxInclusive}, "prod_1", "prod_1-1500-usd-inclusive")
+	must("create a price with tax included", err)
 	monthly, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 900, Currency: "usd", Interval: "month"}, "plan_1", "plan_1-month")
 	must("create recurring price", err)
 	yearly, err := c.CreatePrice(ctx, prod, stripeapi.PriceSpec{Amount: 9000, Currency: "usd", Interval: "year"}, "plan_1", "plan_1-year")
@@ -75,6 +77,17 @@ func exercise(t *testing.T, c *stripeapi.Client) stripeapi.Session {
 		ClientReferenceID: "cust_1", Customer: cust, Metadata: map[string]string{"vendo_customer_id": "cust_1"}, SubscriptionMetadata: map[string]string{"vendo_customer_id": "cust_1"},
 		SuccessURL: "http://shop.test/account", CancelURL: "http://shop.test/plans", IdempotencyKey: "k2"})
 	must("create subscription session", err)
+	// With Stripe Tax, tax ids and an invoice for the payment.
+	_, _, err = c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "payment",
+		Lines:             []stripeapi.CheckoutLine{{PriceID: inclusive, Quantity: 1}, {StripeProductID: prod, UnitAmount: 750, Currency: "usd", Quantity: 1, TaxBehavior: stripeapi.TaxInclusive}},
+		ClientReferenceID: "cart_2", CustomerEmail: "ada@example.com", AutomaticTax: true, TaxIDCollection: true,
+		InvoiceCreation: true, InvoiceMetadata: map[string]string{"vendo_kind": "order"},
+		SuccessURL: "http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}", CancelURL: "http://shop.test/checkout/cancel", IdempotencyKey: "k3"})
+	must("create a taxed payment session with an invoice", err)
+	_, _, err = c.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{Mode: "subscription", Lines: []stripeapi.CheckoutLine{{PriceID: monthly, Quantity: 1}},
+		Customer: cust, AutomaticTax: true, InvoiceCreation: true,
+		SuccessURL: "http://shop.test/account", CancelURL: "http://shop.test/plans", IdempotencyKey: "k4"})
+	must("create a taxed subscription session", err)
 	sess, err := c.GetCheckoutSession(ctx, id)
 	must("get session", err)
 	cfg, err := c.EnsurePortalConfiguration(ctx, "", []stripeapi.PortalProduct{{ProductID: prod, PriceIDs: []string{monthly, yearly}}}, "http://shop.test/account")
