@@ -23,14 +23,35 @@ type Plan struct {
 	Tagline  string   `json:"tagline"`
 	Features []string `json:"features"`
 	// Credits granted per period; Unlimited (-1) means no limit.
-	Credits         int       `json:"credits"`
-	Monthly         PlanPrice `json:"monthly"`
-	Yearly          PlanPrice `json:"yearly"`
-	Position        int       `json:"position"`
-	Highlight       bool      `json:"highlight,omitempty"`
-	StripeProductID string    `json:"stripe_product_id,omitempty"`
-	CreatedAt       time.Time `json:"created_at"`
-	UpdatedAt       time.Time `json:"updated_at"`
+	Credits   int       `json:"credits"`
+	Monthly   PlanPrice `json:"monthly"`
+	Yearly    PlanPrice `json:"yearly"`
+	Position  int       `json:"position"`
+	Highlight bool      `json:"highlight,omitempty"`
+	// TrialDays is the free trial a first-time subscriber gets (0: none);
+	// TrialNoCard lets the trial start without a card (Checkout's
+	// payment_method_collection=if_required), ending it when no card was
+	// added by its end.
+	TrialDays   int  `json:"trial_days,omitempty"`
+	TrialNoCard bool `json:"trial_no_card,omitempty"`
+	// TrialCreditsLimited caps the credits a trial grants a month at
+	// TrialCredits (0: none); unset, a trial gets the plan's allowance.
+	TrialCreditsLimited bool      `json:"trial_credits_limited,omitempty"`
+	TrialCredits        int       `json:"trial_credits,omitempty"`
+	StripeProductID     string    `json:"stripe_product_id,omitempty"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
+}
+
+// MaxTrialDays is the longest trial Stripe allows.
+const MaxTrialDays = 730
+
+// TrialAllowance is the credits a month of the plan's trial grants.
+func (p *Plan) TrialAllowance() int {
+	if p.TrialCreditsLimited {
+		return p.TrialCredits
+	}
+	return p.Credits
 }
 
 // Unlimited marks a plan without a credit limit.
@@ -95,6 +116,12 @@ func (p *Plan) Validate() error {
 	}
 	if p.Monthly.Price.Currency != p.Yearly.Price.Currency {
 		v.Add("yearly", "Monthly and yearly prices must use the same currency.")
+	}
+	if p.TrialDays < 0 || p.TrialDays > MaxTrialDays {
+		v.Add("trial_days", fmt.Sprintf("A trial lasts between 0 (none) and %d days, the longest Stripe allows.", MaxTrialDays))
+	}
+	if p.TrialCreditsLimited && (p.TrialCredits < 0 || p.Credits != Unlimited && p.TrialCredits > p.Credits) {
+		v.Add("trial_credits", "Trial credits must be between 0 and the plan's credits per period.")
 	}
 	if len(p.Features) > 20 {
 		v.Add("features", "List at most 20 features.")

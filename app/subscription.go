@@ -28,6 +28,12 @@ type Subscription struct {
 	// same cancellation finds it and mails nothing; a new cancellation
 	// after a resume has another.
 	CancelNotice time.Time `json:"cancel_notice,omitempty"`
+	// TrialStart and TrialEnd bound the free trial, as Stripe has them
+	// (zero without one). TrialNotice is the trial end the customer was
+	// told about (trial_will_end), so the mail goes once per trial.
+	TrialStart  time.Time `json:"trial_start,omitempty"`
+	TrialEnd    time.Time `json:"trial_end,omitempty"`
+	TrialNotice time.Time `json:"trial_notice,omitempty"`
 	// Fulfilled is true while Vendo's grants for it stand (activation ran,
 	// termination has not).
 	Fulfilled  bool   `json:"fulfilled"`

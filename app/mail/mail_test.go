@@ -440,7 +440,7 @@ func TestEveryTemplateHasAPreview(t *testing.T) {
 	settings := app.DefaultSettings()
 	settings.ShopName = "Preview Shop"
 	names := m.Templates()
-	for _, want := range []string{"license_limit", "login", "order_refunded", "receipt", "subscription_canceled", "subscription_ended"} {
+	for _, want := range []string{"license_limit", "login", "order_refunded", "receipt", "subscription_canceled", "subscription_ended", "trial_ending"} {
 		if !slices.Contains(names, want) {
 			t.Errorf("templates %v lack %s", names, want)
 		}

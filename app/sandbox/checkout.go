@@ -98,6 +98,18 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		}
 		s.Internal.SubscriptionMetadata = metadataOf(sd)
 	}
+	switch pmc := p.str("payment_method_collection"); pmc {
+	case "":
+	case "always", "if_required":
+		s.PaymentMethodCollect = pmc
+	default:
+		return nil, invalidParam("payment_method_collection", "Invalid payment_method_collection: must be one of always or if_required")
+	}
+	if mode == "subscription" {
+		if err := sessionTrial(&s, p); err != nil {
+			return nil, err
+		}
+	}
 	if pd := p.sub("payment_intent_data"); pd != nil {
 		if mode != "payment" {
 			return nil, invalidRequest("payment_intent_data", "You can only specify `payment_intent_data` in `payment` mode.")
@@ -349,12 +361,17 @@ type checkoutOutcome struct {
 // subscription and invoice as Stripe does, and fires the events. A
 // declined card changes nothing.
 func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
+	// A trial that needs no card starts without one when none is given.
+	noCard := s.CardOptional() && strings.TrimSpace(f.Number+f.Exp+f.CVC) == ""
 	c, errs := validateCard(f, t.now, true)
+	if noCard {
+		c, errs = card{Email: strings.TrimSpace(f.Email), Name: strings.TrimSpace(f.Name)}, onlyEmailErrors(errs)
+	}
 	place, taxIDs := checkTaxFields(s, f, errs)
 	if len(errs) > 0 {
 		return checkoutOutcome{FieldErrors: errs}, nil
 	}
-	if d := decline(c.Behavior, false); d != nil {
+	if d := decline(c.Behavior, false); d != nil && !noCard {
 		return checkoutOutcome{Declined: d}, nil
 	}
 	var cu customer
@@ -377,9 +394,13 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 			return checkoutOutcome{}, err
 		}
 	}
-	pm, err := t.createPaymentMethod(c, cu.ID)
-	if err != nil {
-		return checkoutOutcome{}, err
+	var pm *paymentMethod
+	if !noCard {
+		card, err := t.createPaymentMethod(c, cu.ID)
+		if err != nil {
+			return checkoutOutcome{}, err
+		}
+		pm = &card
 	}
 	items := t.sessionLineItems(s.ID)
 	if automaticTax(s.AutomaticTax) {
@@ -392,7 +413,7 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 	switch s.Mode {
 	case "payment":
 		pi, ch, _, err := t.pay(payment{Amount: s.AmountTotal, Currency: s.Currency, Customer: cu.ID, Metadata: s.Internal.PaymentIntentMetadata,
-			Description: s.Internal.PaymentDescription, PM: pm})
+			Description: s.Internal.PaymentDescription, PM: *pm})
 		if err != nil {
 			return checkoutOutcome{}, err
 		}
@@ -405,13 +426,16 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 			s.Invoice = nstr(inv.ID)
 		}
 	case "subscription":
-		sub, inv, err := t.startSubscription(cu, items, s.Internal.SubscriptionMetadata, pm, automaticTax(s.AutomaticTax))
+		sub, inv, err := t.startSubscription(cu, items, s, pm, automaticTax(s.AutomaticTax))
 		if err != nil {
 			return checkoutOutcome{}, err
 		}
 		s.Subscription, s.Invoice, chargeID = nstr(sub.ID), nstr(inv.ID), string(inv.Charge)
 	}
 	s.Status, s.PaymentStatus, s.URL = "complete", "paid", ""
+	if s.Internal.TrialDays > 0 {
+		s.PaymentStatus = "no_payment_required" // the first payment is at the trial's end
+	}
 	s.Customer = nstr(cu.ID)
 	if err := t.redeem(s); err != nil {
 		return checkoutOutcome{}, err

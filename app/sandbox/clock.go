@@ -12,7 +12,8 @@ import (
 )
 
 // Advance moves the test clock forward by d and applies, in time order,
-// what fell due in between: renewals (one per period passed), payment
+// what fell due in between: renewals (one per period passed), trial
+// reminders and ends, payment
 // retries, cancellations at period end, Checkout expiries and the
 // failures of refunds made to the 5126 card. Each step
 // runs at its own due time, so events carry the time Stripe would have
@@ -68,7 +69,7 @@ func (s *Sandbox) Advance(ctx context.Context, d time.Duration) (time.Time, erro
 // dueWork is the earliest thing to happen at or before some time.
 type dueWork struct {
 	at   int64
-	kind string // renew, retry, expire, refund_fail
+	kind string // renew, trial_will_end, retry, expire, refund_fail
 	id   string
 }
 
@@ -85,6 +86,9 @@ func (t *txn) nextDue(until int64) (dueWork, bool) {
 			return true
 		}
 		consider(dueWork{at: sub.CurrentPeriodEnd, kind: "renew", id: id})
+		if at, ok := sub.trialWillEndAt(); ok {
+			consider(dueWork{at: at, kind: "trial_will_end", id: id})
+		}
 		if sub.Status == "past_due" && sub.LatestInvoice != "" {
 			var inv invoice
 			if t.get(objInvoice, string(sub.LatestInvoice), &inv) == nil && inv.Status == "open" && inv.NextPaymentAttempt > 0 {
@@ -131,6 +135,12 @@ func (t *txn) runNextDue(until time.Time) (bool, error) {
 			return false, err
 		}
 		return true, t.renew(sub)
+	case "trial_will_end":
+		sub, err := t.subscriptionByID(w.id, "subscription")
+		if err != nil {
+			return false, err
+		}
+		return true, t.trialWillEnd(sub)
 	case "retry":
 		sub, err := t.subscriptionByID(w.id, "subscription")
 		if err != nil {
@@ -156,6 +166,9 @@ func (t *txn) renew(sub subscription) error {
 	if sub.CancelAtPeriodEnd {
 		_, err := t.endSubscription(sub, end, "cancellation_requested")
 		return err
+	}
+	if sub.Status == "trialing" {
+		return t.endTrial(sub)
 	}
 	prev := mustMap(sub)
 	cu, err := t.customerByID(sub.Customer, "customer")

@@ -227,6 +227,10 @@ type sessionInternal struct {
 	Coupon        string `json:"coupon,omitempty"`
 	// InvoiceMetadata goes on the invoice of invoice_creation.
 	InvoiceMetadata map[string]string `json:"invoice_metadata,omitempty"`
+	// subscription_data's trial: its days and what happens at its end
+	// without a card.
+	TrialDays      int64  `json:"trial_days,omitempty"`
+	TrialMissingPM string `json:"trial_missing_pm,omitempty"`
 }
 
 type sessionCustomerDetail struct {
@@ -413,7 +417,21 @@ type subscription struct {
 	Status               string            `json:"status"`
 	TestClock            any               `json:"test_clock"`
 	TrialEnd             nint              `json:"trial_end"`
+	TrialSettings        trialSettings     `json:"trial_settings"`
 	TrialStart           nint              `json:"trial_start"`
+	Internal             struct {
+		// TrialWillEnd is the trial end customer.subscription.trial_will_end
+		// was sent for, so it goes once per trial.
+		TrialWillEnd int64 `json:"trial_will_end,omitempty"`
+	} `json:"_internal"`
+}
+
+// trialSettings says what happens when a trial ends without a payment
+// method: create_invoice (Stripe's default), cancel or pause.
+type trialSettings struct {
+	EndBehavior struct {
+		MissingPaymentMethod string `json:"missing_payment_method"`
+	} `json:"end_behavior"`
 }
 
 type subscriptionItems struct {

@@ -148,6 +148,8 @@ type checkoutPage struct {
 	// and the test rates it picks from; TaxID asks for a VAT number.
 	AskCountry, AutomaticTax, AskTaxID bool
 	TaxRates                           []testTaxRate
+	// TrialEnds is when a trial started now would end.
+	TrialEnds time.Time
 }
 
 func (s *Sandbox) checkoutData(t *txn, sess session, f cardForm) checkoutPage {
@@ -155,6 +157,7 @@ func (s *Sandbox) checkoutData(t *txn, sess session, f cardForm) checkoutPage {
 		AskCountry: needsCountry(sess), AutomaticTax: automaticTax(sess.AutomaticTax), TaxRates: testTaxRates}
 	d.AskTaxID = d.AskCountry && sess.TaxIDCollection["enabled"]
 	d.Now = t.now
+	d.TrialEnds = t.now.Add(time.Duration(sess.Internal.TrialDays) * 24 * time.Hour)
 	for _, li := range d.Items {
 		if r := li.Price.Recurring; r != nil {
 			d.Interval = r.Interval

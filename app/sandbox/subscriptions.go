@@ -80,8 +80,11 @@ func productName(pc price) string {
 // subscription-mode Checkout: items for the recurring lines, a first
 // invoice (subscription_create) for every line, paid with the card.
 // With autoTax (the session's automatic_tax) the subscription's invoices
-// are taxed at the customer's address.
-func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]string, pm paymentMethod, autoTax bool) (subscription, invoice, error) {
+// are taxed at the customer's address. With the session's trial it
+// starts trialing instead, its first invoice 0 (trials.go); pm is nil
+// when the trial started without a card.
+func (t *txn) startSubscription(cu customer, items []lineItem, s session, pm *paymentMethod, autoTax bool) (subscription, invoice, error) {
+	md := s.Internal.SubscriptionMetadata
 	if md == nil {
 		md = map[string]string{}
 	}
@@ -89,11 +92,18 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 		ID: t.newID("sub_"), Object: objSubscription, AutomaticTax: map[string]any{"enabled": false},
 		BillingCycleAnchor: t.now.Unix(), CancellationDetails: map[string]any{"comment": nil, "feedback": nil, "reason": nil},
 		CollectionMethod: "charge_automatically", Created: t.now.Unix(), Currency: items[0].Currency, Customer: cu.ID,
-		DefaultPaymentMethod: nstr(pm.ID), DefaultTaxRates: []any{}, Metadata: md, StartDate: t.now.Unix(), Status: "active",
+		DefaultTaxRates: []any{}, Metadata: md, StartDate: t.now.Unix(), Status: "active",
 		PaymentSettings: map[string]any{"payment_method_options": nil, "payment_method_types": nil, "save_default_payment_method": "off"},
 	}
 	if autoTax {
 		sub.AutomaticTax = map[string]any{"enabled": true}
+	}
+	if pm != nil {
+		sub.DefaultPaymentMethod = nstr(pm.ID)
+	}
+	sub.TrialSettings.EndBehavior.MissingPaymentMethod = "create_invoice"
+	if s.Internal.TrialMissingPM != "" {
+		sub.TrialSettings.EndBehavior.MissingPaymentMethod = s.Internal.TrialMissingPM
 	}
 	sub.Items = subscriptionItems{Object: "list", URL: "/v1/subscription_items?subscription=" + sub.ID}
 	var oneTime []invoiceLine
@@ -112,6 +122,12 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 	iv, n := sub.interval()
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = t.now.Unix(), addInterval(t.now, iv, n).Unix()
 	lines := append(t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), oneTime...)
+	if days := s.Internal.TrialDays; days > 0 {
+		end := t.now.Add(time.Duration(days) * 24 * time.Hour).Unix()
+		sub.Status, sub.TrialStart, sub.TrialEnd = "trialing", nint(t.now.Unix()), nint(end)
+		sub.CurrentPeriodEnd, sub.BillingCycleAnchor = end, end
+		lines = append(t.trialLines(sub), oneTime...)
+	}
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_create", Currency: sub.Currency,
 		Lines: lines, PeriodStart: t.now.Unix(), PeriodEnd: t.now.Unix()})
 	if err != nil {
@@ -126,7 +142,7 @@ func (t *txn) startSubscription(cu customer, items []lineItem, md map[string]str
 	}
 	// The card was checked on the page: this first charge is on-session
 	// and goes through (the 0341 card only fails later).
-	inv, _, _, err = t.collectInvoice(inv, &pm, false)
+	inv, _, _, err = t.collectInvoice(inv, pm, false)
 	return sub, inv, err
 }
 

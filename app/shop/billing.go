@@ -37,6 +37,8 @@ func (s *Shop) stripeCustomer(ctx context.Context, cust app.Customer) (string, e
 // Subscribe starts a subscription Checkout for a plan and interval and
 // returns where to send the customer. A customer who already has a plan is
 // sent to the Billing Portal to change it instead of a second subscription.
+// A plan's free trial is offered to a customer who never had a plan
+// (trials.go).
 func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv app.Interval) (string, error) {
 	if iv != app.Monthly && iv != app.Yearly {
 		return "", &app.Error{Code: app.EINVALID, Field: "interval", Message: "Choose monthly or yearly billing."}
@@ -47,11 +49,15 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 	var cust app.Customer
 	var plan app.Plan
 	var current bool
+	var trial int
 	err := s.Store.View(ctx, func(tx *store.Tx) (err error) {
 		if cust, err = tx.Customer(customerID); err != nil {
 			return err
 		}
 		if plan, err = tx.PlanBySlug(planSlug); err != nil {
+			return err
+		}
+		if trial, err = trialDays(tx, customerID, plan); err != nil {
 			return err
 		}
 		_, err = tx.CurrentSubscription(customerID)
@@ -76,8 +82,9 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 	_, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
 		Mode: "subscription", Lines: []stripeapi.CheckoutLine{{PriceID: price.StripePriceID, Quantity: 1}},
 		ClientReferenceID: cust.ID, Customer: stripeCust, Metadata: meta, SubscriptionMetadata: meta,
-		SuccessURL:     s.BaseURL + "/account?subscribed=1&session_id={CHECKOUT_SESSION_ID}",
-		CancelURL:      s.BaseURL + "/plans",
+		SuccessURL: s.BaseURL + "/account?subscribed=1&session_id={CHECKOUT_SESSION_ID}",
+		CancelURL:  s.BaseURL + "/plans",
+		TrialDays:  trial, TrialNoCard: trial > 0 && plan.TrialNoCard,
 		IdempotencyKey: "vendo-subscribe-" + cust.ID + "-" + price.StripePriceID + "-" + strconv.FormatInt(window, 10),
 	})
 	return url, err

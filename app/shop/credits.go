@@ -107,9 +107,10 @@ func rollMonth(sub *app.Subscription, plan app.Plan, now time.Time, grace time.D
 		out = append(out, app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: -sub.Credits, Balance: 0,
 			Reason: app.CreditExpired, Ref: monthRef(sub.CreditMonth), From: sub.CreditMonth, Until: oldEnd})
 	}
-	sub.Credits, sub.Spent, sub.CreditMonth = plan.Credits, 0, start
-	if plan.Credits != 0 {
-		out = append(out, app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: max(plan.Credits, 0), Balance: plan.Credits,
+	a := allowance(sub, plan)
+	sub.Credits, sub.Spent, sub.CreditMonth = a, 0, start
+	if a != 0 {
+		out = append(out, app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: max(a, 0), Balance: a,
 			Reason: app.CreditGrant, Ref: monthRef(start), From: start, Until: end})
 	}
 	return out
@@ -125,8 +126,9 @@ func startCredits(sub *app.Subscription, plan app.Plan, now time.Time) app.Credi
 		at = sub.CurrentPeriodEnd.Add(-time.Second)
 	}
 	start, end := app.CreditMonthAt(sub.CreditAnchor, at)
-	sub.Credits, sub.Spent, sub.CreditMonth = plan.Credits, 0, start
-	return app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: max(plan.Credits, 0), Balance: plan.Credits,
+	a := allowance(sub, plan)
+	sub.Credits, sub.Spent, sub.CreditMonth = a, 0, start
+	return app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: max(a, 0), Balance: a,
 		Reason: app.CreditGrant, Ref: monthRef(start), From: start, Until: end}
 }
 
@@ -136,7 +138,7 @@ func startCredits(sub *app.Subscription, plan app.Plan, now time.Time) app.Credi
 // or nil when the balance did not change.
 func changePlanCredits(sub *app.Subscription, old, plan app.Plan) *app.CreditEntry {
 	prev := sub.Credits
-	sub.Credits = allowanceLeft(plan.Credits, sub.Spent)
+	sub.Credits = allowanceLeft(allowance(sub, plan), sub.Spent)
 	if prev == sub.Credits {
 		return nil
 	}
@@ -154,7 +156,7 @@ func changePlanCredits(sub *app.Subscription, old, plan app.Plan) *app.CreditEnt
 func restartCreditMonth(sub *app.Subscription, plan app.Plan, from, to app.Interval) app.CreditEntry {
 	prev := sub.Credits
 	sub.CreditAnchor, sub.CreditMonth = sub.CurrentPeriodStart, sub.CurrentPeriodStart
-	sub.Credits = allowanceLeft(plan.Credits, sub.Spent)
+	sub.Credits = allowanceLeft(allowance(sub, plan), sub.Spent)
 	return app.CreditEntry{CustomerID: sub.CustomerID, SubscriptionID: sub.ID, Delta: creditDelta(prev, sub.Credits), Balance: sub.Credits,
 		Reason: app.CreditInterval, Title: "from " + intervalWord(from) + " to " + intervalWord(to) + " billing",
 		From: sub.CreditMonth, Until: app.Anniversary(sub.CreditAnchor, 1)}

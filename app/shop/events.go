@@ -10,6 +10,7 @@ func (s *Shop) RegisterEvents(l *webhook.Ledger) {
 	l.Handle(s.HandleCheckoutEvent, "checkout.session.completed", "checkout.session.async_payment_succeeded", "checkout.session.async_payment_failed")
 	l.Handle(s.HandlePaymentEvent, "charge.refunded", "charge.refund.updated", "charge.dispute.created", "charge.dispute.updated", "charge.dispute.closed")
 	l.Handle(s.HandleSubscriptionEvent, "customer.subscription.created", "customer.subscription.updated", "customer.subscription.deleted")
+	l.Handle(s.HandleTrialWillEnd, "customer.subscription.trial_will_end")
 	l.Handle(s.HandleScheduleCanceled, "subscription_schedule.canceled")
 	l.Handle(s.HandleInvoiceEvent, "invoice.paid", "invoice.payment_failed")
 }

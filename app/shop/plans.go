@@ -185,6 +185,8 @@ func copyPlanForm(dst, src *app.Plan) {
 	dst.Monthly.Price = src.Monthly.Price
 	dst.Yearly.Price = src.Yearly.Price
 	dst.Highlight = src.Highlight
+	dst.TrialDays, dst.TrialNoCard = src.TrialDays, src.TrialNoCard
+	dst.TrialCreditsLimited, dst.TrialCredits = src.TrialCreditsLimited, src.TrialCredits
 }
 
 func planDiff(a, b app.Plan) string {
@@ -204,7 +206,21 @@ func planDiff(a, b app.Plan) string {
 		d.add("yearly %s → %s (Stripe price %s → %s)", a.Yearly.Price, b.Yearly.Price, orNone(a.Yearly.StripePriceID), orNone(b.Yearly.StripePriceID))
 	}
 	d.flag("highlighted", a.Highlight, b.Highlight)
+	if a.TrialDays != b.TrialDays {
+		d.add("trial %d → %d days", a.TrialDays, b.TrialDays)
+	}
+	d.flag("trial without a card", a.TrialNoCard, b.TrialNoCard)
+	if a.TrialAllowance() != b.TrialAllowance() || a.TrialCreditsLimited != b.TrialCreditsLimited {
+		d.add("trial credits %s → %s", trialCreditsWord(a), trialCreditsWord(b))
+	}
 	return d.String()
+}
+
+func trialCreditsWord(p app.Plan) string {
+	if !p.TrialCreditsLimited {
+		return "the plan's"
+	}
+	return fmt.Sprint(p.TrialCredits)
 }
 
 func credits(n int) string {

@@ -199,13 +199,14 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		}
 		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
 	}
-	oldPlanID, oldInterval := rec.PlanID, rec.Interval
+	oldPlanID, oldInterval, oldStatus := rec.PlanID, rec.Interval, rec.Status
 	rec.StripeCustomerID = fetched.CustomerID
 	rec.Status = fetched.Status
 	rec.PriceID, rec.PlanID, rec.Interval = fetched.PriceID, plan.ID, interval
 	rec.CurrentPeriodStart, rec.CurrentPeriodEnd = fetched.CurrentPeriodStart, fetched.CurrentPeriodEnd
 	rec.CancelAtPeriodEnd, rec.CanceledAt, rec.EndedAt = fetched.CancelAtPeriodEnd, fetched.CanceledAt, fetched.EndedAt
 	rec.LatestInvoiceID = fetched.LatestInvoiceID
+	rec.TrialStart, rec.TrialEnd = fetched.TrialStart, fetched.TrialEnd
 	rec.SnapshotAt = fetched.FetchedAt
 	rec.PastDueSince = pastDueSince(rec, t)
 
@@ -223,7 +224,7 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 			return rec, err
 		}
 	case active:
-		if err := s.changeCredits(tx, &rec, oldPlanID, oldInterval, plan); err != nil {
+		if err := s.changeCredits(tx, &rec, oldPlanID, oldInterval, oldStatus, plan); err != nil {
 			return rec, err
 		}
 	case !active && rec.Fulfilled && !rec.Terminated:
@@ -294,15 +295,21 @@ func pastDueSince(rec app.Subscription, t subscriptionTruth) time.Time {
 }
 
 // changeCredits applies to an active subscription's credits what changed
-// since it was stored: the credit month rolls to now (a refill, once per
+// since it was stored: a trial that ended restarts the credit month with
+// the paid allowance, the credit month rolls to now (a refill, once per
 // month), a plan change moves the allowance, an interval change restarts
 // the credit month (credits.go).
-func (s *Shop) changeCredits(tx *store.Tx, rec *app.Subscription, oldPlanID string, oldInterval app.Interval, plan app.Plan) error {
+func (s *Shop) changeCredits(tx *store.Tx, rec *app.Subscription, oldPlanID string, oldInterval app.Interval, oldStatus string, plan app.Plan) error {
 	settings, err := tx.Settings()
 	if err != nil {
 		return err
 	}
-	entries := rollMonth(rec, plan, s.now(), settings.PastDueGrace)
+	var entries []app.CreditEntry
+	if oldStatus == "trialing" && rec.Status != "trialing" {
+		// The trial ended into a paid period (trials.go).
+		entries = endTrialCredits(rec, plan)
+	}
+	entries = append(entries, rollMonth(rec, plan, s.now(), settings.PastDueGrace)...)
 	if oldPlanID != "" && oldPlanID != plan.ID {
 		old, err := tx.Plan(oldPlanID)
 		if err != nil && !app.IsNotFound(err) {

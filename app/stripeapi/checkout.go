@@ -48,6 +48,12 @@ type CheckoutRequest struct {
 	TaxIDCollection bool
 	InvoiceCreation bool
 	InvoiceMetadata map[string]string
+	// TrialDays, in subscription mode, starts the subscription with a
+	// free trial of that many days; TrialNoCard lets it start without a
+	// card (payment_method_collection=if_required), and a trial that ends
+	// without one is canceled (trial_settings.end_behavior).
+	TrialDays   int
+	TrialNoCard bool
 	// IdempotencyKey names the intent (this cart at this version); the
 	// key sent also covers every parameter (see keyFor).
 	IdempotencyKey string
@@ -88,6 +94,15 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 	}
 	if r.Mode == string(stripe.CheckoutSessionModeSubscription) {
 		p.SubscriptionData = &stripe.CheckoutSessionSubscriptionDataParams{Metadata: r.SubscriptionMetadata}
+		if r.TrialDays > 0 {
+			p.SubscriptionData.TrialPeriodDays = stripe.Int64(int64(r.TrialDays))
+			if r.TrialNoCard {
+				p.PaymentMethodCollection = stripe.String(string(stripe.CheckoutSessionPaymentMethodCollectionIfRequired))
+				p.SubscriptionData.TrialSettings = &stripe.CheckoutSessionSubscriptionDataTrialSettingsParams{
+					EndBehavior: &stripe.CheckoutSessionSubscriptionDataTrialSettingsEndBehaviorParams{
+						MissingPaymentMethod: stripe.String(string(stripe.SubscriptionTrialSettingsEndBehaviorMissingPaymentMethodCancel))}}
+			}
+		}
 	} else {
 		p.PaymentIntentData = &stripe.CheckoutSessionPaymentIntentDataParams{Metadata: r.Metadata}
 		if r.Customer == "" {

@@ -21,9 +21,14 @@ type Subscription struct {
 	CanceledAt         time.Time
 	EndedAt            time.Time
 	LatestInvoiceID    string
-	Metadata           map[string]string
-	Created            time.Time
-	FetchedAt          time.Time
+	// TrialStart and TrialEnd bound a free trial (zero without one);
+	// HasCard says whether the subscription has a card to charge when
+	// the trial ends.
+	TrialStart, TrialEnd time.Time
+	HasCard              bool
+	Metadata             map[string]string
+	Created              time.Time
+	FetchedAt            time.Time
 }
 
 func unix(t int64) time.Time {
@@ -46,6 +51,7 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, 
 		ID: s.ID, Status: string(s.Status), CurrentPeriodStart: unix(s.CurrentPeriodStart), CurrentPeriodEnd: unix(s.CurrentPeriodEnd),
 		CancelAtPeriodEnd: s.CancelAtPeriodEnd, CanceledAt: unix(s.CanceledAt), EndedAt: unix(s.EndedAt),
 		Metadata: s.Metadata, Created: unix(s.Created), FetchedAt: time.Now(),
+		TrialStart: unix(s.TrialStart), TrialEnd: unix(s.TrialEnd), HasCard: s.DefaultPaymentMethod != nil,
 	}
 	if s.Customer != nil {
 		out.CustomerID = s.Customer.ID

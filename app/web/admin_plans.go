@@ -18,6 +18,13 @@ type planForm struct {
 	Monthly   string
 	Yearly    string
 	Highlight bool
+	// Trial: days (0 or empty for none), "always" or "if_required" for
+	// the card, and the trial's credits: "full", "none" or "number" with
+	// TrialCreditsN.
+	TrialDays     string
+	TrialCard     string
+	TrialCredits  string
+	TrialCreditsN string
 }
 
 func formOfPlan(p app.Plan) planForm {
@@ -25,8 +32,46 @@ func formOfPlan(p app.Plan) planForm {
 	if p.Credits == app.Unlimited {
 		credits = "unlimited"
 	}
-	return planForm{Name: p.Name, Tagline: p.Tagline, Features: strings.Join(p.Features, "\n"), Credits: credits,
-		Monthly: p.Monthly.Price.Decimal(), Yearly: p.Yearly.Price.Decimal(), Highlight: p.Highlight}
+	f := planForm{Name: p.Name, Tagline: p.Tagline, Features: strings.Join(p.Features, "\n"), Credits: credits,
+		Monthly: p.Monthly.Price.Decimal(), Yearly: p.Yearly.Price.Decimal(), Highlight: p.Highlight,
+		TrialDays: strconv.Itoa(p.TrialDays), TrialCard: "always", TrialCredits: "full"}
+	if p.TrialNoCard {
+		f.TrialCard = "if_required"
+	}
+	switch {
+	case p.TrialCreditsLimited && p.TrialCredits == 0:
+		f.TrialCredits = "none"
+	case p.TrialCreditsLimited:
+		f.TrialCredits, f.TrialCreditsN = "number", strconv.Itoa(p.TrialCredits)
+	}
+	return f
+}
+
+// readTrial reads the trial fields of a plan's form into p.
+func readTrial(c *fiber.Ctx, f *planForm, p *app.Plan, errs app.ValidationErrors) {
+	f.TrialDays, f.TrialCard = strings.TrimSpace(c.FormValue("trial_days")), c.FormValue("trial_card")
+	f.TrialCredits, f.TrialCreditsN = c.FormValue("trial_credits"), strings.TrimSpace(c.FormValue("trial_credits_n"))
+	if f.TrialDays != "" {
+		n, err := strconv.Atoi(f.TrialDays)
+		if err != nil {
+			errs.Add("trial_days", "Enter the trial's length as a number of days, or 0 for no trial.")
+		}
+		p.TrialDays = n
+	}
+	p.TrialNoCard = f.TrialCard == "if_required"
+	switch f.TrialCredits {
+	case "", "full":
+	case "none":
+		p.TrialCreditsLimited = true
+	case "number":
+		n, err := strconv.Atoi(f.TrialCreditsN)
+		if err != nil {
+			errs.Add("trial_credits", "Enter how many credits a month of the trial grants.")
+		}
+		p.TrialCreditsLimited, p.TrialCredits = true, n
+	default:
+		errs.Add("trial_credits", "Choose the plan's credits, none or a number for the trial.")
+	}
 }
 
 // planRow is one plan on the plans page with its form.
@@ -80,6 +125,7 @@ func (s *Server) handleAdminPlanSave(c *fiber.Ctx) error {
 		Highlight: c.FormValue("highlight") != ""}
 	errs := app.ValidationErrors{}
 	p := app.Plan{ID: cur.ID, Name: f.Name, Tagline: f.Tagline, Highlight: f.Highlight}
+	readTrial(c, &f, &p, errs)
 	for _, line := range strings.Split(strings.ReplaceAll(f.Features, "\r\n", "\n"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {
 			p.Features = append(p.Features, line)

@@ -20,9 +20,15 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	if c.Query("interval") == string(app.Yearly) {
 		iv = app.Yearly
 	}
-	current := ""
+	current, returning := "", false
 	if id := s.viewerID(c); id != "" {
-		err := s.store.View(c.UserContext(), func(tx *store.Tx) error {
+		// One free trial per customer: a returning one is told before
+		// Checkout that the plan starts without it.
+		var err error
+		if returning, err = s.shop.HadPlan(c.UserContext(), id); err != nil {
+			return err
+		}
+		err = s.store.View(c.UserContext(), func(tx *store.Tx) error {
 			sub, err := tx.CurrentSubscription(id)
 			if app.IsNotFound(err) {
 				return nil
@@ -45,7 +51,7 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 		}
 	}
 	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
-		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current,
+		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current, "Returning": returning,
 		"Meta":         s.meta("/plans", "Plans", "Subscribe for credits every month that unlock any product. Change or cancel any time.", ""),
 		"KeepsUnlocks": settings.KeepsUnlocks(),
 	})
