@@ -1,6 +1,7 @@
 package app
 
 import (
+	"fmt"
 	"path"
 	"regexp"
 	"strings"
@@ -19,9 +20,13 @@ type Product struct {
 	Price       Money     `json:"price"`
 	Files       []FileRef `json:"files"`
 	Cover       string    `json:"cover,omitempty"` // SHA-256 of an image file
-	Tags        []string  `json:"tags,omitempty"`
-	Active      bool      `json:"active"`
-	Licensed    bool      `json:"licensed,omitempty"` // a license key is issued per purchase
+	// CoverSet is the cover re-encoded as WebP at the widths pages show it
+	// at, made once when it is uploaded (empty for an SVG or a cover the
+	// shop could not decode: pages then show Cover alone).
+	CoverSet []Image  `json:"cover_set,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	Active   bool     `json:"active"`
+	Licensed bool     `json:"licensed,omitempty"` // a license key is issued per purchase
 	// ActivationLimit caps how many instances (machines, sites) each of
 	// the product's license keys may be activated on at once; 0 means
 	// unlimited.
@@ -37,6 +42,26 @@ type Product struct {
 	StripePriceID   string    `json:"stripe_price_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
 	UpdatedAt       time.Time `json:"updated_at"`
+}
+
+// Image is one stored rendition of a picture.
+type Image struct {
+	SHA256 string `json:"sha256"`
+	Width  int    `json:"width"`
+	Height int    `json:"height"`
+}
+
+// CoverSrcset is the srcset of the cover's WebP renditions
+// ("/media/… 480w, /media/… 960w"), empty without any.
+func (p Product) CoverSrcset() string {
+	var b strings.Builder
+	for i, img := range p.CoverSet {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "/media/%s %dw", img.SHA256, img.Width)
+	}
+	return b.String()
 }
 
 // UnitPrice is what one copy costs: the amount a pay-what-you-want buyer

@@ -278,6 +278,14 @@ func (s *Shop) RemoveProductFile(ctx context.Context, id, sha, actor string) err
 // SetProductCover makes an uploaded image the product's cover; covers are
 // public (served at /media/{sha}). An empty SHA256 removes the cover.
 func (s *Shop) SetProductCover(ctx context.Context, id string, f store.FileMeta, actor string) error {
+	var set []app.Image
+	var renditions []store.FileMeta
+	if f.SHA256 != "" {
+		var err error
+		if set, renditions, err = s.storeCoverSet(ctx, f); err != nil {
+			return err
+		}
+	}
 	err := s.Store.Update(ctx, func(tx *store.Tx) error {
 		p, err := tx.Product(id)
 		if err != nil {
@@ -289,9 +297,14 @@ func (s *Shop) SetProductCover(ctx context.Context, id string, f store.FileMeta,
 			if err := tx.PutFile(f); err != nil {
 				return err
 			}
+			for _, r := range renditions {
+				if err := tx.PutFile(r); err != nil {
+					return err
+				}
+			}
 			detail = fmt.Sprintf("set the cover of “%s” to %s (sha256 %s…)", p.Title, f.Name, f.SHA256[:12])
 		}
-		p.Cover = f.SHA256
+		p.Cover, p.CoverSet = f.SHA256, set
 		if err := tx.PutProduct(&p); err != nil {
 			return err
 		}

@@ -49,9 +49,10 @@ type Mailer interface {
 	Notify()
 }
 
-// Files finds content-addressed files on disk (blobs.Dir).
+// Files finds and stores content-addressed files (blobs.Dir).
 type Files interface {
 	Path(sha string) (string, error)
+	PutBytes(ctx context.Context, b []byte) (sha string, size int64, err error)
 }
 
 // Shop is the use cases' dependencies.

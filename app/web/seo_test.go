@@ -1,12 +1,16 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"regexp"
 	"strings"
 	"testing"
 
+	"vendo/app"
+	"vendo/app/store"
 	"vendo/app/vendotest"
 )
 
@@ -143,5 +147,47 @@ func TestOfflinePageAndManifest(t *testing.T) {
 		if resp, body := c.Get(src); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/png" || len(body) < 1000 {
 			t.Errorf("%s %s: %d %s, %d bytes", what, src, resp.StatusCode, resp.Header.Get("Content-Type"), len(body))
 		}
+	}
+}
+
+// A cover with WebP renditions is offered to browsers as a srcset on the
+// catalog card and the product page, each rendition served as image/webp;
+// the original stays the <img> for any browser without WebP.
+func TestCoverRenditionsInPages(t *testing.T) {
+	shop := vendotest.Start(t, vendotest.Options{NoBackground: true})
+	ctx := context.Background()
+	p, err := shop.Store.ProductBySlug(ctx, "sunrise-wallpapers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Stand-ins for renditions: the page and /media care about the records,
+	// not the pixels (app/shop's tests check those).
+	var set []app.Image
+	for _, w := range []int{480, 960} {
+		body := []byte(fmt.Sprintf("RIFF\x00\x00\x00\x00WEBPVP8 rendition %d", w))
+		sha, size, err := shop.Files.PutBytes(ctx, body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := shop.Store.PutFile(ctx, store.FileMeta{SHA256: sha, Size: size, ContentType: "image/webp", Name: "r.webp", Public: true}); err != nil {
+			t.Fatal(err)
+		}
+		set = append(set, app.Image{SHA256: sha, Width: w, Height: w * 5 / 8})
+	}
+	p.CoverSet = set
+	if err := shop.Store.PutProduct(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	srcset := `srcset="/media/` + set[0].SHA256 + ` 480w, /media/` + set[1].SHA256 + ` 960w"`
+	c := shop.NewClient()
+	for _, path := range []string{"/products", "/products/sunrise-wallpapers"} {
+		_, page := c.Get(path)
+		i := strings.Index(page, `<source type="image/webp" `+srcset)
+		if i < 0 || !strings.Contains(page[i:], `src="/media/`+p.Cover+`"`) {
+			t.Errorf("%s does not offer the WebP renditions before the original:\n%.600s", path, page)
+		}
+	}
+	if resp, body := c.Get("/media/" + set[0].SHA256); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/webp" || !strings.HasPrefix(body, "RIFF") {
+		t.Errorf("/media rendition: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }

@@ -1,0 +1,105 @@
+package shop
+
+import (
+	"bytes"
+	"image"
+	"image/jpeg"
+	"image/png"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/gen2brain/webp"
+)
+
+// TestCoverRenditions re-encodes covers of several sizes and checks each
+// rendition decodes as WebP at the width it claims, keeps the aspect ratio
+// and is smaller than the PNG it came from.
+func TestCoverRenditions(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	write := func(name string, b []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	// A photo-like picture: gradients with grain, which PNG compresses
+	// badly and WebP well; smooth leaves the grain out, which PNG stores
+	// in fewer bytes than lossy WebP.
+	rng := rand.New(rand.NewPCG(1, 2))
+	picture := func(w, h int, smooth bool) image.Image {
+		img := image.NewNRGBA(image.Rect(0, 0, w, h))
+		for i := 0; i < len(img.Pix); i += 4 {
+			x, y := (i/4)%w, (i/4)/w
+			img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = uint8(x*255/w), uint8(y*255/h), uint8(100+rng.IntN(60)), 255
+			if smooth {
+				img.Pix[i+2] = 140
+			}
+		}
+		return img
+	}
+	encode := func(img image.Image, as string) []byte {
+		var b bytes.Buffer
+		var err error
+		if as == "png" {
+			err = png.Encode(&b, img)
+		} else {
+			err = jpeg.Encode(&b, img, nil)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
+	// A PNG header that claims 10,000 × 10,000 pixels: DecodeConfig reads
+	// only the header, so the bomb is refused before anything is decoded.
+	var bomb bytes.Buffer
+	png.Encode(&bomb, image.NewGray(image.Rect(0, 0, 10000, 10000)))
+
+	tests := []struct {
+		name, file, contentType string
+		body                    []byte
+		small                   int64
+		widths                  []int
+	}{
+		{"a wide PNG gets both widths", "wide.png", "image/png", encode(picture(1200, 750, false), "png"), 0, []int{480, 960}},
+		{"a 960 px PNG, as the auditor uploaded", "960.png", "image/png", encode(picture(960, 600, false), "png"), 0, []int{480, 960}},
+		{"a medium JPEG keeps its own width as the largest", "mid.jpg", "image/jpeg", encode(picture(700, 400, false), "jpeg"), 0, []int{480, 700}},
+		{"a light file is served as is", "light.png", "image/png", encode(picture(300, 200, false), "png"), smallCover * 100, nil},
+		{"a small PNG is not enlarged", "small.png", "image/png", encode(picture(300, 200, false), "png"), 0, []int{300}},
+		{"a smooth PNG smaller than its WebP keeps only its original", "smooth.png", "image/png", encode(picture(300, 200, true), "png"), 0, nil},
+		{"an SVG is left alone", "c.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0, nil},
+		{"a file that does not decode is left alone", "broken.png", "image/png", []byte("\x89PNG\r\n\x1a\nnot really"), 0, nil},
+		{"a decompression bomb is not decoded", "bomb.png", "image/png", bomb.Bytes(), 0, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := renderCover(write(tt.file, tt.body), tt.contentType, tt.small)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != len(tt.widths) {
+				t.Fatalf("%d renditions, want widths %v", len(got), tt.widths)
+			}
+			for i, r := range got {
+				cfg, err := webp.DecodeConfig(bytes.NewReader(r.body))
+				if err != nil {
+					t.Fatalf("rendition %d is not WebP: %v", i, err)
+				}
+				if r.Width != tt.widths[i] || cfg.Width != r.Width || cfg.Height != r.Height {
+					t.Errorf("rendition %d: claims %d×%d, is %d×%d, want width %d", i, r.Width, r.Height, cfg.Width, cfg.Height, tt.widths[i])
+				}
+				src, _, _ := image.DecodeConfig(bytes.NewReader(tt.body))
+				if want := src.Height * r.Width / src.Width; r.Height < want-1 || r.Height > want+1 {
+					t.Errorf("rendition %d is %d px high, want about %d (the aspect ratio)", i, r.Height, want)
+				}
+				if len(r.body) >= len(tt.body) {
+					t.Errorf("rendition %d is %d bytes, the original %d", i, len(r.body), len(tt.body))
+				}
+			}
+		})
+	}
+}
