@@ -101,6 +101,17 @@ func (ix *Index) Len() int {
 	return len(ix.byID)
 }
 
+// Slug returns the slug the product with id is indexed under, if it is.
+func (ix *Index) Slug(id string) (string, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	n, ok := ix.byID[id]
+	if !ok {
+		return "", false
+	}
+	return ix.docs[n].slug, true
+}
+
 // Build replaces the whole index with the active products among products
 // (the last one wins when ids repeat). Searches keep using the old index
 // until the new one is ready.
@@ -268,7 +279,7 @@ func (ix *Index) removeLocked(id string) {
 	delete(ix.byID, id)
 	uncountTags(ix.tags, d.tags)
 	ix.holes++
-	emptied := false
+	var emptied []int // term numbers left without postings, ascending
 	for k := range d.terms.len() {
 		term, _ := d.terms.at(k)
 		i, ok := slices.BinarySearch(ix.terms, term)
@@ -277,41 +288,51 @@ func (ix *Index) removeLocked(id string) {
 		}
 		if j, ok := slices.BinarySearchFunc(ix.lists[i], n, byDoc); ok {
 			ix.lists[i] = slices.Delete(ix.lists[i], j, j+1)
-			emptied = emptied || len(ix.lists[i]) == 0
+			if len(ix.lists[i]) == 0 {
+				emptied = append(emptied, i)
+			}
 		}
 	}
-	if !emptied {
+	if len(emptied) == 0 {
 		return
 	}
-	w := 0
-	for i := range ix.terms {
-		if len(ix.lists[i]) > 0 {
-			ix.terms[w], ix.lists[w] = ix.terms[i], ix.lists[i]
-			w++
+	// Close the gaps block by block (a memmove each), not term by term:
+	// a catalog of 100,000 products has hundreds of thousands of terms.
+	w := emptied[0]
+	for k, i := range emptied {
+		end := len(ix.terms)
+		if k+1 < len(emptied) {
+			end = emptied[k+1]
 		}
+		copy(ix.lists[w:], ix.lists[i+1:end])
+		w += copy(ix.terms[w:], ix.terms[i+1:end])
 	}
 	clear(ix.terms[w:])
 	clear(ix.lists[w:])
 	ix.terms, ix.lists = ix.terms[:w], ix.lists[:w]
 }
 
-// insertTermsLocked merges the sorted new terms, each held by document n
-// only, into the sorted term list in one pass from the back.
+// insertTermsLocked inserts the sorted new terms, each held by document n
+// only, into the sorted term list: a binary search each for its place,
+// then the terms between two places move up as one block.
 func (ix *Index) insertTermsLocked(fresh []occurrence, n uint32) {
 	if len(fresh) == 0 {
 		return
 	}
-	i := len(ix.terms) - 1
-	ix.terms = append(ix.terms, make([]string, len(fresh))...)
-	ix.lists = append(ix.lists, make([][]posting, len(fresh))...)
-	for j, k := len(fresh)-1, len(ix.terms)-1; j >= 0; k-- {
-		if i >= 0 && ix.terms[i] > fresh[j].term {
-			ix.terms[k], ix.lists[k] = ix.terms[i], ix.lists[i]
-			i--
-		} else {
-			ix.terms[k], ix.lists[k] = fresh[j].term, []posting{newPosting(n, fresh[j].fields)}
-			j--
-		}
+	old := len(ix.terms)
+	pos := make([]int, len(fresh)) // ascending, as fresh is sorted
+	for j, o := range fresh {
+		pos[j] = sort.SearchStrings(ix.terms, o.term)
+	}
+	ix.terms = slices.Grow(ix.terms, len(fresh))[:old+len(fresh)]
+	ix.lists = slices.Grow(ix.lists, len(fresh))[:old+len(fresh)]
+	end := old // the old terms from end on have moved
+	for j := len(fresh) - 1; j >= 0; j-- {
+		copy(ix.terms[pos[j]+j+1:], ix.terms[pos[j]:end])
+		copy(ix.lists[pos[j]+j+1:], ix.lists[pos[j]:end])
+		ix.terms[pos[j]+j] = fresh[j].term
+		ix.lists[pos[j]+j] = []posting{newPosting(n, fresh[j].fields)}
+		end = pos[j]
 	}
 }
 

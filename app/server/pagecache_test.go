@@ -38,7 +38,11 @@ func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 		t.Fatalf("a page with a token must be private: %q", respB.Header.Get("Cache-Control"))
 	}
 
-	// A catalog change shows at once, on the page and in search.
+	// A catalog change shows at once, on the page, in the cached list and
+	// in search.
+	if _, body := a.Get("/products"); !strings.Contains(body, "The Calm Inbox") {
+		t.Fatal("the catalog does not list the product")
+	}
 	ctx := context.Background()
 	p, _ := srv.Store.ProductBySlug(ctx, "the-calm-inbox")
 	p.Title = "The Very Calm Inbox"
@@ -51,7 +55,22 @@ func TestAnonymousPagesAreCachedPerVisitorAndFollowTheCatalog(t *testing.T) {
 	if _, body := a.Get("/products?q=very+calm"); !strings.Contains(body, "<mark>Very</mark>") {
 		t.Fatal("search did not follow the change")
 	}
+	if _, body := a.Get("/products"); !strings.Contains(body, "The Very Calm Inbox") {
+		t.Fatal("the cached catalog did not follow the change")
+	}
 	if resp, _ := b.Get(url, "If-None-Match", etag); resp.StatusCode != 200 {
 		t.Fatalf("an old ETag after a change: %d, want 200", resp.StatusCode)
+	}
+
+	// A new address: the cached page at the old one is gone.
+	p.Slug = "the-calmest-inbox"
+	if err := srv.Store.PutProduct(ctx, &p); err != nil {
+		t.Fatal(err)
+	}
+	if resp, _ := a.Get(url); resp.StatusCode != 404 {
+		t.Fatalf("the old address after a slug change: %d, want 404", resp.StatusCode)
+	}
+	if _, body := a.Get("/products/the-calmest-inbox"); !strings.Contains(body, "The Very Calm Inbox") {
+		t.Fatal("the new address does not show the product")
 	}
 }

@@ -3,12 +3,12 @@ package server
 import (
 	"context"
 
+	"vendo/app"
 	"vendo/app/store"
 )
 
 // reindex rebuilds the catalog search index from the store: at start-up,
-// and after every catalog change (rebuilding 10,000 products takes
-// milliseconds; catalog changes are rare).
+// and after a commit that changed more than single products (an import).
 func (s *Server) reindex(ctx context.Context) error {
 	products, _, err := s.Store.Products(ctx, store.ProductFilter{Status: store.ProductActive})
 	if err != nil {
@@ -19,13 +19,54 @@ func (s *Server) reindex(ctx context.Context) error {
 }
 
 // catalogChanged runs after every commit that changed products, plans or
-// settings: the search index is rebuilt and cached pages are dropped.
-func (s *Server) catalogChanged() {
+// settings. A product edit updates that product in the search index and
+// drops the cached pages that show it (its own page, the lists); plans,
+// settings or an import rebuild the index and drop every page.
+//
+// The products are read again here rather than taken from the
+// transaction, under catalogMu: hooks of two commits may run in either
+// order, but the last one to run reads the last commit, so the index ends
+// in the store's state whatever the order.
+func (s *Server) catalogChanged(ch store.CatalogChange) {
 	if s.index == nil || s.Web == nil {
 		return // still starting: both are built from the store afterwards
 	}
-	if err := s.reindex(context.Background()); err != nil {
-		s.log.Error("rebuild the search index", "err", err)
+	s.catalogMu.Lock()
+	defer s.catalogMu.Unlock()
+	ctx := context.Background()
+	if ch.All {
+		if err := s.reindex(ctx); err != nil {
+			s.log.Error("rebuild the search index", "err", err)
+		}
+		s.Web.InvalidatePages()
+		return
 	}
-	s.Web.InvalidatePages()
+	slugs := make([]string, 0, 2*len(ch.Products))
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		for _, id := range ch.Products {
+			if old, ok := s.index.Slug(id); ok {
+				slugs = append(slugs, old)
+			}
+			p, err := tx.Product(id)
+			switch {
+			case app.IsNotFound(err):
+				s.index.Remove(id)
+				continue
+			case err != nil:
+				return err
+			}
+			s.index.Upsert(p)
+			slugs = append(slugs, p.Slug)
+		}
+		return nil
+	})
+	if err != nil {
+		s.log.Error("update the search index; rebuilding it", "err", err)
+		if err := s.reindex(ctx); err != nil {
+			s.log.Error("rebuild the search index", "err", err)
+		}
+		s.Web.InvalidatePages()
+		return
+	}
+	s.Web.ProductsChanged(slugs...)
 }

@@ -68,6 +68,9 @@ type Server struct {
 	ln     net.Listener
 	syncer *webhook.Syncer
 	index  *search.Index
+	// catalogMu serialises catalogChanged, so the index and the page
+	// cache follow the commits one at a time.
+	catalogMu sync.Mutex
 	// secret signs links and sessions: VENDO_SECRET, or data/secret made
 	// at the first start.
 	secret string
@@ -188,7 +191,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 
 // openStore opens the database in the data directory, saying what to do
 // when that fails.
-func openStore(cfg *config.Config, now func() time.Time, onCatalogChange func()) (*store.Store, error) {
+func openStore(cfg *config.Config, now func() time.Time, onCatalogChange func(store.CatalogChange)) (*store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
 	}

@@ -46,7 +46,11 @@ func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
 // keeping the slug index in step: a changed slug frees the old one, and a
 // slug taken by another product is a conflict.
 func (t *Tx) PutProduct(p *app.Product) (err error) {
-	t.catalogChanged()
+	defer func() {
+		if err == nil {
+			t.productChanged(p.ID)
+		}
+	}()
 	// Names are shown to customers: cleaned on the way in, whatever
 	// wrote them (issue 17, hole 12).
 	for i := range p.Files {
@@ -115,7 +119,7 @@ func (t *Tx) ProductByStripeID(stripeProductID string) (app.Product, error) {
 
 // DeleteProduct removes a product and its index entries.
 func (t *Tx) DeleteProduct(id string) error {
-	t.catalogChanged()
+	t.productChanged(id)
 	p, err := t.Product(id)
 	if err != nil {
 		return err

@@ -45,16 +45,32 @@ type Options struct {
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
 	// OnCatalogChange runs after a commit that changed products, plans or
-	// settings (the search index and the page cache follow the catalog).
-	OnCatalogChange func()
+	// settings, saying what changed, so the search index and the page
+	// cache follow the catalog without rebuilding what an edit left alone.
+	OnCatalogChange func(CatalogChange)
 }
+
+// CatalogChange is what one commit changed in the catalog.
+type CatalogChange struct {
+	// Products are the ids of the products written or deleted; the hook
+	// reads their state after the commit. Nil when All is set.
+	Products []string
+	// All says more changed than single products: plans or settings
+	// (which every catalog page may show), or so many products (an
+	// import) that a rebuild is cheaper than one update per product.
+	All bool
+}
+
+// maxProductChanges is how many products one commit may change before its
+// CatalogChange asks for a rebuild instead (an import, the demo seed).
+const maxProductChanges = 256
 
 // Store is Vendo's database.
 type Store struct {
 	db              *bolt.DB
 	now             func() time.Time
 	ids             *idGen
-	onCatalogChange func()
+	onCatalogChange func(CatalogChange)
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -99,9 +115,11 @@ type Tx struct {
 	tx  *bolt.Tx
 	now time.Time
 	ids *idGen
-	// catalogHook is the store's OnCatalogChange; catalogDirty makes it run
-	// once per commit however many records changed.
-	catalogHook  func()
+	// catalogHook is the store's OnCatalogChange; catalog collects what
+	// the transaction changed and catalogDirty makes the hook run once per
+	// commit however many records changed.
+	catalogHook  func(CatalogChange)
+	catalog      CatalogChange
 	catalogDirty bool
 	// afterCommit runs once the transaction has committed (for example to
 	// refresh the search index); never inside a Batch retry.
@@ -111,11 +129,30 @@ type Tx struct {
 // OnCommit registers fn to run after the transaction commits.
 func (t *Tx) OnCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
-// catalogChanged registers the store's catalog hook to run after commit.
+// catalogChanged registers the store's catalog hook to run after commit,
+// for a change beyond single products.
 func (t *Tx) catalogChanged() {
+	t.catalog.All, t.catalog.Products = true, nil
+	t.registerCatalogHook()
+}
+
+// productChanged registers the catalog hook for a write or delete of the
+// product with id.
+func (t *Tx) productChanged(id string) {
+	if !t.catalog.All {
+		if len(t.catalog.Products) >= maxProductChanges {
+			t.catalog.All, t.catalog.Products = true, nil
+		} else {
+			t.catalog.Products = append(t.catalog.Products, id)
+		}
+	}
+	t.registerCatalogHook()
+}
+
+func (t *Tx) registerCatalogHook() {
 	if t.catalogHook != nil && !t.catalogDirty {
 		t.catalogDirty = true
-		t.OnCommit(t.catalogHook)
+		t.OnCommit(func() { t.catalogHook(t.catalog) })
 	}
 }
 

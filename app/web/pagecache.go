@@ -12,16 +12,40 @@ import (
 )
 
 // pageCache keeps rendered anonymous pages (home, catalog, product and
-// plan pages) in memory. Any catalog or settings change bumps the version
-// and so invalidates every entry at once. A page with forms is cached
-// with a placeholder where the visitor's CSRF token goes, filled in per
-// request, so one entry serves every anonymous visitor.
+// plan pages) in memory. A page with forms is cached with a placeholder
+// where the visitor's CSRF token goes, filled in per request, so one entry
+// serves every anonymous visitor.
+//
+// Each entry remembers the versions of what it shows, and is re-rendered
+// on its next request once one has moved: a change of the plans or the
+// settings (which any page may show) bumps version and drops every page;
+// a product edit bumps lists (the pages that list products) and that
+// product's own pages, by slug, and leaves the other products' pages alone.
 type pageCache struct {
 	version atomic.Uint64
+	lists   atomic.Uint64
 	mu      sync.RWMutex
 	entries map[string]*cachedPage
-	max     int // entries
-	bytes   int // held now
+	// products holds, by slug, the stamp of the product's last change (a
+	// value of bumps); a slug never changed is absent, as 0.
+	products map[string]uint64
+	bumps    uint64
+	max      int // entries
+	bytes    int // held now
+}
+
+// What a cached page shows of the catalog, so which changes drop it.
+type pageDep uint8
+
+const (
+	depLists   pageDep = iota // lists products: every product change
+	depProduct                // one product's page: its own changes
+	depNone                   // no product: plans and settings only
+)
+
+// pageStamp is the versions a page was rendered at.
+type pageStamp struct {
+	version, lists, product uint64
 }
 
 // maxCacheBytes bounds the memory the cache holds, whatever URLs visitors
@@ -29,7 +53,9 @@ type pageCache struct {
 const maxCacheBytes = 64 << 20
 
 type cachedPage struct {
-	version     uint64
+	stamp       pageStamp
+	dep         pageDep
+	slug        string // of a depProduct page
 	body        []byte
 	contentType string
 	etag        string // of the body with the placeholder
@@ -60,18 +86,60 @@ func (e *cachedPage) brotli() []byte {
 const tokenPlaceholder = "vendoCSRFplaceholder7f3a9c"
 
 func newPageCache(max int) *pageCache {
-	return &pageCache{entries: map[string]*cachedPage{}, max: max}
+	return &pageCache{entries: map[string]*cachedPage{}, products: map[string]uint64{}, max: max}
 }
 
 // Invalidate drops every cached page (lazily: entries of an older version
 // are re-rendered on their next request).
 func (p *pageCache) Invalidate() { p.version.Add(1) }
 
+// maxProductStamps bounds the slugs remembered; past it, one change drops
+// every page and the memory is given back.
+const maxProductStamps = 1 << 16
+
+// ProductsChanged drops the pages that list products and the pages of the
+// products at slugs (a product's slug before and after an edit).
+func (p *pageCache) ProductsChanged(slugs ...string) {
+	p.mu.Lock()
+	p.bumps++
+	if len(p.products)+len(slugs) > maxProductStamps {
+		p.products = map[string]uint64{}
+		p.version.Add(1)
+	}
+	for _, slug := range slugs {
+		p.products[slug] = p.bumps
+	}
+	p.lists.Add(1)
+	p.mu.Unlock()
+}
+
+// stamp returns the versions a page of dep (at slug) is current at. A page
+// takes its stamp before it reads the store, so a change committed while
+// it renders leaves it stale, never a stale page current.
+func (p *pageCache) stamp(dep pageDep, slug string) pageStamp {
+	st := pageStamp{version: p.version.Load()}
+	switch dep {
+	case depLists:
+		st.lists = p.lists.Load()
+	case depProduct:
+		p.mu.RLock()
+		st.product = p.products[slug]
+		p.mu.RUnlock()
+	}
+	return st
+}
+
 func (p *pageCache) get(key string) *cachedPage {
 	p.mu.RLock()
 	e := p.entries[key]
+	var product uint64
+	if e != nil && e.dep == depProduct {
+		product = p.products[e.slug]
+	}
 	p.mu.RUnlock()
-	if e == nil || e.version != p.version.Load() {
+	if e == nil || e.stamp.version != p.version.Load() ||
+		(e.dep == depLists && e.stamp.lists != p.lists.Load()) ||
+		(e.dep == depProduct && e.stamp.product != product) {
 		return nil
 	}
 	return e
@@ -93,8 +161,25 @@ func (p *pageCache) put(key string, e *cachedPage) {
 	p.mu.Unlock()
 }
 
-// InvalidatePages is called when the catalog or the settings change.
+// InvalidatePages is called when the plans or the settings change, or
+// many products at once.
 func (s *Server) InvalidatePages() { s.pages.Invalidate() }
+
+// ProductsChanged is called when products changed: the lists and the
+// pages at slugs (each product's slug before and after) are dropped.
+func (s *Server) ProductsChanged(slugs ...string) { s.pages.ProductsChanged(slugs...) }
+
+// cacheDep says what the page being cached shows of the catalog, from its
+// route.
+func cacheDep(c *fiber.Ctx) (pageDep, string) {
+	switch c.Route().Path {
+	case "/products/:slug":
+		return depProduct, c.Params("slug")
+	case "/plans":
+		return depNone, ""
+	}
+	return depLists, ""
+}
 
 // cached serves anonymous GET pages from the page cache, rendering and
 // storing them on a miss. Signed-in visitors, visitors with a cart (the
@@ -113,7 +198,8 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	if e := s.pages.get(key); e != nil {
 		return s.sendCached(c, e, token)
 	}
-	version := s.pages.version.Load()
+	dep, slug := cacheDep(c)
+	stamp := s.pages.stamp(dep, slug)
 	if token != "" {
 		c.Locals(localCSRF, tokenPlaceholder)
 	}
@@ -134,7 +220,7 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	}
 	body := append([]byte(nil), resp.Body()...)
 	sum := sha256.Sum256(body)
-	e := &cachedPage{version: version, body: body, contentType: ct, etag: hex.EncodeToString(sum[:12]),
+	e := &cachedPage{stamp: stamp, dep: dep, slug: slug, body: body, contentType: ct, etag: hex.EncodeToString(sum[:12]),
 		hasToken: bytes.Contains(body, []byte(tokenPlaceholder))}
 	if e.hasToken {
 		e.parts = bytes.Split(body, []byte(tokenPlaceholder))
