@@ -29,6 +29,7 @@ type resultCard struct {
 	Owned        bool
 	Credits      *shop.CreditStatus
 	CSRF         string
+	Lead         bool // the grid's first card (render.go's lead)
 }
 
 // catalogView is what the catalog shows: the words searched, the order

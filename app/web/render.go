@@ -33,7 +33,10 @@ func (s *Server) funcs() template.FuncMap {
 			}
 			return m
 		},
-		"card": func(p app.Product) resultCard { return resultCard{Product: p} },
+		"card": func(p app.Product, i int) resultCard { return resultCard{Product: p, Lead: i == 0} },
+		// lead marks the first card of a grid: its cover is the page's
+		// largest paint on a phone, so it loads at once and first.
+		"lead": func(c resultCard, i int) resultCard { c.Lead = i == 0; return c },
 		"paragraphs": func(text string) []string {
 			var out []string
 			for _, p := range strings.Split(strings.ReplaceAll(text, "\r\n", "\n"), "\n\n") {

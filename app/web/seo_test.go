@@ -187,6 +187,16 @@ func TestCoverRenditionsInPages(t *testing.T) {
 			t.Errorf("%s does not offer the WebP renditions before the original:\n%.600s", path, page)
 		}
 	}
+	// The first card's cover is a phone's largest paint (Lighthouse's LCP):
+	// fetched at once and first; the rest wait until they are near.
+	for _, path := range []string{"/", "/products"} {
+		_, page := c.Get(path)
+		imgs := regexp.MustCompile(`<img class="cover"[^>]*>`).FindAllString(page, -1)
+		if len(imgs) < 2 || !strings.Contains(imgs[0], `fetchpriority="high"`) || strings.Contains(imgs[0], "lazy") ||
+			!strings.Contains(imgs[1], `loading="lazy"`) || strings.Contains(imgs[1], "fetchpriority") {
+			t.Errorf("%s: covers %q; want the first eager with high priority, the others lazy", path, imgs)
+		}
+	}
 	if resp, body := c.Get("/media/" + set[0].SHA256); resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "image/webp" || !strings.HasPrefix(body, "RIFF") {
 		t.Errorf("/media rendition: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
