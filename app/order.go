@@ -46,6 +46,13 @@ type Order struct {
 	// total_details.amount_discount) and DiscountCode the code.
 	Discount     Money  `json:"discount,omitempty"`
 	DiscountCode string `json:"discount_code,omitempty"`
+	// Tax is what Stripe Tax computed (total_details.amount_tax of the
+	// re-fetched session), inside Total whether the prices included it
+	// or not; see TaxAdded.
+	Tax Money `json:"tax,omitempty"`
+	// InvoiceID is the Stripe invoice issued for the order
+	// (invoice_creation), when the merchant has them made.
+	InvoiceID string `json:"invoice_id,omitempty"`
 
 	// The facts, each as Stripe reports it now; State derives Status and
 	// access from them (DESIGN.md §5 rule 7).
@@ -144,6 +151,24 @@ type Refund struct {
 	Status    string    `json:"status"`
 	Reason    string    `json:"reason,omitempty"`
 	CreatedAt time.Time `json:"created_at"`
+}
+
+// TaxAdded is the part of Tax added on top of the prices (exclusive
+// prices): Total = Subtotal − Discount + TaxAdded. The rest of Tax was
+// inside the prices (inclusive). Orders recorded without a subtotal have
+// none.
+// (Value receivers, so templates can call them on an Order value.)
+func (o Order) TaxAdded() Money {
+	m := Money{Currency: o.Total.Currency}
+	if o.Tax.Amount != 0 && o.Subtotal.Currency != "" {
+		m.Amount = min(max(o.Total.Amount-o.Subtotal.Amount+o.Discount.Amount, 0), o.Tax.Amount)
+	}
+	return m
+}
+
+// TaxIncluded is the part of Tax that was inside the prices.
+func (o Order) TaxIncluded() Money {
+	return Money{Amount: o.Tax.Amount - o.TaxAdded().Amount, Currency: o.Total.Currency}
 }
 
 // Refunded reports whether every paid minor unit was returned.

@@ -36,11 +36,13 @@ type Plan struct {
 	TrialNoCard bool `json:"trial_no_card,omitempty"`
 	// TrialCreditsLimited caps the credits a trial grants a month at
 	// TrialCredits (0: none); unset, a trial gets the plan's allowance.
-	TrialCreditsLimited bool      `json:"trial_credits_limited,omitempty"`
-	TrialCredits        int       `json:"trial_credits,omitempty"`
-	StripeProductID     string    `json:"stripe_product_id,omitempty"`
-	CreatedAt           time.Time `json:"created_at"`
-	UpdatedAt           time.Time `json:"updated_at"`
+	TrialCreditsLimited bool `json:"trial_credits_limited,omitempty"`
+	TrialCredits        int  `json:"trial_credits,omitempty"`
+	// TaxInclusive: the prices include tax (tax_behavior inclusive).
+	TaxInclusive    bool      `json:"tax_inclusive,omitempty"`
+	StripeProductID string    `json:"stripe_product_id,omitempty"`
+	CreatedAt       time.Time `json:"created_at"`
+	UpdatedAt       time.Time `json:"updated_at"`
 }
 
 // MaxTrialDays is the longest trial Stripe allows.

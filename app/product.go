@@ -36,6 +36,9 @@ type Product struct {
 	// page proposes. Checkout gets a price_data line of the named amount.
 	PayWhatYouWant bool  `json:"pay_what_you_want,omitempty"`
 	Suggested      Money `json:"suggested,omitempty"`
+	// TaxInclusive: the price includes tax (Stripe's tax_behavior
+	// inclusive); otherwise Stripe Tax adds it on top (exclusive).
+	TaxInclusive bool `json:"tax_inclusive,omitempty"`
 	// Stripe ids, filled when the product is first sold (Prices are
 	// immutable: a price change makes a new one).
 	StripeProductID string    `json:"stripe_product_id,omitempty"`

@@ -25,10 +25,19 @@ type Settings struct {
 	// LicenseLimitMail: a customer whose key's activation limit refused
 	// an activation is told by email (once until a place frees). Off by
 	// default: the software shows the API's error already.
-	LicenseLimitMail bool      `json:"license_limit_mail,omitempty"`
-	PortalConfigID   string    `json:"portal_config_id,omitempty"`
-	DemoSeeded       bool      `json:"demo_seeded,omitempty"`
-	UpdatedAt        time.Time `json:"updated_at"`
+	LicenseLimitMail bool `json:"license_limit_mail,omitempty"`
+	// StripeTax runs Stripe Tax on Checkout (automatic_tax, with the
+	// billing address collected); TaxIDCollection also asks business
+	// buyers for their tax id. Each product's and plan's TaxInclusive says
+	// whether its price includes the tax.
+	StripeTax       bool `json:"stripe_tax,omitempty"`
+	TaxIDCollection bool `json:"tax_id_collection,omitempty"`
+	// InvoiceOrders has Stripe issue an invoice for each one-time order
+	// (invoice_creation); subscriptions have theirs anyway.
+	InvoiceOrders  bool      `json:"invoice_orders,omitempty"`
+	PortalConfigID string    `json:"portal_config_id,omitempty"`
+	DemoSeeded     bool      `json:"demo_seeded,omitempty"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // DefaultSettings are a new shop's settings.

@@ -117,7 +117,12 @@ func apiCreateSession(t *txn, r *request) (any, error) {
 		s.Internal.PaymentIntentMetadata = metadataOf(pd)
 		s.Internal.PaymentDescription = pd.str("description")
 	}
-	if err := sessionTaxParams(&s, p); err != nil {
+	hasAddress := false
+	if s.Customer != "" {
+		cu, _ := t.customerByID(string(s.Customer), "customer")
+		hasAddress = cu.Address != nil
+	}
+	if err := sessionTaxParams(&s, p, hasAddress); err != nil {
 		return nil, err
 	}
 	items, err := t.sessionItems(mode, p)

@@ -249,7 +249,8 @@ func apiGetTaxRate(t *txn, r *request) (any, error) {
 
 // sessionTaxParams reads a new session's automatic_tax,
 // billing_address_collection, tax_id_collection and invoice_creation.
-func sessionTaxParams(s *session, p params) error {
+// hasAddress says the session's customer has an address already.
+func sessionTaxParams(s *session, p params, hasAddress bool) error {
 	if at := p.sub("automatic_tax"); at != nil {
 		on, ok, err := at.boolean("enabled")
 		if err != nil {
@@ -262,6 +263,9 @@ func sessionTaxParams(s *session, p params) error {
 			// Stripe computes it once it knows where the buyer is.
 			s.AutomaticTax = map[string]any{"enabled": true, "status": "requires_location_inputs"}
 		}
+	}
+	if automaticTax(s.AutomaticTax) && s.Customer != "" && p.sub("customer_update").str("address") != "auto" && !hasAddress {
+		return invalidRequest("automatic_tax[enabled]", "Automatic tax calculation in Checkout requires a valid address on the Customer. Add a valid address to the Customer or set either `customer_update[address]` to 'auto' or `customer_update[shipping]` to 'auto' to save the address entered in Checkout to the Customer.")
 	}
 	switch bac := p.str("billing_address_collection"); bac {
 	case "", "auto", "required":

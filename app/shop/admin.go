@@ -113,6 +113,9 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		next.PastDueGrace = in.PastDueGrace
 		next.UnlocksAtPlanEnd = in.UnlocksAtPlanEnd
 		next.LicenseLimitMail = in.LicenseLimitMail
+		next.StripeTax = in.StripeTax
+		next.TaxIDCollection = in.TaxIDCollection && in.StripeTax // tax ids are asked for Stripe Tax only
+		next.InvoiceOrders = in.InvoiceOrders
 		if err := tx.PutSettings(next); err != nil {
 			return err
 		}
@@ -132,6 +135,15 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		}
 		if cur.KeepsUnlocks() != next.KeepsUnlocks() {
 			d.add("credit-unlocked products at plan end: %s → %s", unlocksRule(cur), unlocksRule(next))
+		}
+		if cur.StripeTax != next.StripeTax {
+			d.add("Stripe Tax at Checkout: %s → %s", yesNo(cur.StripeTax), yesNo(next.StripeTax))
+		}
+		if cur.TaxIDCollection != next.TaxIDCollection {
+			d.add("ask business buyers for their tax id: %s → %s", yesNo(cur.TaxIDCollection), yesNo(next.TaxIDCollection))
+		}
+		if cur.InvoiceOrders != next.InvoiceOrders {
+			d.add("Stripe invoices for one-time orders: %s → %s", yesNo(cur.InvoiceOrders), yesNo(next.InvoiceOrders))
 		}
 		if cur.LicenseLimitMail != next.LicenseLimitMail {
 			d.add("mail customers when a key's activation limit refuses an activation: %s → %s", yesNo(cur.LicenseLimitMail), yesNo(next.LicenseLimitMail))

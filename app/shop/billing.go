@@ -74,6 +74,10 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 	if err != nil {
 		return "", err
 	}
+	settings, err := s.Store.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
 	price := plan.PriceFor(iv)
 	meta := map[string]string{"vendo_customer_id": cust.ID, "vendo_plan_id": plan.ID, "vendo_kind": "subscription"}
 	// One session per customer, plan and interval per ten minutes: a
@@ -85,6 +89,7 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 		SuccessURL: s.BaseURL + "/account?subscribed=1&session_id={CHECKOUT_SESSION_ID}",
 		CancelURL:  s.BaseURL + "/plans",
 		TrialDays:  trial, TrialNoCard: trial > 0 && plan.TrialNoCard,
+		AutomaticTax: settings.StripeTax, TaxIDCollection: settings.TaxIDCollection,
 		IdempotencyKey: "vendo-subscribe-" + cust.ID + "-" + price.StripePriceID + "-" + strconv.FormatInt(window, 10),
 	})
 	return url, err

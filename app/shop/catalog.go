@@ -55,12 +55,15 @@ func (s *Shop) SaveProduct(ctx context.Context, p *app.Product, actor string) er
 		return err // before asking Stripe for anything
 	}
 	oldPrice, newPrice := "", ""
-	if cur.StripePriceID != "" && cur.Price != want.Price {
+	// A Price's tax_behavior is as immutable as its amount: including tax
+	// or not is a new Price too.
+	if cur.StripePriceID != "" && (cur.Price != want.Price || cur.TaxInclusive != want.TaxInclusive) {
 		oldPrice = cur.StripePriceID
 		// The old Price id is part of the key: going back to an earlier
 		// amount makes a fresh Price rather than replaying the old one.
-		key := fmt.Sprintf("%s-%d-%s-from-%s", cur.ID, want.Price.Amount, want.Price.Currency, oldPrice)
-		newPrice, err = s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: want.Price.Amount, Currency: want.Price.Currency}, cur.ID, key)
+		tb := stripeapi.TaxBehavior(want.TaxInclusive)
+		key := fmt.Sprintf("%s-%d-%s-%s-from-%s", cur.ID, want.Price.Amount, want.Price.Currency, tb, oldPrice)
+		newPrice, err = s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: want.Price.Amount, Currency: want.Price.Currency, TaxBehavior: tb}, cur.ID, key)
 		if err != nil {
 			return fmt.Errorf("create the new Stripe price: %w", err)
 		}
@@ -112,6 +115,7 @@ func copyProductForm(dst, src *app.Product) {
 	dst.ActivationLimit = src.ActivationLimit
 	dst.PayWhatYouWant = src.PayWhatYouWant
 	dst.Suggested = src.Suggested
+	dst.TaxInclusive = src.TaxInclusive
 }
 
 // productDiff describes an edit for the audit log: "price $12.00 →
@@ -131,6 +135,7 @@ func productDiff(a, b app.Product) string {
 	d.plain("tags", strings.Join(a.Tags, ", "), strings.Join(b.Tags, ", "))
 	d.flag("active", a.Active, b.Active)
 	d.flag("license keys", a.Licensed, b.Licensed)
+	d.flag("price includes tax", a.TaxInclusive, b.TaxInclusive)
 	if a.ActivationLimit != b.ActivationLimit {
 		d.add("activation limit %s → %s", activationLimit(a.ActivationLimit), activationLimit(b.ActivationLimit))
 	}

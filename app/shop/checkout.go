@@ -62,6 +62,10 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		}
 		promo, code = cd.Discount.StripePromotionCodeID, cd.Discount.Code
 	}
+	settings, err := s.Store.Settings(ctx)
+	if err != nil {
+		return "", err
+	}
 	lines := make([]stripeapi.CheckoutLine, 0, len(cart.Lines))
 	var ids []string
 	for _, l := range cart.Lines {
@@ -73,8 +77,9 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 			if err != nil {
 				return "", err
 			}
-			lines = append(lines, stripeapi.CheckoutLine{StripeProductID: prodID, UnitAmount: l.Unit.Amount, Currency: l.Unit.Currency, Quantity: l.Quantity})
-			ids = append(ids, l.Product.ID+":"+strconv.FormatInt(l.Quantity, 10)+":"+prodID+"@"+strconv.FormatInt(l.Unit.Amount, 10))
+			tb := stripeapi.TaxBehavior(l.Product.TaxInclusive)
+			lines = append(lines, stripeapi.CheckoutLine{StripeProductID: prodID, UnitAmount: l.Unit.Amount, Currency: l.Unit.Currency, Quantity: l.Quantity, TaxBehavior: tb})
+			ids = append(ids, l.Product.ID+":"+strconv.FormatInt(l.Quantity, 10)+":"+prodID+"@"+strconv.FormatInt(l.Unit.Amount, 10)+":"+tb)
 			continue
 		}
 		priceID, err := s.ensurePrice(ctx, l.Product)
@@ -111,12 +116,22 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		SuccessURL:        s.BaseURL + "/checkout/success?session_id={CHECKOUT_SESSION_ID}",
 		CancelURL:         s.BaseURL + "/checkout/cancel",
 		PromotionCode:     promo,
+		AutomaticTax:      settings.StripeTax,
+		TaxIDCollection:   settings.TaxIDCollection,
+		InvoiceCreation:   settings.InvoiceOrders,
+		InvoiceMetadata:   invoiceMeta(meta),
 		IdempotencyKey:    "vendo-checkout-" + hex.EncodeToString(sum[:16]),
 	})
 	if err != nil {
 		return "", err
 	}
 	return url, nil
+}
+
+// invoiceMeta is the metadata of an order's invoice (invoice_creation):
+// the order's, so the invoice's events are known as the shop's.
+func invoiceMeta(orderMeta map[string]string) map[string]string {
+	return map[string]string{"vendo_kind": orderMeta["vendo_kind"], "vendo_cart_id": orderMeta["vendo_cart_id"]}
 }
 
 // ensureProduct returns the product's Stripe Product, creating it when
@@ -150,8 +165,9 @@ func (s *Shop) ensurePrice(ctx context.Context, p app.Product) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	key := fmt.Sprintf("%s-%d-%s", p.ID, p.Price.Amount, p.Price.Currency)
-	priceID, err := s.Stripe.CreatePrice(ctx, prodID, stripeapi.PriceSpec{Amount: p.Price.Amount, Currency: p.Price.Currency}, p.ID, key)
+	tb := stripeapi.TaxBehavior(p.TaxInclusive)
+	key := fmt.Sprintf("%s-%d-%s-%s", p.ID, p.Price.Amount, p.Price.Currency, tb)
+	priceID, err := s.Stripe.CreatePrice(ctx, prodID, stripeapi.PriceSpec{Amount: p.Price.Amount, Currency: p.Price.Currency, TaxBehavior: tb}, p.ID, key)
 	if err != nil {
 		return "", fmt.Errorf("stripe price for %s: %w", p.Slug, err)
 	}
@@ -164,7 +180,7 @@ func (s *Shop) ensurePrice(ctx context.Context, p app.Product) (string, error) {
 		if cur.StripeProductID == "" {
 			cur.StripeProductID = prodID
 		}
-		if cur.StripePriceID == "" && cur.Price == p.Price {
+		if cur.StripePriceID == "" && cur.Price == p.Price && cur.TaxInclusive == p.TaxInclusive {
 			cur.StripePriceID = priceID
 		}
 		return tx.PutProduct(&cur)

@@ -208,7 +208,8 @@ func (s *Shop) ExportOrders(ctx context.Context, w io.Writer, format string, f s
 	f.Before, f.Limit = "", exportPage
 	return export(ctx, s.Store, w, format, exportTable[app.Order]{
 		columns: []string{"number", "id", "created_at", "paid_at", "status", "email", "name", "customer_id", "products",
-			"currency", "subtotal", "discount_code", "discount", "total", "amount_refunded", "checkout_session_id", "payment_intent_id"},
+			"currency", "subtotal", "discount_code", "discount", "tax", "tax_included", "total", "amount_refunded", "checkout_session_id", "payment_intent_id",
+			"invoice_id"},
 		page: func(tx *store.Tx, before string) ([]app.Order, string, error) {
 			if email != "" && f.CustomerID == "" {
 				cu, err := tx.CustomerByEmail(email)
@@ -229,8 +230,11 @@ func (s *Shop) ExportOrders(ctx context.Context, w io.Writer, format string, f s
 				titles[i] = l.Title
 			}
 			return []any{o.Number, o.ID, o.CreatedAt, o.PaidAt, o.Status, o.Email, o.Name, o.CustomerID, strings.Join(titles, "; "),
-				strings.ToUpper(o.Total.Currency), o.Subtotal, o.DiscountCode, app.Money{Amount: o.Discount.Amount, Currency: o.Total.Currency}, o.Total,
-				app.Money{Amount: o.AmountRefunded, Currency: o.Total.Currency}, o.CheckoutSessionID, o.PaymentIntentID}, nil
+				strings.ToUpper(o.Total.Currency), o.Subtotal, o.DiscountCode, app.Money{Amount: o.Discount.Amount, Currency: o.Total.Currency},
+				// tax is all of Stripe Tax's amount; tax_included the part
+				// that was inside the prices (the rest was added on top).
+				app.Money{Amount: o.Tax.Amount, Currency: o.Total.Currency}, o.TaxIncluded(), o.Total,
+				app.Money{Amount: o.AmountRefunded, Currency: o.Total.Currency}, o.CheckoutSessionID, o.PaymentIntentID, o.InvoiceID}, nil
 		},
 	})
 }

@@ -334,3 +334,52 @@ func TestRedemptionExport(t *testing.T) {
 		t.Errorf("orders with their codes: %v", rows)
 	}
 }
+
+// TestOrderExportCarriesTax: the order export has the tax of each order
+// (all of it, and the part inside inclusive prices) and its invoice, in
+// CSV and JSON; an untaxed order says 0.00.
+func TestOrderExportCarriesTax(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	eur := func(n int64) app.Money { return app.Money{Amount: n, Currency: "eur"} }
+	err := f.store.Update(ctx, func(tx *store.Tx) error {
+		for _, o := range []app.Order{
+			// Exclusive: 45.99 + 8.74 tax added.
+			{Email: "de@example.com", CheckoutSessionID: "cs_tax1", Subtotal: eur(4599), Tax: eur(874), Total: eur(5473), InvoiceID: "in_1"},
+			// Inclusive: 45.99 of which 7.34 tax.
+			{Email: "de@example.com", CheckoutSessionID: "cs_tax2", Subtotal: eur(4599), Tax: eur(734), Total: eur(4599)},
+			{Email: "us@example.com", CheckoutSessionID: "cs_tax3", Subtotal: eur(4599), Total: eur(4599)},
+		} {
+			o.PaymentStatus, o.Status = app.PaymentPaid, app.OrderPaid
+			if err := tx.PutOrder(&o); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if _, err := f.shop.ExportOrders(ctx, &buf, shop.ExportCSV, store.OrderFilter{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	rows := readCSV(t, buf.Bytes()) // newest first
+	want := [][4]string{{"0.00", "0.00", "45.99", ""}, {"7.34", "7.34", "45.99", ""}, {"8.74", "0.00", "54.73", "in_1"}}
+	for i, w := range want {
+		if got := [4]string{rows[i]["tax"], rows[i]["tax_included"], rows[i]["total"], rows[i]["invoice_id"]}; got != w {
+			t.Errorf("row %d: tax, tax_included, total, invoice_id = %v, want %v", i, got, w)
+		}
+	}
+	buf.Reset()
+	if _, err := f.shop.ExportOrders(ctx, &buf, shop.ExportJSON, store.OrderFilter{}, ""); err != nil {
+		t.Fatal(err)
+	}
+	var list []map[string]any
+	if err := json.Unmarshal(buf.Bytes(), &list); err != nil || len(list) != 3 {
+		t.Fatalf("not a JSON array of 3 (%v): %s", err, buf.Bytes())
+	}
+	if list[2]["tax"] != "8.74" || list[1]["tax_included"] != "7.34" || list[0]["tax"] != "0.00" {
+		t.Errorf("json tax: %v", list)
+	}
+}

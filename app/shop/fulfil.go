@@ -305,6 +305,10 @@ func (s *Shop) newOrder(tx *store.Tx, sess stripeapi.Session) (app.Order, error)
 		order.Discount = app.Money{Amount: sess.AmountDiscount, Currency: sess.Currency}
 		order.DiscountCode = sess.Metadata["vendo_discount"]
 	}
+	if sess.AmountTax != 0 {
+		order.Tax = app.Money{Amount: sess.AmountTax, Currency: sess.Currency}
+	}
+	order.InvoiceID = sess.InvoiceID
 	for _, l := range sess.Lines {
 		line := app.OrderLine{Title: l.Description, Quantity: l.Quantity, StripePriceID: l.PriceID,
 			UnitAmount: app.Money{Amount: l.UnitAmount, Currency: l.Currency}, Total: app.Money{Amount: l.AmountTotal, Currency: l.Currency}}

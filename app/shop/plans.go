@@ -43,8 +43,9 @@ func (s *Shop) ensurePlanPrices(ctx context.Context, refreshPortal bool) error {
 				pp = &p.Yearly
 			}
 			if pp.StripePriceID == "" {
-				key := fmt.Sprintf("%s-%s-%d-%s", p.ID, iv, pp.Price.Amount, pp.Price.Currency)
-				if pp.StripePriceID, err = s.Stripe.CreatePrice(ctx, p.StripeProductID, stripeapi.PriceSpec{Amount: pp.Price.Amount, Currency: pp.Price.Currency, Interval: string(iv)}, p.ID, key); err != nil {
+				tb := stripeapi.TaxBehavior(p.TaxInclusive)
+				key := fmt.Sprintf("%s-%s-%d-%s-%s", p.ID, iv, pp.Price.Amount, pp.Price.Currency, tb)
+				if pp.StripePriceID, err = s.Stripe.CreatePrice(ctx, p.StripeProductID, stripeapi.PriceSpec{Amount: pp.Price.Amount, Currency: pp.Price.Currency, Interval: string(iv), TaxBehavior: tb}, p.ID, key); err != nil {
 					return err
 				}
 			}
@@ -60,10 +61,11 @@ func (s *Shop) ensurePlanPrices(ctx context.Context, refreshPortal bool) error {
 					return err
 				}
 				cur.StripeProductID = p.StripeProductID
-				if cur.Monthly.StripePriceID == "" && cur.Monthly.Price == p.Monthly.Price {
+				sameTax := cur.TaxInclusive == p.TaxInclusive
+				if cur.Monthly.StripePriceID == "" && cur.Monthly.Price == p.Monthly.Price && sameTax {
 					cur.Monthly.StripePriceID = p.Monthly.StripePriceID
 				}
-				if cur.Yearly.StripePriceID == "" && cur.Yearly.Price == p.Yearly.Price {
+				if cur.Yearly.StripePriceID == "" && cur.Yearly.Price == p.Yearly.Price && sameTax {
 					cur.Yearly.StripePriceID = p.Yearly.StripePriceID
 				}
 				return tx.PutPlan(&cur)
@@ -114,11 +116,14 @@ func (s *Shop) SavePlan(ctx context.Context, p *app.Plan, actor string) error {
 	var changes []change
 	for _, iv := range []app.Interval{app.Monthly, app.Yearly} {
 		was, is := cur.PriceFor(iv), want.PriceFor(iv)
-		if was.StripePriceID == "" || was.Price == is.Price {
+		// Including tax or not is a new Price too (tax_behavior is
+		// immutable).
+		if was.StripePriceID == "" || was.Price == is.Price && cur.TaxInclusive == want.TaxInclusive {
 			continue
 		}
-		key := fmt.Sprintf("%s-%s-%d-%s-from-%s", cur.ID, iv, is.Price.Amount, is.Price.Currency, was.StripePriceID)
-		id, err := s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: is.Price.Amount, Currency: is.Price.Currency, Interval: string(iv)}, cur.ID, key)
+		tb := stripeapi.TaxBehavior(want.TaxInclusive)
+		key := fmt.Sprintf("%s-%s-%d-%s-%s-from-%s", cur.ID, iv, is.Price.Amount, is.Price.Currency, tb, was.StripePriceID)
+		id, err := s.Stripe.CreatePrice(ctx, cur.StripeProductID, stripeapi.PriceSpec{Amount: is.Price.Amount, Currency: is.Price.Currency, Interval: string(iv), TaxBehavior: tb}, cur.ID, key)
 		if err != nil {
 			return fmt.Errorf("create the new %sly Stripe price: %w", iv, err)
 		}
@@ -187,6 +192,7 @@ func copyPlanForm(dst, src *app.Plan) {
 	dst.Highlight = src.Highlight
 	dst.TrialDays, dst.TrialNoCard = src.TrialDays, src.TrialNoCard
 	dst.TrialCreditsLimited, dst.TrialCredits = src.TrialCreditsLimited, src.TrialCredits
+	dst.TaxInclusive = src.TaxInclusive
 }
 
 func planDiff(a, b app.Plan) string {
@@ -213,6 +219,7 @@ func planDiff(a, b app.Plan) string {
 	if a.TrialAllowance() != b.TrialAllowance() || a.TrialCreditsLimited != b.TrialCreditsLimited {
 		d.add("trial credits %s → %s", trialCreditsWord(a), trialCreditsWord(b))
 	}
+	d.flag("prices include tax", a.TaxInclusive, b.TaxInclusive)
 	return d.String()
 }
 

@@ -120,6 +120,11 @@ func (s *Shop) HandleInvoiceEvent(ctx context.Context, ev webhook.Event) (webhoo
 		return nil, err
 	}
 	if in.SubscriptionID == "" {
+		if in.Metadata["vendo_kind"] == "order" {
+			// An order's invoice (invoice_creation): the order is its
+			// Checkout Session's, fulfilled from the session's events.
+			return nil, webhook.Ignore(store.ReasonOrderInvoice)
+		}
 		// Vendo bills only through Checkout and subscriptions: a one-off
 		// invoice is another app's (rule 9).
 		return nil, webhook.Ignore(store.ReasonForeign)

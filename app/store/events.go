@@ -22,6 +22,9 @@ const (
 	// not made by this shop: another app or shop on the same Stripe
 	// account made it (DESIGN.md §5 rule 9).
 	ReasonForeign = "not created by this shop"
+	// ReasonOrderInvoice: the invoice Stripe issued for a one-time order
+	// (invoice_creation); the order follows its Checkout Session.
+	ReasonOrderInvoice = "an order's invoice: the order follows its Checkout Session"
 	// ReasonUnhandled: Vendo does not act on this event type.
 	ReasonUnhandled = "Vendo does not use this event type"
 )

@@ -119,6 +119,15 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 		if r.TaxIDCollection {
 			p.TaxIDCollection = &stripe.CheckoutSessionTaxIDCollectionParams{Enabled: stripe.Bool(true)}
 		}
+		if r.Customer != "" {
+			// Stripe refuses automatic tax for a known customer unless
+			// Checkout may save the address it collects (and, with tax ids,
+			// the business name) on them.
+			p.CustomerUpdate = &stripe.CheckoutSessionCustomerUpdateParams{Address: stripe.String("auto")}
+			if r.TaxIDCollection {
+				p.CustomerUpdate.Name = stripe.String("auto")
+			}
+		}
 	}
 	if r.InvoiceCreation && r.Mode == string(stripe.CheckoutSessionModePayment) {
 		// Subscriptions have invoices already; Stripe takes

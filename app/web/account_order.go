@@ -25,16 +25,5 @@ func (s *Server) handleAccountOrder(c *fiber.Ctx) error {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
-	return s.page(c, "pages/order", "", fiber.Map{"Title": "Order #" + strconv.FormatInt(o.Number, 10), "Nav": "account",
-		"Order": o, "Adjustment": receiptAdjustment(o)})
-}
-
-// receiptAdjustment is what lies between an order's subtotal and total:
-// tax added (positive) or a discount (negative), in the order's currency;
-// zero for an order recorded without a subtotal.
-func receiptAdjustment(o app.Order) app.Money {
-	if o.Subtotal.Currency == "" {
-		return app.Money{Currency: o.Total.Currency}
-	}
-	return app.Money{Amount: o.Total.Amount - o.Subtotal.Amount, Currency: o.Total.Currency}
+	return s.page(c, "pages/order", "", fiber.Map{"Title": "Order #" + strconv.FormatInt(o.Number, 10), "Nav": "account", "Order": o})
 }

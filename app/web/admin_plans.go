@@ -25,6 +25,8 @@ type planForm struct {
 	TrialCard     string
 	TrialCredits  string
 	TrialCreditsN string
+	// TaxInclusive: the prices include tax.
+	TaxInclusive bool
 }
 
 func formOfPlan(p app.Plan) planForm {
@@ -33,7 +35,7 @@ func formOfPlan(p app.Plan) planForm {
 		credits = "unlimited"
 	}
 	f := planForm{Name: p.Name, Tagline: p.Tagline, Features: strings.Join(p.Features, "\n"), Credits: credits,
-		Monthly: p.Monthly.Price.Decimal(), Yearly: p.Yearly.Price.Decimal(), Highlight: p.Highlight,
+		Monthly: p.Monthly.Price.Decimal(), Yearly: p.Yearly.Price.Decimal(), Highlight: p.Highlight, TaxInclusive: p.TaxInclusive,
 		TrialDays: strconv.Itoa(p.TrialDays), TrialCard: "always", TrialCredits: "full"}
 	if p.TrialNoCard {
 		f.TrialCard = "if_required"
@@ -122,9 +124,9 @@ func (s *Server) handleAdminPlanSave(c *fiber.Ctx) error {
 	f := planForm{Name: strings.TrimSpace(c.FormValue("name")), Tagline: strings.TrimSpace(c.FormValue("tagline")),
 		Features: c.FormValue("features"), Credits: strings.TrimSpace(c.FormValue("credits")),
 		Monthly: strings.TrimSpace(c.FormValue("monthly")), Yearly: strings.TrimSpace(c.FormValue("yearly")),
-		Highlight: c.FormValue("highlight") != ""}
+		Highlight: c.FormValue("highlight") != "", TaxInclusive: c.FormValue("tax_inclusive") != ""}
 	errs := app.ValidationErrors{}
-	p := app.Plan{ID: cur.ID, Name: f.Name, Tagline: f.Tagline, Highlight: f.Highlight}
+	p := app.Plan{ID: cur.ID, Name: f.Name, Tagline: f.Tagline, Highlight: f.Highlight, TaxInclusive: f.TaxInclusive}
 	readTrial(c, &f, &p, errs)
 	for _, line := range strings.Split(strings.ReplaceAll(f.Features, "\r\n", "\n"), "\n") {
 		if line = strings.TrimSpace(line); line != "" {

@@ -28,12 +28,13 @@ type productForm struct {
 	ActivationLimit string
 	PWYW            bool
 	Suggested       string
+	TaxInclusive    bool
 }
 
 func formOfProduct(p app.Product) productForm {
 	f := productForm{ID: p.ID, Title: p.Title, Slug: p.Slug, Summary: p.Summary, Description: p.Description,
 		Price: p.Price.Decimal(), Currency: p.Price.Currency, Tags: strings.Join(p.Tags, ", "), Active: p.Active, Licensed: p.Licensed,
-		ActivationLimit: activationLimitText(p.ActivationLimit), PWYW: p.PayWhatYouWant}
+		ActivationLimit: activationLimitText(p.ActivationLimit), PWYW: p.PayWhatYouWant, TaxInclusive: p.TaxInclusive}
 	if p.PayWhatYouWant {
 		f.Suggested = p.Suggested.Decimal()
 	}
@@ -57,6 +58,7 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 		Tags: c.FormValue("tags"), Active: c.FormValue("active") != "", Licensed: c.FormValue("licensed") != "",
 		ActivationLimit: strings.TrimSpace(c.FormValue("activation_limit")),
 		PWYW:            c.FormValue("pay_what_you_want") != "", Suggested: strings.TrimSpace(c.FormValue("suggested")),
+		TaxInclusive: c.FormValue("tax_inclusive") != "",
 	}
 	slugTyped := f.Slug != ""
 	if !slugTyped {
@@ -64,7 +66,7 @@ func readProductForm(c *fiber.Ctx) (productForm, app.Product, app.ValidationErro
 	}
 	errs := app.ValidationErrors{}
 	p := app.Product{Title: f.Title, Slug: f.Slug, Summary: f.Summary, Description: strings.ReplaceAll(f.Description, "\r\n", "\n"),
-		Active: f.Active, Licensed: f.Licensed, Tags: splitTags(f.Tags)}
+		Active: f.Active, Licensed: f.Licensed, Tags: splitTags(f.Tags), TaxInclusive: f.TaxInclusive}
 	price, err := app.ParseMoney(f.Price, f.Currency)
 	if err != nil {
 		errs.Add("price", err.Error())

@@ -18,6 +18,7 @@ type settingsForm struct {
 	ExpiryHours, Limit                        string
 	GraceDays, Unlocks                        string
 	LicenseLimitMail                          bool
+	StripeTax, TaxIDCollection, InvoiceOrders bool
 }
 
 // handleAdminSettings shows the settings form.
@@ -29,7 +30,7 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 	f := settingsForm{ShopName: st.ShopName, Tagline: st.Tagline, SupportEmail: st.SupportEmail, Currency: st.Currency,
 		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit),
 		GraceDays: strconv.Itoa(int(st.PastDueGrace / day)), Unlocks: orDefault(st.UnlocksAtPlanEnd, app.UnlocksEnd),
-		LicenseLimitMail: st.LicenseLimitMail}
+		LicenseLimitMail: st.LicenseLimitMail, StripeTax: st.StripeTax, TaxIDCollection: st.TaxIDCollection, InvoiceOrders: st.InvoiceOrders}
 	return s.settingsPage(c, f, app.ValidationErrors{})
 }
 
@@ -49,10 +50,11 @@ func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 	f := settingsForm{ShopName: c.FormValue("shop_name"), Tagline: c.FormValue("tagline"), SupportEmail: c.FormValue("support_email"),
 		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit")),
 		GraceDays: strings.TrimSpace(c.FormValue("past_due_grace")), Unlocks: c.FormValue("unlocks_at_plan_end"),
-		LicenseLimitMail: c.FormValue("license_limit_mail") == "1"}
+		LicenseLimitMail: c.FormValue("license_limit_mail") == "1", StripeTax: c.FormValue("stripe_tax") == "1",
+		TaxIDCollection: c.FormValue("tax_id_collection") == "1", InvoiceOrders: c.FormValue("invoice_orders") == "1"}
 	errs := app.ValidationErrors{}
 	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency, UnlocksAtPlanEnd: f.Unlocks,
-		LicenseLimitMail: f.LicenseLimitMail}
+		LicenseLimitMail: f.LicenseLimitMail, StripeTax: f.StripeTax, TaxIDCollection: f.TaxIDCollection, InvoiceOrders: f.InvoiceOrders}
 	if h, err := strconv.ParseFloat(f.ExpiryHours, 64); err != nil || h <= 0 || h > 24*90 {
 		errs.Add("download_expiry", "Enter how many hours a download link lasts, between 0.1 and 2160 (90 days).")
 	} else {
