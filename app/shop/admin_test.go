@@ -134,7 +134,7 @@ func TestSaveProductMakesANewStripePriceOnlyWhenThePriceChanges(t *testing.T) {
 	if got.Price.Amount != 1500 || got.StripePriceID != "price_new_a" || got.StripeProductID != "prod_guide" {
 		t.Fatalf("after the price change: %+v", got)
 	}
-	if f.stripe.specs[0] != (stripeapi.PriceSpec{Amount: 1500, Currency: "usd"}) || len(f.stripe.deactivated) != 1 || f.stripe.deactivated[0] != "price_1" {
+	if f.stripe.specs[0] != (stripeapi.PriceSpec{Amount: 1500, Currency: "usd", TaxBehavior: stripeapi.TaxExclusive}) || len(f.stripe.deactivated) != 1 || f.stripe.deactivated[0] != "price_1" {
 		t.Fatalf("Stripe calls: %v %v", f.stripe.specs, f.stripe.deactivated)
 	}
 	// Back to the first amount: a fresh Price, not a replay of the old
@@ -165,6 +165,23 @@ func TestSaveProductMakesANewStripePriceOnlyWhenThePriceChanges(t *testing.T) {
 		t.Fatalf("a failed price change changed the product: %+v", got)
 	}
 
+	// The price now includes tax: a new Price with tax_behavior
+	// inclusive (Stripe cannot change it on a Price), the old one
+	// deactivated.
+	f.stripe.failCreate = false
+	edit.Price.Amount = 1200
+	edit.TaxInclusive = true
+	before, _ := f.store.Product(ctx, p.ID)
+	if err := f.shop.SaveProduct(ctx, &edit, admin); err != nil {
+		t.Fatal(err)
+	}
+	got, _ = f.store.Product(ctx, p.ID)
+	last := f.stripe.specs[len(f.stripe.specs)-1]
+	if !got.TaxInclusive || got.StripePriceID == before.StripePriceID || last != (stripeapi.PriceSpec{Amount: 1200, Currency: "usd", TaxBehavior: stripeapi.TaxInclusive}) ||
+		f.stripe.deactivated[len(f.stripe.deactivated)-1] != before.StripePriceID {
+		t.Fatalf("price includes tax: product %+v, last price %+v, deactivated %v", got, last, f.stripe.deactivated)
+	}
+
 	var details []string
 	for _, e := range f.audit(t) {
 		if e.Target == p.ID && e.Actor == admin {
@@ -173,7 +190,7 @@ func TestSaveProductMakesANewStripePriceOnlyWhenThePriceChanges(t *testing.T) {
 	}
 	all := strings.Join(details, "\n")
 	for _, want := range []string{"product.create: created “Field Guide”", "title “Field Guide” → “The Field Guide”",
-		"price $12.00 → $15.00; Stripe price price_1 → price_new_a", "price $15.00 → $12.00"} {
+		"price $12.00 → $15.00; Stripe price price_1 → price_new_a", "price $15.00 → $12.00", "price includes tax no → yes"} {
 		if !strings.Contains(all, want) {
 			t.Errorf("audit lacks %q:\n%s", want, all)
 		}
@@ -261,7 +278,7 @@ func TestSavePlanReplacesAChangedRecurringPriceAndUpdatesThePortal(t *testing.T)
 	if err := f.shop.SavePlan(ctx, &edit, admin); err != nil {
 		t.Fatal(err)
 	}
-	if len(f.stripe.specs) != 1 || f.stripe.specs[0] != (stripeapi.PriceSpec{Amount: 2400, Currency: "usd", Interval: "month"}) {
+	if len(f.stripe.specs) != 1 || f.stripe.specs[0] != (stripeapi.PriceSpec{Amount: 2400, Currency: "usd", Interval: "month", TaxBehavior: stripeapi.TaxExclusive}) {
 		t.Fatalf("prices created: %v", f.stripe.specs)
 	}
 	if len(f.stripe.deactivated) != 1 || f.stripe.deactivated[0] != "price_pro_m" {
