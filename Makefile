@@ -6,7 +6,7 @@ BIN := $(CURDIR)/.bin
 STRIPE_MOCK_VERSION := v0.203.0
 export PATH := $(BIN):$(PATH)
 
-.PHONY: run build test deps chromium vet fmt bench fuzz clean
+.PHONY: run build test deps chromium weed vet fmt bench fuzz clean
 
 ## run: build and start the shop in sandbox mode with the demo catalog
 run: build
@@ -39,6 +39,24 @@ $(AXE): e2e/package.json e2e/package-lock.json
 
 $(BIN)/stripe-mock:
 	GOBIN=$(BIN) go install github.com/stripe/stripe-mock@$(STRIPE_MOCK_VERSION)
+
+# SeaweedFS, the S3 server the file-store tests (app/s3files) and the bucket
+# benchmark run against. `go install` refuses its module (its go.mod has
+# replace directives), so the module is downloaded, copied out of the
+# read-only module cache and built there. About ten CPU-minutes, so it is
+# built only when .bin/weed of the pinned version is missing: the version
+# it was built from is kept in .bin/weed.version.
+WEED_VERSION := v0.0.0-20261109003541-7506e5f91cd6
+## weed: build SeaweedFS's server into .bin/weed (once per pinned version)
+weed:
+	@if [ -x $(BIN)/weed ] && [ "$$(cat $(BIN)/weed.version 2>/dev/null)" = "$(WEED_VERSION)" ]; then exit 0; fi; \
+	set -e; echo "building SeaweedFS $(WEED_VERSION) into .bin/weed for the S3 tests (about ten CPU-minutes, once)…"; \
+	mkdir -p $(BIN); dir=$$(cd $(BIN) && GOFLAGS= GO111MODULE=on go mod download -json github.com/seaweedfs/seaweedfs@$(WEED_VERSION) | sed -n 's/^\t"Dir": "\(.*\)",$$/\1/p'); \
+	[ -n "$$dir" ] || { echo "make weed: go mod download did not name the module directory"; exit 1; }; \
+	rm -rf $(BIN)/weed-src; cp -R "$$dir" $(BIN)/weed-src; chmod -R u+w $(BIN)/weed-src; \
+	(cd $(BIN)/weed-src && GOFLAGS= go build -trimpath -ldflags '-s -w' -o $(BIN)/weed.tmp ./weed); \
+	rm -rf $(BIN)/weed-src; mv $(BIN)/weed.tmp $(BIN)/weed; echo $(WEED_VERSION) > $(BIN)/weed.version; \
+	echo "built .bin/weed (SeaweedFS $(WEED_VERSION))"
 
 # make test prints each phase as it starts, with the time since it began,
 # so a long run shows where it is.

@@ -1,7 +1,9 @@
 // Package blobs keeps files on disk, named by the SHA-256 of their
 // content under data/files/ab/abcdef…. Writes go to a temp file first and
 // are renamed into place after an fsync, so a half-written file is never
-// visible under its final name.
+// visible under its final name. The bucket store (package s3files) keeps
+// the same names and the same methods, so the shop uses either; Copy
+// moves files between two stores (vendo files migrate).
 package blobs
 
 import (
@@ -18,6 +20,10 @@ import (
 )
 
 var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
+
+// ValidSHA reports whether sha is a well-formed content name (64 lowercase
+// hex digits), so no path or object key can be smuggled in with it.
+func ValidSHA(sha string) bool { return shaRE.MatchString(sha) }
 
 // ErrTooLarge is returned by Put when the content exceeds the limit.
 var ErrTooLarge = errors.New("file is larger than the limit")
@@ -37,6 +43,16 @@ func Open(root string) (*Dir, error) {
 	return d, nil
 }
 
+// Attach prepares root without cleaning its temp files, for a command
+// that runs beside the shop (vendo files migrate): the shop's unfinished
+// uploads are there.
+func Attach(root string) (*Dir, error) {
+	if err := os.MkdirAll(filepath.Join(root, "tmp"), 0o750); err != nil {
+		return nil, fmt.Errorf("create files directory: %w", err)
+	}
+	return &Dir{root: root}, nil
+}
+
 // CleanTemp deletes unfinished uploads (there are none while the server is
 // not running, so this is safe at start-up).
 func (d *Dir) CleanTemp() error {
@@ -54,6 +70,9 @@ func (d *Dir) CleanTemp() error {
 
 // Root is the directory.
 func (d *Dir) Root() string { return d.root }
+
+// String says where the files are, for logs and messages.
+func (d *Dir) String() string { return d.root }
 
 // Path returns where the file with sha lives, checking that sha is a
 // well-formed hash (so no path can be smuggled in) and that it exists.
@@ -109,6 +128,106 @@ func (d *Dir) Put(ctx context.Context, r io.Reader, limit int64) (sha string, si
 	}
 	syncDir(dir)
 	return sha, size, nil
+}
+
+// Stat returns the size of the file named sha; a missing file is an error
+// that matches fs.ErrNotExist.
+func (d *Dir) Stat(_ context.Context, sha string) (int64, error) {
+	p, err := d.Path(sha)
+	if err != nil {
+		return 0, err
+	}
+	st, err := os.Stat(p)
+	if err != nil {
+		return 0, err
+	}
+	return st.Size(), nil
+}
+
+// Open returns length bytes of the file named sha from offset on.
+// Copying it to a connection goes through sendfile(2) (its WriteTo hands
+// the file itself to the connection's ReadFrom), so the bytes never pass
+// through user space.
+func (d *Dir) Open(_ context.Context, sha string, offset, length int64) (io.ReadCloser, error) {
+	p, err := d.Path(sha)
+	if err != nil {
+		return nil, err
+	}
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return &section{f: f, lr: io.LimitedReader{R: f, N: length}}, nil
+}
+
+// section is a part of an open file. io.Copy calls WriteTo, which passes
+// the *io.LimitedReader over the *os.File on: that is the shape the
+// network's ReadFrom recognises for sendfile(2).
+type section struct {
+	f  *os.File
+	lr io.LimitedReader
+}
+
+func (s *section) Read(p []byte) (int, error)         { return s.lr.Read(p) }
+func (s *section) WriteTo(w io.Writer) (int64, error) { return io.Copy(w, &s.lr) }
+func (s *section) Close() error                       { return s.f.Close() }
+
+// Remove deletes the file named sha; a file already gone is no error.
+func (d *Dir) Remove(_ context.Context, sha string) error {
+	if !shaRE.MatchString(sha) {
+		return fmt.Errorf("bad file id %q", sha)
+	}
+	err := os.Remove(filepath.Join(d.root, sha[:2], sha))
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// List calls fn for every stored file, in name order, with its size.
+// Temp files and anything not named by a hash are skipped.
+func (d *Dir) List(ctx context.Context, fn func(sha string, size int64) error) error {
+	dirs, err := os.ReadDir(d.root)
+	if err != nil {
+		return fmt.Errorf("read files directory: %w", err)
+	}
+	for _, sub := range dirs {
+		if !sub.IsDir() || len(sub.Name()) != 2 {
+			continue
+		}
+		entries, err := os.ReadDir(filepath.Join(d.root, sub.Name()))
+		if err != nil {
+			return fmt.Errorf("read files directory: %w", err)
+		}
+		for _, e := range entries {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if !shaRE.MatchString(e.Name()) || e.Name()[:2] != sub.Name() {
+				continue
+			}
+			info, err := e.Info()
+			if err != nil {
+				return err
+			}
+			if err := fn(e.Name(), info.Size()); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// Check reports whether the directory is still there (/healthz).
+func (d *Dir) Check(context.Context) error {
+	if _, err := os.Stat(filepath.Join(d.root, "tmp")); err != nil {
+		return fmt.Errorf("files directory: %w", err)
+	}
+	return nil
 }
 
 // PutBytes stores small in-memory content (demo files, generated covers).
