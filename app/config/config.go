@@ -39,6 +39,13 @@ type Config struct {
 	OIDCIssuer              string
 	OIDCKey, OIDCSecret     string
 
+	// FilesBucket keeps product files and covers in an S3-compatible
+	// bucket (VENDO_FILES_URL); nil keeps them in data/files/.
+	FilesBucket *Bucket
+	// FilesProxy streams bucket downloads through the shop instead of
+	// redirecting to a presigned URL (VENDO_FILES_PROXY).
+	FilesProxy bool
+
 	SyncInterval    time.Duration // background reconciliation with Stripe
 	CartLifetime    time.Duration // carts unchanged this long are swept
 	UploadLimit     int64         // bytes, admin uploads
@@ -146,6 +153,9 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 		}
 	}
 	c.deriveBaseURL()
+	if c.FilesBucket != nil {
+		problems = append(problems, c.FilesBucket.credentials(getenv, index("VENDO_FILES_URL"), c.name("VENDO_FILES_URL"))...)
+	}
 	problems = append(problems, c.validate()...)
 	if len(problems) > 0 {
 		return nil, sorted(problems)

@@ -143,6 +143,40 @@ func want[T comparable](t *testing.T, what string, got, want T) {
 	}
 }
 
+func TestLoadReadsTheBucketFromTheFilesURLAndTheEnvironment(t *testing.T) {
+	c, err := config.Load(nil, env(map[string]string{
+		"VENDO_FILES_URL":   "s3://shop-files/vendo/live/?endpoint=https://s3.eu-central-1.amazonaws.com&region=eu-central-1",
+		"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret/example", "VENDO_FILES_PROXY": "1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := config.Bucket{Endpoint: "s3.eu-central-1.amazonaws.com", Secure: true, Region: "eu-central-1", Name: "shop-files",
+		Prefix: "vendo/live/", AccessKey: "AKIAEXAMPLE", SecretKey: "secret/example"}
+	if c.FilesBucket == nil || *c.FilesBucket != want || !c.FilesProxy {
+		t.Fatalf("bucket %+v, proxy %v; want %+v", c.FilesBucket, c.FilesProxy, want)
+	}
+	if s := c.FilesBucket.String(); s != "s3://shop-files/vendo/live/" {
+		t.Errorf("String() = %q: it must not show the credentials", s)
+	}
+	// Credentials in the URL win over the environment; plain http works
+	// (a bucket on the shop's network).
+	c, err = config.Load(nil, env(map[string]string{
+		"VENDO_FILES_URL":   "s3://key:sec%2Fret@b?endpoint=http://127.0.0.1:8333",
+		"AWS_ACCESS_KEY_ID": "other", "AWS_SECRET_ACCESS_KEY": "other",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b := c.FilesBucket; b.AccessKey != "key" || b.SecretKey != "sec/ret" || b.Secure || b.Endpoint != "127.0.0.1:8333" || b.Prefix != "" {
+		t.Fatalf("bucket %+v", b)
+	}
+	// Unset: the files stay on disk.
+	if c, err := config.Load(nil, env(nil)); err != nil || c.FilesBucket != nil || c.FilesProxy {
+		t.Fatalf("default: %+v %v", c.FilesBucket, err)
+	}
+}
+
 func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 	tests := []struct {
 		name    string
@@ -196,6 +230,20 @@ func TestLoadExplainsEachProblemInASentence(t *testing.T) {
 			[]string{"SMTP_URL is not a mail server address"}},
 		{"SMTP without a host", nil, map[string]string{"SMTP_URL": "smtp://"},
 			[]string{"SMTP_URL is not a mail server address"}},
+		{"a files URL that is not a bucket", nil, map[string]string{"VENDO_FILES_URL": "https://s3.amazonaws.com/my-bucket"},
+			[]string{"VENDO_FILES_URL is not a bucket address: use s3://my-bucket/vendo?endpoint="}},
+		{"a files URL without an endpoint", nil, map[string]string{"VENDO_FILES_URL": "s3://my-bucket/vendo", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+			[]string{"VENDO_FILES_URL names no endpoint: add ?endpoint="}},
+		{"a files URL whose endpoint has a path", nil, map[string]string{"VENDO_FILES_URL": "s3://b?endpoint=https://s3.example.com/b", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+			[]string{"has the endpoint \"https://s3.example.com/b\", which is not a service address"}},
+		{"a files URL with an unknown parameter", nil, map[string]string{"VENDO_FILES_URL": "s3://b?endpoint=https://s3.example.com&acl=public", "AWS_ACCESS_KEY_ID": "k", "AWS_SECRET_ACCESS_KEY": "s"},
+			[]string{"has the parameter \"acl\", which Vendo does not know"}},
+		{"a bucket without credentials", nil, map[string]string{"VENDO_FILES_URL": "s3://b?endpoint=https://s3.example.com"},
+			[]string{"VENDO_FILES_URL has no credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"}},
+		{"a bucket with only a key", nil, map[string]string{"VENDO_FILES_URL": "s3://b?endpoint=https://s3.example.com", "AWS_ACCESS_KEY_ID": "k"},
+			[]string{"VENDO_FILES_URL has no credentials"}},
+		{"files proxying that is neither on nor off", nil, map[string]string{"VENDO_FILES_PROXY": "sometimes"},
+			[]string{"VENDO_FILES_PROXY \"sometimes\" is not on or off"}},
 		{"a GitHub key without its secret", nil, map[string]string{"GITHUB_KEY": "gh"},
 			[]string{"GITHUB_KEY and GITHUB_SECRET go together"}},
 		{"a Google secret without its key", nil, map[string]string{"GOOGLE_SECRET": "gs"},

@@ -170,6 +170,20 @@ var settings = []Setting{
 			c.UploadLimit = n
 			return nil
 		}},
+	{Env: "VENDO_FILES_URL", Arg: "URL", DefaultText: "data/files/", Help: "keep product files and covers in an S3-compatible bucket: s3://bucket/prefix?endpoint=https://…&region=…",
+		parse: func(c *Config, v string) error {
+			if v == "" {
+				return nil
+			}
+			b, err := parseBucketURL(v)
+			if err != nil {
+				return err
+			}
+			c.FilesBucket = b
+			return nil
+		}},
+	{Env: "VENDO_FILES_PROXY", Bool: true, DefaultText: "off", Help: "with VENDO_FILES_URL, stream downloads through the shop instead of redirecting to the bucket",
+		parse: func(c *Config, v string) (err error) { c.FilesProxy, err = parseSwitch(v); return err }},
 	{Env: "VENDO_LOG_LEVEL", Flag: "log-level", Arg: "LEVEL", Default: "info", Help: "debug, info, warn or error",
 		parse: func(c *Config, v string) error {
 			switch v {
