@@ -24,6 +24,7 @@ import (
 
 	"vendo/app"
 	"vendo/app/backup"
+	"vendo/app/blobs"
 	"vendo/app/server"
 	"vendo/app/shop"
 	"vendo/app/store"
@@ -277,7 +278,7 @@ func TestAdminCreatesAProductWithFilesAndChangesItsPrice(t *testing.T) {
 		t.Fatalf("files: %+v", p.Files)
 	}
 	for _, f := range p.Files {
-		path, err := a.srv.Files.Path(f.SHA256)
+		path, err := a.srv.Files.(*blobs.Dir).Path(f.SHA256)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -684,7 +685,7 @@ func TestBackupWhileWritingRestores(t *testing.T) {
 		t.Fatalf("the restored shop: %d", r.StatusCode)
 	}
 	p, _ := srv2.Store.ProductBySlug(ctx, "the-calm-inbox")
-	if _, err := srv2.Files.Path(p.Files[0].SHA256); err != nil {
+	if _, err := srv2.Files.(*blobs.Dir).Path(p.Files[0].SHA256); err != nil {
 		t.Errorf("the restored shop lacks its product file: %v", err)
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"vendo/app"
+	"vendo/app/blobs"
 	"vendo/app/store"
 	"vendo/app/vendotest"
 )
@@ -74,7 +75,7 @@ func TestSpendingCreditsFromTheProductPageAndTheCatalog(t *testing.T) {
 	inbox, _ := srv.Store.ProductBySlug(ctx, "the-calm-inbox")
 	link := html.UnescapeString(downloadLinkRE.FindStringSubmatch(box)[1])
 	resp, got := c.Get(link)
-	path, _ := srv.Files.Path(inbox.Files[0].SHA256)
+	path, _ := srv.Files.(*blobs.Dir).Path(inbox.Files[0].SHA256)
 	want, _ := os.ReadFile(path)
 	if resp.StatusCode != 200 || len(want) == 0 || !bytes.Equal([]byte(got), want) {
 		t.Fatalf("download after unlocking: %d, %d bytes, want the file's %d", resp.StatusCode, len(got), len(want))

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"vendo/app"
+	"vendo/app/blobs"
 	"vendo/app/shop"
 	"vendo/app/store"
 	"vendo/app/vendotest"
@@ -124,7 +125,7 @@ func TestBuyAndDownloadThroughTheSandbox(t *testing.T) {
 	}
 
 	// Range: exactly the asked bytes, 206; outside the file, 416.
-	path, _ := srv.Files.Path(inbox.Files[0].SHA256)
+	path, _ := srv.Files.(*blobs.Dir).Path(inbox.Files[0].SHA256)
 	whole, _ := os.ReadFile(path)
 	resp, part := buyer.Get(pdfLink, "Range", "bytes=10-29")
 	if resp.StatusCode != 206 || part != string(whole[10:30]) || resp.Header.Get("Content-Range") != fmt.Sprintf("bytes 10-29/%d", len(whole)) {

@@ -25,6 +25,7 @@ import (
 	"vendo/app/demo"
 	"vendo/app/mail"
 	"vendo/app/redact"
+	"vendo/app/s3files"
 	"vendo/app/sandbox"
 	"vendo/app/search"
 	"vendo/app/shop"
@@ -42,9 +43,12 @@ var (
 	_ shop.Payments      = (*stripeapi.Client)(nil)
 	_ shop.Mailer        = (*mail.Mailer)(nil)
 	_ shop.Files         = (*blobs.Dir)(nil)
+	_ shop.Files         = (*s3files.Bucket)(nil)
+	_ web.FileOpener     = (*s3files.Bucket)(nil)
 	_ auth.Mailer        = (*mail.Mailer)(nil)
 	_ webhook.Lister     = (*stripeapi.Client)(nil)
 	_ demo.Blobs         = (*blobs.Dir)(nil)
+	_ demo.Blobs         = (*s3files.Bucket)(nil)
 	_ backup.Snapshotter = (*store.Store)(nil)
 )
 
@@ -53,7 +57,9 @@ var (
 type Server struct {
 	Config *config.Config
 	Store  *store.Store
-	Files  *blobs.Dir
+	// Files holds product files and covers: data/files/, or the bucket
+	// VENDO_FILES_URL names.
+	Files  blobs.Store
 	Stripe *stripeapi.Client
 	// Sandbox is the offline Stripe stand-in, nil in Stripe mode.
 	Sandbox *sandbox.Sandbox
@@ -123,7 +129,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	if s.ln, err = listen(cfg, opts.Listener); err != nil {
 		return nil, err
 	}
-	if s.Files, err = blobs.Open(cfg.FilesDir()); err != nil {
+	if s.Files, err = OpenFiles(ctx, cfg); err != nil {
 		return nil, err
 	}
 	if cfg.SandboxMode() {
@@ -205,6 +211,32 @@ func openStore(cfg *config.Config, now func() time.Time, onCatalogChange func(st
 	return st, nil
 }
 
+// OpenFiles opens where product files and covers live: data/files/, or
+// the bucket VENDO_FILES_URL names, checked before the shop starts (each
+// problem one sentence). data/files/ is made in both cases: backups stage
+// the database snapshot in its tmp/, and it is what `vendo files migrate`
+// copies from.
+func OpenFiles(ctx context.Context, cfg *config.Config) (blobs.Store, error) {
+	dir, err := blobs.Open(cfg.FilesDir())
+	if err != nil {
+		return nil, err
+	}
+	if cfg.FilesBucket == nil {
+		return dir, nil
+	}
+	return openBucket(ctx, cfg.FilesBucket)
+}
+
+// openBucket connects to the bucket and checks it can be used.
+func openBucket(ctx context.Context, b *config.Bucket) (*s3files.Bucket, error) {
+	bucket, err := s3files.Open(ctx, s3files.Config{Endpoint: b.Endpoint, Secure: b.Secure, Region: b.Region,
+		Bucket: b.Name, Prefix: b.Prefix, AccessKey: b.AccessKey, SecretKey: b.SecretKey})
+	if err != nil {
+		return nil, fmt.Errorf("VENDO_FILES_URL: %w", err)
+	}
+	return bucket, nil
+}
+
 // listen returns ln, or listens on cfg.Addr. On port 0 (tests) the base
 // URL becomes the real address.
 func listen(cfg *config.Config, ln net.Listener) (net.Listener, error) {
@@ -221,7 +253,7 @@ func listen(cfg *config.Config, ln net.Listener) (net.Listener, error) {
 }
 
 // seedDemo fills a new sandbox-mode shop with the demo catalog, once.
-func seedDemo(ctx context.Context, st *store.Store, files *blobs.Dir, log *slog.Logger) error {
+func seedDemo(ctx context.Context, st *store.Store, files demo.Blobs, log *slog.Logger) error {
 	seeded, err := demo.Seed(ctx, st, files)
 	if err != nil {
 		return fmt.Errorf("seed the demo catalog: %w", err)

@@ -8,6 +8,7 @@ import (
 	_ "image/gif" // decoders for the cover types an admin may upload
 	_ "image/jpeg"
 	_ "image/png"
+	"io"
 	"os"
 
 	"github.com/gen2brain/webp" // also registers the WebP decoder
@@ -49,27 +50,39 @@ type coverRendition struct {
 // one under small bytes or one over maxCoverPixels gives no renditions and
 // no error: the original is still the cover.
 func renderCover(path, contentType string, small int64) ([]coverRendition, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("open the cover: %w", err)
+	}
+	return renderCoverFrom(func() (io.ReadCloser, error) { return os.Open(path) }, st.Size(), contentType, small)
+}
+
+// renderCoverFrom is renderCover for a cover of size bytes that open
+// reads from the start, each time it is called: a file on disk or an
+// object in a bucket (read twice, for its size and then its pixels).
+func renderCoverFrom(open func() (io.ReadCloser, error), size int64, contentType string, small int64) ([]coverRendition, error) {
 	switch contentType {
 	case "image/png", "image/jpeg", "image/gif", "image/webp":
 	default:
 		return nil, nil
 	}
-	f, err := os.Open(path)
+	if size < small {
+		return nil, nil
+	}
+	f, err := open()
 	if err != nil {
 		return nil, fmt.Errorf("open the cover: %w", err)
 	}
-	defer f.Close()
-	if st, err := f.Stat(); err != nil || st.Size() < small {
-		return nil, nil
-	}
 	cfg, _, err := image.DecodeConfig(f)
+	f.Close()
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxCoverPixels {
 		return nil, nil
 	}
-	if _, err := f.Seek(0, 0); err != nil {
-		return nil, fmt.Errorf("rewind the cover: %w", err)
+	if f, err = open(); err != nil {
+		return nil, fmt.Errorf("open the cover again: %w", err)
 	}
 	src, _, err := image.Decode(f)
+	f.Close()
 	if err != nil {
 		return nil, nil
 	}
@@ -95,7 +108,7 @@ func renderCover(path, contentType string, small int64) ([]coverRendition, error
 		if err := webp.Encode(&b, img, webp.Options{Quality: coverQuality}); err != nil {
 			return nil, fmt.Errorf("encode the cover as WebP at %d px: %w", w, err)
 		}
-		if size, err := f.Seek(0, 2); err == nil && int64(b.Len()) >= size {
+		if int64(b.Len()) >= size {
 			continue // a flat-colour PNG can beat WebP: then the original is the better file
 		}
 		out = append(out, coverRendition{Image: app.Image{Width: w, Height: h}, body: b.Bytes()})
@@ -107,11 +120,12 @@ func renderCover(path, contentType string, small int64) ([]coverRendition, error
 // their records; it runs before the transaction that names them, as an
 // upload does (a file no record names is harmless: nothing serves it).
 func (s *Shop) storeCoverSet(ctx context.Context, f store.FileMeta) ([]app.Image, []store.FileMeta, error) {
-	path, err := s.Files.Path(f.SHA256)
+	size, err := s.Files.Stat(ctx, f.SHA256)
 	if err != nil {
 		return nil, nil, err
 	}
-	renditions, err := renderCover(path, f.ContentType, smallCover)
+	open := func() (io.ReadCloser, error) { return s.Files.Open(ctx, f.SHA256, 0, size) }
+	renditions, err := renderCoverFrom(open, size, f.ContentType, smallCover)
 	if err != nil {
 		return nil, nil, err
 	}

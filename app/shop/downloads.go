@@ -2,8 +2,9 @@ package shop
 
 import (
 	"context"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"time"
 
 	"vendo/app"
@@ -12,7 +13,6 @@ import (
 
 // Download is a file a customer may fetch now.
 type Download struct {
-	Path          string
 	Name          string
 	ContentType   string
 	Size          int64
@@ -66,14 +66,23 @@ func (s *Shop) OpenDownload(ctx context.Context, token, viewerCustomerID string)
 	if err != nil {
 		return Download{}, err
 	}
-	if d.Path, err = s.Files.Path(d.FileSHA256); err != nil {
+	size, err := s.Files.Stat(ctx, d.FileSHA256)
+	switch {
+	case errors.Is(err, fs.ErrNotExist) || (err != nil && ctx.Err() != nil):
 		return Download{}, fmt.Errorf("file of %s: %w", d.ProductID, err)
+	case err != nil:
+		// The bucket is down or refuses: say so, before anything is
+		// charged to the download budget.
+		s.Log.Error("file store", "file", d.FileSHA256, "err", err)
+		return Download{}, ErrFilesUnavailable
 	}
-	if st, err := os.Stat(d.Path); err == nil {
-		d.Size = st.Size()
-	}
+	d.Size = size
 	return d, nil
 }
+
+// ErrFilesUnavailable is a download that could not start because the
+// file store (a bucket) did not answer; nothing was counted.
+var ErrFilesUnavailable = app.Errorf(app.EUNAVAILABLE, "The download could not start because the shop's file storage is not answering. Try the link again in a few minutes; this attempt was not counted.")
 
 var errNoAccess = app.Errorf(app.EFORBIDDEN, "You no longer have access to this file. If you think this is a mistake, contact the shop.")
 

@@ -8,6 +8,7 @@ package shop
 
 import (
 	"context"
+	"io"
 	"log/slog"
 	"time"
 
@@ -49,9 +50,12 @@ type Mailer interface {
 	Notify()
 }
 
-// Files finds and stores content-addressed files (blobs.Dir).
+// Files finds, reads and stores content-addressed files: on disk
+// (blobs.Dir) or in a bucket (s3files.Bucket). A missing file's error
+// matches fs.ErrNotExist.
 type Files interface {
-	Path(sha string) (string, error)
+	Stat(ctx context.Context, sha string) (int64, error)
+	Open(ctx context.Context, sha string, offset, length int64) (io.ReadCloser, error)
 	PutBytes(ctx context.Context, b []byte) (sha string, size int64, err error)
 }
 

@@ -8,7 +8,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -19,11 +18,12 @@ import (
 	"vendo/app/store"
 )
 
-// blobWriter stores content-addressed files (blobs.Dir): Deps.Files is one
-// when the server can take uploads.
+// blobWriter stores content-addressed files (blobs.Dir, or a bucket:
+// s3files.Bucket streams each upload as a multipart upload): Deps.Files
+// is one when the server can take uploads.
 type blobWriter interface {
 	Put(ctx context.Context, r io.Reader, limit int64) (sha string, size int64, err error)
-	Path(sha string) (string, error)
+	Remove(ctx context.Context, sha string) error
 }
 
 // The upload handler finds the blobWriter with a type assertion, so only
@@ -160,10 +160,8 @@ func (s *Server) discardUploads(ctx context.Context, bw blobWriter, files []stor
 		if _, err := s.store.File(context.WithoutCancel(ctx), f.SHA256); err == nil {
 			continue
 		}
-		if p, err := bw.Path(f.SHA256); err == nil {
-			if err := os.Remove(p); err != nil {
-				s.log.Warn("remove an abandoned upload", "sha256", f.SHA256, "err", err)
-			}
+		if err := bw.Remove(context.WithoutCancel(ctx), f.SHA256); err != nil {
+			s.log.Warn("remove an abandoned upload", "sha256", f.SHA256, "err", err)
 		}
 	}
 }

@@ -5,11 +5,13 @@ import (
 	"fmt"
 	"io"
 	"mime"
-	"os"
 	"strconv"
 	"sync"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
+
+	"vendo/app/shop"
 )
 
 // handleDownload streams a purchased file for a signed link: Range
@@ -50,66 +52,114 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 			return err
 		}
 	}
-	f, err := os.Open(d.Path)
-	if err != nil {
-		if !head {
-			s.shop.LogDownload(context.WithoutCancel(c.UserContext()), d, 0, length, rangeHeader, c.IP())
+	ip := c.IP()
+	// The log is written after the request ended, when its context is gone.
+	ctx := context.WithoutCancel(c.UserContext())
+	ps, bucket := s.files.(presigner)
+	// A conditional range goes through the shop: the bucket would compare
+	// If-Range with its own ETag, not the shop's, and send the whole file
+	// where one range was charged.
+	if bucket && !s.cfg.FilesProxy && !head && c.Get(fiber.HeaderIfRange) == "" {
+		signedRange := ""
+		if status == fiber.StatusPartialContent {
+			signedRange = c.Get(fiber.HeaderRange)
 		}
-		return fmt.Errorf("open %s: %w", d.FileSHA256, err)
+		return s.redirectDownload(c, ps, d, signedRange, func(sent int64) { s.shop.LogDownload(ctx, d, sent, length, rangeHeader, ip) }, length)
+	}
+	var body io.ReadCloser
+	if !head {
+		body, err = s.files.Open(c.UserContext(), d.FileSHA256, start, length)
+		if err != nil {
+			s.shop.LogDownload(ctx, d, 0, length, rangeHeader, ip)
+			if bucket && c.UserContext().Err() == nil {
+				s.log.Error("download from the file store", "file", d.FileSHA256, "err", err)
+				return shop.ErrFilesUnavailable
+			}
+			return fmt.Errorf("open %s: %w", d.FileSHA256, err)
+		}
 	}
 	c.Set(fiber.HeaderETag, d.ETag)
 	c.Set(fiber.HeaderAcceptRanges, "bytes")
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
 	c.Set("X-Content-Type-Options", "nosniff")
 	c.Set(fiber.HeaderContentDisposition, mime.FormatMediaType("attachment", map[string]string{"filename": d.Name}))
-	ct := d.ContentType
-	if ct == "" {
-		ct = "application/octet-stream"
-	}
-	c.Set(fiber.HeaderContentType, ct)
+	c.Set(fiber.HeaderContentType, downloadType(d))
 	c.Status(status)
 	if status == fiber.StatusPartialContent {
 		c.Set(fiber.HeaderContentRange, fmt.Sprintf("bytes %d-%d/%d", start, start+length-1, d.Size))
 	}
 	if head {
-		f.Close()
 		c.Set(fiber.HeaderContentLength, strconv.FormatInt(length, 10))
 		return nil
 	}
-	ip := c.IP()
-	// The log is written after the request ended, when its context is gone.
-	ctx := context.WithoutCancel(c.UserContext())
-	body := &loggedFile{f: f, start: start, length: length, done: func(n int64) {
+	c.Context().SetBodyStream(&loggedBody{r: body, length: length, done: func(n int64) {
 		s.shop.LogDownload(ctx, d, n, length, rangeHeader, ip)
-	}}
-	c.Context().SetBodyStream(body, int(length))
+	}}, int(length))
 	return nil
+}
+
+// downloadType is the Content-Type a download is sent with.
+func downloadType(d shop.Download) string {
+	if d.ContentType == "" {
+		return "application/octet-stream"
+	}
+	return d.ContentType
+}
+
+// presigner hands out short-lived links straight to a file in a bucket
+// (s3files.Bucket).
+type presigner interface {
+	PresignGet(ctx context.Context, sha string, ttl time.Duration, name, contentType, rangeHeader string) (string, error)
+}
+
+// presignTTL is how long a bucket link works: long enough for the
+// browser to follow the redirect, short enough that a shared link is
+// useless a minute later.
+const presignTTL = 60 * time.Second
+
+// redirectDownload answers a charged download with a redirect to the file
+// in the bucket, so the bytes do not pass through the shop. The link names
+// the file as the customer knows it, and a range that was charged is
+// signed into it: the bucket refuses the link with any other Range, so a
+// link charged for a part cannot fetch the whole. The shop cannot see the
+// transfer, so it is logged as handed over.
+func (s *Server) redirectDownload(c *fiber.Ctx, ps presigner, d shop.Download, signedRange string, logged func(int64), length int64) error {
+	u, err := ps.PresignGet(c.UserContext(), d.FileSHA256, presignTTL, d.Name, downloadType(d), signedRange)
+	if err != nil {
+		logged(0)
+		return fmt.Errorf("presign %s: %w", d.FileSHA256, err)
+	}
+	logged(length)
+	c.Set(fiber.HeaderCacheControl, "private, no-store")
+	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+	return c.Redirect(u, fiber.StatusFound)
 }
 
 // fasthttp and io.Copy find WriteTo and Close with type assertions.
 var (
-	_ io.ReadCloser = (*loggedFile)(nil)
-	_ io.WriterTo   = (*loggedFile)(nil)
+	_ io.ReadCloser = (*loggedBody)(nil)
+	_ io.WriterTo   = (*loggedBody)(nil)
 )
 
-// loggedFile streams a file section, counting bytes, and logs the
-// transfer once when fasthttp closes it (finished or cut off).
-type loggedFile struct {
-	f             *os.File
-	start, length int64 // the section to send
-	n             int64 // bytes sent so far
-	once          sync.Once
-	done          func(int64)
+// loggedBody streams a file section (FileOpener.Open), counting bytes,
+// and logs the transfer once when fasthttp closes it (finished or cut
+// off).
+type loggedBody struct {
+	r      io.ReadCloser
+	length int64 // the section to send
+	n      int64 // bytes sent so far
+	once   sync.Once
+	done   func(int64)
 }
 
-func (l *loggedFile) Read(p []byte) (int, error) {
+func (l *loggedBody) Read(p []byte) (int, error) {
 	if l.n >= l.length {
 		return 0, io.EOF
 	}
 	if rest := l.length - l.n; int64(len(p)) > rest {
 		p = p[:rest]
 	}
-	n, err := l.f.ReadAt(p, l.start+l.n)
+	n, err := l.r.Read(p)
 	l.n += int64(n)
 	if err == io.EOF && l.n < l.length {
 		err = io.ErrUnexpectedEOF // the file shrank under us
@@ -119,21 +169,28 @@ func (l *loggedFile) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// WriteTo is how fasthttp copies the body (io.Copy prefers it): the file,
-// positioned at the section and limited to it, is handed to the
-// connection's ReadFrom, which sends it with sendfile(2) — the bytes never
-// pass through user space, as with c.SendFile.
-func (l *loggedFile) WriteTo(w io.Writer) (int64, error) {
-	if _, err := l.f.Seek(l.start+l.n, io.SeekStart); err != nil {
-		return 0, err
+// WriteTo is how fasthttp copies the body (io.Copy prefers it). A file
+// on disk (blobs.Dir) has its own WriteTo, which hands the file, limited
+// to the section, to the connection's ReadFrom: sendfile(2), the bytes
+// never pass through user space, as with c.SendFile. A bucket's body is
+// copied through one buffer.
+func (l *loggedBody) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	var err error
+	if wt, ok := l.r.(io.WriterTo); ok {
+		n, err = wt.WriteTo(w) // Open limited it to the section
+	} else {
+		n, err = io.Copy(w, io.LimitReader(l.r, l.length-l.n))
 	}
-	n, err := io.Copy(w, io.LimitReader(l.f, l.length-l.n))
 	l.n += n
+	if err == nil && l.n < l.length {
+		err = io.ErrUnexpectedEOF
+	}
 	return n, err
 }
 
-func (l *loggedFile) Close() error {
-	err := l.f.Close()
+func (l *loggedBody) Close() error {
+	err := l.r.Close()
 	l.once.Do(func() { l.done(l.n) })
 	return err
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"testing"
 
+	"vendo/app/blobs"
 	"vendo/app/store"
 	"vendo/app/vendotest"
 )
@@ -115,7 +116,7 @@ func fileOf(t *testing.T, s *vendotest.Shop, c *vendotest.Client, link string) [
 		p, _ := s.Store.ProductBySlug(context.Background(), slug)
 		for _, f := range p.Files {
 			if resp.Header.Get("ETag") == `"`+f.SHA256[:32]+`"` {
-				path, _ := s.Files.Path(f.SHA256)
+				path, _ := s.Files.(*blobs.Dir).Path(f.SHA256)
 				b, err := os.ReadFile(path)
 				if err != nil {
 					t.Fatal(err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"vendo/app/blobs"
 	"vendo/app/vendotest"
 )
 
@@ -35,7 +36,7 @@ func TestTokensNeverReachTheLog(t *testing.T) {
 	p, _ := s.Store.ProductBySlug(ctx, "the-calm-inbox")
 	var moved []string
 	for _, f := range p.Files {
-		path, _ := s.Files.Path(f.SHA256)
+		path, _ := s.Files.(*blobs.Dir).Path(f.SHA256)
 		if os.Rename(path, path+".away") == nil {
 			moved = append(moved, path)
 		}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"io"
 	"regexp"
 
 	"github.com/gofiber/fiber/v2"
@@ -22,12 +23,27 @@ func (s *Server) handleMedia(c *fiber.Ctx) error {
 	if !meta.Public {
 		return fiber.ErrNotFound
 	}
-	path, err := s.files.Path(sha)
+	local, onDisk := s.files.(interface {
+		Path(sha string) (string, error)
+	})
+	var path string
+	var body io.ReadCloser
+	if onDisk {
+		path, err = local.Path(sha)
+	} else {
+		// A bucket: the cover streams through the shop, under the shop's
+		// cache headers (it never changes under its name).
+		body, err = s.files.Open(c.UserContext(), sha, 0, meta.Size)
+	}
 	if err != nil {
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "public, max-age=31536000, immutable")
 	c.Set(fiber.HeaderContentType, meta.ContentType)
 	c.Set("X-Content-Type-Options", "nosniff")
-	return c.SendFile(path, false)
+	if onDisk {
+		return c.SendFile(path, false)
+	}
+	c.Context().SetBodyStream(body, int(meta.Size))
+	return nil
 }

@@ -64,9 +64,12 @@ type MailPreviewer interface {
 	Preview(settings app.Settings, name string) (app.Mail, error)
 }
 
-// FileOpener reads content-addressed files (product files, covers).
+// FileOpener reads content-addressed files (product files, covers): on
+// disk (blobs.Dir) or in a bucket (s3files.Bucket, which also presigns
+// links to them). A missing file's error matches fs.ErrNotExist.
 type FileOpener interface {
-	Path(sha string) (string, error)
+	Stat(ctx context.Context, sha string) (int64, error)
+	Open(ctx context.Context, sha string, offset, length int64) (io.ReadCloser, error)
 }
 
 var _ FileOpener = (*blobs.Dir)(nil)
