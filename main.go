@@ -9,11 +9,14 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"slices"
 	"syscall"
 	"time"
 
 	"vendo/app"
 	"vendo/app/auth"
+	backuparchive "vendo/app/backup"
+	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/server"
 )
@@ -24,6 +27,8 @@ Usage:
   vendo [flags]             serve the shop
   vendo backup FILE         write a consistent backup (database and files)
   vendo sync                reconcile the database with Stripe
+  vendo files migrate       copy the product files from data/files/ to the bucket
+                            VENDO_FILES_URL names (-back: from the bucket to data/files/)
   vendo admin-link          print a one-time admin sign-in link
   vendo version             print the version
   vendo help                print this help (so do -h and --help)
@@ -65,6 +70,20 @@ func run(args []string, getenv func(string) string, stdout, stderr io.Writer) in
 			return 2
 		}
 		cmd, args = backup(args[0]), args[1:]
+	case "files":
+		if len(args) == 0 || args[0] != "migrate" {
+			fmt.Fprintln(stderr, "vendo files: the command is `vendo files migrate` (to the bucket) or `vendo files migrate -back` (to data/files/).")
+			return 2
+		}
+		back := false
+		args = slices.DeleteFunc(args[1:], func(a string) bool {
+			if a == "-back" || a == "--back" {
+				back = true
+				return true
+			}
+			return false
+		})
+		cmd = migrateFiles(back)
 	default:
 		fmt.Fprintf(stderr, "vendo: unknown command %q. Run `vendo help` for the commands.\n", name)
 		return 2
@@ -118,6 +137,31 @@ func syncShop(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout,
 	return 0
 }
 
+// migrateFiles copies every product file between data/files/ and the
+// bucket, checking each by its hash; run again, it copies only what is
+// missing.
+func migrateFiles(back bool) command {
+	return func(ctx context.Context, cfg *config.Config, _ *slog.Logger, stdout, stderr io.Writer) int {
+		bar := newProgressBar(stderr)
+		lastMiB := int64(-1)
+		p, err := server.MigrateFiles(ctx, cfg, back, func(p blobs.CopyProgress) {
+			// Redrawn once a MiB, not once a read.
+			if mib := p.Bytes >> 20; mib != lastMiB || p.Files == p.TotalFiles {
+				lastMiB = mib
+				bar.update("MiB copied", int(mib), int(p.TotalBytes>>20))
+			}
+		})
+		bar.finish()
+		if err != nil {
+			fmt.Fprintf(stderr, "vendo files migrate: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "Copied %d files (%s) from %s to %s, each checked by its SHA-256; %d were there already.\n",
+			p.Copied, humanSize(p.Bytes), p.From, p.To, p.Skipped)
+		return 0
+	}
+}
+
 func backup(file string) command {
 	return func(ctx context.Context, cfg *config.Config, _ *slog.Logger, stdout, stderr io.Writer) int {
 		n, err := server.RunBackup(ctx, cfg, file)
@@ -126,6 +170,9 @@ func backup(file string) command {
 			return 1
 		}
 		fmt.Fprintf(stdout, "Backup written to %s (%s). Restore by extracting it into an empty data directory.\n", file, humanSize(n))
+		if cfg.FilesBucket != nil {
+			fmt.Fprintf(stdout, "The product files live in the bucket %s and are not in the backup: it lists them in %s. Back the bucket up on its own.\n", cfg.FilesBucket, backuparchive.BucketList)
+		}
 		return 0
 	}
 }

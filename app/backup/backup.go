@@ -26,15 +26,32 @@ type Source struct {
 	DB       Snapshotter
 	DBName   string // name inside the archive, "vendo.db"
 	FilesDir string // data/files
-	Extra    []string
-	Now      time.Time
+	// Bucket, when set, holds the product files (VENDO_FILES_URL): the
+	// archive names them in files-in-bucket.txt instead of copying them,
+	// since the bucket is backed up on its own terms (versioning,
+	// replication) and may hold far more than a disk.
+	Bucket Lister
+	Extra  []string
+	Now    time.Time
 }
+
+// Lister lists the files in a bucket (s3files.Bucket).
+type Lister interface {
+	List(ctx context.Context, fn func(sha string, size int64) error) error
+	String() string
+}
+
+// BucketList is the archive entry that names the files left in the
+// bucket.
+const BucketList = "files-in-bucket.txt"
 
 // Stats counts what a backup wrote.
 type Stats struct {
 	DBBytes   int64
 	Files     int
 	FileBytes int64
+	// BucketFiles are the files left in the bucket and only named.
+	BucketFiles int
 }
 
 // Write streams the archive to w. The database is written first: files
@@ -80,6 +97,16 @@ func Write(ctx context.Context, w io.Writer, src Source) (Stats, error) {
 		}
 	}
 
+	if src.Bucket != nil {
+		if err := listBucket(ctx, tw, src, &st); err != nil {
+			return st, err
+		}
+		if err := tw.Close(); err != nil {
+			return st, err
+		}
+		return st, gz.Close()
+	}
+
 	err = filepath.WalkDir(src.FilesDir, func(path string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -115,6 +142,28 @@ func Write(ctx context.Context, w io.Writer, src Source) (Stats, error) {
 		return st, err
 	}
 	return st, gz.Close()
+}
+
+// listBucket writes files-in-bucket.txt: where the files are, then one
+// line per file, its SHA-256 and size.
+func listBucket(ctx context.Context, tw *tar.Writer, src Source, st *Stats) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# The product files of this shop live in %s and are not in this backup.\n", src.Bucket)
+	b.WriteString("# Back the bucket up on its own (versioning, replication, or `vendo files migrate -back`).\n")
+	b.WriteString("# One file a line: SHA-256, size in bytes; the object is <prefix>/<first two hex digits>/<SHA-256>.\n")
+	err := src.Bucket.List(ctx, func(sha string, size int64) error {
+		fmt.Fprintf(&b, "%s %d\n", sha, size)
+		st.BucketFiles++
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("list the files in %s: %w", src.Bucket, err)
+	}
+	if err := tw.WriteHeader(&tar.Header{Name: BucketList, Mode: 0o600, Size: int64(b.Len()), ModTime: src.Now, Typeflag: tar.TypeReg}); err != nil {
+		return err
+	}
+	_, err = io.WriteString(tw, b.String())
+	return err
 }
 
 func addFile(tw *tar.Writer, path, name string) error {

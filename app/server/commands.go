@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 
 	"vendo/app/backup"
+	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/store"
 	"vendo/app/webhook"
@@ -80,9 +81,14 @@ func localBackup(ctx context.Context, cfg *config.Config, w io.Writer) (int64, e
 		return 0, err
 	}
 	defer st.Close()
+	src := backup.Source{DB: st, DBName: "vendo.db", FilesDir: cfg.FilesDir(), Extra: []string{filepath.Join(cfg.DataDir, "secret")}}
+	if cfg.FilesBucket != nil {
+		if src.Bucket, err = openBucket(ctx, cfg.FilesBucket); err != nil {
+			return 0, err
+		}
+	}
 	cw := &countingWriter{w: w}
-	_, err = backup.Write(ctx, cw, backup.Source{DB: st, DBName: "vendo.db", FilesDir: cfg.FilesDir(),
-		Extra: []string{filepath.Join(cfg.DataDir, "secret")}})
+	_, err = backup.Write(ctx, cw, src)
 	return cw.n, err
 }
 
@@ -95,4 +101,26 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 	n, err := c.w.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// MigrateFiles copies every product file from data/files/ to the bucket
+// VENDO_FILES_URL names, or back when back is set, verifying each by its
+// hash (blobs.Copy). The shop may run meanwhile: files are only added,
+// under names their content decides.
+func MigrateFiles(ctx context.Context, cfg *config.Config, back bool, progress func(blobs.CopyProgress)) (blobs.CopyProgress, error) {
+	if cfg.FilesBucket == nil {
+		return blobs.CopyProgress{}, errors.New("VENDO_FILES_URL is not set: set it to the bucket to copy the files to (or from, with -back), like s3://my-bucket/vendo?endpoint=https://…&region=…")
+	}
+	bucket, err := openBucket(ctx, cfg.FilesBucket)
+	if err != nil {
+		return blobs.CopyProgress{}, err
+	}
+	local, err := blobs.Attach(cfg.FilesDir())
+	if err != nil {
+		return blobs.CopyProgress{}, err
+	}
+	if back {
+		return blobs.Copy(ctx, bucket, local, progress)
+	}
+	return blobs.Copy(ctx, local, bucket, progress)
 }

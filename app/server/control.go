@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"vendo/app/backup"
+	"vendo/app/s3files"
 )
 
 // The control socket lets `vendo sync` and `vendo backup` reach a running
@@ -125,8 +126,12 @@ func RemoteBackup(ctx context.Context, dataDir string, w io.Writer) (int64, erro
 
 // Backup writes a consistent archive of the database and files to w.
 func (s *Server) Backup(ctx context.Context, w io.Writer) (backup.Stats, error) {
-	return backup.Write(ctx, w, backup.Source{
+	src := backup.Source{
 		DB: s.Store, DBName: "vendo.db", FilesDir: s.Config.FilesDir(),
 		Extra: []string{filepath.Join(s.Config.DataDir, "secret")},
-	})
+	}
+	if b, ok := s.Files.(*s3files.Bucket); ok {
+		src.Bucket = b
+	}
+	return backup.Write(ctx, w, src)
 }
