@@ -37,7 +37,7 @@ func main() {
 	flag.IntVar(&o.conns, "c", 64, "connections for the page load")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temp data directory")
 	flag.BoolVar(&o.goLoad, "go-load", false, "use the Go load generator even when wrk is installed")
-	only := flag.String("only", "", "comma-separated scenarios to run (pages,webhooks,downloads,search,startup); all when empty")
+	only := flag.String("only", "", "comma-separated scenarios to run (pages,webhooks,downloads,search,startup,bucket); all when empty")
 	flag.Parse()
 	o.only = map[string]bool{}
 	for _, s := range strings.Split(*only, ",") {
@@ -342,6 +342,23 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 		rep.add(rows...)
 		rep.note("Webhooks: signed `%s` events (Vendo has no handler for them, so it records them as ignored without calling Stripe; %d-byte ledger records), about %.0f%% of deliveries repeat an acknowledged event; both sides count distinct records committed per second; %d alternating rounds, the one with the median ratio shown; the ledger was counted after a clean stop.",
 			eventType, wh.recordBytes, repeatShare*100, webhookRounds)
+	}
+
+	// 6. Downloads from a bucket, the shop stopped above started again
+	// with VENDO_FILES_URL.
+	if o.want("bucket") {
+		logf("bucket: 1 GiB through the shop's redirect to SeaweedFS and straight from SeaweedFS, %d runs each", downloadRuns)
+		br, err := runBucket(ctx, bin, env(dataDir), addr, data.downloadToken, data.bigSHA, downloadRuns)
+		if err != nil {
+			return fmt.Errorf("bucket: %w", err)
+		}
+		r := ratio(br.vendo.mibps(), br.direct.mibps())
+		rep.add(row{Scenario: "6. download 1 GiB from a bucket (SeaweedFS), loopback", Measure: "throughput",
+			Vendo: fmt.Sprintf("%s MiB/s", fmtCount(br.vendo.mibps())), Baseline: fmt.Sprintf("%s MiB/s (presigned GET)", fmtCount(br.direct.mibps())),
+			Ratio: r, Target: "≥ 0.9", Met: met(r >= 0.9)},
+			row{Measure: "time to first byte", Vendo: fmtDur(br.vendo.ttfb), Baseline: fmtDur(br.direct.ttfb),
+				Ratio: ratio(float64(br.vendo.ttfb), float64(br.direct.ttfb))})
+		rep.note("Bucket: the 1 GiB file in a bucket on a SeaweedFS (`weed mini`, .bin/weed) on loopback; %d alternating pairs (the median ratio shown) of a download through the shop's signed link — checked, counted in an fsync'd transaction, answered with a redirect to a 60 s presigned URL, then read from SeaweedFS — and a read of the same object through a presigned URL the bench signs; each on fresh connections into a 1 MiB buffer, the shop's time includes both hops.", br.runs)
 	}
 
 	rep.notes = append([]string{"Ratio is Vendo ÷ baseline: above 1 is better for requests/s, events/s and throughput, worse for latency, time and memory."}, rep.notes...)

@@ -38,6 +38,7 @@ type seeded struct {
 	downloadToken string        // a signed link to the 1 GiB file
 	sessionCookie string        // a signed-in customer's session cookie
 	bigFile       string        // its path (the baseline sends it too)
+	bigSHA        string        // its name
 	dbBytes       int64
 }
 
@@ -107,7 +108,7 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 	}
 	metas = append(metas, store.FileMeta{SHA256: bigSHA, Size: bigFileSize, ContentType: "application/octet-stream", Name: "big.bin"})
 
-	out := &seeded{bigFile: bigPath}
+	out := &seeded{bigFile: bigPath, bigSHA: bigSHA}
 	// Products, in two transactions of 5,000.
 	products := make([]app.Product, 0, numProducts+1)
 	for i := 0; i < numProducts; i++ {

@@ -32,6 +32,7 @@ import (
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
 	"vendo/app/blobs"
+	"vendo/app/config"
 )
 
 // PartSize is the size of one part of a multipart upload: the one buffer
@@ -47,18 +48,8 @@ const copyLimit = 5 << 30
 // prefix; start-up deletes what a crash left there.
 const tempDir = "tmp/"
 
-// Config says which bucket to use (from VENDO_FILES_URL).
-type Config struct {
-	Endpoint  string // host[:port]
-	Secure    bool   // https
-	Region    string // empty: asked from the bucket
-	Bucket    string
-	Prefix    string // "" or ending in "/"
-	AccessKey string
-	SecretKey string
-	// Transport overrides the HTTP transport (tests); nil is the default.
-	Transport http.RoundTripper
-}
+// Config says which bucket to use: VENDO_FILES_URL, as config reads it.
+type Config = config.Bucket
 
 // Bucket is a content-addressed file store in an S3 bucket.
 type Bucket struct {
@@ -80,7 +71,6 @@ func Open(ctx context.Context, cfg Config) (*Bucket, error) {
 		Creds:      credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:     cfg.Secure,
 		Region:     cfg.Region,
-		Transport:  cfg.Transport,
 		MaxRetries: 3, // a bucket that is down is said so in seconds, not after ten tries
 	})
 	if err != nil {
@@ -100,17 +90,17 @@ func Open(ctx context.Context, cfg Config) (*Bucket, error) {
 // bucket are good, reading is allowed), then writes and deletes a small
 // object (writing is allowed).
 func (b *Bucket) probe(ctx context.Context) error {
-	for obj := range b.client.ListObjects(ctx, b.cfg.Bucket, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, MaxKeys: 1}) {
+	for obj := range b.client.ListObjects(ctx, b.cfg.Name, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, MaxKeys: 1}) {
 		if obj.Err != nil {
 			return b.explain(obj.Err, "list the files in")
 		}
 		break
 	}
 	key := b.cfg.Prefix + tempDir + "probe-" + randomHex()
-	if _, err := b.client.PutObject(ctx, b.cfg.Bucket, key, strings.NewReader("vendo"), 5, minio.PutObjectOptions{}); err != nil {
+	if _, err := b.client.PutObject(ctx, b.cfg.Name, key, strings.NewReader("vendo"), 5, minio.PutObjectOptions{}); err != nil {
 		return b.explain(err, "write to")
 	}
-	if err := b.client.RemoveObject(ctx, b.cfg.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
+	if err := b.client.RemoveObject(ctx, b.cfg.Name, key, minio.RemoveObjectOptions{}); err != nil {
 		return b.explain(err, "delete from")
 	}
 	return nil
@@ -124,7 +114,7 @@ func (b *Bucket) explain(err error, doing string) error {
 	var dnsErr *net.DNSError
 	switch {
 	case resp.Code == "NoSuchBucket":
-		return fmt.Errorf("the bucket %q does not exist at %s: create it with your storage provider's console or CLI, or fix the bucket name in VENDO_FILES_URL", b.cfg.Bucket, b.endpointURL())
+		return fmt.Errorf("the bucket %q does not exist at %s: create it with your storage provider's console or CLI, or fix the bucket name in VENDO_FILES_URL", b.cfg.Name, b.endpointURL())
 	case resp.Code == "InvalidAccessKeyId" || resp.Code == "SignatureDoesNotMatch" || resp.Code == "InvalidToken" ||
 		resp.Code == "AuthorizationHeaderMalformed" && !strings.Contains(resp.Message, "region"):
 		return fmt.Errorf("the storage at %s refused the credentials (%s): check AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or the key and secret in VENDO_FILES_URL)", b.endpointURL(), resp.Code)
@@ -166,26 +156,26 @@ func firstNonEmpty(a, b string) string {
 func (b *Bucket) cleanTemp(ctx context.Context) {
 	cutoff := time.Now().Add(-24 * time.Hour)
 	prefix := b.cfg.Prefix + tempDir
-	for up := range b.client.ListIncompleteUploads(ctx, b.cfg.Bucket, prefix, true) {
+	for up := range b.client.ListIncompleteUploads(ctx, b.cfg.Name, prefix, true) {
 		if up.Err != nil {
 			break
 		}
 		if up.Initiated.Before(cutoff) {
-			_ = b.core.AbortMultipartUpload(ctx, b.cfg.Bucket, up.Key, up.UploadID)
+			_ = b.core.AbortMultipartUpload(ctx, b.cfg.Name, up.Key, up.UploadID)
 		}
 	}
-	for obj := range b.client.ListObjects(ctx, b.cfg.Bucket, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
+	for obj := range b.client.ListObjects(ctx, b.cfg.Name, minio.ListObjectsOptions{Prefix: prefix, Recursive: true}) {
 		if obj.Err != nil {
 			break
 		}
 		if obj.LastModified.Before(cutoff) {
-			_ = b.client.RemoveObject(ctx, b.cfg.Bucket, obj.Key, minio.RemoveObjectOptions{})
+			_ = b.client.RemoveObject(ctx, b.cfg.Name, obj.Key, minio.RemoveObjectOptions{})
 		}
 	}
 }
 
 // String is the bucket as a URL without credentials: s3://bucket/prefix.
-func (b *Bucket) String() string { return "s3://" + b.cfg.Bucket + "/" + b.cfg.Prefix }
+func (b *Bucket) String() string { return "s3://" + b.cfg.Name + "/" + b.cfg.Prefix }
 
 func (b *Bucket) endpointURL() string {
 	if b.cfg.Secure {
@@ -210,7 +200,7 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 	src := &hashingReader{ctx: ctx, r: r, limit: limit, h: sha256.New()}
 	// With size -1 minio-go reads one part at a time into one buffer and
 	// aborts the multipart upload when the reader fails.
-	info, err := b.client.PutObject(ctx, b.cfg.Bucket, tmp, src, -1, minio.PutObjectOptions{
+	info, err := b.client.PutObject(ctx, b.cfg.Name, tmp, src, -1, minio.PutObjectOptions{
 		PartSize: PartSize, ContentType: "application/octet-stream"})
 	if src.err != nil {
 		err = src.err // the reader's own failure says more than the client's wrapping
@@ -222,18 +212,18 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 		// Always, and even when the request's context ended.
 		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
 		defer cancel()
-		_ = b.client.RemoveObject(rctx, b.cfg.Bucket, tmp, minio.RemoveObjectOptions{})
+		_ = b.client.RemoveObject(rctx, b.cfg.Name, tmp, minio.RemoveObjectOptions{})
 	}()
 	if info.Size != src.n {
 		return "", 0, fmt.Errorf("upload to %s: the bucket stored %d of %d bytes", b, info.Size, src.n)
 	}
 	sha = hex.EncodeToString(src.h.Sum(nil))
 	key, _ := b.key(sha)
-	if st, err := b.client.StatObject(ctx, b.cfg.Bucket, key, minio.StatObjectOptions{}); err == nil && st.Size == src.n {
+	if st, err := b.client.StatObject(ctx, b.cfg.Name, key, minio.StatObjectOptions{}); err == nil && st.Size == src.n {
 		return sha, src.n, nil // the same bytes are already stored
 	}
-	dst := minio.CopyDestOptions{Bucket: b.cfg.Bucket, Object: key}
-	srcObj := minio.CopySrcOptions{Bucket: b.cfg.Bucket, Object: tmp}
+	dst := minio.CopyDestOptions{Bucket: b.cfg.Name, Object: key}
+	srcObj := minio.CopySrcOptions{Bucket: b.cfg.Name, Object: tmp}
 	if src.n <= copyLimit {
 		_, err = b.client.CopyObject(ctx, dst, srcObj)
 	} else {
@@ -289,7 +279,7 @@ func (b *Bucket) Stat(ctx context.Context, sha string) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	st, err := b.client.StatObject(ctx, b.cfg.Bucket, key, minio.StatObjectOptions{})
+	st, err := b.client.StatObject(ctx, b.cfg.Name, key, minio.StatObjectOptions{})
 	if err != nil {
 		return 0, b.wrap(err, sha)
 	}
@@ -309,7 +299,7 @@ func (b *Bucket) Open(ctx context.Context, sha string, offset, length int64) (io
 			return nil, err
 		}
 	}
-	body, _, _, err := b.core.GetObject(ctx, b.cfg.Bucket, key, opts)
+	body, _, _, err := b.core.GetObject(ctx, b.cfg.Name, key, opts)
 	if err != nil {
 		return nil, b.wrap(err, sha)
 	}
@@ -326,7 +316,7 @@ func (b *Bucket) Remove(ctx context.Context, sha string) error {
 	if err != nil {
 		return err
 	}
-	if err := b.client.RemoveObject(ctx, b.cfg.Bucket, key, minio.RemoveObjectOptions{}); err != nil {
+	if err := b.client.RemoveObject(ctx, b.cfg.Name, key, minio.RemoveObjectOptions{}); err != nil {
 		return b.wrap(err, sha)
 	}
 	return nil
@@ -337,7 +327,7 @@ func (b *Bucket) Remove(ctx context.Context, sha string) error {
 func (b *Bucket) List(ctx context.Context, fn func(sha string, size int64) error) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // stops the listing goroutine when fn fails
-	for obj := range b.client.ListObjects(ctx, b.cfg.Bucket, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, Recursive: true}) {
+	for obj := range b.client.ListObjects(ctx, b.cfg.Name, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, Recursive: true}) {
 		if obj.Err != nil {
 			return fmt.Errorf("list %s: %w", b, obj.Err)
 		}
@@ -355,7 +345,7 @@ func (b *Bucket) List(ctx context.Context, fn func(sha string, size int64) error
 
 // Check asks the bucket whether it is there (/healthz).
 func (b *Bucket) Check(ctx context.Context) error {
-	for obj := range b.client.ListObjects(ctx, b.cfg.Bucket, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, MaxKeys: 1}) {
+	for obj := range b.client.ListObjects(ctx, b.cfg.Name, minio.ListObjectsOptions{Prefix: b.cfg.Prefix, MaxKeys: 1}) {
 		if obj.Err != nil {
 			return fmt.Errorf("bucket %s: %w", b, obj.Err)
 		}
@@ -385,7 +375,7 @@ func (b *Bucket) PresignGet(ctx context.Context, sha string, ttl time.Duration, 
 	if rangeHeader != "" {
 		h = http.Header{"Range": {rangeHeader}}
 	}
-	u, err := b.client.PresignHeader(ctx, http.MethodGet, b.cfg.Bucket, key, ttl, q, h)
+	u, err := b.client.PresignHeader(ctx, http.MethodGet, b.cfg.Name, key, ttl, q, h)
 	if err != nil {
 		return "", fmt.Errorf("presign %s in %s: %w", sha, b, err)
 	}

@@ -229,8 +229,7 @@ func OpenFiles(ctx context.Context, cfg *config.Config) (blobs.Store, error) {
 
 // openBucket connects to the bucket and checks it can be used.
 func openBucket(ctx context.Context, b *config.Bucket) (*s3files.Bucket, error) {
-	bucket, err := s3files.Open(ctx, s3files.Config{Endpoint: b.Endpoint, Secure: b.Secure, Region: b.Region,
-		Bucket: b.Name, Prefix: b.Prefix, AccessKey: b.AccessKey, SecretKey: b.SecretKey})
+	bucket, err := s3files.Open(ctx, *b)
 	if err != nil {
 		return nil, fmt.Errorf("VENDO_FILES_URL: %w", err)
 	}

@@ -55,11 +55,11 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	ip := c.IP()
 	// The log is written after the request ended, when its context is gone.
 	ctx := context.WithoutCancel(c.UserContext())
-	ps, bucket := s.files.(presigner)
+	ps, inBucket := s.files.(presigner)
 	// A conditional range goes through the shop: the bucket would compare
 	// If-Range with its own ETag, not the shop's, and send the whole file
 	// where one range was charged.
-	if bucket && !s.cfg.FilesProxy && !head && c.Get(fiber.HeaderIfRange) == "" {
+	if inBucket && !s.cfg.FilesProxy && !head && c.Get(fiber.HeaderIfRange) == "" {
 		signedRange := ""
 		if status == fiber.StatusPartialContent {
 			signedRange = c.Get(fiber.HeaderRange)
@@ -71,7 +71,7 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 		body, err = s.files.Open(c.UserContext(), d.FileSHA256, start, length)
 		if err != nil {
 			s.shop.LogDownload(ctx, d, 0, length, rangeHeader, ip)
-			if bucket && c.UserContext().Err() == nil {
+			if inBucket && c.UserContext().Err() == nil {
 				s.log.Error("download from the file store", "file", d.FileSHA256, "err", err)
 				return shop.ErrFilesUnavailable
 			}
@@ -127,7 +127,8 @@ func (s *Server) redirectDownload(c *fiber.Ctx, ps presigner, d shop.Download, s
 	u, err := ps.PresignGet(c.UserContext(), d.FileSHA256, presignTTL, d.Name, downloadType(d), signedRange)
 	if err != nil {
 		logged(0)
-		return fmt.Errorf("presign %s: %w", d.FileSHA256, err)
+		s.log.Error("presign a download", "file", d.FileSHA256, "err", err)
+		return shop.ErrFilesUnavailable
 	}
 	logged(length)
 	c.Set(fiber.HeaderCacheControl, "private, no-store")
