@@ -11,6 +11,7 @@ import (
 
 	"github.com/gen2brain/webp"
 
+	"vendo/app/blobs"
 	"vendo/app/store"
 )
 
@@ -53,7 +54,7 @@ func TestCoverUploadMakesWebPRenditions(t *testing.T) {
 		if err != nil || !meta.Public || meta.ContentType != "image/webp" {
 			t.Errorf("rendition %d px: file record %+v, %v; want a public image/webp", r.Width, meta, err)
 		}
-		path, err := f.shop.Files.Path(r.SHA256)
+		path, err := f.shop.Files.(*blobs.Dir).Path(r.SHA256)
 		if err != nil {
 			t.Fatal(err)
 		}
