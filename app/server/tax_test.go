@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/stripe/stripe-go/v76"
+
 	"vendo/app"
 	"vendo/app/vendotest"
 )
@@ -181,6 +183,86 @@ func TestStripeTaxThroughTheSandbox(t *testing.T) {
 	}
 	vendotest.WaitFor(t, "the taxed invoice on the account", func() bool {
 		_, account := c.Get("/account")
+		return strings.Contains(account, "Plan") && strings.Contains(account, "$22.80") && strings.Contains(account, "$3.80")
+	})
+}
+
+// TestTaxInStripeMode is the main case against Stripe's API shape: shop
+// B in Stripe mode uses shop A's sandbox as its Stripe. With Stripe Tax
+// and order invoices on at B, a guest pays on A's Checkout from Germany:
+// A's session charged $2.28 of tax on top of an exclusive $12.00, and B's
+// order keeps what A's re-fetched session says, with the invoice A
+// issued. A signed-in customer (a known Stripe customer: Checkout may
+// save the address on them) subscribes with tax too, and B's account
+// lists the taxed invoice.
+func TestTaxInStripeMode(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, true, nil)
+	b := p.b
+	b.Admin.SignInAdmin()
+	setTaxSettings(t, b, true, true, true)
+
+	buyer := p.browser()
+	buyer.AddToCart("the-calm-inbox")
+	resp, page := buyer.Checkout()
+	if !strings.HasPrefix(resp.Request.URL.String(), p.a.URL+"/sandbox/stripe/checkout/") {
+		t.Fatalf("checkout landed on %s\n%.1000s", resp.Request.URL, page)
+	}
+	mustContain(t, page, `name="country"`, `name="tax_id"`, "Pay $12.00 + tax")
+	resp, page = buyer.Post(buyer.At.String(), url.Values{"email": {"berlin@example.com"}, "name": {"Berlin Buyer"}, "card_number": {"4242 4242 4242 4242"},
+		"exp": {"12/34"}, "cvc": {"123"}, "country": {"DE"}})
+	if resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay: %s\n%.800s", resp.Request.URL, page)
+	}
+	var order app.Order
+	vendotest.WaitFor(t, "B's order", func() bool {
+		for _, o := range ordersOf(t, b.Store) {
+			if o.Email == "berlin@example.com" && o.Status == app.OrderPaid {
+				order = o
+			}
+		}
+		return order.ID != ""
+	})
+	sp := &stripe.CheckoutSessionParams{}
+	sp.AddExpand("line_items")
+	sess, err := p.api.CheckoutSessions.Get(order.CheckoutSessionID, sp)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sess.TotalDetails.AmountTax != 228 || sess.AmountTotal != 1428 || sess.AutomaticTax.Status != "complete" || sess.Invoice == nil ||
+		sess.LineItems.Data[0].Price.TaxBehavior != "exclusive" {
+		t.Fatalf("A's session: tax %d total %d status %q invoice %v tax behavior %q", sess.TotalDetails.AmountTax, sess.AmountTotal,
+			sess.AutomaticTax.Status, sess.Invoice, sess.LineItems.Data[0].Price.TaxBehavior)
+	}
+	if order.Tax.Amount != sess.TotalDetails.AmountTax || order.Total.Amount != sess.AmountTotal || order.InvoiceID != sess.Invoice.ID {
+		t.Fatalf("B's order: tax %v total %v invoice %q; A says %d, %d, %s", order.Tax, order.Total, order.InvoiceID,
+			sess.TotalDetails.AmountTax, sess.AmountTotal, sess.Invoice.ID)
+	}
+	inv, err := p.api.Invoices.Get(order.InvoiceID, nil)
+	if err != nil || inv.Tax != 228 || inv.AmountPaid != 1428 || inv.Metadata["vendo_kind"] != "order" {
+		t.Fatalf("A's invoice of the order: %+v, %v", inv, err)
+	}
+	buyer.SignIn("berlin@example.com")
+	_, receipt := buyer.Get("/account/orders/" + order.ID)
+	mustContain(t, receipt, "Tax", "$2.28", "$14.28")
+	_, account := buyer.Get("/account")
+	mustContain(t, account, "Order", "$2.28")
+
+	// A plan, bought by a known customer: Pro's $19.00 plus 20% British VAT.
+	sub := p.browser()
+	sub.SignIn("london@example.com")
+	sub.Get("/plans?interval=month")
+	resp, page = sub.Submit("/subscribe", url.Values{"plan": {"pro"}, "interval": {"month"}})
+	if !strings.HasPrefix(resp.Request.URL.String(), p.a.URL+"/sandbox/stripe/checkout/") {
+		t.Fatalf("subscribe landed on %s (%d)\n%.1000s", resp.Request.URL, resp.StatusCode, page)
+	}
+	resp, page = sub.Post(sub.At.String(), url.Values{"email": {"london@example.com"}, "name": {"London Buyer"}, "card_number": {"4242 4242 4242 4242"},
+		"exp": {"12/34"}, "cvc": {"123"}, "country": {"GB"}})
+	if resp.Request.URL.Path != "/account" {
+		t.Fatalf("pay the plan: %s\n%.800s", resp.Request.URL, page)
+	}
+	vendotest.WaitFor(t, "the taxed plan invoice on B's account", func() bool {
+		_, account := sub.Get("/account")
 		return strings.Contains(account, "Plan") && strings.Contains(account, "$22.80") && strings.Contains(account, "$3.80")
 	})
 }
