@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 )
@@ -17,8 +18,16 @@ type Discount struct {
 	Name       string `json:"name"`
 	PercentOff int    `json:"percent_off,omitempty"` // 1–100, or AmountOff
 	AmountOff  Money  `json:"amount_off,omitempty"`
-	// ProductIDs, when not empty, are the only products it applies to.
-	ProductIDs        []string  `json:"product_ids,omitempty"`
+	// ProductIDs and PlanIDs, when either is not empty, are the only
+	// products and plans it applies to; both empty, it applies to
+	// everything.
+	ProductIDs []string `json:"product_ids,omitempty"`
+	PlanIDs    []string `json:"plan_ids,omitempty"`
+	// Duration is how long it lasts on a plan: DurationOnce (the first
+	// payment, the default), DurationForever, or DurationRepeating for
+	// DurationMonths months (Stripe's coupon duration).
+	Duration          string    `json:"duration,omitempty"`
+	DurationMonths    int       `json:"duration_months,omitempty"`
 	EndsAt            time.Time `json:"ends_at,omitempty"`
 	MaxRedemptions    int       `json:"max_redemptions,omitempty"`
 	FirstPurchaseOnly bool      `json:"first_purchase_only,omitempty"`
@@ -30,6 +39,13 @@ type Discount struct {
 	CreatedAt             time.Time `json:"created_at"`
 	UpdatedAt             time.Time `json:"updated_at"`
 }
+
+// Discount durations on plans, Stripe's coupon durations.
+const (
+	DurationOnce      = "once"
+	DurationForever   = "forever"
+	DurationRepeating = "repeating"
+)
 
 var codeRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]{2,39}$`)
 
@@ -56,6 +72,18 @@ func (d *Discount) Validate() error {
 		if err := d.AmountOff.Validate(); err != nil {
 			v.Add("amount_off", err.Error())
 		}
+	}
+	switch d.Duration {
+	case "", DurationOnce, DurationForever:
+		if d.DurationMonths != 0 {
+			v.Add("duration_months", "Months are for a discount that lasts some months.")
+		}
+	case DurationRepeating:
+		if d.DurationMonths < 1 || d.DurationMonths > 36 {
+			v.Add("duration_months", "Say for how many months, 1 to 36, a plan's payments are discounted.")
+		}
+	default:
+		v.Add("duration", "Choose once, forever or some months.")
 	}
 	if d.MaxRedemptions < 0 {
 		v.Add("max_redemptions", "The number of uses cannot be negative.")
@@ -84,13 +112,28 @@ func (d Discount) Off(amount int64) int64 {
 
 // AppliesTo reports whether the discount covers a product.
 func (d Discount) AppliesTo(productID string) bool {
-	if len(d.ProductIDs) == 0 {
-		return true
-	}
-	for _, id := range d.ProductIDs {
-		if id == productID {
-			return true
+	return d.Everything() || slices.Contains(d.ProductIDs, productID)
+}
+
+// AppliesToPlan reports whether the discount covers a plan.
+func (d Discount) AppliesToPlan(planID string) bool {
+	return d.Everything() || slices.Contains(d.PlanIDs, planID)
+}
+
+// Everything reports a discount on every product and plan.
+func (d Discount) Everything() bool { return len(d.ProductIDs) == 0 && len(d.PlanIDs) == 0 }
+
+// Lasts says how long the discount lasts on a plan: "on the first
+// payment", "on every payment", "for 3 months".
+func (d Discount) Lasts() string {
+	switch d.Duration {
+	case DurationForever:
+		return "on every payment"
+	case DurationRepeating:
+		if d.DurationMonths == 1 {
+			return "for the first month"
 		}
+		return fmt.Sprintf("for the first %d months", d.DurationMonths)
 	}
-	return false
+	return "on the first payment"
 }

@@ -47,6 +47,8 @@ type cardForm struct {
 	Email, Name, Number, Exp, CVC string
 	// Checkout's billing country and tax id, when the session asks.
 	Country, TaxID string
+	// Code is a promotion code typed on Checkout (allow_promotion_codes).
+	Code string
 }
 
 // card is a validated card form.

@@ -178,8 +178,9 @@ func (t *txn) renew(sub subscription) error {
 	iv, n := sub.interval()
 	oldStart, oldEnd := sub.CurrentPeriodStart, sub.CurrentPeriodEnd
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = oldEnd, nextPeriodEnd(time.Unix(sub.BillingCycleAnchor, 0), end, iv, n).Unix()
+	lines := t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd))
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_cycle", Currency: sub.Currency,
-		Lines: t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), PeriodStart: oldStart, PeriodEnd: oldEnd})
+		Lines: lines, PeriodStart: oldStart, PeriodEnd: oldEnd, Off: t.subscriptionOff(sub, lines, false)})
 	if err != nil {
 		return err
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -229,7 +231,7 @@ func apiUpdatePromotionCode(t *txn, r *request) (any, error) {
 	return pc, t.put(objPromotionCode, pc.ID, pc)
 }
 
-// sessionDiscount reads discounts[0] of a new payment-mode session and
+// sessionDiscount reads discounts[0] of a new session and
 // takes it off the line items, as Stripe does: a percentage of each
 // eligible line, or a fixed amount spread over the eligible lines in
 // proportion, never more than they cost. It returns the promotion code
@@ -244,9 +246,6 @@ func (t *txn) sessionDiscount(s *session, items []lineItem, p params) (promo, co
 	}
 	if len(ds) > 1 {
 		return "", "", invalidParam("discounts", "You may only specify one discount.")
-	}
-	if s.Mode != "payment" {
-		return "", "", invalidRequest("discounts", "The Stripe sandbox applies discounts to Checkout in payment mode only.")
 	}
 	var c coupon
 	switch {
@@ -367,4 +366,109 @@ func (t *txn) redeem(s session) error {
 	}
 	pc.TimesRedeemed++
 	return t.put(objPromotionCode, pc.ID, pc)
+}
+
+// discount is a coupon applied to a subscription, as Stripe has it: from
+// start to end (null for forever; after the first invoice a once coupon
+// is spent).
+type discount struct {
+	ID              string `json:"id"`
+	Object          string `json:"object"`
+	CheckoutSession nstr   `json:"checkout_session"`
+	Coupon          coupon `json:"coupon"`
+	Customer        string `json:"customer"`
+	End             nint   `json:"end"`
+	Invoice         nstr   `json:"invoice"`
+	InvoiceItem     nstr   `json:"invoice_item"`
+	PromotionCode   nstr   `json:"promotion_code"`
+	Start           int64  `json:"start"`
+	Subscription    nstr   `json:"subscription"`
+}
+
+// subscriptionDiscount puts a paid session's coupon on its new
+// subscription.
+func (t *txn) subscriptionDiscount(s session, sub *subscription) error {
+	if s.Internal.Coupon == "" {
+		return nil
+	}
+	c, err := t.couponByID(s.Internal.Coupon, "coupon")
+	if err != nil {
+		return err
+	}
+	d := &discount{ID: t.newID("di_"), Object: "discount", CheckoutSession: nstr(s.ID), Coupon: c, Customer: sub.Customer,
+		PromotionCode: nstr(s.Internal.PromotionCode), Start: t.now.Unix(), Subscription: nstr(sub.ID)}
+	if c.Duration == "repeating" {
+		d.End = nint(addInterval(t.now, "month", int64(c.DurationInMonths)).Unix())
+	}
+	sub.Discount = d
+	return nil
+}
+
+// subscriptionOff is what a subscription's discount takes off an invoice
+// of lines issued now: eligible lines only, never more than they cost; 0
+// once a repeating coupon has ended, and for a once coupon after its
+// first invoice (first is true for the subscription's first invoice).
+func (t *txn) subscriptionOff(sub subscription, lines []invoiceLine, first bool) int64 {
+	d := sub.Discount
+	if d == nil || d.Coupon.Duration == "once" && !first || d.End != 0 && t.now.Unix() >= int64(d.End) {
+		return 0
+	}
+	c := d.Coupon
+	var base int64
+	for _, l := range lines {
+		if l.Proration || l.Price == nil || l.Price.Recurring == nil || l.Amount <= 0 { // one-time lines were discounted at Checkout
+			continue
+		}
+		if c.AppliesTo == nil || len(c.AppliesTo.Products) == 0 || slices.Contains(c.AppliesTo.Products, l.Price.Product) {
+			base += l.Amount
+		}
+	}
+	off := int64(c.AmountOff)
+	if c.PercentOff != nil {
+		off = int64(math.Round(float64(base) * *c.PercentOff / 100))
+	}
+	return min(off, base)
+}
+
+// typeCode applies a code the customer typed on the hosted Checkout page
+// of a session that allows it (allow_promotion_codes), as Stripe's page
+// does: the active promotion code with that code, checked like
+// discounts[0][promotion_code], replaces any typed before. It returns the
+// sentence the page shows when the code cannot be used.
+func (t *txn) typeCode(s session, code string) (string, error) {
+	if s.AllowPromotionCodes == nil || !*s.AllowPromotionCodes {
+		return "This checkout does not take promotion codes.", nil
+	}
+	pc, ok := t.activePromotionCode(strings.TrimSpace(code))
+	if !ok {
+		return "This code is invalid.", nil
+	}
+	items := t.sessionLineItems(s.ID)
+	for i := range items {
+		items[i].AmountDiscount, items[i].AmountTotal = 0, items[i].AmountSubtotal
+	}
+	s.TotalDetails["amount_discount"] = 0
+	p, err := parseForm(url.Values{"discounts[0][promotion_code]": {pc.ID}})
+	if err != nil {
+		return "", err
+	}
+	allow := s.AllowPromotionCodes
+	s.AllowPromotionCodes = nil // sessionDiscount's rule is for the API's parameters
+	promo, couponID, err := t.sessionDiscount(&s, items, p)
+	if e, ok := err.(*apiError); ok {
+		return e.Message, nil
+	} else if err != nil {
+		return "", err
+	}
+	s.AllowPromotionCodes = allow
+	s.Internal.PromotionCode, s.Internal.Coupon = promo, couponID
+	s.AmountSubtotal, s.AmountTotal = 0, 0
+	for _, li := range items {
+		s.AmountSubtotal += li.AmountSubtotal
+		s.AmountTotal += li.AmountTotal
+	}
+	if err := t.putLineItems(s.ID, items); err != nil {
+		return "", err
+	}
+	return "", t.put(objSession, s.ID, s)
 }

@@ -31,6 +31,8 @@ type invoiceSpec struct {
 	// subscription's invoices follow its automatic_tax and the
 	// customer's address.
 	Tax *taxPlace
+	// Off is what the subscription's discount takes off the lines.
+	Off int64
 }
 
 // issueInvoice creates and finalizes an invoice (invoice.created,
@@ -72,7 +74,10 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 		inv.Subtotal += l.Amount
 	}
 	inv.Lines = invoiceLines{Object: "list", Data: spec.Lines, URL: "/v1/invoices/" + inv.ID + "/lines"}
-	inv.SubtotalExcludingTax, inv.Total, inv.TotalExcludingTax = inv.Subtotal, inv.Subtotal, inv.Subtotal
+	inv.SubtotalExcludingTax, inv.Total, inv.TotalExcludingTax = inv.Subtotal, inv.Subtotal-spec.Off, inv.Subtotal-spec.Off
+	if spec.Off > 0 && spec.Sub != nil && spec.Sub.Discount != nil {
+		inv.Discount, inv.Discounts = spec.Sub.Discount, []any{spec.Sub.Discount.ID}
+	}
 	place := spec.Tax
 	if place == nil && spec.Sub != nil && automaticTax(spec.Sub.AutomaticTax) {
 		p := customerPlace(cu)

@@ -403,7 +403,7 @@ type subscription struct {
 	DefaultSource        any               `json:"default_source"`
 	DefaultTaxRates      []any             `json:"default_tax_rates"`
 	Description          nstr              `json:"description"`
-	Discount             any               `json:"discount"`
+	Discount             *discount         `json:"discount"`
 	EndedAt              nint              `json:"ended_at"`
 	Items                subscriptionItems `json:"items"`
 	LatestInvoice        nstr              `json:"latest_invoice"`

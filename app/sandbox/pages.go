@@ -150,6 +150,8 @@ type checkoutPage struct {
 	TaxRates                           []testTaxRate
 	// TrialEnds is when a trial started now would end.
 	TrialEnds time.Time
+	// CodeError is why a typed promotion code was not applied.
+	CodeError string
 }
 
 func (s *Sandbox) checkoutData(t *txn, sess session, f cardForm) checkoutPage {
@@ -201,6 +203,48 @@ func (s *Sandbox) checkoutPage(c *fiber.Ctx) error {
 		return s.render(c, status, "checkout_closed", d)
 	}
 	return s.render(c, http.StatusOK, "checkout", d)
+}
+
+// checkoutCode applies a promotion code typed on the page
+// (allow_promotion_codes) and shows the page again with the new total,
+// or with why the code was refused.
+func (s *Sandbox) checkoutCode(c *fiber.Ctx) error {
+	id := strings.Clone(c.Params("id"))
+	code := strings.Clone(c.FormValue("promotion_code"))
+	var d checkoutPage
+	var refused string
+	status := http.StatusOK
+	err := s.update(nil, func(t *txn) error {
+		sess, err := t.sessionByID(id, "session")
+		if err != nil {
+			return err
+		}
+		if sess, status, err = t.sessionPayable(sess); err != nil || status != http.StatusOK {
+			d = s.checkoutData(t, sess, cardForm{})
+			return err
+		}
+		if refused, err = t.typeCode(sess, code); err != nil {
+			return err
+		}
+		if sess, err = t.sessionByID(id, "session"); err != nil {
+			return err
+		}
+		d = s.checkoutData(t, sess, cardForm{})
+		d.CodeError = refused
+		return nil
+	})
+	if err != nil {
+		return s.pageError(c, err)
+	}
+	switch {
+	case status != http.StatusOK:
+		return s.render(c, status, "checkout_closed", d)
+	case d.CodeError != "":
+		d.CodeError = strings.TrimSpace(d.CodeError)
+		d.Form.Code = code
+		return s.render(c, http.StatusUnprocessableEntity, "checkout", d)
+	}
+	return c.Redirect(mountPath+"/checkout/"+id, http.StatusSeeOther)
 }
 
 func formCard(c *fiber.Ctx) cardForm {

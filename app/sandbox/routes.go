@@ -87,6 +87,7 @@ func (s *Sandbox) Mount(r fiber.Router) {
 	r.Get("/assets/sandbox.css", serveCSS)
 	r.Get("/checkout/:id", s.checkoutPage)
 	r.Post("/checkout/:id", s.checkoutSubmit)
+	r.Post("/checkout/:id/code", s.checkoutCode)
 	r.Get("/portal/:id", s.portalPage)
 	r.Post("/portal/:id/switch", s.portalSwitch)
 	r.Post("/portal/:id/cancel", s.portalCancel)

@@ -122,14 +122,20 @@ func (t *txn) startSubscription(cu customer, items []lineItem, s session, pm *pa
 	iv, n := sub.interval()
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = t.now.Unix(), addInterval(t.now, iv, n).Unix()
 	lines := append(t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), oneTime...)
+	if err := t.subscriptionDiscount(s, &sub); err != nil {
+		return sub, invoice{}, err
+	}
+	var off int64
 	if days := s.Internal.TrialDays; days > 0 {
 		end := t.now.Add(time.Duration(days) * 24 * time.Hour).Unix()
 		sub.Status, sub.TrialStart, sub.TrialEnd = "trialing", nint(t.now.Unix()), nint(end)
 		sub.CurrentPeriodEnd, sub.BillingCycleAnchor = end, end
 		lines = append(t.trialLines(sub), oneTime...)
+	} else {
+		off = t.subscriptionOff(sub, lines, true)
 	}
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_create", Currency: sub.Currency,
-		Lines: lines, PeriodStart: t.now.Unix(), PeriodEnd: t.now.Unix()})
+		Lines: lines, PeriodStart: t.now.Unix(), PeriodEnd: t.now.Unix(), Off: off})
 	if err != nil {
 		return sub, inv, err
 	}

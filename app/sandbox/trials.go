@@ -112,8 +112,11 @@ func (t *txn) endTrial(sub subscription) error {
 	sub.Status = "active"
 	sub.BillingCycleAnchor = sub.CurrentPeriodEnd
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = sub.CurrentPeriodEnd, addInterval(end, iv, n).Unix()
+	// The first paid invoice: a once coupon is spent on it, not on the
+	// trial's 0 invoice.
+	lines := t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd))
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_cycle", Currency: sub.Currency,
-		Lines: t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd)), PeriodStart: int64(sub.TrialStart), PeriodEnd: int64(sub.TrialEnd)})
+		Lines: lines, PeriodStart: int64(sub.TrialStart), PeriodEnd: int64(sub.TrialEnd), Off: t.subscriptionOff(sub, lines, true)})
 	if err != nil {
 		return err
 	}

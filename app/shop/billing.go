@@ -38,8 +38,11 @@ func (s *Shop) stripeCustomer(ctx context.Context, cust app.Customer) (string, e
 // returns where to send the customer. A customer who already has a plan is
 // sent to the Billing Portal to change it instead of a second subscription.
 // A plan's free trial is offered to a customer who never had a plan
-// (trials.go).
-func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv app.Interval) (string, error) {
+// (trials.go). A discount code the customer brought is checked first (a
+// refused one gets its sentence, never a failed Checkout) and applied as
+// the session's promotion code; without one, Checkout lets the customer
+// type one (allow_promotion_codes; Stripe refuses both together).
+func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv app.Interval, code string) (string, error) {
 	if iv != app.Monthly && iv != app.Yearly {
 		return "", &app.Error{Code: app.EINVALID, Field: "interval", Message: "Choose monthly or yearly billing."}
 	}
@@ -70,6 +73,17 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 	if current {
 		return s.PortalURL(ctx, customerID)
 	}
+	var promo string
+	if code != "" {
+		pd, err := s.ApplyPlanCode(ctx, code, plan, iv, customerID)
+		if err != nil {
+			return "", err
+		}
+		if pd.Refused != "" {
+			return "", &app.Error{Code: app.EINVALID, Field: "code", Message: pd.Refused + " Remove it to subscribe without it."}
+		}
+		promo = pd.Discount.StripePromotionCodeID
+	}
 	stripeCust, err := s.stripeCustomer(ctx, cust)
 	if err != nil {
 		return "", err
@@ -90,6 +104,7 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 		CancelURL:  s.BaseURL + "/plans",
 		TrialDays:  trial, TrialNoCard: trial > 0 && plan.TrialNoCard,
 		AutomaticTax: settings.StripeTax, TaxIDCollection: settings.TaxIDCollection,
+		PromotionCode: promo, AllowPromotionCodes: promo == "",
 		IdempotencyKey: "vendo-subscribe-" + cust.ID + "-" + price.StripePriceID + "-" + strconv.FormatInt(window, 10),
 	})
 	return url, err

@@ -120,7 +120,9 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		TaxIDCollection:   settings.TaxIDCollection,
 		InvoiceCreation:   settings.InvoiceOrders,
 		InvoiceMetadata:   invoiceMeta(meta),
-		IdempotencyKey:    "vendo-checkout-" + hex.EncodeToString(sum[:16]),
+		// Without a code of their own, the buyer may type one at Checkout.
+		AllowPromotionCodes: promo == "",
+		IdempotencyKey:      "vendo-checkout-" + hex.EncodeToString(sum[:16]),
 	})
 	if err != nil {
 		return "", err

@@ -37,10 +37,32 @@ func (s *Shop) CreateDiscount(ctx context.Context, d app.Discount, actor string)
 				return app.FieldError("amount_off", "%s is priced in %s: take the amount off in that currency.", p.Title, strings.ToUpper(p.Price.Currency))
 			}
 		}
+		for _, id := range d.PlanIDs {
+			p, err := tx.Plan(id)
+			if err != nil {
+				return app.FieldError("plans", "One of the chosen plans does not exist.")
+			}
+			if d.AmountOff.Amount > 0 && p.Monthly.Price.Currency != d.AmountOff.Currency {
+				return app.FieldError("amount_off", "The %s plan is priced in %s: take the amount off in that currency.", p.Name, strings.ToUpper(p.Monthly.Price.Currency))
+			}
+		}
 		return nil
 	})
 	if err != nil {
 		return d, err
+	}
+	if len(d.PlanIDs) > 0 {
+		// The plans' Stripe Products, which the coupon names.
+		if err := s.EnsurePlanPrices(ctx); err != nil {
+			return d, err
+		}
+	}
+	for _, id := range d.PlanIDs {
+		p, err := s.planByID(ctx, id)
+		if err != nil {
+			return d, err
+		}
+		stripeProducts = append(stripeProducts, p.StripeProductID)
 	}
 	for _, id := range d.ProductIDs {
 		var p app.Product
@@ -55,7 +77,8 @@ func (s *Shop) CreateDiscount(ctx context.Context, d app.Discount, actor string)
 	}
 	key := d.Code + "-" + fmt.Sprint(s.now().UnixNano())
 	couponID, err := s.Stripe.CreateCoupon(ctx, stripeapi.CouponSpec{Name: d.Name, PercentOff: d.PercentOff, AmountOff: d.AmountOff.Amount,
-		Currency: d.AmountOff.Currency, Products: stripeProducts, RedeemBy: d.EndsAt, MaxRedemptions: d.MaxRedemptions}, d.Code, key)
+		Currency: d.AmountOff.Currency, Products: stripeProducts, RedeemBy: d.EndsAt, MaxRedemptions: d.MaxRedemptions,
+		Duration: d.Duration, DurationMonths: d.DurationMonths}, d.Code, key)
 	if err != nil {
 		return d, fmt.Errorf("stripe coupon for %s: %w", d.Code, err)
 	}
@@ -200,33 +223,7 @@ func (s *Shop) ApplyCode(ctx context.Context, code string, cart CartView, custom
 	if cd.Code == "" {
 		return cd, nil
 	}
-	err := s.Store.View(ctx, func(tx *store.Tx) error {
-		d, err := tx.DiscountByCode(cd.Code)
-		if app.IsNotFound(err) || (err == nil && d.Deleted) {
-			cd.Refused = fmt.Sprintf("The code %s is not one of this shop's.", cd.Code)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		cd.Discount = d
-		used, err := redemptions(tx)
-		if err != nil {
-			return err
-		}
-		switch {
-		case d.Paused:
-			cd.Refused = fmt.Sprintf("The code %s is paused for now.", d.Code)
-		case !d.EndsAt.IsZero() && !s.now().Before(d.EndsAt):
-			cd.Refused = fmt.Sprintf("The code %s ended on %s.", d.Code, d.EndsAt.Format("2 January 2006"))
-		case d.MaxRedemptions > 0 && used[d.Code].Orders >= d.MaxRedemptions:
-			cd.Refused = fmt.Sprintf("The code %s has been used as many times as it allows.", d.Code)
-		case d.FirstPurchaseOnly && customerID != "" && hasOrders(tx, customerID):
-			cd.Refused = fmt.Sprintf("The code %s is for a first purchase only.", d.Code)
-		}
-		return nil
-	})
-	if err != nil || cd.Refused != "" {
+	if err := s.checkCode(ctx, &cd, customerID); err != nil || cd.Refused != "" {
 		return cd, err
 	}
 	var base int64
@@ -247,6 +244,75 @@ func (s *Shop) ApplyCode(ctx context.Context, code string, cart CartView, custom
 	cd.Off = app.Money{Amount: d.Off(base), Currency: cart.Total.Currency}
 	cd.Total = app.Money{Amount: cart.Total.Amount - cd.Off.Amount, Currency: cart.Total.Currency}
 	return cd, nil
+}
+
+// checkCode looks a code up and says why it cannot be used now, whatever
+// it is for: unknown, deleted, paused, ended, used up, or for a first
+// purchase only.
+func (s *Shop) checkCode(ctx context.Context, cd *CartDiscount, customerID string) error {
+	return s.Store.View(ctx, func(tx *store.Tx) error {
+		d, err := tx.DiscountByCode(cd.Code)
+		if app.IsNotFound(err) || (err == nil && d.Deleted) {
+			cd.Refused = fmt.Sprintf("The code %s is not one of this shop's.", cd.Code)
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		cd.Discount = d
+		used, err := redemptions(tx)
+		if err != nil {
+			return err
+		}
+		switch {
+		case d.Paused:
+			cd.Refused = fmt.Sprintf("The code %s is paused for now.", d.Code)
+		case !d.EndsAt.IsZero() && !s.now().Before(d.EndsAt):
+			cd.Refused = fmt.Sprintf("The code %s ended on %s.", d.Code, d.EndsAt.Format("2 January 2006"))
+		case d.MaxRedemptions > 0 && used[d.Code].Orders >= d.MaxRedemptions:
+			cd.Refused = fmt.Sprintf("The code %s has been used as many times as it allows.", d.Code)
+		case d.FirstPurchaseOnly && customerID != "" && (hasOrders(tx, customerID) || hadPlanErr(tx, customerID)):
+			cd.Refused = fmt.Sprintf("The code %s is for a first purchase only.", d.Code)
+		}
+		return nil
+	})
+}
+
+func hadPlanErr(tx *store.Tx, customerID string) bool {
+	had, err := hadPlan(tx, customerID)
+	return had || err != nil
+}
+
+// PlanDiscount is a code applied to a plan's price: what the first
+// payment costs with it, for how long, or why it cannot be used.
+type PlanDiscount struct {
+	CartDiscount
+	Price app.Money // the plan's price for the interval, before the code
+}
+
+// ApplyPlanCode checks a code against a plan and interval and the
+// customer ("" for a visitor), as ApplyCode does for a cart; a code for
+// other plans or only for products is refused with its sentence.
+func (s *Shop) ApplyPlanCode(ctx context.Context, code string, plan app.Plan, iv app.Interval, customerID string) (PlanDiscount, error) {
+	price := plan.PriceFor(iv).Price
+	pd := PlanDiscount{CartDiscount: CartDiscount{Code: app.NormalizeCode(code), Total: price}, Price: price}
+	if pd.Code == "" {
+		return pd, nil
+	}
+	if err := s.checkCode(ctx, &pd.CartDiscount, customerID); err != nil || pd.Refused != "" {
+		return pd, err
+	}
+	d := pd.Discount
+	switch {
+	case !d.AppliesToPlan(plan.ID):
+		pd.Refused = fmt.Sprintf("The code %s is not for the %s plan.", d.Code, plan.Name)
+	case d.AmountOff.Amount > 0 && d.AmountOff.Currency != price.Currency:
+		pd.Refused = fmt.Sprintf("The code %s is for prices in %s.", d.Code, strings.ToUpper(d.AmountOff.Currency))
+	default:
+		pd.Off = app.Money{Amount: d.Off(price.Amount), Currency: price.Currency}
+		pd.Total = app.Money{Amount: price.Amount - pd.Off.Amount, Currency: price.Currency}
+	}
+	return pd, nil
 }
 
 // ProductPrice is a product's price with a code applied, for its page;

@@ -40,6 +40,9 @@ type CheckoutRequest struct {
 	// PromotionCode, when set, is applied to the session (discounts);
 	// Stripe then refuses allow_promotion_codes, which is not sent.
 	PromotionCode string
+	// AllowPromotionCodes lets the customer type a code on Checkout
+	// (ignored with a PromotionCode).
+	AllowPromotionCodes bool
 	// Tax: AutomaticTax runs Stripe Tax on the session (which then needs
 	// the billing address); TaxIDCollection asks business buyers for
 	// their tax id. InvoiceCreation makes a payment-mode session issue an
@@ -139,6 +142,8 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 	}
 	if r.PromotionCode != "" {
 		p.Discounts = []*stripe.CheckoutSessionDiscountParams{{PromotionCode: stripe.String(r.PromotionCode)}}
+	} else if r.AllowPromotionCodes {
+		p.AllowPromotionCodes = stripe.Bool(true)
 	}
 	if r.IdempotencyKey != "" {
 		p.SetIdempotencyKey(keyFor(r.IdempotencyKey, p))

@@ -16,12 +16,22 @@ type CouponSpec struct {
 	Products       []string // Stripe product ids it applies to; all when empty
 	RedeemBy       time.Time
 	MaxRedemptions int
+	// Duration is once (the default), forever or repeating for
+	// DurationMonths: how many of a subscription's invoices it covers.
+	Duration       string
+	DurationMonths int
 }
 
 // CreateCoupon creates a Coupon (coupons are immutable: a new amount is a
 // new coupon). key makes the call idempotent for one discount version.
 func (c *Client) CreateCoupon(ctx context.Context, spec CouponSpec, vendoID, key string) (string, error) {
 	p := &stripe.CouponParams{Name: stripe.String(spec.Name), Duration: stripe.String(string(stripe.CouponDurationOnce))}
+	if spec.Duration != "" {
+		p.Duration = stripe.String(spec.Duration)
+	}
+	if spec.Duration == string(stripe.CouponDurationRepeating) {
+		p.DurationInMonths = stripe.Int64(int64(spec.DurationMonths))
+	}
 	if spec.PercentOff > 0 {
 		p.PercentOff = stripe.Float64(float64(spec.PercentOff))
 	} else {

@@ -16,6 +16,10 @@ type discountForm struct {
 	Code, Name, PercentOff, AmountOff, Currency, EndsOn, MaxRedemptions string
 	ProductIDs                                                          []string
 	FirstPurchaseOnly                                                   bool
+	// PlanIDs are the plans it applies to; Duration and DurationMonths
+	// how long it lasts on a plan.
+	PlanIDs                  []string
+	Duration, DurationMonths string
 }
 
 // handleAdminDiscounts lists the codes with their redemptions and the
@@ -40,8 +44,12 @@ func (s *Server) discountsPage(c *fiber.Ctx, f discountForm, errs app.Validation
 	if len(errs) > 0 {
 		c.Status(fiber.StatusUnprocessableEntity)
 	}
+	plans, err := s.store.Plans(c.UserContext())
+	if err != nil {
+		return err
+	}
 	return s.adminPage(c, "discounts", "admin/discounts", "", fiber.Map{"Title": "Discounts", "Discounts": list, "Form": f,
-		"Errors": errs, "Products": products, "Currencies": app.Currencies(), "BaseURL": s.cfg.BaseURL})
+		"Errors": errs, "Products": products, "Plans": plans, "Currencies": app.Currencies(), "BaseURL": s.cfg.BaseURL})
 }
 
 // handleAdminDiscountCreate creates a code and its Stripe Coupon and
@@ -55,8 +63,20 @@ func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
 	for _, v := range args.PeekMulti("products") {
 		f.ProductIDs = append(f.ProductIDs, string(v))
 	}
+	for _, v := range args.PeekMulti("plans") {
+		f.PlanIDs = append(f.PlanIDs, string(v))
+	}
+	f.Duration, f.DurationMonths = c.FormValue("duration"), strings.TrimSpace(c.FormValue("duration_months"))
 	errs := app.ValidationErrors{}
-	d := app.Discount{Code: f.Code, Name: f.Name, ProductIDs: f.ProductIDs, FirstPurchaseOnly: f.FirstPurchaseOnly}
+	d := app.Discount{Code: f.Code, Name: f.Name, ProductIDs: f.ProductIDs, PlanIDs: f.PlanIDs, FirstPurchaseOnly: f.FirstPurchaseOnly,
+		Duration: f.Duration}
+	if f.Duration == app.DurationRepeating {
+		n, err := strconv.Atoi(f.DurationMonths)
+		if err != nil {
+			errs.Add("duration_months", "Say for how many months, 1 to 36, a plan's payments are discounted.")
+		}
+		d.DurationMonths = n
+	}
 	if f.PercentOff != "" {
 		n, err := strconv.Atoi(strings.TrimSuffix(f.PercentOff, "%"))
 		if err != nil {

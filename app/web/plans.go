@@ -1,9 +1,12 @@
 package web
 
 import (
+	"fmt"
+
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/shop"
 	"vendo/app/store"
 )
 
@@ -40,6 +43,10 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 			return err
 		}
 	}
+	discounts, codeNote, err := s.planDiscounts(c, plans, iv)
+	if err != nil {
+		return err
+	}
 	settings, err := s.store.Settings(c.UserContext())
 	if err != nil {
 		return err
@@ -52,7 +59,39 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 	}
 	return s.page(c, "pages/plans", "partials/plan_grid", fiber.Map{
 		"Title": "Plans", "Nav": "plans", "Plans": plans, "Interval": iv, "BestSaving": best, "CurrentPlan": current, "Returning": returning,
+		"Discounts": discounts, "CodeNote": codeNote,
 		"Meta":         s.meta("/plans", "Plans", "Subscribe for credits every month that unlock any product. Change or cancel any time.", ""),
 		"KeepsUnlocks": settings.KeepsUnlocks(),
 	})
+}
+
+// planDiscounts applies the visitor's discount code (a shared
+// /plans?code= link or one remembered from before) to each plan's price
+// for the interval. note is the sentence about the code when no plan
+// takes it: why it cannot be used, or that it is for none of the plans.
+func (s *Server) planDiscounts(c *fiber.Ctx, plans []app.Plan, iv app.Interval) (map[string]shop.PlanDiscount, string, error) {
+	code := s.currentCode(c)
+	if code == "" {
+		return nil, "", nil
+	}
+	out := map[string]shop.PlanDiscount{}
+	note := ""
+	for _, p := range plans {
+		pd, err := s.shop.ApplyPlanCode(c.UserContext(), code, p, iv, s.viewerID(c))
+		if err != nil {
+			return nil, "", err
+		}
+		switch {
+		case pd.Refused == "":
+			out[p.ID] = pd
+		case note == "" && pd.Discount.ID != "" && !pd.Discount.AppliesToPlan(p.ID):
+			note = fmt.Sprintf("The code %s is not for any of the plans.", pd.Code)
+		case note == "" || pd.Discount.ID == "" || pd.Discount.AppliesToPlan(p.ID):
+			note = pd.Refused
+		}
+	}
+	if len(out) > 0 {
+		note = ""
+	}
+	return out, note, nil
 }

@@ -18,7 +18,7 @@ func (s *Server) handleSubscribe(c *fiber.Ctx) error {
 		next := "/subscribe?" + url.Values{"plan": {c.FormValue("plan")}, "interval": {c.FormValue("interval")}}.Encode()
 		return c.Redirect("/login?next="+url.QueryEscape(next), fiber.StatusSeeOther)
 	}
-	dest, err := s.shop.Subscribe(c.UserContext(), cust.ID, c.FormValue("plan"), app.Interval(c.FormValue("interval")))
+	dest, err := s.shop.Subscribe(c.UserContext(), cust.ID, c.FormValue("plan"), app.Interval(c.FormValue("interval")), s.currentCode(c))
 	if err != nil {
 		return err
 	}
@@ -45,7 +45,7 @@ func (s *Server) continueAfterSignIn(c *fiber.Ctx, customerID, next string) stri
 	if !ok {
 		return next
 	}
-	dest, err := s.shop.Subscribe(c.UserContext(), customerID, plan, iv)
+	dest, err := s.shop.Subscribe(c.UserContext(), customerID, plan, iv, s.currentCode(c))
 	if err != nil {
 		s.log.Warn("continue to Checkout after sign-in", "plan", plan, "interval", iv, "err", err)
 		return plansPage(iv)
