@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -198,5 +199,83 @@ func TestFreeTrials(t *testing.T) {
 				t.Errorf("%d trial-ending mails, want 1", n)
 			}
 		})
+	}
+}
+
+// TestTrialsAndPlanCodesInStripeMode is the main cases of trials and codes
+// on plans against Stripe's API shape: shop B in Stripe mode uses shop A's
+// sandbox as its Stripe. A trial without a card starts at A's Checkout, B
+// mails its reminder when A's clock sends trial_will_end and ends access
+// when A cancels it unpaid; a code for the Starter plan, made at A as a
+// forever Coupon for Starter's Stripe Product, takes its share off the
+// first payment and the renewal at A.
+func TestTrialsAndPlanCodesInStripeMode(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, true, nil)
+	b := p.b
+	b.Admin.SignInAdmin()
+	starter := planBySlug(t, b, "starter")
+	setPlan(t, b, "pro", func(pl *app.Plan) { pl.TrialDays, pl.TrialNoCard = 14, true })
+	createCode(t, b, url.Values{"code": {"STARTER10"}, "name": {"Starter for less"}, "percent_off": {"10"}, "currency": {"usd"},
+		"plans": {starter.ID}, "duration": {"forever"}})
+	starter = planBySlug(t, b, "starter") // its Stripe Product, made for the coupon
+	var d app.Discount
+	b.Store.View(context.Background(), func(tx *store.Tx) (err error) { d, err = tx.DiscountByCode("STARTER10"); return err })
+	pc, err := p.api.PromotionCodes.Get(d.StripePromotionCodeID, nil)
+	if err != nil || pc.Coupon.Duration != "forever" || pc.Coupon.AppliesTo == nil || !slices.Equal(pc.Coupon.AppliesTo.Products, []string{starter.StripeProductID}) {
+		t.Fatalf("the promotion code at A: %+v, %v", pc, err)
+	}
+
+	// The trial, without a card.
+	trialist := "trialist@example.com"
+	tc := subscriber(b, trialist)
+	checkout := startTrial(t, tc, trialist, "pro", "")
+	mustContain(t, checkout, "14 days free", "A card is optional")
+	sub := currentSub(t, b, trialist, "B's trial", func(s app.Subscription) bool { return s.Fulfilled && s.Status == "trialing" })
+	if st, err := p.api.Subscriptions.Get(sub.StripeID, nil); err != nil || st.Status != "trialing" || st.TrialEnd != sub.TrialEnd.Unix() ||
+		st.TrialSettings == nil || st.TrialSettings.EndBehavior.MissingPaymentMethod != "cancel" || st.DefaultPaymentMethod != nil {
+		t.Fatalf("the trial at A: %+v, %v", st, err)
+	}
+
+	// The code, shared as a link.
+	coder := "coder@example.com"
+	cc := subscriber(b, coder)
+	_, plans := cc.Get("/plans?code=STARTER10")
+	want := starter.Monthly.Price.Amount * 90 / 100
+	mustContain(t, plans, "Code STARTER10", app.Money{Amount: want, Currency: "usd"}.String())
+	resp, page := cc.Submit("/subscribe", url.Values{"plan": {"starter"}, "interval": {"month"}})
+	if !strings.HasPrefix(resp.Request.URL.String(), p.a.URL+"/sandbox/stripe/checkout/") {
+		t.Fatalf("subscribe landed on %s\n%.1000s", resp.Request.URL, page)
+	}
+	if resp, _ := cc.Pay(coder, "4242424242424242"); resp.Request.URL.Path != "/account" {
+		t.Fatalf("pay: %s", resp.Request.URL)
+	}
+	coded := currentSub(t, b, coder, "B's discounted plan", func(s app.Subscription) bool { return s.Fulfilled })
+	paid := func(what string, want int64) {
+		t.Helper()
+		vendotest.WaitFor(t, what, func() bool {
+			st, err := p.api.Subscriptions.Get(coded.StripeID, nil)
+			if err != nil || st.LatestInvoice == nil {
+				return false
+			}
+			in, err := p.api.Invoices.Get(st.LatestInvoice.ID, nil)
+			return err == nil && in.Paid && in.AmountPaid == want
+		})
+	}
+	paid("the discounted first payment at A", want)
+
+	// A's clock: the reminder, then the unpaid end; the renewal keeps
+	// the code.
+	p.a.AdvanceClock("11d")
+	vendotest.WaitFor(t, "B's trial reminder", func() bool { return mailsTo(b, trialist, "trial_ending") == 1 })
+	p.a.AdvanceClock("4d")
+	sub = currentSub(t, b, trialist, "the end of B's unpaid trial", func(s app.Subscription) bool { return s.Terminated })
+	if sub.Status != "canceled" || sub.Fulfilled {
+		t.Fatalf("after the unpaid trial: %+v", sub)
+	}
+	p.a.AdvanceClock("17d")
+	paid("the discounted renewal at A", want)
+	if n := mailsTo(b, trialist, "trial_ending"); n != 1 {
+		t.Errorf("%d trial reminders", n)
 	}
 }
