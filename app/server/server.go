@@ -23,6 +23,7 @@ import (
 	"vendo/app/blobs"
 	"vendo/app/config"
 	"vendo/app/demo"
+	"vendo/app/hooks"
 	"vendo/app/mail"
 	"vendo/app/redact"
 	"vendo/app/s3files"
@@ -68,7 +69,10 @@ type Server struct {
 	// Auth signs people in; Mail is the outbox and its worker.
 	Auth *auth.Service
 	Mail *mail.Mailer
-	Web  *web.Server
+	// Hooks sends the outgoing webhooks to the merchant's endpoints; a
+	// test may set it to nil in vendotest's Setup to drive its own.
+	Hooks *hooks.Sender
+	Web   *web.Server
 
 	log    *slog.Logger
 	ln     net.Listener
@@ -158,6 +162,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	if s.Mail, err = mail.New(mc); err != nil {
 		return nil, err
 	}
+	s.Hooks = hooks.New(hooks.Config{Store: s.Store, Log: log})
 	s.Auth = auth.New(auth.Deps{Store: s.Store, Config: cfg, Mail: s.Mail, Secret: s.secret, Log: log})
 	s.Shop = &shop.Shop{
 		Store: s.Store, Stripe: s.Stripe, Mail: s.Mail, Files: s.Files,
@@ -323,6 +328,10 @@ func (s *Server) startBackground(ctx context.Context) {
 	}
 	s.bg.Add(1)
 	go func() { defer s.bg.Done(); s.syncer.Every(ctx, s.Config.SyncInterval) }()
+	if s.Hooks != nil {
+		s.bg.Add(1)
+		go func() { defer s.bg.Done(); s.Hooks.Run(ctx) }()
+	}
 	s.startAccounts(ctx)
 }
 

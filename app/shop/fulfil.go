@@ -285,7 +285,7 @@ func (s *Shop) applyOrder(tx *store.Tx, t orderTruth) (app.Order, error) {
 			return order, err
 		}
 	}
-	return order, nil
+	return order, queueOrderHooks(tx, before, order, firstPaid)
 }
 
 // newOrder builds a session's order from its lines (not yet stored).

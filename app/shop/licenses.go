@@ -322,6 +322,9 @@ func (s *Shop) ActivateLicense(ctx context.Context, key, name, ip string) (Activ
 		}
 		out.Activated, out.Instance = true, instanceInfo(in)
 		out.License.ActivationUsage++
+		if err := queueLicenseHook(tx, app.HookLicenseActivated, lic, in); err != nil {
+			return err
+		}
 		return tx.Audit(app.AuditEntry{Actor: "license API", Action: "license.activate", Target: lic.ID, IP: ip,
 			Detail: fmt.Sprintf("activated key %s on “%s” (%s): %s in use", lic.Key, in.Name, in.ID, usage(out.License))})
 	})
@@ -415,6 +418,9 @@ func (s *Shop) removeInstance(tx *store.Tx, lic app.License, in app.LicenseInsta
 	if err := tx.DeleteLicenseInstance(in); err != nil {
 		return err
 	}
+	if err := queueLicenseHook(tx, app.HookLicenseDeactivated, lic, in); err != nil {
+		return err
+	}
 	if err := clearLimitNotified(tx, &lic); err != nil {
 		return err
 	}
@@ -461,6 +467,9 @@ func (s *Shop) ResetActivations(ctx context.Context, licenseID, actor string) (i
 		names := make([]string, len(ins))
 		for i, in := range ins {
 			if err := tx.DeleteLicenseInstance(in); err != nil {
+				return err
+			}
+			if err := queueLicenseHook(tx, app.HookLicenseDeactivated, lic, in); err != nil {
 				return err
 			}
 			names[i] = "“" + in.Name + "”"

@@ -204,6 +204,7 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		}
 		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
 	}
+	before := rec // the zero subscription for a new one
 	oldPlanID, oldInterval, oldStatus := rec.PlanID, rec.Interval, rec.Status
 	rec.StripeCustomerID = fetched.CustomerID
 	rec.Status = fetched.Status
@@ -240,7 +241,10 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 	if err := s.noticeCancel(tx, &rec, plan); err != nil {
 		return rec, err
 	}
-	return rec, tx.PutSubscription(&rec)
+	if err := tx.PutSubscription(&rec); err != nil {
+		return rec, err
+	}
+	return rec, queueSubscriptionHooks(tx, before, rec, plan)
 }
 
 // noticeCancel tells the customer, once per cancellation, that their plan

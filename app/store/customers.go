@@ -57,7 +57,8 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 	}
 	b := t.tx.Bucket(bCustomers)
 	var old app.Customer
-	if c.ID == "" {
+	created := c.ID == ""
+	if created {
 		c.ID = t.NewID("cust_")
 		c.CreatedAt = t.now
 	} else {
@@ -70,6 +71,7 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 		} else if c.CreatedAt.IsZero() {
 			c.CreatedAt = t.now
 		}
+		created = !found
 	}
 	for i := range c.Identities {
 		if c.Identities[i].LinkedAt.IsZero() {
@@ -123,7 +125,16 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 		}
 	}
 	c.UpdatedAt = t.now
-	return putRecord(b, c.ID, c)
+	if err := putRecord(b, c.ID, c); err != nil {
+		return err
+	}
+	if created {
+		// Every way a customer comes to be (a sign-in, a checkout, a
+		// subscription made elsewhere) passes here, so the merchant's
+		// tools hear of each once, in the transaction that made it.
+		return t.QueueHook(app.HookCustomerCreated, c.ID, app.HookCustomerData(*c))
+	}
+	return nil
 }
 
 // CustomerFilter narrows Customers.

@@ -70,6 +70,14 @@ var (
 	// Discount codes (issue 19): id → discount, code → id.
 	bDiscounts       = []byte("discounts")
 	bDiscountsByCode = []byte("discounts_by_code")
+
+	// Outgoing webhooks (issue 20): endpoints, events (their exact
+	// bodies), deliveries (with a nested pending set, as the outbox has),
+	// and each object's last event sequence number.
+	bHookEndpoints  = []byte("hook_endpoints")
+	bHookEvents     = []byte("hook_events")
+	bHookDeliveries = []byte("hook_deliveries")
+	bHookSequences  = []byte("hook_sequences")
 )
 
 var keySchema = []byte("schema_version")
@@ -108,6 +116,10 @@ var migrations = []migration{
 	func(tx *bolt.Tx) error { return createBuckets(tx, bLicenseInstances, bInstancesByLicense) },
 	// 8: discount codes.
 	func(tx *bolt.Tx) error { return createBuckets(tx, bDiscounts, bDiscountsByCode) },
+	// 9: outgoing webhooks.
+	func(tx *bolt.Tx) error {
+		return createBuckets(tx, bHookEndpoints, bHookEvents, bHookDeliveries, bHookSequences)
+	},
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

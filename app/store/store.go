@@ -71,6 +71,9 @@ type Store struct {
 	now             func() time.Time
 	ids             *idGen
 	onCatalogChange func(CatalogChange)
+	// hookQueued is signalled after a commit that queued a webhook
+	// delivery (see HookQueued).
+	hookQueued chan struct{}
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -92,7 +95,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1)}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -121,6 +124,10 @@ type Tx struct {
 	catalogHook  func(CatalogChange)
 	catalog      CatalogChange
 	catalogDirty bool
+	// hookWake is the store's hookQueued; hookDirty signals it once per
+	// commit.
+	hookWake  chan struct{}
+	hookDirty bool
 	// afterCommit runs once the transaction has committed (for example to
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
@@ -171,7 +178,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange})
+		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued})
 	})
 }
 
@@ -199,7 +206,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 func (s *Store) commit(run func(func(*bolt.Tx) error) error, fn func(*Tx) error) error {
 	var t *Tx
 	err := run(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued}
 		return fn(t)
 	})
 	if err == nil && t != nil {

@@ -1,0 +1,145 @@
+package hooks_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"vendo/app"
+	"vendo/app/hooks"
+	"vendo/app/store"
+)
+
+func TestSignatureVerifies(t *testing.T) {
+	at := time.Unix(1700000000, 0)
+	body := []byte(`{"id":"evt_1"}`)
+	h := hooks.Sign("whsec_a", at, body)
+	if !strings.HasPrefix(h, "t=1700000000,v1=") || len(h) != len("t=1700000000,v1=")+64 {
+		t.Fatalf("header %q", h)
+	}
+	for _, c := range []struct {
+		name, header, secret, body string
+		now                        time.Time
+		ok                         bool
+	}{
+		{"good", h, "whsec_a", string(body), at.Add(time.Minute), true},
+		{"other secret", h, "whsec_b", string(body), at, false},
+		{"body changed", h, "whsec_a", `{"id":"evt_2"}`, at, false},
+		{"too old", h, "whsec_a", string(body), at.Add(10 * time.Minute), false},
+		{"no v1", "t=1700000000", "whsec_a", string(body), at, false},
+		{"time changed", strings.Replace(h, "t=1700000000", "t=1700000001", 1), "whsec_a", string(body), at, false},
+	} {
+		err := hooks.Verify(c.header, c.secret, []byte(c.body), c.now, 5*time.Minute)
+		if (err == nil) != c.ok {
+			t.Errorf("%s: %v", c.name, err)
+		}
+	}
+}
+
+// queue stores an endpoint at url and one order.paid event for it.
+func queue(t *testing.T, url string) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	err = st.Update(context.Background(), func(tx *store.Tx) error {
+		e := app.HookEndpoint{URL: url, Events: []string{app.HookOrderPaid}, Enabled: true, Secret: "whsec_x"}
+		if err := tx.PutHookEndpoint(&e); err != nil {
+			return err
+		}
+		return tx.QueueHook(app.HookOrderPaid, "ord_1", map[string]any{"order": map[string]any{"id": "ord_1"}})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func onlyDelivery(t *testing.T, st *store.Store) app.HookDelivery {
+	t.Helper()
+	var ds []app.HookDelivery
+	st.View(context.Background(), func(tx *store.Tx) (err error) { ds, _, err = tx.HookDeliveries(store.HookDeliveryFilter{}); return err })
+	if len(ds) != 1 {
+		t.Fatalf("%d deliveries", len(ds))
+	}
+	return ds[0]
+}
+
+// A redirect to another host is not followed (the signed body stays
+// with the host the merchant named): the attempt fails and says why.
+func TestRedirectToAnotherHostIsNotFollowed(t *testing.T) {
+	var elsewhere atomic.Int32
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { elsewhere.Add(1) }))
+	defer other.Close()
+	named := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/steal", http.StatusTemporaryRedirect)
+	}))
+	defer named.Close()
+	st := queue(t, named.URL)
+	if n, err := hooks.New(hooks.Config{Store: st}).Flush(context.Background()); err != nil || n != 0 {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	d := onlyDelivery(t, st)
+	if elsewhere.Load() != 0 || d.Status != app.HookPending || d.Attempts[0].Status != 307 || !strings.Contains(d.Attempts[0].Error, "same host") {
+		t.Fatalf("elsewhere got %d requests; delivery %+v", elsewhere.Load(), d)
+	}
+}
+
+// A huge answer is read only up to the cap, and the admin sees its start.
+func TestHugeAnswerIsCut(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("x", 1<<10))
+		for range 10 << 10 { // 10 MB, or until the sender hangs up
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}))
+	defer srv.Close()
+	st := queue(t, srv.URL)
+	if n, _ := hooks.New(hooks.Config{Store: st}).Flush(context.Background()); n != 1 {
+		t.Fatal("not delivered")
+	}
+	d := onlyDelivery(t, st)
+	if r := d.Attempts[0].Response; d.Status != app.HookDelivered || len(r) > 310 || !strings.HasPrefix(r, "xxx") {
+		t.Fatalf("delivery %+v", d)
+	}
+}
+
+// A delivery still failing after three days is marked failed.
+func TestGivesUpAfterThreeDays(t *testing.T) {
+	now := time.Now()
+	clock := func() time.Time { return now }
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(503) }))
+	defer srv.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{NoSync: true, Now: func() time.Time { return clock() }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	st.Update(context.Background(), func(tx *store.Tx) error {
+		e := app.HookEndpoint{URL: srv.URL, Events: []string{app.HookOrderPaid}, Enabled: true, Secret: "whsec_x"}
+		tx.PutHookEndpoint(&e)
+		return tx.QueueHook(app.HookOrderPaid, "ord_1", nil)
+	})
+	s := hooks.New(hooks.Config{Store: st})
+	for i := 0; i < 100; i++ {
+		s.Flush(context.Background())
+		d := onlyDelivery(t, st)
+		if d.Status == app.HookFailed {
+			if n := len(d.Attempts); n < 15 || n > 30 || now.Sub(d.CreatedAt) > store.HookRetryWindow {
+				t.Fatalf("gave up after %d attempts, %s", n, now.Sub(d.CreatedAt))
+			}
+			return
+		}
+		now = d.NextAttemptAt
+	}
+	t.Fatal("still retrying after 100 attempts")
+}

@@ -1,0 +1,98 @@
+package shop_test
+
+import (
+	"context"
+	"encoding/json"
+	"math/rand"
+	"sync"
+	"testing"
+	"time"
+
+	"vendo/app"
+	"vendo/app/shop"
+	"vendo/app/store"
+)
+
+// hookBodies returns the queued webhook payloads of type typ, oldest first.
+func hookBodies(t *testing.T, st *store.Store, typ string) []map[string]any {
+	t.Helper()
+	var out []map[string]any
+	st.View(context.Background(), func(tx *store.Tx) error {
+		ds, _, _ := tx.HookDeliveries(store.HookDeliveryFilter{})
+		for i := len(ds) - 1; i >= 0; i-- {
+			if ds[i].EventType != typ {
+				continue
+			}
+			ev, err := tx.HookEvent(ds[i].EventID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var body map[string]any
+			json.Unmarshal(ev.Body, &body)
+			out = append(out, body)
+		}
+		return nil
+	})
+	return out
+}
+
+// A subscription's life, each stage's events delivered three times over,
+// shuffled and concurrently: the merchant's endpoint gets one started, one
+// changed (the cancellation, naming what it was before) and one ended,
+// with the subscription's sequence 1, 2, 3.
+func TestSubscriptionHooksOncePerCause(t *testing.T) {
+	f := newSubFixture(t)
+	ctx := context.Background()
+	if _, err := f.shop.CreateHookEndpoint(ctx, shop.HookEndpointForm{URL: "https://tools.example.com/in", Events: app.HookEventTypes, Enabled: true}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	storm := func(types ...string) {
+		var evs []string
+		for range 3 {
+			evs = append(evs, types...)
+		}
+		rand.New(rand.NewSource(3)).Shuffle(len(evs), func(i, j int) { evs[i], evs[j] = evs[j], evs[i] })
+		var wg sync.WaitGroup
+		for _, typ := range evs {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				h, id := f.shop.HandleSubscriptionEvent, "sub_s1"
+				if typ == "invoice.paid" {
+					h, id = f.shop.HandleInvoiceEvent, "in_1"
+				}
+				if err := f.deliver(t, h, typ, id); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+	}
+	start := time.Now().Add(-time.Hour)
+	f.setSub("active", "price_pro_y", start, 365, false, "in_1")
+	storm("customer.subscription.created", "invoice.paid", "customer.subscription.updated")
+	f.setSub("active", "price_pro_y", start, 365, true, "in_1")
+	storm("customer.subscription.updated")
+	f.setSub("canceled", "price_pro_y", start, 365, false, "in_1")
+	storm("customer.subscription.deleted", "customer.subscription.updated")
+
+	started, changed, ended := hookBodies(t, f.store, app.HookSubscriptionStarted), hookBodies(t, f.store, app.HookSubscriptionChanged),
+		hookBodies(t, f.store, app.HookSubscriptionEnded)
+	if len(started) != 1 || len(changed) != 1 || len(ended) != 1 {
+		t.Fatalf("%d started, %d changed, %d ended; want one each", len(started), len(changed), len(ended))
+	}
+	for i, b := range []map[string]any{started[0], changed[0], ended[0]} {
+		if b["sequence"] != float64(i+1) {
+			t.Errorf("event %d has sequence %v, want %d", i, b["sequence"], i+1)
+		}
+	}
+	data := changed[0]["data"].(map[string]any)
+	sub := data["subscription"].(map[string]any)
+	prev, _ := data["previous_attributes"].(map[string]any)
+	if sub["cancel_at_period_end"] != true || sub["plan"] != "pro" || sub["interval"] != "year" || prev["cancel_at_period_end"] != false {
+		t.Fatalf("subscription.changed data %v", data)
+	}
+	if s := ended[0]["data"].(map[string]any)["subscription"].(map[string]any); s["status"] != "canceled" {
+		t.Fatalf("subscription.ended data %v", s)
+	}
+}
