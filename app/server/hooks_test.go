@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path"
@@ -161,7 +162,7 @@ func TestOutgoingWebhooksSignedRetriedOnceAndInOrder(t *testing.T) {
 		t.Fatalf("endpoint secret %q", ep.Secret)
 	}
 	rec.secret = ep.Secret
-	sender := hooks.New(hooks.Config{Store: srv.Store, Timeout: 300 * time.Millisecond})
+	sender := hooks.New(hooks.Config{Store: srv.Store, Timeout: 300 * time.Millisecond, Log: slog.New(slog.NewTextHandler(srv.Log, nil))})
 	queuedAt := clock.Now()
 
 	buyer := srv.NewClient()

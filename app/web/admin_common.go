@@ -58,6 +58,7 @@ var flashes = map[string]string{
 	"reset":         "Activations reset: the key's software must activate again.",
 	"resent":        "A copy of the message was queued.",
 	"replayed":      "Event replayed.",
+	"hook-resent":   "The delivery was queued again; it goes out in a moment.",
 	"settings":      "Settings saved.",
 	"portal-failed": "Saved, but Stripe's Billing Portal could not be updated. Save again to retry.",
 }

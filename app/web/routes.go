@@ -135,6 +135,13 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Post("/discounts/:id/pause", s.handleAdminDiscountPause)
 	adm.Post("/discounts/:id/resume", s.handleAdminDiscountResume)
 	adm.Post("/discounts/:id/delete", s.handleAdminDiscountDelete)
+	adm.Get("/webhooks", s.handleAdminWebhooks)
+	adm.Post("/webhooks", s.handleAdminWebhookCreate)
+	adm.Get("/webhooks/deliveries/:id", s.handleAdminWebhookDelivery)
+	adm.Post("/webhooks/deliveries/:id/resend", s.handleAdminWebhookResend)
+	adm.Get("/webhooks/:id", s.handleAdminWebhook)
+	adm.Post("/webhooks/:id", s.handleAdminWebhookSave)
+	adm.Post("/webhooks/:id/delete", s.handleAdminWebhookDelete)
 	adm.Get("/settings", s.handleAdminSettings)
 	adm.Post("/settings", s.handleAdminSettingsSave)
 	adm.Get("/settings/mails/:name", s.handleAdminMailPreview) // a template with sample data
