@@ -34,21 +34,27 @@ type Settings struct {
 	TaxIDCollection bool `json:"tax_id_collection,omitempty"`
 	// InvoiceOrders has Stripe issue an invoice for each one-time order
 	// (invoice_creation); subscriptions have theirs anyway.
-	InvoiceOrders  bool      `json:"invoice_orders,omitempty"`
-	PortalConfigID string    `json:"portal_config_id,omitempty"`
-	DemoSeeded     bool      `json:"demo_seeded,omitempty"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	InvoiceOrders bool `json:"invoice_orders,omitempty"`
+	// RenewalReminderDays is how many days before a yearly plan renews
+	// its subscriber is reminded by email; 0 sends no reminder. A shop
+	// that saved its settings before this one existed reads the default
+	// (settings decode over DefaultSettings).
+	RenewalReminderDays int       `json:"renewal_reminder_days"`
+	PortalConfigID      string    `json:"portal_config_id,omitempty"`
+	DemoSeeded          bool      `json:"demo_seeded,omitempty"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 // DefaultSettings are a new shop's settings.
 func DefaultSettings() Settings {
 	return Settings{
-		ShopName:       "Vendo",
-		Tagline:        "Digital goods, delivered.",
-		Currency:       "usd",
-		DownloadExpiry: 24 * time.Hour,
-		DownloadLimit:  10,
-		PastDueGrace:   7 * 24 * time.Hour,
+		ShopName:            "Vendo",
+		Tagline:             "Digital goods, delivered.",
+		Currency:            "usd",
+		DownloadExpiry:      24 * time.Hour,
+		DownloadLimit:       10,
+		PastDueGrace:        7 * 24 * time.Hour,
+		RenewalReminderDays: 7,
 	}
 }
 
@@ -64,6 +70,9 @@ func (s *Settings) KeepsUnlocks() bool { return s.UnlocksAtPlanEnd == UnlocksKep
 
 // MaxPastDueGrace bounds the grace period after a failed renewal.
 const MaxPastDueGrace = 30 * 24 * time.Hour
+
+// MaxRenewalReminderDays bounds the renewal reminder's advance.
+const MaxRenewalReminderDays = 60
 
 // Validate checks settings before they are stored.
 func (s *Settings) Validate() error {
@@ -85,6 +94,9 @@ func (s *Settings) Validate() error {
 	}
 	if s.PastDueGrace < 0 || s.PastDueGrace > MaxPastDueGrace {
 		v.Add("past_due_grace", "Give between 0 and 30 days of grace after a failed payment.")
+	}
+	if s.RenewalReminderDays < 0 || s.RenewalReminderDays > MaxRenewalReminderDays {
+		v.Add("renewal_reminder_days", "Remind between 1 and 60 days before a yearly plan renews, or 0 for no reminder.")
 	}
 	if s.UnlocksAtPlanEnd != "" && s.UnlocksAtPlanEnd != UnlocksEnd && s.UnlocksAtPlanEnd != UnlocksKept {
 		v.Add("unlocks_at_plan_end", "Choose whether unlocked products end with the plan or stay with the customer.")

@@ -53,7 +53,11 @@ type Subscription struct {
 	CreditMonth  time.Time `json:"credit_month,omitempty"`
 	// PastDueSince is when the unpaid invoice of a past_due subscription
 	// was issued: the grace period counts from it.
-	PastDueSince    time.Time `json:"past_due_since,omitempty"`
+	PastDueSince time.Time `json:"past_due_since,omitempty"`
+	// RenewalReminder is the period end the customer was reminded of
+	// (yearly plans): one reminder per period, whatever the sweeps and
+	// restarts.
+	RenewalReminder time.Time `json:"renewal_reminder,omitempty"`
 	SnapshotAt      time.Time `json:"snapshot_at"`
 	LatestInvoiceID string    `json:"latest_invoice_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`

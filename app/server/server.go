@@ -320,6 +320,11 @@ func (s *Server) Serve(ctx context.Context) error {
 	return nil
 }
 
+// reminderSweepEvery is how often due renewal reminders are looked for
+// (they are a matter of days; a sandbox clock moved forward is noticed
+// within this).
+const reminderSweepEvery = 10 * time.Minute
+
 // startBackground starts the periodic work: reconciliation with Stripe and
 // the sandbox's webhook delivery.
 func (s *Server) startBackground(ctx context.Context) {
@@ -328,6 +333,8 @@ func (s *Server) startBackground(ctx context.Context) {
 	}
 	s.bg.Add(1)
 	go func() { defer s.bg.Done(); s.syncer.Every(ctx, s.Config.SyncInterval) }()
+	s.bg.Add(1)
+	go func() { defer s.bg.Done(); s.Shop.RunRenewalReminders(ctx, reminderSweepEvery) }()
 	if s.Hooks != nil {
 		s.bg.Add(1)
 		go func() { defer s.bg.Done(); s.Hooks.Run(ctx) }()

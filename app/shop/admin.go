@@ -116,6 +116,7 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		next.StripeTax = in.StripeTax
 		next.TaxIDCollection = in.TaxIDCollection && in.StripeTax // tax ids are asked for Stripe Tax only
 		next.InvoiceOrders = in.InvoiceOrders
+		next.RenewalReminderDays = in.RenewalReminderDays
 		if err := tx.PutSettings(next); err != nil {
 			return err
 		}
@@ -148,12 +149,22 @@ func (s *Shop) SaveSettings(ctx context.Context, in app.Settings, actor string) 
 		if cur.LicenseLimitMail != next.LicenseLimitMail {
 			d.add("mail customers when a key's activation limit refuses an activation: %s → %s", yesNo(cur.LicenseLimitMail), yesNo(next.LicenseLimitMail))
 		}
+		if cur.RenewalReminderDays != next.RenewalReminderDays {
+			d.add("yearly renewal reminder %s → %s", reminderRule(cur), reminderRule(next))
+		}
 		if out, err = tx.Settings(); err != nil {
 			return err
 		}
 		return tx.Audit(app.AuditEntry{Actor: actor, Action: "settings.update", Detail: d.String()})
 	})
 	return out, err
+}
+
+func reminderRule(s app.Settings) string {
+	if s.RenewalReminderDays == 0 {
+		return "off"
+	}
+	return days(time.Duration(s.RenewalReminderDays)*24*time.Hour) + " before"
 }
 
 func days(d time.Duration) string {

@@ -16,7 +16,7 @@ const day = 24 * time.Hour
 type settingsForm struct {
 	ShopName, Tagline, SupportEmail, Currency string
 	ExpiryHours, Limit                        string
-	GraceDays, Unlocks                        string
+	GraceDays, Unlocks, ReminderDays          string
 	LicenseLimitMail                          bool
 	StripeTax, TaxIDCollection, InvoiceOrders bool
 }
@@ -30,7 +30,8 @@ func (s *Server) handleAdminSettings(c *fiber.Ctx) error {
 	f := settingsForm{ShopName: st.ShopName, Tagline: st.Tagline, SupportEmail: st.SupportEmail, Currency: st.Currency,
 		ExpiryHours: strconv.FormatFloat(st.DownloadExpiry.Hours(), 'f', -1, 64), Limit: strconv.Itoa(st.DownloadLimit),
 		GraceDays: strconv.Itoa(int(st.PastDueGrace / day)), Unlocks: orDefault(st.UnlocksAtPlanEnd, app.UnlocksEnd),
-		LicenseLimitMail: st.LicenseLimitMail, StripeTax: st.StripeTax, TaxIDCollection: st.TaxIDCollection, InvoiceOrders: st.InvoiceOrders}
+		LicenseLimitMail: st.LicenseLimitMail, StripeTax: st.StripeTax, TaxIDCollection: st.TaxIDCollection, InvoiceOrders: st.InvoiceOrders,
+		ReminderDays: strconv.Itoa(st.RenewalReminderDays)}
 	return s.settingsPage(c, f, app.ValidationErrors{})
 }
 
@@ -51,7 +52,8 @@ func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 		Currency: c.FormValue("currency"), ExpiryHours: strings.TrimSpace(c.FormValue("download_expiry")), Limit: strings.TrimSpace(c.FormValue("download_limit")),
 		GraceDays: strings.TrimSpace(c.FormValue("past_due_grace")), Unlocks: c.FormValue("unlocks_at_plan_end"),
 		LicenseLimitMail: c.FormValue("license_limit_mail") == "1", StripeTax: c.FormValue("stripe_tax") == "1",
-		TaxIDCollection: c.FormValue("tax_id_collection") == "1", InvoiceOrders: c.FormValue("invoice_orders") == "1"}
+		TaxIDCollection: c.FormValue("tax_id_collection") == "1", InvoiceOrders: c.FormValue("invoice_orders") == "1",
+		ReminderDays: strings.TrimSpace(c.FormValue("renewal_reminder_days"))}
 	errs := app.ValidationErrors{}
 	in := app.Settings{ShopName: f.ShopName, Tagline: f.Tagline, SupportEmail: f.SupportEmail, Currency: f.Currency, UnlocksAtPlanEnd: f.Unlocks,
 		LicenseLimitMail: f.LicenseLimitMail, StripeTax: f.StripeTax, TaxIDCollection: f.TaxIDCollection, InvoiceOrders: f.InvoiceOrders}
@@ -69,6 +71,20 @@ func (s *Server) handleAdminSettingsSave(c *fiber.Ctx) error {
 		errs.Add("past_due_grace", "Enter a whole number of days, from 0 to 30.")
 	} else {
 		in.PastDueGrace = time.Duration(n) * day
+	}
+	if f.ReminderDays == "" {
+		// A form from before the setting existed (a tab left open): the
+		// setting stays as it is.
+		cur, err := s.store.Settings(c.UserContext())
+		if err != nil {
+			return err
+		}
+		f.ReminderDays = strconv.Itoa(cur.RenewalReminderDays)
+	}
+	if n, err := strconv.Atoi(f.ReminderDays); err != nil || n < 0 || n > app.MaxRenewalReminderDays {
+		errs.Add("renewal_reminder_days", "Enter a whole number of days, from 0 (no reminder) to 60.")
+	} else {
+		in.RenewalReminderDays = n
 	}
 	if len(errs) == 0 {
 		_, err := s.shop.SaveSettings(c.UserContext(), in, s.actor(c))
