@@ -234,8 +234,7 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 // post makes the HTTP request of one attempt.
 func (s *Sender) post(ctx context.Context, e app.HookEndpoint, ev app.HookEvent, now time.Time) app.HookAttempt {
 	a := app.HookAttempt{At: now}
-	began := time.Now()
-	defer func() { a.Duration = time.Since(began) }()
+	began := time.Now() // the wall clock: how long the endpoint took, whatever the store's clock says
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, e.URL, bytes.NewReader(ev.Body))
 	if err != nil {
 		a.Error = "The endpoint's address cannot be used: " + err.Error()
