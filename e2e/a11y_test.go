@@ -289,7 +289,7 @@ func TestEveryPageAccessible(t *testing.T) {
 			{"/admin", false}, {"/admin/products", false}, {"/admin/products/new", false}, {"/admin/plans", false},
 			{"/admin/orders", false}, {"/admin/customers", false}, {"/admin/subscriptions", false},
 			{"/admin/licenses", false}, {"/admin/events", false}, {"/admin/downloads", false}, {"/admin/outbox", false},
-			{"/admin/audit", false}, {"/admin/settings", false}, {"/admin/backups", false},
+			{"/admin/audit", false}, {"/admin/webhooks", false}, {"/admin/settings", false}, {"/admin/backups", false},
 		}
 		b.auditPages(axe, append(pages, details...))
 	})

@@ -5,13 +5,23 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"vendo/app/hooks"
 )
 
 // The owner signs in with `vendo admin-link`, creates a product with a
@@ -136,4 +146,65 @@ func (b *browser) throttleUpload(bytesPerSecond float64) {
 	run(b, "throttle uploads", func(ctx context.Context, t *chromedp.Target) (network.EmulateNetworkConditionsByRuleResult, error) {
 		return cdp.Call(ctx, t, network.EmulateNetworkConditionsByRule, network.EmulateNetworkConditionsByRuleParams{MatchedNetworkConditions: rules})
 	})
+}
+
+// The owner adds a webhook endpoint for their own tool on
+// /admin/webhooks, copies the signing secret shown once, and, after a
+// customer buys, sees the signed order.paid delivered to it.
+func TestAdminWebhookEndpoint(t *testing.T) {
+	t.Parallel()
+	var (
+		mu  sync.Mutex
+		got []string // event types received with a good signature
+		bad int
+	)
+	var secret atomic.Value
+	secret.Store("")
+	tool := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		if hooks.Verify(r.Header.Get(hooks.SignatureHeader), secret.Load().(string), body, time.Now(), 5*time.Minute) == nil {
+			got = append(got, r.Header.Get("Vendo-Event-Type"))
+		} else {
+			bad++
+		}
+		mu.Unlock()
+	}))
+	defer tool.Close()
+	s := startShop(t)
+	owner := newBrowserFor(t, s, "owner")
+
+	owner.Step("admin-link", func() {
+		owner.Open(s.adminLink())
+		owner.WaitPath(`^/admin/?$`)
+	})
+	owner.Step("new-endpoint", func() {
+		owner.PressIn("nav.admin-nav", "Webhooks")
+		owner.WaitPath(`^/admin/webhooks$`)
+		owner.MustSee("No endpoints yet")
+		owner.Type("#hook-url", tool.URL+"/vendo")
+		owner.Press("Create endpoint")
+		owner.WaitVisible("#hook-secret")
+		owner.MustSee("Endpoint created", "shown this once", tool.URL+"/vendo")
+		key := owner.Text("#hook-secret")
+		if !strings.HasPrefix(key, "whsec_") {
+			owner.fail("the secret shown is %q", key)
+		}
+		secret.Store(key)
+	})
+	customer := newBrowserFor(t, s, "customer")
+	customer.Step("customer-buys", func() { buyNow(customer, "cafe-budget-planner", "hooked@example.com") })
+	owner.Step("delivered", func() {
+		owner.Open("/admin/webhooks")
+		owner.ReloadUntil("order.paid delivered", `[...document.querySelectorAll("#webhook-deliveries tbody tr")].some(tr => tr.innerText.includes("order.paid") && tr.innerText.includes("delivered"))`)
+		if strings.Contains(owner.Text("main"), secret.Load().(string)) {
+			owner.fail("the webhooks page shows the secret again")
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if bad != 0 || !slices.Contains(got, "order.paid") || !slices.Contains(got, "customer.created") {
+			owner.fail("the tool received %v with a good signature and %d with a bad one", got, bad)
+		}
+	})
+	owner.NoCSPViolations()
 }
