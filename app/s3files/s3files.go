@@ -199,8 +199,11 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 	tmp := b.cfg.Prefix + tempDir + "upload-" + randomHex()
 	src := &hashingReader{ctx: ctx, r: r, limit: limit, h: sha256.New()}
 	// With size -1 minio-go reads one part at a time into one buffer and
-	// aborts the multipart upload when the reader fails.
-	info, err := b.client.PutObject(ctx, b.cfg.Name, tmp, src, -1, minio.PutObjectOptions{
+	// aborts the multipart upload when the reader fails. The requests run
+	// on a context that outlives the caller's: when an admin's upload is
+	// cut off, the reader fails (it watches ctx) and the abort still
+	// reaches the bucket, instead of failing with the request's context.
+	info, err := b.client.PutObject(context.WithoutCancel(ctx), b.cfg.Name, tmp, src, -1, minio.PutObjectOptions{
 		PartSize: PartSize, ContentType: "application/octet-stream"})
 	if src.err != nil {
 		err = src.err // the reader's own failure says more than the client's wrapping
