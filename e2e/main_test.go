@@ -15,6 +15,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"vendo/app/s3files/weedtest"
 )
 
 var (
@@ -40,6 +42,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	weedtest.StopShared() // the bucket tests' SeaweedFS, if one started
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
