@@ -114,7 +114,9 @@ func Start(t testing.TB, opts Options) *Shop {
 		ln.Close()
 		t.Fatalf("vendotest: settings: %v", err)
 	}
-	if opts.DataDir == "" && cfg.SandboxMode() {
+	// The copy's files are on disk: a shop with its files in a bucket
+	// seeds the demo into the bucket itself.
+	if opts.DataDir == "" && cfg.SandboxMode() && cfg.FilesBucket == nil {
 		copyDemo(t, cfg)
 	}
 	level := slog.LevelInfo
