@@ -160,3 +160,86 @@ func TestDiscountCodesOnPlans(t *testing.T) {
 		t.Fatalf("PRO20 typed at Checkout:\n%.1500s", page)
 	}
 }
+
+// TestEditingADiscountCode: an edit of a code's amount and limit makes a
+// new Stripe Coupon and Promotion Code with the same code and
+// deactivates the old one; the next Checkout takes the new amount off and
+// the code's orders count across both versions.
+func TestEditingADiscountCode(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	srv.Admin.SignInAdmin()
+	createCode(t, srv, url.Values{"code": {"EDITME"}, "name": {"Edit me"}, "percent_off": {"10"}, "currency": {"usd"}, "max_redemptions": {"2"}})
+	code := func() (d app.Discount) {
+		srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { d, err = tx.DiscountByCode("EDITME"); return err })
+		return d
+	}
+	before := code()
+	buy := func(email string) app.Order {
+		t.Helper()
+		c := srv.NewClient()
+		c.Get("/cart?code=EDITME")
+		c.AddToCart("the-calm-inbox")
+		c.Checkout()
+		if resp, _ := c.Pay(email, "4242424242424242"); resp.Request.URL.Path != "/checkout/success" {
+			t.Fatalf("pay: %s", resp.Request.URL)
+		}
+		var order app.Order
+		vendotest.WaitFor(t, "the order of "+email, func() bool {
+			for _, o := range ordersOf(t, srv.Store) {
+				if o.Email == email {
+					order = o
+				}
+			}
+			return order.ID != ""
+		})
+		return order
+	}
+	first := buy("first-edit@example.com")
+	if first.Discount.Amount != first.Subtotal.Amount/10 {
+		t.Fatalf("the first order: %+v", first)
+	}
+
+	_, page := srv.Admin.Get("/admin/discounts/" + before.ID)
+	mustContain(t, page, "Edit EDITME", `value="10"`, "Save EDITME")
+	resp, body := srv.Admin.Submit("/admin/discounts/"+before.ID, url.Values{"code": {"IGNORED"}, "name": {"Edited"}, "percent_off": {"30"},
+		"currency": {"usd"}, "max_redemptions": {"3"}})
+	if resp.StatusCode != 200 || resp.Request.URL.Path != "/admin/discounts" {
+		t.Fatalf("save the edit: %d %s\n%.1500s", resp.StatusCode, resp.Request.URL, body)
+	}
+	after := code()
+	if after.ID != before.ID || after.Code != "EDITME" || after.PercentOff != 30 || after.MaxRedemptions != 3 ||
+		after.StripeCouponID == before.StripeCouponID || after.StripePromotionCodeID == before.StripePromotionCodeID {
+		t.Fatalf("after the edit: %+v (before %+v)", after, before)
+	}
+	api := stripeAPI(srv)
+	old, err := api.PromotionCodes.Get(before.StripePromotionCodeID, nil)
+	if err != nil || old.Active {
+		t.Fatalf("the old promotion code: %+v, %v", old, err)
+	}
+	cur, err := api.PromotionCodes.Get(after.StripePromotionCodeID, nil)
+	if err != nil || !cur.Active || cur.Code != "EDITME" || cur.Coupon.PercentOff != 30 || cur.MaxRedemptions != 2 {
+		t.Fatalf("the new promotion code (2 uses left of 3): %+v, %v", cur, err)
+	}
+	second := buy("second-edit@example.com")
+	if second.Discount.Amount != second.Subtotal.Amount*30/100 || second.DiscountCode != "EDITME" {
+		t.Fatalf("the order after the edit: %+v", second)
+	}
+	_, list := srv.Admin.Get("/admin/discounts")
+	mustContain(t, list, "Edited", "30% off")
+	ds, err := srv.Shop.Discounts(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Discount.Code == "EDITME" && d.Redemptions.Orders != 2 {
+			t.Errorf("EDITME has %d orders, want 2 across its versions", d.Redemptions.Orders)
+		}
+	}
+	// An edit that changes nothing makes nothing new.
+	srv.Admin.Get("/admin/discounts/" + before.ID)
+	srv.Admin.Submit("/admin/discounts/"+before.ID, url.Values{"name": {"Edited"}, "percent_off": {"30"}, "currency": {"usd"}, "max_redemptions": {"3"}})
+	if again := code(); again.StripePromotionCodeID != after.StripePromotionCodeID {
+		t.Errorf("an unchanged save made a new promotion code")
+	}
+}

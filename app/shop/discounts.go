@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"vendo/app"
@@ -23,57 +24,18 @@ func (s *Shop) CreateDiscount(ctx context.Context, d app.Discount, actor string)
 	if err := d.Validate(); err != nil {
 		return d, err
 	}
-	var stripeProducts []string
 	err := s.Store.View(ctx, func(tx *store.Tx) error {
 		if _, err := tx.DiscountByCode(d.Code); err == nil {
 			return &app.Error{Code: app.ECONFLICT, Field: "code", Message: fmt.Sprintf("Another discount already uses the code %s.", d.Code)}
-		}
-		for _, id := range d.ProductIDs {
-			p, err := tx.Product(id)
-			if err != nil {
-				return app.FieldError("products", "One of the chosen products does not exist.")
-			}
-			if d.AmountOff.Amount > 0 && p.Price.Currency != d.AmountOff.Currency {
-				return app.FieldError("amount_off", "%s is priced in %s: take the amount off in that currency.", p.Title, strings.ToUpper(p.Price.Currency))
-			}
-		}
-		for _, id := range d.PlanIDs {
-			p, err := tx.Plan(id)
-			if err != nil {
-				return app.FieldError("plans", "One of the chosen plans does not exist.")
-			}
-			if d.AmountOff.Amount > 0 && p.Monthly.Price.Currency != d.AmountOff.Currency {
-				return app.FieldError("amount_off", "The %s plan is priced in %s: take the amount off in that currency.", p.Name, strings.ToUpper(p.Monthly.Price.Currency))
-			}
 		}
 		return nil
 	})
 	if err != nil {
 		return d, err
 	}
-	if len(d.PlanIDs) > 0 {
-		// The plans' Stripe Products, which the coupon names.
-		if err := s.EnsurePlanPrices(ctx); err != nil {
-			return d, err
-		}
-	}
-	for _, id := range d.PlanIDs {
-		p, err := s.planByID(ctx, id)
-		if err != nil {
-			return d, err
-		}
-		stripeProducts = append(stripeProducts, p.StripeProductID)
-	}
-	for _, id := range d.ProductIDs {
-		var p app.Product
-		if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { p, err = tx.Product(id); return err }); err != nil {
-			return d, err
-		}
-		prodID, err := s.ensureProduct(ctx, p)
-		if err != nil {
-			return d, err
-		}
-		stripeProducts = append(stripeProducts, prodID)
+	stripeProducts, err := s.discountProducts(ctx, d)
+	if err != nil {
+		return d, err
 	}
 	key := d.Code + "-" + fmt.Sprint(s.now().UnixNano())
 	couponID, err := s.Stripe.CreateCoupon(ctx, stripeapi.CouponSpec{Name: d.Name, PercentOff: d.PercentOff, AmountOff: d.AmountOff.Amount,
@@ -96,6 +58,171 @@ func (s *Shop) CreateDiscount(ctx context.Context, d app.Discount, actor string)
 			Detail: fmt.Sprintf("created %s (%s, %s)", d.Code, d.Name, d.Describe())})
 	})
 	return d, err
+}
+
+// discountProducts checks the products and plans a discount is for and
+// returns their Stripe Products (made when missing), which its coupon
+// names.
+func (s *Shop) discountProducts(ctx context.Context, d app.Discount) ([]string, error) {
+	var stripeProducts []string
+	err := s.Store.View(ctx, func(tx *store.Tx) error {
+		for _, id := range d.ProductIDs {
+			p, err := tx.Product(id)
+			if err != nil {
+				return app.FieldError("products", "One of the chosen products does not exist.")
+			}
+			if d.AmountOff.Amount > 0 && p.Price.Currency != d.AmountOff.Currency {
+				return app.FieldError("amount_off", "%s is priced in %s: take the amount off in that currency.", p.Title, strings.ToUpper(p.Price.Currency))
+			}
+		}
+		for _, id := range d.PlanIDs {
+			p, err := tx.Plan(id)
+			if err != nil {
+				return app.FieldError("plans", "One of the chosen plans does not exist.")
+			}
+			if d.AmountOff.Amount > 0 && p.Monthly.Price.Currency != d.AmountOff.Currency {
+				return app.FieldError("amount_off", "The %s plan is priced in %s: take the amount off in that currency.", p.Name, strings.ToUpper(p.Monthly.Price.Currency))
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(d.PlanIDs) > 0 {
+		// The plans' Stripe Products, which the coupon names.
+		if err := s.EnsurePlanPrices(ctx); err != nil {
+			return nil, err
+		}
+	}
+	for _, id := range d.PlanIDs {
+		p, err := s.planByID(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		stripeProducts = append(stripeProducts, p.StripeProductID)
+	}
+	for _, id := range d.ProductIDs {
+		var p app.Product
+		if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { p, err = tx.Product(id); return err }); err != nil {
+			return nil, err
+		}
+		prodID, err := s.ensureProduct(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		stripeProducts = append(stripeProducts, prodID)
+	}
+	return stripeProducts, nil
+}
+
+// UpdateDiscount stores the admin's edit of a discount (everything but
+// its code). Stripe's coupons and promotion codes cannot change what they
+// take off or their limits, so, as a new price makes a new Stripe Price,
+// an edit that changes any of them makes a new Coupon and Promotion Code
+// with the same code and deactivates the old code first (only one active
+// code may carry it; it is active again if the new one cannot be made).
+// Uses count across versions: the new code allows what is left. Orders
+// keep the code, so its redemptions and revenue stay whole.
+func (s *Shop) UpdateDiscount(ctx context.Context, id string, edit app.Discount, actor string) (app.Discount, error) {
+	var cur app.Discount
+	if err := s.Store.View(ctx, func(tx *store.Tx) (err error) { cur, err = tx.Discount(id); return err }); err != nil {
+		return cur, err
+	}
+	if cur.Deleted {
+		return cur, app.Errorf(app.EINVALID, "That discount was deleted.")
+	}
+	d := cur
+	d.Name, d.PercentOff, d.AmountOff = strings.TrimSpace(edit.Name), edit.PercentOff, edit.AmountOff
+	d.ProductIDs, d.PlanIDs, d.Duration, d.DurationMonths = edit.ProductIDs, edit.PlanIDs, edit.Duration, edit.DurationMonths
+	d.EndsAt, d.MaxRedemptions, d.FirstPurchaseOnly = edit.EndsAt, edit.MaxRedemptions, edit.FirstPurchaseOnly
+	if err := d.Validate(); err != nil {
+		return cur, err
+	}
+	if discountDiff(cur, d) == "" {
+		return cur, nil
+	}
+	stripeProducts, err := s.discountProducts(ctx, d)
+	if err != nil {
+		return cur, err
+	}
+	var used int
+	if err := s.Store.View(ctx, func(tx *store.Tx) error {
+		r, err := redemptions(tx)
+		used = r[d.Code].Orders
+		return err
+	}); err != nil {
+		return cur, err
+	}
+	uses := d.MaxRedemptions
+	if uses > 0 {
+		uses = max(uses-used, 1) // used up already: the shop refuses it before Stripe
+	}
+	key := d.Code + "-" + fmt.Sprint(s.now().UnixNano())
+	couponID, err := s.Stripe.CreateCoupon(ctx, stripeapi.CouponSpec{Name: d.Name, PercentOff: d.PercentOff, AmountOff: d.AmountOff.Amount,
+		Currency: d.AmountOff.Currency, Products: stripeProducts, RedeemBy: d.EndsAt, MaxRedemptions: uses,
+		Duration: d.Duration, DurationMonths: d.DurationMonths}, d.Code, key)
+	if err != nil {
+		return cur, fmt.Errorf("stripe coupon for %s: %w", d.Code, err)
+	}
+	if cur.StripePromotionCodeID != "" {
+		if err := s.Stripe.SetPromotionCodeActive(ctx, cur.StripePromotionCodeID, false); err != nil {
+			return cur, fmt.Errorf("deactivate the old promotion code of %s: %w", d.Code, err)
+		}
+	}
+	promoID, err := s.Stripe.CreatePromotionCode(ctx, couponID, stripeapi.PromotionSpec{Code: d.Code, ExpiresAt: d.EndsAt,
+		MaxRedemptions: uses, FirstPurchaseOnly: d.FirstPurchaseOnly}, d.Code, key)
+	if err == nil && d.Paused {
+		err = s.Stripe.SetPromotionCodeActive(ctx, promoID, false)
+	}
+	if err != nil {
+		if cur.StripePromotionCodeID != "" && !cur.Paused {
+			if rerr := s.Stripe.SetPromotionCodeActive(ctx, cur.StripePromotionCodeID, true); rerr != nil {
+				s.Log.Warn("reactivate the old promotion code", "code", d.Code, "err", rerr)
+			}
+		}
+		return cur, fmt.Errorf("stripe promotion code for %s: %w", d.Code, err)
+	}
+	d.StripeCouponID, d.StripePromotionCodeID = couponID, promoID
+	err = s.Store.Update(ctx, func(tx *store.Tx) error {
+		now, err := tx.Discount(id)
+		if err != nil {
+			return err
+		}
+		d.Paused, d.Deleted = now.Paused, now.Deleted // a pause meanwhile is kept
+		if err := tx.PutDiscount(&d); err != nil {
+			return err
+		}
+		return tx.Audit(app.AuditEntry{Actor: actor, Action: "discount.update", Target: id,
+			Detail: fmt.Sprintf("edited %s: %s (Stripe promotion code %s → %s)", d.Code, discountDiff(cur, d), cur.StripePromotionCodeID, promoID)})
+	})
+	return d, err
+}
+
+// discountDiff says what an edit changed, "" for nothing.
+func discountDiff(a, b app.Discount) string {
+	var df diff
+	df.quoted("name", a.Name, b.Name)
+	if a.Describe() != b.Describe() {
+		df.add("%s → %s", a.Describe(), b.Describe())
+	}
+	if !slices.Equal(a.ProductIDs, b.ProductIDs) || !slices.Equal(a.PlanIDs, b.PlanIDs) {
+		df.add("what it applies to")
+	}
+	if a.Lasts() != b.Lasts() {
+		df.add("on plans %s → %s", a.Lasts(), b.Lasts())
+	}
+	if !a.EndsAt.Equal(b.EndsAt) {
+		df.add("end date")
+	}
+	if a.MaxRedemptions != b.MaxRedemptions {
+		df.add("uses %d → %d", a.MaxRedemptions, b.MaxRedemptions)
+	}
+	df.flag("first purchase only", a.FirstPurchaseOnly, b.FirstPurchaseOnly)
+	if len(df) == 0 {
+		return ""
+	}
+	return df.String()
 }
 
 // SetDiscountPaused pauses or resumes a discount: its Promotion Code is

@@ -48,13 +48,14 @@ func (s *Server) discountsPage(c *fiber.Ctx, f discountForm, errs app.Validation
 	if err != nil {
 		return err
 	}
-	return s.adminPage(c, "discounts", "admin/discounts", "", fiber.Map{"Title": "Discounts", "Discounts": list, "Form": f,
+	edit, _ := c.Locals("editDiscount").(string)
+	return s.adminPage(c, "discounts", "admin/discounts", "", fiber.Map{"Title": "Discounts", "Discounts": list, "Form": f, "EditID": edit,
 		"Errors": errs, "Products": products, "Plans": plans, "Currencies": app.Currencies(), "BaseURL": s.cfg.BaseURL})
 }
 
-// handleAdminDiscountCreate creates a code and its Stripe Coupon and
-// Promotion Code (POST /admin/discounts).
-func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
+// readDiscountForm reads the discount form (new or edit) into the form
+// as typed and the discount it says, with the fields it could not read.
+func readDiscountForm(c *fiber.Ctx) (discountForm, app.Discount, app.ValidationErrors) {
 	f := discountForm{Code: strings.TrimSpace(c.FormValue("code")), Name: strings.TrimSpace(c.FormValue("name")),
 		PercentOff: strings.TrimSpace(c.FormValue("percent_off")), AmountOff: strings.TrimSpace(c.FormValue("amount_off")),
 		Currency: strings.ToLower(c.FormValue("currency")), EndsOn: strings.TrimSpace(c.FormValue("ends_on")),
@@ -105,6 +106,34 @@ func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
 		}
 		d.MaxRedemptions = n
 	}
+	return f, d, errs
+}
+
+// formOfDiscount is a stored discount as its edit form shows it.
+func formOfDiscount(d app.Discount) discountForm {
+	f := discountForm{Code: d.Code, Name: d.Name, Currency: d.AmountOff.Currency, ProductIDs: d.ProductIDs, PlanIDs: d.PlanIDs,
+		FirstPurchaseOnly: d.FirstPurchaseOnly, Duration: d.Duration}
+	if d.PercentOff > 0 {
+		f.PercentOff = strconv.Itoa(d.PercentOff)
+	} else {
+		f.AmountOff = d.AmountOff.Decimal()
+	}
+	if d.DurationMonths > 0 {
+		f.DurationMonths = strconv.Itoa(d.DurationMonths)
+	}
+	if !d.EndsAt.IsZero() {
+		f.EndsOn = d.EndsAt.Add(-24 * time.Hour).Format("2006-01-02")
+	}
+	if d.MaxRedemptions > 0 {
+		f.MaxRedemptions = strconv.Itoa(d.MaxRedemptions)
+	}
+	return f
+}
+
+// handleAdminDiscountCreate creates a code and its Stripe Coupon and
+// Promotion Code (POST /admin/discounts).
+func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
+	f, d, errs := readDiscountForm(c)
 	if len(errs) == 0 {
 		_, err := s.shop.CreateDiscount(c.UserContext(), d, s.actor(c))
 		if fe, ok := formErrors(err); ok {
@@ -117,6 +146,47 @@ func (s *Server) handleAdminDiscountCreate(c *fiber.Ctx) error {
 		return s.discountsPage(c, f, errs)
 	}
 	return s.redirect(c, "/admin/discounts")
+}
+
+// handleAdminDiscountEdit shows a code's form filled in
+// (GET /admin/discounts/:id).
+func (s *Server) handleAdminDiscountEdit(c *fiber.Ctx) error {
+	d, err := s.discount(c)
+	if err != nil {
+		return err
+	}
+	c.Locals("editDiscount", d.ID)
+	return s.discountsPage(c, formOfDiscount(d), app.ValidationErrors{})
+}
+
+// handleAdminDiscountUpdate saves a code's edit (POST
+// /admin/discounts/:id): a new amount or limit is a new Stripe Coupon and
+// Promotion Code (shop.UpdateDiscount).
+func (s *Server) handleAdminDiscountUpdate(c *fiber.Ctx) error {
+	cur, err := s.discount(c)
+	if err != nil {
+		return err
+	}
+	f, d, errs := readDiscountForm(c)
+	f.Code = cur.Code
+	if len(errs) == 0 {
+		_, err := s.shop.UpdateDiscount(c.UserContext(), cur.ID, d, s.actor(c))
+		if fe, ok := formErrors(err); ok {
+			errs = fe
+		} else if err != nil {
+			return err
+		}
+	}
+	if len(errs) > 0 {
+		c.Locals("editDiscount", cur.ID)
+		return s.discountsPage(c, f, errs)
+	}
+	return s.redirect(c, "/admin/discounts")
+}
+
+func (s *Server) discount(c *fiber.Ctx) (d app.Discount, err error) {
+	err = s.store.View(c.UserContext(), func(tx *store.Tx) error { d, err = tx.Discount(c.Params("id")); return err })
+	return d, err
 }
 
 func (s *Server) handleAdminDiscountPause(c *fiber.Ctx) error {

@@ -132,6 +132,8 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	adm.Get("/audit", s.handleAdminAudit)
 	adm.Get("/discounts", s.handleAdminDiscounts)
 	adm.Post("/discounts", s.handleAdminDiscountCreate)
+	adm.Get("/discounts/:id", s.handleAdminDiscountEdit)
+	adm.Post("/discounts/:id", s.handleAdminDiscountUpdate)
 	adm.Post("/discounts/:id/pause", s.handleAdminDiscountPause)
 	adm.Post("/discounts/:id/resume", s.handleAdminDiscountResume)
 	adm.Post("/discounts/:id/delete", s.handleAdminDiscountDelete)
