@@ -127,6 +127,7 @@ func storm(p *pair) {
 	p.drained()
 	p.settle("the storm")
 	p.creditsMatchPlans()
+	p.statsMatchRecount()
 }
 
 // foreignSale is a sale another app makes on the same Stripe account: a
@@ -248,6 +249,41 @@ func (p *pair) rawEvents() [][]byte {
 // creditsMatchPlans: nobody spent a credit, so each active subscription's
 // balance is its plan's monthly allowance at the Stripe — Pro's after a
 // switch, whatever order the shop heard of it in.
+// statsMatchRecount: the dashboard's aggregates, kept in the storm's
+// transactions, equal a recount of the records the storm left, and saw
+// its purchases, refunds and disputes.
+func (p *pair) statsMatchRecount() {
+	p.t.Helper()
+	err := p.b.Store.View(context.Background(), func(tx *store.Tx) error {
+		kept, err := tx.StatsSince(time.Time{})
+		if err != nil {
+			return err
+		}
+		recounted, err := tx.RecountStats()
+		if err != nil {
+			return err
+		}
+		if !kept.Equal(recounted) {
+			return fmt.Errorf("kept %+v, recounted %+v", kept, recounted)
+		}
+		orders, refunded := 0, false
+		for _, b := range kept.Buckets {
+			orders += b.Orders
+			if s := b.Sales["usd"]; s.Orders > 0 && s.Net%1900 != 0 { // a part refund
+				refunded = true
+			}
+		}
+		if orders < 50 || !refunded || len(kept.Subscriptions.Active) == 0 {
+			return fmt.Errorf("the aggregates missed the storm: %d orders, a part refund %v, subscriptions %+v",
+				orders, refunded, kept.Subscriptions)
+		}
+		return nil
+	})
+	if err != nil {
+		p.t.Errorf("dashboard aggregates after the storm: %v", err)
+	}
+}
+
 func (p *pair) creditsMatchPlans() {
 	p.t.Helper()
 	ctx := context.Background()

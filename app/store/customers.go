@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"vendo/app"
 )
@@ -57,6 +56,7 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 	}
 	b := t.tx.Bucket(bCustomers)
 	var old app.Customer
+	var prev *app.Customer // the stored record, for the aggregates
 	created := c.ID == ""
 	if created {
 		c.ID = t.NewID("cust_")
@@ -67,7 +67,7 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 			return err
 		}
 		if found {
-			c.CreatedAt = old.CreatedAt
+			c.CreatedAt, prev = old.CreatedAt, &old
 		} else if c.CreatedAt.IsZero() {
 			c.CreatedAt = t.now
 		}
@@ -125,6 +125,9 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 		}
 	}
 	c.UpdatedAt = t.now
+	if err := recordChange(t.tx, (*statDelta).customer, prev, c); err != nil {
+		return err
+	}
 	if err := putRecord(b, c.ID, c); err != nil {
 		return err
 	}
@@ -151,27 +154,6 @@ func (t *Tx) Customers(f CustomerFilter) (out []app.Customer, next string, err e
 	return newestFirst(t.tx.Bucket(bCustomers), f.Before, f.Limit, func(cu *app.Customer) bool {
 		return q == "" || strings.Contains(cu.Email, q) || strings.Contains(app.Fold(cu.Name), q)
 	}, nil, func(cu *app.Customer) string { return cu.ID })
-}
-
-// CountCustomersSince counts customers created at or after from.
-func (t *Tx) CountCustomersSince(from time.Time) (int, error) {
-	n := 0
-	c := t.tx.Bucket(bCustomers).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
-		var cu struct {
-			CreatedAt time.Time `json:"created_at"`
-		}
-		if err := decode(v, &cu); err != nil {
-			return 0, fmt.Errorf("customer %s: %w", k, err)
-		}
-		if cu.CreatedAt.Before(from.Add(-clockSlack)) {
-			break
-		}
-		if !cu.CreatedAt.Before(from) {
-			n++
-		}
-	}
-	return n, nil
 }
 
 // CountCustomers counts the customers.

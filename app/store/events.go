@@ -71,7 +71,9 @@ func (t *Tx) PutEvent(e *EventRecord) error {
 	if err != nil {
 		return err
 	}
+	var prev *EventRecord // the stored record, for the aggregates
 	if found {
+		prev = &old
 		e.ReceivedAt = old.ReceivedAt
 		if e.Payload == nil {
 			e.Payload = old.Payload
@@ -81,6 +83,12 @@ func (t *Tx) PutEvent(e *EventRecord) error {
 			e.ReceivedAt = t.now
 		}
 		if err := t.tx.Bucket(bEventsByTime).Put(timeKey(e.ReceivedAt, e.ID), nil); err != nil {
+			return err
+		}
+	}
+	// Only failed events count: the happy path writes no aggregate.
+	if (prev != nil && prev.Outcome == EventFailed) || e.Outcome == EventFailed {
+		if err := recordChange(t.tx, (*statDelta).event, prev, e); err != nil {
 			return err
 		}
 	}
@@ -187,26 +195,4 @@ func (s *Store) SetLastSync(ctx context.Context, at time.Time) error {
 		binary.BigEndian.PutUint64(v[:], uint64(at.UnixNano()))
 		return tx.tx.Bucket(bMeta).Put(keyLastSync, v[:])
 	})
-}
-
-// EventsSince calls fn for every ledger record received at or after from,
-// newest first, walking the received-time index.
-func (t *Tx) EventsSince(from time.Time, fn func(*EventRecord) error) error {
-	c := t.tx.Bucket(bEventsByTime).Cursor()
-	bound := timeKey(from, "")
-	events := t.tx.Bucket(bEvents)
-	for k, _ := c.Last(); k != nil && string(k) >= string(bound); k, _ = c.Prev() {
-		var e EventRecord
-		found, err := getRecord(events, string(k[8:]), &e)
-		if err != nil {
-			return err
-		}
-		if !found {
-			continue
-		}
-		if err := fn(&e); err != nil {
-			return err
-		}
-	}
-	return nil
 }

@@ -21,16 +21,12 @@ func (t *Tx) PutInvoice(in *app.Invoice) error {
 	if found && old.SnapshotAt.After(in.SnapshotAt) {
 		return nil
 	}
+	var prev *app.Invoice // the stored record, for the aggregates
+	if found {
+		prev = &old
+	}
+	if err := recordChange(t.tx, (*statDelta).invoice, prev, in); err != nil {
+		return err
+	}
 	return putRecord(b, in.ID, in)
-}
-
-// ForEachInvoice calls fn for every recorded invoice (dashboards).
-func (t *Tx) ForEachInvoice(fn func(*app.Invoice) error) error {
-	return t.tx.Bucket(bInvoices).ForEach(func(k, v []byte) error {
-		var in app.Invoice
-		if err := decode(v, &in); err != nil {
-			return fmt.Errorf("invoice %s: %w", k, err)
-		}
-		return fn(&in)
-	})
 }

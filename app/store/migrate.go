@@ -120,6 +120,9 @@ var migrations = []migration{
 	func(tx *bolt.Tx) error {
 		return createBuckets(tx, bHookEndpoints, bHookEvents, bHookDeliveries, bHookSequences)
 	},
+	// 10: the dashboard's aggregates (stats.go), counted from the records
+	// already there.
+	rebuildStats,
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

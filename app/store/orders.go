@@ -48,6 +48,7 @@ func (t *Tx) PutOrder(o *app.Order) error {
 		return fmt.Errorf("order without checkout session")
 	}
 	b := t.tx.Bucket(bOrders)
+	var prev *app.Order // the stored record, for the aggregates
 	if o.ID == "" {
 		o.ID = t.NewID("ord_")
 		o.CreatedAt = t.now
@@ -63,6 +64,7 @@ func (t *Tx) PutOrder(o *app.Order) error {
 			return err
 		}
 		if found {
+			prev = &old
 			o.CreatedAt, o.Number = old.CreatedAt, old.Number
 			if old.PaymentIntentID != "" && old.PaymentIntentID != o.PaymentIntentID {
 				if err := (index{t.tx.Bucket(bOrdersByPayment)}).del(old.PaymentIntentID); err != nil {
@@ -102,6 +104,9 @@ func (t *Tx) PutOrder(o *app.Order) error {
 		return err
 	}
 	o.UpdatedAt = t.now
+	if err := recordChange(t.tx, (*statDelta).order, prev, o); err != nil {
+		return err
+	}
 	return putRecord(b, o.ID, o)
 }
 
@@ -189,28 +194,6 @@ func (t *Tx) OldestOrderAt() (time.Time, error) {
 		return o.CreatedAt, nil
 	}
 	return time.Time{}, nil
-}
-
-// OrdersSince calls fn for every order created at or after from, newest
-// first, reading only those (the dashboard's last 30 days).
-func (t *Tx) OrdersSince(from time.Time, fn func(*app.Order) error) error {
-	c := t.tx.Bucket(bOrders).Cursor()
-	for k, v := c.Last(); k != nil; k, v = c.Prev() {
-		var o app.Order
-		if err := decode(v, &o); err != nil {
-			return fmt.Errorf("order %s: %w", k, err)
-		}
-		if o.CreatedAt.Before(from.Add(-clockSlack)) {
-			return nil
-		}
-		if o.CreatedAt.Before(from) {
-			continue
-		}
-		if err := fn(&o); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 // Order reads an order in its own transaction.

@@ -34,6 +34,7 @@ func (t *Tx) PutSubscription(s *app.Subscription) error {
 		return fmt.Errorf("subscription needs a Stripe id and a customer")
 	}
 	b := t.tx.Bucket(bSubscriptions)
+	var prev *app.Subscription // the stored record, for the aggregates
 	if s.ID == "" {
 		s.ID = t.NewID("sub_")
 		s.CreatedAt = t.now
@@ -42,6 +43,9 @@ func (t *Tx) PutSubscription(s *app.Subscription) error {
 		found, err := getRecord(b, s.ID, &old)
 		if err != nil {
 			return err
+		}
+		if found {
+			prev = &old
 		}
 		if found && old.CustomerID != s.CustomerID {
 			if err := t.tx.Bucket(bSubscriptionsByCustomer).Delete([]byte(old.CustomerID + "/" + s.ID)); err != nil {
@@ -58,6 +62,9 @@ func (t *Tx) PutSubscription(s *app.Subscription) error {
 		return err
 	}
 	s.UpdatedAt = t.now
+	if err := recordChange(t.tx, (*statDelta).subscription, prev, s); err != nil {
+		return err
+	}
 	return putRecord(b, s.ID, s)
 }
 
