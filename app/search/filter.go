@@ -130,6 +130,7 @@ func uncountTags(counts map[string]*tagCount, keys []string) {
 
 // Tags returns the tags of the indexed products, by name.
 func (ix *Index) Tags() []Tag {
+	ix.wait()
 	ix.mu.RLock()
 	out := make([]Tag, 0, len(ix.tags))
 	for k, c := range ix.tags {

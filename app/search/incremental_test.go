@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"vendo/app"
 	"vendo/app/search"
@@ -108,3 +109,23 @@ func TestEditsEqualARebuild(t *testing.T) {
 }
 
 func slicesOf(hits []search.Hit, total int) []search.Hit { return hits }
+
+// TestSearchesWaitForTheFirstBuild: an index marked Building answers no
+// search (nor change) until its first Build, so a shop that builds its
+// index in the background never shows an empty catalog search.
+func TestSearchesWaitForTheFirstBuild(t *testing.T) {
+	ix := search.New()
+	ix.Building()
+	found := make(chan []search.Hit)
+	go func() { found <- ix.Search("icon", 10) }()
+	select {
+	case hits := <-found:
+		t.Fatalf("a search answered %v before the index was built", ids(hits))
+	case <-time.After(50 * time.Millisecond):
+	}
+	ix.Build(catalog())
+	if hits := <-found; len(hits) == 0 {
+		t.Fatal("the waiting search found nothing after the build")
+	}
+	ix.Build(nil) // later builds do not close twice
+}

@@ -53,6 +53,10 @@ type Index struct {
 	lists [][]posting          // lists[i]: the docs holding terms[i], ascending
 	tags  map[string]*tagCount // by folded tag: how many products carry it
 	pool  sync.Pool            // of *scratch, so searches don't allocate per document
+	// ready, when not nil, is closed by the first Build: until then every
+	// other method waits (Building).
+	ready     chan struct{}
+	readyOnce sync.Once
 }
 
 // doc is one indexed product. It is never changed once built, so hits can
@@ -94,8 +98,21 @@ func New() *Index {
 	return &Index{byID: map[string]uint32{}}
 }
 
+// Building makes the index's users wait until the first Build is done, so
+// a shop can serve its other pages while the index is built. Call it
+// before sharing the index.
+func (ix *Index) Building() { ix.ready = make(chan struct{}) }
+
+// wait blocks until the first Build is done, after Building.
+func (ix *Index) wait() {
+	if ix.ready != nil {
+		<-ix.ready
+	}
+}
+
 // Len returns the number of indexed products.
 func (ix *Index) Len() int {
+	ix.wait()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	return len(ix.byID)
@@ -103,6 +120,7 @@ func (ix *Index) Len() int {
 
 // Slug returns the slug the product with id is indexed under, if it is.
 func (ix *Index) Slug(id string) (string, bool) {
+	ix.wait()
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	n, ok := ix.byID[id]
@@ -216,6 +234,9 @@ func (ix *Index) Build(products []app.Product) {
 	ix.docs, ix.byID, ix.holes = docs, byID, 0
 	ix.terms, ix.lists = sortedTerms, sortedLists
 	ix.tags = tags
+	if ix.ready != nil {
+		ix.readyOnce.Do(func() { close(ix.ready) })
+	}
 }
 
 // Upsert adds p or replaces the product with its id. An inactive product is
@@ -229,6 +250,7 @@ func (ix *Index) Upsert(p app.Product) {
 	d := newDoc(p)
 	d.terms = newTermSet(occ)
 
+	ix.wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if ix.byID == nil { // the zero Index is ready to use
@@ -261,6 +283,7 @@ func (ix *Index) Upsert(p app.Product) {
 
 // Remove drops the product with id, if indexed.
 func (ix *Index) Remove(id string) {
+	ix.wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	ix.removeLocked(id)
@@ -460,6 +483,7 @@ func (ix *Index) Find(q Query, offset, limit int) (hits []Hit, total int) {
 		limit = DefaultLimit
 	}
 	offset = max(offset, 0)
+	ix.wait()
 	ix.mu.RLock()
 	top, total, typoWords := ix.rankLocked(q, offset+limit)
 	ix.mu.RUnlock()

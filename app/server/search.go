@@ -7,8 +7,26 @@ import (
 	"vendo/app/store"
 )
 
-// reindex rebuilds the catalog search index from the store: at start-up,
-// and after a commit that changed more than single products (an import).
+// buildIndex builds the search index in the background at start-up: it
+// is most of the start-up's work on a large catalog (reading every
+// product, then indexing it), and the shop's other pages do not need it.
+// Searches wait for it (search.Index.Building), and so do catalog changes,
+// which hold catalogMu.
+func (s *Server) buildIndex(ctx context.Context) {
+	s.catalogMu.Lock()
+	s.indexing.Add(1)
+	go func() {
+		defer s.indexing.Done()
+		defer s.catalogMu.Unlock()
+		if err := s.reindex(ctx); err != nil {
+			s.log.Error("build the search index: the catalog search finds nothing until the next catalog change", "err", err)
+			s.index.Build(nil)
+		}
+	}()
+}
+
+// reindex rebuilds the catalog search index from the store: at start-up
+// (buildIndex), and after a commit that changed more than single products (an import).
 func (s *Server) reindex(ctx context.Context) error {
 	products, _, err := s.Store.Products(ctx, store.ProductFilter{Status: store.ProductActive})
 	if err != nil {

@@ -81,6 +81,7 @@ type Server struct {
 	// catalogMu serialises catalogChanged, so the index and the page
 	// cache follow the commits one at a time.
 	catalogMu sync.Mutex
+	indexing  sync.WaitGroup // the start-up build of the index
 	// secret signs links and sessions: VENDO_SECRET, or data/secret made
 	// at the first start.
 	secret string
@@ -180,9 +181,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		s.Shop.Now = s.Sandbox.Now
 	}
 	s.index = search.New()
-	if err := s.reindex(ctx); err != nil {
-		return nil, fmt.Errorf("build the search index: %w", err)
-	}
+	s.index.Building() // built once the routes are up, searches waiting for it
 
 	// 3. Events: the ledger hands each Stripe event type the shop acts on
 	// to its handler (DESIGN.md §5 rules 2–7).
@@ -197,6 +196,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	if err != nil {
 		return nil, err
 	}
+	s.buildIndex(context.WithoutCancel(ctx))
 	return s, nil
 }
 
@@ -349,6 +349,7 @@ func (s *Server) closeAll() error {
 	if s.ln != nil {
 		s.ln.Close()
 	}
+	s.indexing.Wait() // it reads the store
 	if s.Sandbox != nil {
 		if err := s.Sandbox.Close(); err != nil {
 			s.log.Warn("close sandbox", "err", err)
