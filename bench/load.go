@@ -41,15 +41,15 @@ func (l *loader) name() string {
 }
 
 // run loads http://addr with paths, rotated request by request, sending
-// cookie (when not empty) with each request.
-func (l *loader) run(addr string, paths []string, cookie string) (loadResult, error) {
+// headers ("Name: value") with each request.
+func (l *loader) run(addr string, paths []string, headers []string) (loadResult, error) {
 	if l.wrk != "" {
-		return l.runWrk(addr, paths, cookie)
+		return l.runWrk(addr, paths, headers)
 	}
-	return l.runGo(addr, paths, cookie)
+	return l.runGo(addr, paths, headers)
 }
 
-func (l *loader) runWrk(addr string, paths []string, cookie string) (loadResult, error) {
+func (l *loader) runWrk(addr string, paths []string, headers []string) (loadResult, error) {
 	quoted := make([]string, len(paths))
 	for i, p := range paths {
 		quoted[i] = strconv.Quote(p)
@@ -67,8 +67,8 @@ end
 	}
 	args := []string{fmt.Sprintf("-t%d", l.threads), fmt.Sprintf("-c%d", l.conns),
 		fmt.Sprintf("-d%ds", int(l.duration.Seconds())), "--latency", "-s", name}
-	if cookie != "" {
-		args = append(args, "-H", "Cookie: "+cookie)
+	for _, h := range headers {
+		args = append(args, "-H", h)
 	}
 	out, err := exec.Command(l.wrk, append(args, "http://"+addr)...).CombinedOutput()
 	if err != nil {
@@ -120,7 +120,7 @@ func parseWrk(out string) (loadResult, error) {
 
 // runGo is the fallback load generator: conns goroutines, each with its
 // own keep-alive connection, issuing requests back to back.
-func (l *loader) runGo(addr string, paths []string, cookie string) (loadResult, error) {
+func (l *loader) runGo(addr string, paths []string, headers []string) (loadResult, error) {
 	client := &fasthttp.HostClient{Addr: addr, MaxConns: l.conns, ReadTimeout: 10 * time.Second, WriteTimeout: 10 * time.Second}
 	var (
 		mu      sync.Mutex
@@ -137,8 +137,9 @@ func (l *loader) runGo(addr string, paths []string, cookie string) (loadResult, 
 			req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
 			defer fasthttp.ReleaseResponse(resp)
-			if cookie != "" {
-				req.Header.Set("Cookie", cookie)
+			for _, h := range headers {
+				k, v, _ := strings.Cut(h, ": ")
+				req.Header.Set(k, v)
 			}
 			lat := make([]time.Duration, 0, 1<<14)
 			var bad int64

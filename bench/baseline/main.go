@@ -17,6 +17,7 @@ import (
 	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
@@ -37,12 +38,13 @@ func run(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", "127.0.0.1:8090", "listen address")
 	var bodies [][]byte
-	fs.Func("body", "a file whose bytes GET /page serves (repeat for /page/1, /page/2, …)", func(name string) error {
+	var bodyNames []string
+	fs.Func("body", "a file whose bytes GET /page serves (repeat for /page/1, /page/2, …); one named .gz or .br is served with that Content-Encoding", func(name string) error {
 		b, err := os.ReadFile(name)
 		if err != nil {
 			return err
 		}
-		bodies = append(bodies, b)
+		bodies, bodyNames = append(bodies, b), append(bodyNames, name)
 		return nil
 	})
 	file := fs.String("file", "", "the file GET /download sends with c.SendFile")
@@ -50,7 +52,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	if len(bodies) == 0 {
-		bodies = [][]byte{[]byte("<!doctype html><title>baseline</title>")}
+		bodies, bodyNames = [][]byte{[]byte("<!doctype html><title>baseline</title>")}, []string{"default.html"}
 	}
 
 	app := fiber.New(fiber.Config{DisableStartupMessage: true})
@@ -58,13 +60,25 @@ func run(args []string, stdout, stderr io.Writer) int {
 		c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
 		return c.Send(b)
 	}
-	app.Get("/page", func(c *fiber.Ctx) error { return send(c, bodies[0]) })
+	// A body read from a .gz or .br file is served as it is, with that
+	// Content-Encoding: the same compressed bytes Vendo sent.
+	var encodings []string
+	for _, name := range bodyNames {
+		encodings = append(encodings, map[string]string{".gz": "gzip", ".br": "br"}[filepath.Ext(name)])
+	}
+	sendN := func(c *fiber.Ctx, n int) error {
+		if encodings[n] != "" {
+			c.Set(fiber.HeaderContentEncoding, encodings[n])
+		}
+		return send(c, bodies[n])
+	}
+	app.Get("/page", func(c *fiber.Ctx) error { return sendN(c, 0) })
 	app.Get("/page/:n", func(c *fiber.Ctx) error {
 		n, err := strconv.Atoi(c.Params("n"))
 		if err != nil || n < 0 || n >= len(bodies) {
 			return fiber.ErrNotFound
 		}
-		return send(c, bodies[n])
+		return sendN(c, n)
 	})
 	app.Get("/download", func(c *fiber.Ctx) error {
 		if *file == "" {
