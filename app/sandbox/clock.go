@@ -171,21 +171,30 @@ func (t *txn) renew(sub subscription) error {
 		return t.endTrial(sub)
 	}
 	prev := mustMap(sub)
+	iv, n := sub.interval()
+	oldStart, oldEnd := sub.CurrentPeriodStart, sub.CurrentPeriodEnd
+	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = oldEnd, nextPeriodEnd(time.Unix(sub.BillingCycleAnchor, 0), end, iv, n).Unix()
+	return t.billPeriod(sub, prev, oldStart, oldEnd, t.defaultCard(sub), false)
+}
+
+// billPeriod starts the subscription's new period (already set on sub):
+// an invoice (subscription_cycle) for it, its discount taken off (first:
+// the first paid invoice, which a once coupon covers), charged to pm; a
+// decline leaves the subscription past_due. from and to are the period
+// the invoice closes.
+func (t *txn) billPeriod(sub subscription, prev map[string]any, from, to int64, pm *paymentMethod, first bool) error {
 	cu, err := t.customerByID(sub.Customer, "customer")
 	if err != nil {
 		return err
 	}
-	iv, n := sub.interval()
-	oldStart, oldEnd := sub.CurrentPeriodStart, sub.CurrentPeriodEnd
-	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = oldEnd, nextPeriodEnd(time.Unix(sub.BillingCycleAnchor, 0), end, iv, n).Unix()
 	lines := t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd))
 	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_cycle", Currency: sub.Currency,
-		Lines: lines, PeriodStart: oldStart, PeriodEnd: oldEnd, Off: t.subscriptionOff(sub, lines, false)})
+		Lines: lines, PeriodStart: from, PeriodEnd: to, Off: t.subscriptionOff(sub, lines, first)})
 	if err != nil {
 		return err
 	}
 	sub.LatestInvoice = nstr(inv.ID)
-	_, declined, _, err := t.collectInvoice(inv, t.defaultCard(sub), true)
+	_, declined, _, err := t.collectInvoice(inv, pm, true)
 	if err != nil {
 		return err
 	}

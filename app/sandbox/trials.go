@@ -104,34 +104,13 @@ func (t *txn) endTrial(sub subscription) error {
 			return t.emit("customer.subscription.updated", sub, prev)
 		}
 	}
-	cu, err := t.customerByID(sub.Customer, "customer")
-	if err != nil {
-		return err
-	}
 	iv, n := sub.interval()
 	sub.Status = "active"
 	sub.BillingCycleAnchor = sub.CurrentPeriodEnd
 	sub.CurrentPeriodStart, sub.CurrentPeriodEnd = sub.CurrentPeriodEnd, addInterval(end, iv, n).Unix()
 	// The first paid invoice: a once coupon is spent on it, not on the
 	// trial's 0 invoice.
-	lines := t.describe(cycleLines(sub, sub.CurrentPeriodStart, sub.CurrentPeriodEnd))
-	inv, err := t.issueInvoice(invoiceSpec{Customer: cu, Sub: &sub, Reason: "subscription_cycle", Currency: sub.Currency,
-		Lines: lines, PeriodStart: int64(sub.TrialStart), PeriodEnd: int64(sub.TrialEnd), Off: t.subscriptionOff(sub, lines, true)})
-	if err != nil {
-		return err
-	}
-	sub.LatestInvoice = nstr(inv.ID)
-	_, declined, _, err := t.collectInvoice(inv, pm, true)
-	if err != nil {
-		return err
-	}
-	if declined != nil {
-		sub.Status = "past_due"
-	}
-	if err := t.put(objSubscription, sub.ID, sub); err != nil {
-		return err
-	}
-	return t.emit("customer.subscription.updated", sub, prev)
+	return t.billPeriod(sub, prev, int64(sub.TrialStart), int64(sub.TrialEnd), pm, true)
 }
 
 // trialLines are the first invoice's lines of a trial: each item free
