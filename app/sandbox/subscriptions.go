@@ -110,7 +110,8 @@ func (t *txn) startSubscription(cu customer, items []lineItem, s session, pm *pa
 	for _, li := range items {
 		if li.Price.Recurring == nil {
 			pc := li.Price
-			oneTime = append(oneTime, invoiceLine{Amount: li.AmountSubtotal - li.AmountDiscount, // before tax: the invoice adds it Description: li.Description, Period: period{Start: t.now.Unix(), End: t.now.Unix()},
+			oneTime = append(oneTime, invoiceLine{Amount: li.AmountSubtotal - li.AmountDiscount, // before tax: the invoice adds it
+				Description: li.Description, Period: period{Start: t.now.Unix(), End: t.now.Unix()},
 				Price: &pc, Quantity: li.Quantity, Type: "invoiceitem"})
 			continue
 		}

@@ -300,3 +300,42 @@ func TestTaxRounding(t *testing.T) {
 		}
 	}
 }
+
+// TestOneTimeLineOnASubscriptionsFirstInvoice: a one-time price bought
+// with a plan is a line of the first invoice, with its description, a
+// period of the moment it was bought and its amount before tax (the
+// invoice adds the tax).
+func TestOneTimeLineOnASubscriptionsFirstInvoice(t *testing.T) {
+	e := newEnv(t)
+	c := e.catalog()
+	s, err := e.api.CheckoutSessions.New(&stripe.CheckoutSessionParams{
+		Mode: stripe.String("subscription"), SuccessURL: stripe.String("http://shop.test/checkout/success?session_id={CHECKOUT_SESSION_ID}"),
+		CustomerEmail: stripe.String("ada@example.com"),
+		LineItems: []*stripe.CheckoutSessionLineItemParams{
+			{Price: stripe.String(c.monthly.ID), Quantity: stripe.Int64(1)}, {Price: stripe.String(c.poster.ID), Quantity: stripe.Int64(2)}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp, body := e.postForm(s.URL, cardValues("4242424242424242")); resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("subscribe: %d %s", resp.StatusCode, body)
+	}
+	gp := &stripe.CheckoutSessionParams{}
+	gp.AddExpand("subscription.latest_invoice")
+	if s, err = e.api.CheckoutSessions.Get(s.ID, gp); err != nil {
+		t.Fatal(err)
+	}
+	var line *stripe.InvoiceLineItem
+	for _, l := range s.Subscription.LatestInvoice.Lines.Data {
+		if l.Price != nil && l.Price.ID == c.poster.ID {
+			line = l
+		}
+	}
+	if line == nil {
+		t.Fatalf("the first invoice has no line for the one-time price: %+v", s.Subscription.LatestInvoice.Lines.Data)
+	}
+	if line.Description == "" || line.Period == nil || line.Period.Start == 0 || line.Period.Start != line.Period.End || line.Amount != 3000 || line.Quantity != 2 {
+		t.Errorf("one-time line: description %q, period %+v, amount %d, quantity %d; want a description, the moment of purchase, 3000 and 2",
+			line.Description, line.Period, line.Amount, line.Quantity)
+	}
+}
