@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -196,7 +195,7 @@ func waitServed(t *testing.T, st *store.Store, entID, fileSHA string, want int64
 func TestWhenTheBucketGoesDownMidDownloadNothingUnsentIsCounted(t *testing.T) {
 	srv, proxy := bucketShop(t, map[string]string{"VENDO_FILES_PROXY": "1"})
 	const size = 64 << 20
-	link, ent, fileSHA, _ := grantFile(t, srv, io.LimitReader(zeros{}, size), "big.bin")
+	link, ent, fileSHA, _ := grantFile(t, srv, io.LimitReader(vendotest.Zeros{}, size), "big.bin")
 	if resp, body := srv.Customer.Get("/healthz"); resp.StatusCode != 200 || !strings.Contains(body, `"files":"ok"`) {
 		t.Fatalf("healthz with the bucket up: %d %s", resp.StatusCode, body)
 	}
@@ -295,40 +294,17 @@ func TestALargeUploadStreamsToTheBucket(t *testing.T) {
 	})
 	srv.Admin.Get("/admin/products/" + prod.ID)
 	const size = 256 << 20
-	var head bytes.Buffer
-	mw := multipart.NewWriter(&head)
-	mw.CreateFormFile("file", "big.bin")
-	tail := "\r\n--" + mw.Boundary() + "--\r\n"
-	body := io.MultiReader(bytes.NewReader(head.Bytes()), io.LimitReader(zeros{}, size), strings.NewReader(tail))
-	req, _ := http.NewRequest("POST", srv.Admin.URL("/admin/products/"+prod.ID+"/files"), body)
-	req.ContentLength = int64(head.Len()) + size + int64(len(tail))
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("X-CSRF-Token", srv.Admin.CSRF())
-	req.Header.Set("HX-Request", "true")
-
 	filesDir := filepath.Join(srv.Dir, "files")
 	var peakHeap, peakDisk atomic.Int64
-	stop, sampled := make(chan struct{}), make(chan struct{})
 	before := int64(heapInUse())
-	go func() {
-		defer close(sampled)
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(20 * time.Millisecond):
-				if h := int64(heapInUse()); h > peakHeap.Load() {
-					peakHeap.Store(h)
-				}
-				if d := dirSize(filesDir); d > peakDisk.Load() {
-					peakDisk.Store(d)
-				}
-			}
+	resp, page := srv.Admin.UploadZeros("/admin/products/"+prod.ID+"/files", "big.bin", size, func() {
+		if h := int64(heapInUse()); h > peakHeap.Load() {
+			peakHeap.Store(h)
 		}
-	}()
-	resp, page := srv.Admin.Do(req)
-	close(stop)
-	<-sampled
+		if d := dirSize(filesDir); d > peakDisk.Load() {
+			peakDisk.Store(d)
+		}
+	})
 	if resp.StatusCode != 200 || !strings.Contains(page, "big.bin") {
 		t.Fatalf("upload: %d %.300s", resp.StatusCode, page)
 	}
@@ -365,11 +341,6 @@ func dirSize(dir string) int64 {
 	})
 	return n
 }
-
-// zeros is an endless reader of zero bytes.
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
 
 func heapInUse() uint64 {
 	var m runtime.MemStats
