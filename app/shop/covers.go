@@ -1,12 +1,12 @@
 package shop
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"fmt"
 	"image"
-	_ "image/gif" // decoders for the cover types an admin may upload
-	_ "image/jpeg"
+	_ "image/jpeg" // decoders for the cover types that get renditions
 	_ "image/png"
 	"io"
 	"os"
@@ -43,10 +43,11 @@ type coverRendition struct {
 	body []byte
 }
 
-// renderCover decodes a PNG, JPEG, GIF (first frame) or WebP cover and
+// renderCover decodes a PNG, JPEG or still WebP cover and
 // re-encodes it as WebP at each of coverWidths it is wider than, and at
 // its own width when that is not wider than the largest; a rendition no
-// smaller than the original file is dropped. An SVG, an undecodable file,
+// smaller than the original file is dropped. An SVG, a GIF, an animated
+// WebP, an undecodable file,
 // one under small bytes or one over maxCoverPixels gives no renditions and
 // no error: the original is still the cover.
 func renderCover(path, contentType string, small int64) ([]coverRendition, error) {
@@ -62,9 +63,9 @@ func renderCover(path, contentType string, small int64) ([]coverRendition, error
 // object in a bucket (read twice, for its size and then its pixels).
 func renderCoverFrom(open func() (io.ReadCloser, error), size int64, contentType string, small int64) ([]coverRendition, error) {
 	switch contentType {
-	case "image/png", "image/jpeg", "image/gif", "image/webp":
+	case "image/png", "image/jpeg", "image/webp":
 	default:
-		return nil, nil
+		return nil, nil // an SVG scales itself; a GIF may be animated, which a still WebP would lose
 	}
 	if size < small {
 		return nil, nil
@@ -73,7 +74,12 @@ func renderCoverFrom(open func() (io.ReadCloser, error), size int64, contentType
 	if err != nil {
 		return nil, fmt.Errorf("open the cover: %w", err)
 	}
-	cfg, _, err := image.DecodeConfig(f)
+	br := bufio.NewReader(f)
+	if head, _ := br.Peek(21); isAnimatedWebP(head) {
+		f.Close()
+		return nil, nil
+	}
+	cfg, _, err := image.DecodeConfig(br)
 	f.Close()
 	if err != nil || cfg.Width <= 0 || cfg.Height <= 0 || cfg.Width*cfg.Height > maxCoverPixels {
 		return nil, nil
@@ -114,6 +120,12 @@ func renderCoverFrom(open func() (io.ReadCloser, error), size int64, contentType
 		out = append(out, coverRendition{Image: app.Image{Width: w, Height: h}, body: b.Bytes()})
 	}
 	return out, nil
+}
+
+// isAnimatedWebP reads a WebP's extended header (RIFF, size, "WEBP",
+// "VP8X", chunk size, flags): the flags' animation bit.
+func isAnimatedWebP(head []byte) bool {
+	return len(head) >= 21 && string(head[0:4]) == "RIFF" && string(head[8:16]) == "WEBPVP8X" && head[20]&0x02 != 0
 }
 
 // storeCoverSet stores a cover's renditions as public files and returns

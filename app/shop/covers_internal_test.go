@@ -3,6 +3,7 @@ package shop
 import (
 	"bytes"
 	"image"
+	"image/gif"
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
@@ -54,6 +55,13 @@ func TestCoverRenditions(t *testing.T) {
 		}
 		return b.Bytes()
 	}
+	gifOf := func(img image.Image) []byte {
+		var b bytes.Buffer
+		if err := gif.Encode(&b, img, nil); err != nil {
+			t.Fatal(err)
+		}
+		return b.Bytes()
+	}
 	// A PNG header that claims 10,000 × 10,000 pixels: DecodeConfig reads
 	// only the header, so the bomb is refused before anything is decoded.
 	var bomb bytes.Buffer
@@ -71,6 +79,8 @@ func TestCoverRenditions(t *testing.T) {
 		{"a light file is served as is", "light.png", "image/png", encode(picture(300, 200, false), "png"), smallCover * 100, nil},
 		{"a small PNG is not enlarged", "small.png", "image/png", encode(picture(300, 200, false), "png"), 0, []int{300}},
 		{"a smooth PNG smaller than its WebP keeps only its original", "smooth.png", "image/png", encode(picture(300, 200, true), "png"), 0, nil},
+		{"a GIF, which may be animated, is left alone", "a.gif", "image/gif", gifOf(picture(640, 400, false)), 0, nil},
+		{"an animated WebP is left alone", "anim.webp", "image/webp", append([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00\x02"), bytes.Repeat([]byte{0}, 9000)...), 0, nil},
 		{"an SVG is left alone", "c.svg", "image/svg+xml", []byte(`<svg xmlns="http://www.w3.org/2000/svg"/>`), 0, nil},
 		{"a file that does not decode is left alone", "broken.png", "image/png", []byte("\x89PNG\r\n\x1a\nnot really"), 0, nil},
 		{"a decompression bomb is not decoded", "bomb.png", "image/png", bomb.Bytes(), 0, nil},
@@ -101,5 +111,29 @@ func TestCoverRenditions(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestIsAnimatedWebP reads the animation bit of a WebP's extended header,
+// and nothing else: a still extended WebP and a simple lossy one are not
+// animated.
+func TestIsAnimatedWebP(t *testing.T) {
+	ext := func(flags byte) []byte {
+		return append([]byte("RIFF\x00\x00\x00\x00WEBPVP8X\x0a\x00\x00\x00"), flags, 0, 0, 0)
+	}
+	for _, tc := range []struct {
+		name string
+		head []byte
+		want bool
+	}{
+		{"animated", ext(0x02), true},
+		{"animated with alpha", ext(0x12), true},
+		{"extended, still, with alpha", ext(0x10), false},
+		{"simple lossy", []byte("RIFF\x00\x00\x00\x00WEBPVP8 \x00\x00\x00\x00\x02"), false},
+		{"too short to tell", ext(0x02)[:20], false},
+	} {
+		if got := isAnimatedWebP(tc.head); got != tc.want {
+			t.Errorf("%s: %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
