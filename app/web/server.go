@@ -130,9 +130,16 @@ func New(d Deps) (*Server, error) {
 		ViewsLayout:           "layouts/main",
 		ErrorHandler:          s.handleError,
 		DisableStartupMessage: true,
-		ReadTimeout:           60 * time.Second,
-		WriteTimeout:          0, // downloads of large files may take long
-		IdleTimeout:           120 * time.Second,
+		// Without Immutable, the strings Fiber returns (c.OriginalURL,
+		// c.Params, c.Query, c.Cookies…) are views of the connection's
+		// buffer, which the next request overwrites. Anything kept past
+		// the handler changed under us: the page cache's keys did, and a
+		// page came back for another address. Copies cost a few small
+		// allocations per request (make bench) and close the whole class.
+		Immutable:    true,
+		ReadTimeout:  60 * time.Second,
+		WriteTimeout: 0, // downloads of large files may take long
+		IdleTimeout:  120 * time.Second,
 		// A page's headers (security headers, cookies: about 1.2 KiB) and
 		// its body go out in one write(2) up to this size; with Fiber's
 		// default 4 KiB a product page took two (make bench).
