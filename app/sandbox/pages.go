@@ -83,8 +83,17 @@ type page struct {
 
 func (p *page) setStaff(v bool) { p.Staff = v }
 
+// page is for a page built outside a transaction: s.Now reads the test
+// clock in a transaction of its own.
 func (s *Sandbox) page(title string) page {
 	return page{Title: title, Base: mountPath, Now: s.Now()}
+}
+
+// page is for a page built inside t: opening a second read transaction
+// there deadlocks when a writer grows the file between the two (the
+// remap waits for the outer read, the inner read waits behind the remap).
+func (t *txn) page(title string) page {
+	return page{Title: title, Base: mountPath, Now: t.now}
 }
 
 // render writes a hosted page. The pages carry no script and load only
@@ -155,7 +164,7 @@ type checkoutPage struct {
 }
 
 func (s *Sandbox) checkoutData(t *txn, sess session, f cardForm) checkoutPage {
-	d := checkoutPage{page: s.page("Checkout"), Session: sess, Items: t.sessionLineItems(sess.ID), Form: f,
+	d := checkoutPage{page: t.page("Checkout"), Session: sess, Items: t.sessionLineItems(sess.ID), Form: f,
 		AskCountry: needsCountry(sess), AutomaticTax: automaticTax(sess.AutomaticTax), TaxRates: testTaxRates}
 	d.AskTaxID = d.AskCountry && sess.TaxIDCollection["enabled"]
 	d.Now = t.now
@@ -339,8 +348,7 @@ func (s *Sandbox) portalData(t *txn, id string) (portalPage, error) {
 	if err != nil {
 		return portalPage{}, err
 	}
-	d := portalPage{page: s.page("Billing"), Session: ps, Config: cfg, Customer: cu}
-	d.Now = t.now
+	d := portalPage{page: t.page("Billing"), Session: ps, Config: cfg, Customer: cu}
 	var subs []subscription
 	t.eachNewest(objSubscription, func(_ string, raw []byte) bool {
 		var sub subscription
@@ -536,8 +544,7 @@ type invoicePage struct {
 }
 
 func (s *Sandbox) invoiceData(t *txn, id string, pdf bool) (invoicePage, error) {
-	d := invoicePage{page: s.page("Invoice"), PDF: pdf}
-	d.Now = t.now
+	d := invoicePage{page: t.page("Invoice"), PDF: pdf}
 	inv, err := t.invoiceByID(id, "invoice")
 	if err != nil {
 		return d, err
