@@ -22,6 +22,10 @@ import (
 func serve(h fasthttp.RequestHandler, ctx *fasthttp.RequestCtx, uri string, header map[string]string) int {
 	ctx.Request.Reset()
 	ctx.Response.Reset()
+	// The server clears a connection's user values (Fiber's Locals)
+	// between requests; without this a visitor's token would carry over
+	// and a first-time visitor's cookie would never be minted.
+	ctx.ResetUserValues()
 	ctx.Request.Header.SetMethod(fasthttp.MethodGet)
 	ctx.Request.SetRequestURI(uri)
 	for k, v := range header {
