@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"hash"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,9 +22,16 @@ const anonCookie = "vendo_anon"
 
 // anonToken is the CSRF token for an anonymous cookie value.
 func (s *Server) anonToken(cookie string) string {
-	m := hmac.New(sha256.New, s.anonKey)
+	m, ok := s.anonMACs.Get().(hash.Hash)
+	if !ok {
+		m = hmac.New(sha256.New, s.anonKey)
+	}
 	m.Write([]byte(cookie))
-	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
+	var sum [sha256.Size]byte
+	tok := base64.RawURLEncoding.EncodeToString(m.Sum(sum[:0]))
+	m.Reset()
+	s.anonMACs.Put(m)
+	return tok
 }
 
 // loadAnonToken gives a visitor without a session the token of their

@@ -240,13 +240,17 @@ func (s *Server) compressResponses(c *fiber.Ctx) error {
 // blocks, wrapped in a gzip header and a trailer (CRC-32 and length)
 // computed per request. Brotli has no such seam; these pages go gzipped.
 
-// gzipSplice is a page's parts, deflated once.
+// gzipSplice is a page's parts, deflated once, with what the trailer
+// needs of each: its CRC-32 and the operator that shifts a CRC past it.
 type gzipSplice struct {
-	raw, deflated [][]byte
+	deflated [][]byte
+	crcs     []uint32 // CRC-32 of each raw part
+	shifts   []uint32 // x^(8·len) mod P of each raw part (crc32Shift)
+	size     uint32   // of the raw parts together
 }
 
 func newGzipSplice(parts [][]byte) *gzipSplice {
-	g := &gzipSplice{raw: parts, deflated: make([][]byte, len(parts))}
+	g := &gzipSplice{deflated: make([][]byte, len(parts)), crcs: make([]uint32, len(parts)), shifts: make([]uint32, len(parts))}
 	var buf bytes.Buffer
 	fw, _ := flate.NewWriter(&buf, onceGzipLevel) // the level is valid
 	for i, p := range parts {
@@ -255,6 +259,9 @@ func newGzipSplice(parts [][]byte) *gzipSplice {
 		fw.Write(p)
 		fw.Flush() // ends the part's blocks on a byte boundary
 		g.deflated[i] = bytes.Clone(buf.Bytes())
+		g.crcs[i] = crc32.ChecksumIEEE(p)
+		g.shifts[i] = crc32Shift(len(p))
+		g.size += uint32(len(p))
 	}
 	return g
 }
@@ -263,29 +270,29 @@ func newGzipSplice(parts [][]byte) *gzipSplice {
 // OS.
 var gzipHeader = []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 255}
 
-// writeTo writes the gzipped page with token between the parts (a
-// response's body writer appends without allocating).
-func (g *gzipSplice) writeTo(w io.Writer, token string) {
-	w.Write(gzipHeader)
-	crc, size := uint32(0), uint32(0)
-	tok := []byte(token) // small; the CRC needs bytes
+// appendTo appends the gzipped page with token between the parts to dst.
+// Per request, only the token is checksummed: the CRC runs on through the
+// token's bytes, then jumps over each part with its precomputed shift
+// and CRC (crc32Combine) instead of reading the part again.
+func (g *gzipSplice) appendTo(dst []byte, token string) []byte {
+	dst = append(dst, gzipHeader...)
+	crc, size := uint32(0), g.size
 	var block [5]byte
 	for i, part := range g.deflated {
 		if i > 0 {
-			w.Write(storedBlockHeader(&block, len(tok), false))
-			w.Write(tok)
-			crc = crc32.Update(crc, crc32.IEEETable, tok)
-			size += uint32(len(tok))
+			dst = append(dst, storedBlockHeader(&block, len(token), false)...)
+			dst = append(dst, token...)
+			crc = crc32.Update(crc, crc32.IEEETable, dst[len(dst)-len(token):])
+			size += uint32(len(token))
+			crc = crc32Combine(crc, g.crcs[i], g.shifts[i])
+		} else {
+			crc = g.crcs[0]
 		}
-		w.Write(part)
-		crc = crc32.Update(crc, crc32.IEEETable, g.raw[i])
-		size += uint32(len(g.raw[i]))
+		dst = append(dst, part...)
 	}
-	w.Write(storedBlockHeader(&block, 0, true)) // the last block, empty
-	var trailer [8]byte
-	binary.LittleEndian.PutUint32(trailer[:4], crc)
-	binary.LittleEndian.PutUint32(trailer[4:], size)
-	w.Write(trailer[:])
+	dst = append(dst, storedBlockHeader(&block, 0, true)...) // the last block, empty
+	dst = binary.LittleEndian.AppendUint32(dst, crc)
+	return binary.LittleEndian.AppendUint32(dst, size)
 }
 
 // storedBlockHeader fills b with the header of a stored deflate block of n
@@ -298,4 +305,47 @@ func storedBlockHeader(b *[5]byte, n int, final bool) []byte {
 	binary.LittleEndian.PutUint16(b[1:3], uint16(n))
 	binary.LittleEndian.PutUint16(b[3:5], ^uint16(n))
 	return b[:]
+}
+
+// CRC-32 arithmetic in GF(2) modulo the IEEE polynomial, bit-reflected, as
+// zlib's crc32_combine does it: the CRC of A followed by B is the CRC of A
+// multiplied by x^(8·len(B)) (A's CRC shifted past B's bytes), plus the
+// CRC of B.
+
+const crc32Poly = 0xedb88320 // IEEE, reflected
+
+// crc32MulMod returns a·b modulo the polynomial.
+func crc32MulMod(a, b uint32) uint32 {
+	var p uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			p ^= b
+		}
+		if b&1 != 0 {
+			b = b>>1 ^ crc32Poly
+		} else {
+			b >>= 1
+		}
+	}
+	return p
+}
+
+// crc32Shift returns x^(8·n) modulo the polynomial: the operator that
+// shifts a CRC past n bytes.
+func crc32Shift(n int) uint32 {
+	p := uint32(1) << 31 // x^0
+	x := uint32(1) << 23 // x^8: one byte
+	for ; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			p = crc32MulMod(x, p)
+		}
+		x = crc32MulMod(x, x)
+	}
+	return p
+}
+
+// crc32Combine returns the CRC-32 of A followed by B from A's CRC, B's
+// CRC and crc32Shift(len(B)).
+func crc32Combine(crcA, crcB, shiftB uint32) uint32 {
+	return crc32MulMod(shiftB, crcA) ^ crcB
 }

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"log/slog"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -18,7 +19,9 @@ func (s *Server) requestLog(c *fiber.Ctx) error {
 	}
 	if status >= 500 {
 		s.log.Warn("request", "method", c.Method(), "path", c.Path(), "status", status, "dur", time.Since(start))
-	} else {
+	} else if s.log.Enabled(c.UserContext(), slog.LevelDebug) {
+		// Asked first: the arguments would be boxed (allocated) for a
+		// line that is dropped, on every request.
 		s.log.Debug("request", "method", c.Method(), "path", c.Path(), "status", status, "dur", time.Since(start))
 	}
 	return nil

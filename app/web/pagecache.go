@@ -129,9 +129,10 @@ func (p *pageCache) stamp(dep pageDep, slug string) pageStamp {
 	return st
 }
 
-func (p *pageCache) get(key string) *cachedPage {
+// get takes the key as bytes: the lookup converts it without a copy.
+func (p *pageCache) get(key []byte) *cachedPage {
 	p.mu.RLock()
-	e := p.entries[key]
+	e := p.entries[string(key)]
 	var product uint64
 	if e != nil && e.dep == depProduct {
 		product = p.products[e.slug]
@@ -190,9 +191,12 @@ func (s *Server) cached(c *fiber.Ctx) error {
 		c.Get("HX-History-Restore-Request") == "true" {
 		return c.Next()
 	}
-	key := c.OriginalURL()
+	// The key is looked up as bytes, copied only to be stored: a view of
+	// the connection's buffer must not outlive the request.
+	var kb [256]byte
+	key := append(kb[:0], c.Request().Header.RequestURI()...)
 	if isHTMX(c) {
-		key += "\x00htmx"
+		key = append(key, "\x00htmx"...)
 	}
 	token := s.csrfToken(c)
 	if e := s.pages.get(key); e != nil {
@@ -230,55 +234,77 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	} else if len(body) >= minCompressSize && compressible(ct) {
 		e.gzip = gzipOnce(body)
 	}
-	s.pages.put(key, e)
+	s.pages.put(string(key), e)
 	return s.sendCached(c, e, token)
 }
 
+// What sendCached sets, prepared: c.Set would copy and normalize each
+// header's name on every request.
+var (
+	headerVaryBytes         = []byte(fiber.HeaderVary)
+	headerCacheControlBytes = []byte(fiber.HeaderCacheControl)
+	headerETagBytes         = []byte(fiber.HeaderETag)
+	cachedVary              = []byte("HX-Request, Cookie, Accept-Encoding")
+	cachedPublic            = []byte("public, no-cache")
+	cachedPrivate           = []byte("private, no-cache")
+)
+
 func (s *Server) sendCached(c *fiber.Ctx, e *cachedPage, token string) error {
-	c.Set(fiber.HeaderContentType, e.contentType)
-	c.Set(fiber.HeaderVary, "HX-Request, Cookie, Accept-Encoding")
-	etag := e.etag
-	if e.hasToken {
-		// The token makes the bytes personal: no shared cache may keep them,
-		// and the ETag covers the token too.
-		t := sha256.Sum256([]byte(token))
-		etag += "-" + hex.EncodeToString(t[:6])
-		c.Set(fiber.HeaderCacheControl, "private, no-cache")
-	} else {
-		c.Set(fiber.HeaderCacheControl, "public, no-cache")
-	}
-	etag = `"` + etag + `"`
-	accept := c.Get(headerAcceptEncoding)
-	encoding := negotiate(accept, !e.hasToken && e.hits.Add(1) > 1)
+	resp := c.Response()
+	h := &resp.Header
+	h.SetContentType(e.contentType)
+	h.SetCanonical(headerVaryBytes, cachedVary)
+	// Read in place: c.Get would copy each value (Immutable).
+	req := &c.Request().Header
+	accept := string(req.Peek(headerAcceptEncoding))
+	// The first request of a page without a token gets no brotli (see
+	// cachedPage); the counter stops at 2 so hits stop writing to it.
+	offerBrotli := !e.hasToken && (e.hits.Load() > 1 || e.hits.Add(1) > 1)
+	encoding := negotiate(accept, offerBrotli)
 	if encoding == encodingBrotli && e.brotli() == nil {
 		encoding = negotiate(accept, false)
 	}
 	if encoding == encodingGzip && e.gzip == nil && e.splice == nil {
 		encoding = ""
 	}
-	etag = encodedETag(etag, encoding)
-	c.Set(fiber.HeaderETag, etag)
-	if inm := c.Get(fiber.HeaderIfNoneMatch); inm != "" && strings.Contains(inm, etag) {
-		c.Response().ResetBody()
+	// The ETag, built on the stack: "page[-token][-encoding]" (encodedETag).
+	var buf [96]byte
+	etag := append(append(buf[:0], '"'), e.etag...)
+	if e.hasToken {
+		// The token makes the bytes personal: no shared cache may keep them,
+		// and the ETag covers the token too.
+		var tb [64]byte
+		t := sha256.Sum256(append(tb[:0], token...))
+		etag = hex.AppendEncode(append(etag, '-'), t[:6])
+		h.SetCanonical(headerCacheControlBytes, cachedPrivate)
+	} else {
+		h.SetCanonical(headerCacheControlBytes, cachedPublic)
+	}
+	if encoding != "" {
+		etag = append(append(etag, '-'), encoding...)
+	}
+	etag = append(etag, '"')
+	h.SetCanonical(headerETagBytes, etag)
+	if inm := req.Peek(fiber.HeaderIfNoneMatch); len(inm) > 0 && bytes.Contains(inm, etag) {
+		resp.ResetBody()
 		return c.SendStatus(fiber.StatusNotModified)
 	}
-	c.Status(fiber.StatusOK)
+	resp.SetStatusCode(fiber.StatusOK)
 	if encoding != "" {
-		c.Set(headerContentEncoding, encoding)
+		h.SetContentEncoding(encoding)
 		switch {
 		case encoding == encodingBrotli:
-			return c.Send(e.br)
+			resp.SetBodyRaw(e.br)
 		case e.splice != nil:
-			c.Response().ResetBody()
-			e.splice.writeTo(c.Response().BodyWriter(), token)
-			return nil
+			// Into the response's pooled buffer: no allocation.
+			resp.SwapBody(e.splice.appendTo(resp.SwapBody(nil)[:0], token))
 		default:
-			return c.Send(e.gzip)
+			resp.SetBodyRaw(e.gzip)
 		}
+		return nil
 	}
 	if e.hasToken {
 		// Appended into the response's pooled buffer: no allocation.
-		resp := c.Response()
 		resp.ResetBody()
 		for i, part := range e.parts {
 			if i > 0 {
@@ -288,5 +314,6 @@ func (s *Server) sendCached(c *fiber.Ctx, e *cachedPage, token string) error {
 		}
 		return nil
 	}
-	return c.Send(e.body)
+	resp.SetBodyRaw(e.body)
+	return nil
 }

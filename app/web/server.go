@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -92,6 +93,9 @@ type Server struct {
 	// anonKey signs anonymous visitors' CSRF tokens (anon.go), cartKey
 	// their cart cookies (cart.go).
 	anonKey, cartKey []byte
+	// anonMACs reuses anonKey's HMACs: a new one hashes the key's pads
+	// again and allocates, per first-time visitor.
+	anonMACs sync.Pool
 	// proxies are the trusted reverse proxies (clientip.go).
 	proxies proxies
 	// misses are checkout ids Stripe does not know (checkout.go).
