@@ -227,8 +227,7 @@ func TestEveryPageAccessible(t *testing.T) {
 	})
 
 	b.Step("owner-signs-in", func() {
-		b.Open(s.adminLink())
-		b.WaitPath(`^/admin/?$`)
+		s.signInAdmin(b)
 	})
 
 	b.Step("buy", func() {

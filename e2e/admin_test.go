@@ -34,8 +34,7 @@ func TestAdminProductAndRefund(t *testing.T) {
 	const title = "Harbour Field Recordings"
 
 	owner.Step("admin-link", func() {
-		owner.Open(s.adminLink())
-		owner.WaitPath(`^/admin/?$`)
+		s.signInAdmin(owner)
 		owner.MustSee("Admin")
 	})
 
@@ -175,8 +174,7 @@ func TestAdminWebhookEndpoint(t *testing.T) {
 	owner := newBrowserFor(t, s, "owner")
 
 	owner.Step("admin-link", func() {
-		owner.Open(s.adminLink())
-		owner.WaitPath(`^/admin/?$`)
+		s.signInAdmin(owner)
 	})
 	owner.Step("new-endpoint", func() {
 		owner.PressIn("nav.admin-nav", "Webhooks")

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -186,7 +187,18 @@ func adminClient(t *testing.T, s *shop) (*http.Client, string, string) {
 	link := s.adminLink()
 	jar, _ := cookiejar.New(nil)
 	c := &http.Client{Jar: jar, Timeout: 60 * time.Second}
+	// The link opens a page with one button; the button signs in.
 	resp, err := c.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	confirm, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	csrf := regexp.MustCompile(`name="_csrf" value="([^"]+)"`).FindSubmatch(confirm)
+	if resp.StatusCode != 200 || csrf == nil {
+		t.Fatalf("admin link: %d, no confirmation form", resp.StatusCode)
+	}
+	resp, err = c.PostForm(link, url.Values{"_csrf": {string(csrf[1])}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,8 +75,7 @@ func TestLicenceActivationAndOrderExport(t *testing.T) {
 
 	owner := newBrowserFor(t, s, "owner")
 	owner.Step("export-orders", func() {
-		owner.Open(s.adminLink())
-		owner.WaitPath(`^/admin/?$`)
+		s.signInAdmin(owner)
 		owner.Open("/admin/orders")
 		owner.MustSee(email)
 		path, name := owner.Download(`#orders-table a[href^="/admin/orders.csv"]`)

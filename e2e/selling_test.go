@@ -12,8 +12,7 @@ func TestSharedCodeAndTrial(t *testing.T) {
 	owner := newBrowserFor(t, s, "owner")
 
 	owner.Step("admin-link", func() {
-		owner.Open(s.adminLink())
-		owner.WaitPath(`^/admin/?$`)
+		s.signInAdmin(owner)
 	})
 
 	owner.Step("create-code", func() {

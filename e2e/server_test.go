@@ -66,6 +66,15 @@ func (s *shop) adminLink() string {
 	return link
 }
 
+// signInAdmin signs b in as the owner does: `vendo admin-link`, the page
+// the link opens, its one button. It ends on /admin.
+func (s *shop) signInAdmin(b *browser) {
+	s.t.Helper()
+	b.Open(s.adminLink())
+	b.Press("Yes, sign me in")
+	b.WaitPath(`^/admin/?$`)
+}
+
 var emailLinkRE = regexp.MustCompile(`https?://[^\s"]+/login/email/[^\s"]+`)
 
 // loginLinkFor waits for the sign-in mail to email: without SMTP_URL a

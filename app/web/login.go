@@ -91,9 +91,27 @@ func (s *Server) handleLoginEmailConfirm(c *fiber.Ctx) error {
 	return s.signedIn(c, sess, orDefault(next, "/account"))
 }
 
-// handleAdminLink signs in as the shop owner with a one-time admin link
-// (printed by `vendo admin-link` or at the first start).
+// handleAdminLink shows the page a one-time admin link (printed by
+// `vendo admin-link` or at the first start) opens: who it signs in and one
+// button. Like an emailed link, opening it changes nothing.
 func (s *Server) handleAdminLink(c *fiber.Ctx) error {
+	email, err := s.auth.PendingAdminLink(c.UserContext(), c.Params("token"))
+	if app.ErrorCode(err) == app.EGONE {
+		return s.linkGone(c, app.ErrorMessage(err))
+	}
+	if err != nil {
+		return err
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set("Referrer-Policy", "no-referrer")
+	return s.page(c, "pages/login_confirm", "", fiber.Map{"Title": "Sign in", "Nav": "login", "Email": email, "Admin": true,
+		"Action": auth.AdminLinkPath + c.Params("token")})
+}
+
+// handleAdminLinkConfirm signs in as the shop's admin (POST
+// /login/admin/{token}, the confirmation page's button; the CSRF check has
+// passed): the link is spent here.
+func (s *Server) handleAdminLinkConfirm(c *fiber.Ctx) error {
 	sess, _, err := s.auth.RedeemAdminLink(c.UserContext(), c.Params("token"), s.sessionID(c), c.IP())
 	if app.ErrorCode(err) == app.EGONE {
 		return s.linkGone(c, app.ErrorMessage(err))

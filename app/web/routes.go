@@ -68,7 +68,8 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Post("/login/email", s.handleLoginEmail)
 	a.Get("/login/email/:token", s.withToken, s.handleLoginEmailLink) // a page with one button
 	a.Post("/login/email/:token", s.handleLoginEmailConfirm)          // the button: signs in
-	a.Get("/login/admin/:token", s.handleAdminLink)
+	a.Get("/login/admin/:token", s.withToken, s.handleAdminLink)      // a page with one button
+	a.Post("/login/admin/:token", s.handleAdminLinkConfirm)           // the button: signs in
 	a.Get("/auth/:provider", s.rateLimit(30, time.Minute, "sign-in attempts"), s.handleOAuthBegin)
 	a.Get("/auth/:provider/callback", s.handleOAuthCallback)
 	a.Post("/logout", s.handleLogout)
