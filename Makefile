@@ -128,13 +128,13 @@ vet:
 fmt:
 	gofmt -w $$(git ls-files '*.go')
 
-## bench: seed a large shop in a temp dir, load the release binary, print each figure beside a same-run baseline (bench/results.md)
+## bench: seed a large shop in a temp dir, load the release binary, print each figure beside a same-run baseline (bench/results.md); SCALE=100000 adds a 100k-product shop to the growth table (1k and 10k otherwise)
 bench: build
 	@command -v wrk >/dev/null 2>&1 || DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade wrk >/dev/null 2>&1 || \
 		{ apt-get update >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-upgrade wrk >/dev/null 2>&1; } || \
 		echo "make bench: wrk could not be installed with apt-get; the Go load generator (bench/load.go) is used instead"
 	CGO_ENABLED=0 go build -trimpath -ldflags '-s -w' -o $(BIN)/bench-baseline ./bench/baseline
-	go run ./bench -bin ./vendo -baseline $(BIN)/bench-baseline -out bench/results.md
+	go run ./bench -bin ./vendo -baseline $(BIN)/bench-baseline -out bench/results.md $(if $(SCALE),-scale $(SCALE))
 
 clean:
 	rm -rf vendo $(BIN)

@@ -22,6 +22,9 @@ type row struct {
 type report struct {
 	rows  []row
 	notes []string
+	// growth is the growth table (bench/growth.go), with its notes.
+	growth      string
+	growthNotes []string
 }
 
 // add appends one scenario's rows: the first names it ("2. …"), the

@@ -30,6 +30,12 @@ const (
 	bigFileSize  = 1 << 30
 )
 
+// dataSize is how big a seeded shop is.
+type dataSize struct{ products, customers, orders int }
+
+// defaultSize is the data set of the main table.
+var defaultSize = dataSize{numProducts, numCustomers, numOrders}
+
 // seeded is what the scenarios need from the data set.
 type seeded struct {
 	products      []app.Product // as stored, for the in-process search
@@ -37,6 +43,7 @@ type seeded struct {
 	queries       []string      // catalog searches to load
 	downloadToken string        // a signed link to the 1 GiB file
 	sessionCookie string        // a signed-in customer's session cookie
+	adminCookie   string        // the admin's (adminEmail, VENDO_ADMIN_EMAILS)
 	bigFile       string        // its path (the baseline sends it too)
 	bigSHA        string        // its name
 	dbBytes       int64
@@ -44,7 +51,7 @@ type seeded struct {
 
 // seed writes the data set directly through the store package in a few
 // big transactions, before any server runs on dataDir.
-func seed(ctx context.Context, dataDir string) (*seeded, error) {
+func seed(ctx context.Context, dataDir string, sz dataSize) (*seeded, error) {
 	rng := rand.New(rand.NewPCG(20240601, 9))
 	cfgDB := filepath.Join(dataDir, "vendo.db")
 	st, err := store.Open(cfgDB, store.Options{})
@@ -110,8 +117,8 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 
 	out := &seeded{bigFile: bigPath, bigSHA: bigSHA}
 	// Products, in two transactions of 5,000.
-	products := make([]app.Product, 0, numProducts+1)
-	for i := 0; i < numProducts; i++ {
+	products := make([]app.Product, 0, sz.products+1)
+	for i := 0; i < sz.products; i++ {
 		products = append(products, genProduct(rng, i, pool, covers))
 	}
 	products = append(products, app.Product{
@@ -148,7 +155,7 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 			return nil, err
 		}
 	}
-	for _, p := range products[:numProducts] {
+	for _, p := range products[:sz.products] {
 		if p.Active {
 			out.products = append(out.products, p)
 		}
@@ -159,7 +166,7 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 	out.queries = []string{"icon", "retro font", "brush", "minimal template", "texture pack", "café"}
 
 	// Customers, then orders with their entitlements, one transaction each.
-	customers := make([]app.Customer, numCustomers)
+	customers := make([]app.Customer, sz.customers)
 	err = st.Update(ctx, func(tx *store.Tx) error {
 		for i := range customers {
 			customers[i] = app.Customer{
@@ -176,35 +183,33 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 	if err != nil {
 		return nil, err
 	}
-	big := products[numProducts]
+	big := products[sz.products]
+	// Orders in transactions of 10,000 (one of 100,000 would hold every
+	// page it touched in memory until its commit).
+	for from := 0; from < sz.orders; from += 10_000 {
+		err = st.Update(ctx, func(tx *store.Tx) error {
+			return seedOrders(tx, rng, from, min(from+10_000, sz.orders), customers, products[:sz.products])
+		})
+		if err != nil {
+			return nil, err
+		}
+	}
 	var bigEnt app.Entitlement
 	err = st.Update(ctx, func(tx *store.Tx) error {
-		for i := 0; i < numOrders; i++ {
-			c := customers[rng.IntN(len(customers))]
-			o := app.Order{CustomerID: c.ID, Email: c.Email, Name: c.Name, Status: app.OrderPaid,
-				CheckoutSessionID: fmt.Sprintf("cs_bench_%05d", i), PaymentIntentID: fmt.Sprintf("pi_bench_%05d", i),
-				StripeCustomerID: c.StripeCustomerID, PaidAt: tx.Now()}
-			var total int64
-			for n := 1 + rng.IntN(3); n > 0; n-- {
-				p := products[rng.IntN(numProducts)]
-				o.Lines = append(o.Lines, app.OrderLine{ProductID: p.ID, Title: p.Title, Quantity: 1, UnitAmount: p.Price, Total: p.Price,
-					StripePriceID: "price_bench_" + p.ID[len(p.ID)-8:]})
-				total += p.Price.Amount
-			}
-			o.Subtotal = app.Money{Amount: total, Currency: "usd"}
-			o.Total = o.Subtotal
-			if err := tx.PutOrder(&o); err != nil {
-				return err
-			}
-			for _, l := range o.Lines {
-				e := app.Entitlement{CustomerID: c.ID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: o.ID}
-				if err := tx.PutEntitlement(&e); err != nil {
-					return err
-				}
-			}
-		}
 		bigEnt = app.Entitlement{CustomerID: customers[0].ID, ProductID: big.ID, Source: app.SourceManual, SourceID: "bench"}
 		if err := tx.PutEntitlement(&bigEnt); err != nil {
+			return err
+		}
+		// The admin, signed in (the bench starts the shop with
+		// VENDO_ADMIN_EMAILS=adminEmail).
+		admin := app.Customer{Email: adminEmail, EmailVerified: true, Name: "Bench Admin"}
+		if err := tx.PutCustomer(&admin); err != nil {
+			return err
+		}
+		asess := app.Session{ID: randomHex(rng, 32), CustomerID: admin.ID, CSRF: randomHex(rng, 32),
+			LastSeenAt: tx.Now(), ExpiresAt: tx.Now().Add(30 * 24 * time.Hour)}
+		out.adminCookie = "vendo_session=" + asess.ID
+		if err := tx.PutSession(&asess); err != nil {
 			return err
 		}
 		// A signed-in customer, for pages rendered per request.
@@ -230,6 +235,38 @@ func seed(ctx context.Context, dataDir string) (*seeded, error) {
 	}
 	return out, nil
 }
+
+// seedOrders writes orders [from, to) of the data set, each with its
+// entitlements: 1–3 lines from products, paid now.
+func seedOrders(tx *store.Tx, rng *rand.Rand, from, to int, customers []app.Customer, products []app.Product) error {
+	for i := from; i < to; i++ {
+		c := customers[rng.IntN(len(customers))]
+		o := app.Order{CustomerID: c.ID, Email: c.Email, Name: c.Name, Status: app.OrderPaid,
+			CheckoutSessionID: fmt.Sprintf("cs_bench_%06d", i), PaymentIntentID: fmt.Sprintf("pi_bench_%06d", i),
+			StripeCustomerID: c.StripeCustomerID, PaidAt: tx.Now()}
+		var total int64
+		for n := 1 + rng.IntN(3); n > 0; n-- {
+			p := products[rng.IntN(len(products))]
+			o.Lines = append(o.Lines, app.OrderLine{ProductID: p.ID, Title: p.Title, Quantity: 1, UnitAmount: p.Price, Total: p.Price,
+				StripePriceID: "price_bench_" + p.ID[len(p.ID)-8:]})
+			total += p.Price.Amount
+		}
+		o.Subtotal = app.Money{Amount: total, Currency: "usd"}
+		o.Total = o.Subtotal
+		if err := tx.PutOrder(&o); err != nil {
+			return err
+		}
+		for _, l := range o.Lines {
+			e := app.Entitlement{CustomerID: c.ID, ProductID: l.ProductID, Source: app.SourceOrder, SourceID: o.ID}
+			if err := tx.PutEntitlement(&e); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+const adminEmail = "admin@bench.example"
 
 func randomHex(rng *rand.Rand, n int) string {
 	b := make([]byte, n)
