@@ -129,6 +129,9 @@ func (b *bankDebit) GetCheckoutSession(ctx context.Context, id string) (stripeap
 		}
 		b.pis[s.PaymentIntentID] = true
 	}
+	// The payment read with the session is the card's: the shop reads
+	// the debit's through GetPayment above.
+	s.Payment = nil
 	return s, err
 }
 

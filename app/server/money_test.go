@@ -568,9 +568,9 @@ func TestStaleReadsNeverWin(t *testing.T) {
 			p.hold("checkout.session.completed", "charge.refunded")
 			id, _ := p.buy(iconPack, "racer@example.com", "4242424242424242", false)
 			p.settledAtA()
-			// The shop reads the payment (paid, nothing refunded); the answer
-			// is held up on the way.
-			stalled, unstall := p.a.Sandbox.StallRead(p.session(id).PaymentIntent.ID)
+			// The shop reads the order's truth (the session with its payment:
+			// paid, nothing refunded); the answer is held up on the way.
+			stalled, unstall := p.a.Sandbox.StallRead(id)
 			defer unstall()
 			first := make(chan struct{})
 			go func() { defer close(first); p.release("checkout.session.completed") }()

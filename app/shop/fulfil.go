@@ -150,6 +150,11 @@ func (s *Shop) fetchOrder(ctx context.Context, sessionID string) (orderTruth, er
 	if sess.Mode != "payment" || sess.PaymentIntentID == "" {
 		return t, nil
 	}
+	if sess.Payment != nil {
+		// Read with the session, under the same lock: one round trip.
+		t.payment = sess.Payment
+		return t, nil
+	}
 	p, err := s.Stripe.GetPayment(ctx, sess.PaymentIntentID)
 	if err != nil {
 		return t, err

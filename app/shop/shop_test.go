@@ -38,6 +38,8 @@ type fakeStripe struct {
 	created       []stripeapi.CheckoutRequest
 	n             int
 	subFetches    int
+	payFetches    int // GetPayment calls
+	invoiceReads  int // GetInvoice calls
 	portalConfigs int
 }
 
@@ -67,6 +69,7 @@ func (f *fakeStripe) GetSubscription(ctx context.Context, id string) (stripeapi.
 func (f *fakeStripe) GetInvoice(ctx context.Context, id string) (stripeapi.Invoice, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.invoiceReads++
 	in, ok := f.invoices[id]
 	if !ok {
 		return in, app.Errorf(app.ENOTFOUND, "no such invoice")
@@ -134,6 +137,7 @@ func (f *fakeStripe) GetCharge(ctx context.Context, id string) (stripeapi.Charge
 func (f *fakeStripe) GetPayment(ctx context.Context, pi string) (stripeapi.Payment, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.payFetches++
 	p := stripeapi.Payment{IntentID: pi, Status: "processing", FetchedAt: time.Now()}
 	for _, s := range f.sessions {
 		if s.PaymentIntentID == pi {

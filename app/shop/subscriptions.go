@@ -38,8 +38,8 @@ func (s *Shop) fetchSubscription(ctx context.Context, id string) (subscriptionTr
 	if err != nil {
 		return subscriptionTruth{}, err
 	}
-	t := subscriptionTruth{sub: sub}
-	if sub.LatestInvoiceID != "" {
+	t := subscriptionTruth{sub: sub, invoice: sub.LatestInvoice} // read with it: one round trip
+	if sub.LatestInvoiceID != "" && t.invoice == nil {
 		in, err := s.Stripe.GetInvoice(ctx, sub.LatestInvoiceID)
 		if err != nil {
 			return t, err

@@ -103,6 +103,13 @@ func (c *Client) GetPayment(ctx context.Context, paymentIntentID string) (Paymen
 	if err != nil {
 		return Payment{}, wrap("retrieve payment intent", err)
 	}
+	return c.payment(ctx, pi)
+}
+
+// payment reads a PaymentIntent fetched with latest_charge.refunds
+// expanded (by GetPayment, or inside a session by GetCheckoutSession),
+// listing the rest of its refunds and its dispute when it has them.
+func (c *Client) payment(ctx context.Context, pi *stripe.PaymentIntent) (Payment, error) {
 	out := Payment{IntentID: pi.ID, Status: string(pi.Status), Amount: pi.Amount, Currency: string(pi.Currency), FetchedAt: time.Now()}
 	ch := pi.LatestCharge
 	if ch == nil || ch.ID == "" {

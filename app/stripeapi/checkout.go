@@ -196,6 +196,10 @@ type Session struct {
 	Metadata  map[string]string
 	Created   time.Time
 	Lines     []SessionLine
+	// Payment is the session's PaymentIntent, read with the session (nil
+	// when it has none, or the session did not come from
+	// GetCheckoutSession).
+	Payment   *Payment
 	FetchedAt time.Time
 }
 
@@ -216,6 +220,10 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	p := &stripe.CheckoutSessionParams{}
 	p.Context = ctx
 	p.AddExpand("line_items")
+	// The payment comes in the same answer: the order's whole truth in
+	// one round trip, not two in a row (a webhook's re-fetch waits for
+	// each, bench scenario 7).
+	p.AddExpand("payment_intent.latest_charge.refunds")
 	s, err := c.api.CheckoutSessions.Get(id, p)
 	if err != nil {
 		return Session{}, wrap("retrieve checkout session", err)
@@ -245,6 +253,13 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	}
 	if s.PaymentIntent != nil {
 		out.PaymentIntentID = s.PaymentIntent.ID
+		if s.PaymentIntent.Status != "" { // expanded
+			pay, err := c.payment(ctx, s.PaymentIntent)
+			if err != nil {
+				return Session{}, err
+			}
+			out.Payment = &pay
+		}
 	}
 	if s.Subscription != nil {
 		out.SubscriptionID = s.Subscription.ID

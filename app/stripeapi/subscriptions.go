@@ -21,6 +21,10 @@ type Subscription struct {
 	CanceledAt         time.Time
 	EndedAt            time.Time
 	LatestInvoiceID    string
+	// LatestInvoice is that invoice, read with the subscription (nil
+	// when it has none, or the subscription did not come from
+	// GetSubscription).
+	LatestInvoice *Invoice
 	// TrialStart and TrialEnd bound a free trial (zero without one);
 	// HasCard says whether the subscription has a card to charge when
 	// the trial ends.
@@ -43,6 +47,8 @@ func unix(t int64) time.Time {
 func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, error) {
 	p := &stripe.SubscriptionParams{}
 	p.Context = ctx
+	// The latest invoice comes in the same answer (one round trip).
+	p.AddExpand("latest_invoice")
 	s, err := c.api.Subscriptions.Get(id, p)
 	if err != nil {
 		return Subscription{}, wrap("retrieve subscription", err)
@@ -58,6 +64,10 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, 
 	}
 	if s.LatestInvoice != nil {
 		out.LatestInvoiceID = s.LatestInvoice.ID
+		if s.LatestInvoice.Status != "" { // expanded
+			in := fromInvoice(s.LatestInvoice)
+			out.LatestInvoice = &in
+		}
 	}
 	if s.Items != nil && len(s.Items.Data) > 0 {
 		it := s.Items.Data[0]
