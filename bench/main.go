@@ -387,13 +387,13 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 	// The growth table, on shops seeded afresh at each size.
 	if o.want("growth") {
 		gl := *ld
-		gl.duration = 2 * time.Second
+		gl.duration, gl.conns = 2*time.Second, 16
 		rows, err := runGrowth(ctx, bin, env, addr, &gl, tmp, growthSizes(o.scale))
 		if err != nil {
 			return fmt.Errorf("growth: %w", err)
 		}
 		rep.growth = growthTable(rows)
-		rep.growthNotes = append(rep.growthNotes, fmt.Sprintf("Each size is its own shop, seeded afresh (products as above, a tenth as many customers, as many orders as products, each order 1–3 lines with their entitlements) and started 3 times (median shown; idle RSS 1 s after the first 200, Stripe mode). Search: 2,400 in-process searches of the 12 typical queries over the active products. Product edit: 400 edits as the shop applies them after the commit (server.catalogChanged): a product takes another's title and summary and is upserted into the index, one in four is made a draft (removed); the cached pages that show it are dropped by key then, which costs the same at every size. Catalog and admin lists: %s, on /products anonymously and /admin/orders signed in as the admin (the first page of 50). Dashboard: 21 GETs of /admin one after the other, median.", gl.name()))
+		rep.growthNotes = append(growthNotes(rows), fmt.Sprintf("Each size is its own shop, seeded afresh (products as above, a tenth as many customers, as many orders as products, each order 1–3 lines with their entitlements) and started 3 times (median shown; idle RSS 1 s after the first 200, Stripe mode). Search: 2,400 in-process searches of the 12 typical queries over the active products. Product edit: 400 edits as the shop applies them after the commit (server.catalogChanged): a product takes another's title and summary and is upserted into the index, one in four is made a draft (removed); the cached pages that show it are dropped by key then, which costs the same at every size. Catalog and admin lists: %s, on /products anonymously and /admin/orders signed in as the admin (the first page of 50). Dashboard: 21 GETs of /admin one after the other, median.", gl.name()))
 	}
 
 	rep.notes = append([]string{"Ratio is Vendo ÷ baseline: above 1 is better for requests/s, events/s and throughput, worse for latency, time and memory."}, rep.notes...)
