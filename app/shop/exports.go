@@ -1,6 +1,7 @@
 package shop
 
 import (
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
@@ -15,10 +16,11 @@ import (
 )
 
 // Exports: every admin list as CSV or JSON, exactly the rows its filter
-// shows, all pages of them. The rows are read a page at a time inside one
-// read transaction (a consistent picture) and written out as they are
-// read, so a 100,000-order export holds one page in memory, never the
-// list. Money is a decimal string beside a currency column, times are
+// shows, all pages of them. The rows are read a page at a time, each page
+// in a read transaction of its own, and written out after it ends, so a
+// 100,000-order export holds one page in memory, never the list, and no
+// transaction waits for the client. The cursor keeps each record to one
+// row; one changed meanwhile shows as its page read it. Money is a decimal string beside a currency column, times are
 // RFC 3339 in UTC (empty, or null in JSON, when unset), and a CSV cell a
 // spreadsheet would run as a formula is defused.
 
@@ -41,24 +43,33 @@ type exportTable[T any] struct {
 }
 
 // export writes every record of t to w in format, and says how many.
+//
+// w is the admin's connection, which may stop reading for as long as it
+// likes: written to from inside a transaction, it would hold the read
+// open, a commit that grows the file would wait for it, and every read
+// after that commit would wait behind it — the whole shop would stop
+// until the download ended. So each page is encoded into buf inside its
+// transaction and written to w after.
 func export[T any](ctx context.Context, st *store.Store, w io.Writer, format string, t exportTable[T]) (int, error) {
+	var buf bytes.Buffer
 	var out rowWriter
 	switch format {
 	case ExportCSV:
-		out = &csvRows{w: csv.NewWriter(w)}
+		out = &csvRows{w: csv.NewWriter(&buf)}
 	case ExportJSON:
-		out = &jsonRows{w: w, columns: t.columns}
+		out = &jsonRows{w: &buf, columns: t.columns}
 	default:
 		return 0, app.Errorf(app.EINVALID, "Exports come as CSV or JSON.")
 	}
+	if err := out.begin(t.columns); err != nil {
+		return 0, err
+	}
 	n := 0
-	err := st.View(ctx, func(tx *store.Tx) error {
-		if err := out.begin(t.columns); err != nil {
-			return err
-		}
-		before := ""
-		for {
-			recs, next, err := t.page(tx, before)
+	before := ""
+	for {
+		var next string
+		err := st.View(ctx, func(tx *store.Tx) error {
+			recs, cursor, err := t.page(tx, before)
 			if err != nil {
 				return err
 			}
@@ -72,21 +83,36 @@ func export[T any](ctx context.Context, st *store.Store, w io.Writer, format str
 				}
 				n++
 			}
-			if next == "" {
-				return out.end()
-			}
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			before = next
+			next = cursor
+			return nil
+		})
+		if err == nil && next == "" {
+			err = out.end()
+		} else if err == nil {
+			err = out.flush()
 		}
-	})
-	return n, err
+		if err != nil {
+			return n, err
+		}
+		if _, err := w.Write(buf.Bytes()); err != nil {
+			return n, fmt.Errorf("write an export: %w", err)
+		}
+		buf.Reset()
+		if next == "" {
+			return n, nil
+		}
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		before = next
+	}
 }
 
 type rowWriter interface {
 	begin(columns []string) error
 	write(cells []any) error
+	// flush writes out what is buffered, at the end of a page.
+	flush() error
 	end() error
 }
 
@@ -106,7 +132,9 @@ func (c *csvRows) write(cells []any) error {
 	return c.w.Write(c.line)
 }
 
-func (c *csvRows) end() error { c.w.Flush(); return c.w.Error() }
+func (c *csvRows) flush() error { c.w.Flush(); return c.w.Error() }
+
+func (c *csvRows) end() error { return c.flush() }
 
 // SpreadsheetSafe defuses a cell a spreadsheet would take for a formula
 // (one starting with =, +, -, @, a tab or a carriage return: OWASP's
@@ -195,6 +223,8 @@ func (j *jsonRows) write(cells []any) error {
 	_, err := j.w.Write(b)
 	return err
 }
+
+func (j *jsonRows) flush() error { return nil }
 
 func (j *jsonRows) end() error {
 	_, err := io.WriteString(j.w, "\n]\n")

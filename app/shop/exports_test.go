@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"runtime"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -381,5 +382,96 @@ func TestOrderExportCarriesTax(t *testing.T) {
 	}
 	if list[2]["tax"] != "8.74" || list[1]["tax_included"] != "7.34" || list[0]["tax"] != "0.00" {
 		t.Errorf("json tax: %v", list)
+	}
+}
+
+// stalledClient is an export's destination that stops reading, as a
+// download on a dead or very slow connection does: its first Write says
+// so on entered and waits for release.
+type stalledClient struct {
+	entered, release chan struct{}
+	once             sync.Once
+	buf              bytes.Buffer
+}
+
+func (s *stalledClient) Write(p []byte) (int, error) {
+	s.once.Do(func() { close(s.entered); <-s.release })
+	return s.buf.Write(p)
+}
+
+// TestExportToAStalledClientHoldsNoTransaction: an export writes to the
+// admin's connection, which may stop taking bytes for as long as it
+// likes (the server has no write timeout: downloads are large). Written
+// from inside a read transaction, a stalled client kept it open; a commit
+// that grows the file waits for every open read, and every read after it
+// waits behind that commit, so the whole shop stopped until the download
+// ended. The test stalls the client and asks for such a commit meanwhile.
+func TestExportToAStalledClientHoldsNoTransaction(t *testing.T) {
+	f := newFixture(t)
+	seedExports(t, f)
+	ctx := context.Background()
+	client := &stalledClient{entered: make(chan struct{}), release: make(chan struct{})}
+	type result struct {
+		n   int
+		err error
+	}
+	exported := make(chan result, 1)
+	go func() {
+		n, err := f.shop.ExportOrders(ctx, client, shop.ExportCSV, store.OrderFilter{}, "")
+		exported <- result{n, err}
+	}()
+	released := false
+	release := func() {
+		if !released {
+			released = true
+			close(client.release)
+		}
+	}
+	defer release()
+	select {
+	case <-client.entered:
+	case r := <-exported:
+		t.Fatalf("the export ended without writing: %d rows, %v", r.n, r.err)
+	}
+
+	grown := make(chan error, 1)
+	go func() {
+		grown <- f.store.Update(ctx, func(tx *store.Tx) error {
+			for i := range 8 { // 8 MB: more than the file maps, so the commit remaps it
+				if err := tx.Audit(app.AuditEntry{Actor: "test", Action: "test.growth", Detail: fmt.Sprint(i, strings.Repeat("x", 1<<20))}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+	}()
+	select {
+	case err := <-grown:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Error("a commit that grows the file waited 10 s for an export whose client stopped reading: the export holds a read transaction while it writes")
+		release()
+		if err := <-grown; err != nil {
+			t.Fatal(err)
+		}
+	}
+	var entries []app.AuditEntry
+	err := f.store.View(ctx, func(tx *store.Tx) (err error) {
+		entries, _, err = tx.AuditLog(store.AuditFilter{Action: "test.growth"})
+		return err
+	})
+	if err != nil || len(entries) != 8 {
+		t.Fatalf("the growing commit kept %d entries (%v)", len(entries), err)
+	}
+
+	release()
+	r := <-exported
+	if r.err != nil || r.n != 3 {
+		t.Fatalf("export: %d rows, %v", r.n, r.err)
+	}
+	if rows := readCSV(t, client.buf.Bytes()); len(rows) != 3 {
+		t.Fatalf("the client got %d rows: %s", len(rows), client.buf.Bytes())
 	}
 }

@@ -85,8 +85,9 @@ func cloneValues(v url.Values) url.Values {
 }
 
 // handleAdminExport streams a list as a CSV or JSON attachment: the
-// filter is read now, the rows are written after the handler returns,
-// from one read transaction, as fast as the client takes them.
+// filter is read now, the rows are written after the handler returns, a
+// page at a time, each read in a transaction of its own that ends before
+// the page goes out (shop's export), as fast as the client takes them.
 func (s *Server) handleAdminExport(list, format string, filter func(c *fiber.Ctx) exportRun) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		run := filter(c)
