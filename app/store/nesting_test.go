@@ -27,8 +27,9 @@ import (
 // It type-checks the module's own packages (and bbolt) from source and
 // finds every function that holds a transaction: one that takes a
 // *bbolt.Tx, or a type wrapping one (store.Tx, the sandbox's txn), as a
-// parameter or receiver, such as the callbacks of Store.View and Update.
-// None of them may call, directly or through the module's functions and
+// parameter or receiver, such as the callbacks of Store.View and Update,
+// and every closure handed to a function that opens one (the callback of
+// Store.UpdateSettings runs inside its transaction). None of them may call, directly or through the module's functions and
 // methods, one that reaches DB.View, Update, Batch or Begin: pass the open
 // transaction down, or read what is needed before or after it. Calls
 // through interfaces and function values are not followed.
@@ -205,6 +206,40 @@ func (c *txnChecker) check() []string {
 				}
 			}
 		}
+	}
+	// A callback handed to a function that opens a transaction runs
+	// inside it (Store.UpdateSettings, UpdateMail…), whatever its
+	// parameters.
+	isHolder := map[ast.Node]bool{}
+	for _, h := range c.holders {
+		isHolder[h.fn] = true
+	}
+	for _, f := range c.files {
+		ast.Inspect(f, func(n ast.Node) bool {
+			call, ok := n.(*ast.CallExpr)
+			if !ok {
+				return true
+			}
+			fun := call.Fun
+			if sel, ok := fun.(*ast.SelectorExpr); ok {
+				fun = sel.Sel
+			}
+			id, ok := fun.(*ast.Ident)
+			if !ok {
+				return true
+			}
+			callee := c.funcName(c.info.Uses[id])
+			if _, opens := c.opens[callee]; !opens || callee == "" {
+				return true
+			}
+			for _, a := range call.Args {
+				if fl, ok := a.(*ast.FuncLit); ok && !isHolder[fl] {
+					isHolder[fl] = true
+					c.holders = append(c.holders, holder{fmt.Sprintf("the callback at %s, run inside %s,", c.pos(fl), callee), fl})
+				}
+			}
+			return true
+		})
 	}
 	var findings []string
 	for _, h := range c.holders {
