@@ -82,6 +82,18 @@ func matchLen(word string, q Query) int {
 			return 0
 		}
 	}
+	if len(q.typoWords) == 0 && isASCII(word) {
+		// Folding an ASCII word only lowercases it: compare in place
+		// instead of building the folded copy (a one-letter query passes
+		// the test above with a word in every few).
+		best := 0
+		for _, t := range q.Terms {
+			if hasPrefixLower(word, t) {
+				best = max(best, len(t)) // originalPrefix of an ASCII word
+			}
+		}
+		return best
+	}
 	folded := app.Fold(word)
 	if _, typo := slices.BinarySearch(q.typoWords, folded); typo {
 		return len(word)
@@ -93,6 +105,33 @@ func matchLen(word string, q Query) int {
 		}
 	}
 	return best
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// hasPrefixLower reports whether the ASCII word, lowercased, starts with
+// prefix.
+func hasPrefixLower(word, prefix string) bool {
+	if len(prefix) > len(word) {
+		return false
+	}
+	for i := 0; i < len(prefix); i++ {
+		c := word[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // originalPrefix maps the first n bytes of folded (= app.Fold(word)) back

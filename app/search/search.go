@@ -619,24 +619,13 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 		// match value (see matchValue), then is added to its score.
 		switch {
 		case k == 0:
-			ix.walkLocked(p.lo, p.hi, len(p.term), p.factor, p.typos, func(n uint32, v float64) {
-				if sc.stamp[n] == 0 {
-					sc.stamp[n] = 1
-					sc.touched = append(sc.touched, n)
-				}
-				sc.cur[n] = max(sc.cur[n], v)
-			})
+			ix.walkFirstLocked(sc, p.lo, p.hi, len(p.term), p.factor, p.typos)
 			sc.alive = append(sc.alive, sc.touched...)
 			for _, n := range sc.alive {
 				sc.add(n)
 			}
 		case p.cost <= walkFactor*len(sc.alive)*(1+len(p.typos)):
-			stamp := uint8(k)
-			ix.walkLocked(p.lo, p.hi, len(p.term), p.factor, p.typos, func(n uint32, v float64) {
-				if sc.stamp[n] == stamp { // still a candidate
-					sc.cur[n] = max(sc.cur[n], v)
-				}
-			})
+			ix.walkNextLocked(sc, uint8(k), p.lo, p.hi, len(p.term), p.factor, p.typos)
 			alive := sc.alive[:0]
 			for _, n := range sc.alive {
 				if sc.cur[n] > 0 {
@@ -693,24 +682,84 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 	return top, total, slices.Compact(typoTerms)
 }
 
-// walkLocked calls visit with every posting of the terms in lo..hi (words
-// starting with a query term of termLen bytes) and of the typo words, with
-// its match value.
-func (ix *Index) walkLocked(lo, hi, termLen int, factor float64, typos []typoWord, visit func(n uint32, v float64)) {
-	for i := lo; i < hi; i++ {
-		exact := len(ix.terms[i]) == termLen
-		for _, post := range ix.lists[i] {
-			w := post.weight()
-			if !exact {
-				w *= factor
+// The walks below visit every posting of a query term's words: those
+// starting with the term (terms lo..hi, exactly the term when termLen
+// bytes long) and its typo words, keeping each document's best match
+// value in sc.cur. A one-letter prefix of a 100,000-product catalog has
+// half a million postings, so the loops are written out, with the match
+// value of each combination of fields looked up in a table, rather than
+// calling a visitor per posting.
+
+// matchValues returns the match value of each combination of fields for
+// a word matched in full, and as a prefix with factor.
+func matchValues(factor float64) (exact, prefix [16]float64) {
+	for f := range exact {
+		exact[f] = matchValue(weights[f], 0)
+		prefix[f] = matchValue(weights[f]*factor, 0)
+	}
+	return exact, prefix
+}
+
+// walkFirstLocked walks the first (rarest) term: every document reached
+// becomes a candidate (sc.touched).
+func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float64, typos []typoWord) {
+	exact, prefix := matchValues(factor)
+	cur, stamp := sc.cur, sc.stamp
+	visit := func(list []posting, values *[16]float64) {
+		for _, post := range list {
+			n := post.doc()
+			v := values[post&15]
+			if stamp[n] == 0 {
+				stamp[n] = 1
+				sc.touched = append(sc.touched, n)
 			}
-			visit(post.doc(), matchValue(w, 0))
+			if v > cur[n] {
+				cur[n] = v
+			}
+		}
+	}
+	for i := lo; i < hi; i++ {
+		if len(ix.terms[i]) == termLen {
+			visit(ix.lists[i], &exact)
+		} else {
+			visit(ix.lists[i], &prefix)
 		}
 	}
 	for _, tw := range typos {
-		for _, post := range ix.lists[tw.term] {
-			visit(post.doc(), matchValue(post.weight(), tw.edits))
+		var values [16]float64
+		for f := range values {
+			values[f] = matchValue(weights[f], tw.edits)
 		}
+		visit(ix.lists[tw.term], &values)
+	}
+}
+
+// walkNextLocked walks a further term: only the documents still
+// candidates (stamp k) take a value.
+func (ix *Index) walkNextLocked(sc *scratch, k uint8, lo, hi, termLen int, factor float64, typos []typoWord) {
+	exact, prefix := matchValues(factor)
+	cur, stamp := sc.cur, sc.stamp
+	visit := func(list []posting, values *[16]float64) {
+		for _, post := range list {
+			n := post.doc()
+			if v := values[post&15]; stamp[n] == k && v > cur[n] {
+				cur[n] = v
+			}
+		}
+	}
+	for i := lo; i < hi; i++ {
+		if len(ix.terms[i]) == termLen {
+			visit(ix.lists[i], &exact)
+		} else {
+			visit(ix.lists[i], &prefix)
+		}
+	}
+	for _, tw := range typos {
+		var values [16]float64
+		for f := range values {
+			values[f] = matchValue(weights[f], tw.edits)
+		}
+		visit(ix.lists[tw.term], &values)
 	}
 }
 

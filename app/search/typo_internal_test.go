@@ -170,3 +170,24 @@ func FuzzTypoWalk(f *testing.F) {
 		}
 	})
 }
+
+// TestASCIIMatchLenAsFolded: the in-place comparison of ASCII words marks
+// exactly what folding the word first marks (the path taken when typo
+// words are in play), whatever the case.
+func TestASCIIMatchLenAsFolded(t *testing.T) {
+	words := []string{"Icon", "ICONS", "icing", "ic", "I", "b", "Brush", "bRuShEs", "x2", "2024", "ico", "Straße", "cafe"}
+	queries := [][]string{{"ic"}, {"icon"}, {"i"}, {"b", "br"}, {"brushes"}, {"x"}, {"20"}, {"caf"}, {"é"}, {"icons", "ico"}}
+	for _, terms := range queries {
+		for _, w := range words {
+			fast := matchLen(w, Query{Terms: terms})
+			// A typo word no word equals sends matchLen down the folding path.
+			slow := matchLen(w, Query{Terms: terms, typoWords: []string{"\xff"}})
+			if fast != slow {
+				t.Errorf("matchLen(%q, %q) = %d in place, %d folded", w, terms, fast, slow)
+			}
+		}
+	}
+	if got := matchLen("ICONS", Query{Terms: []string{"ico"}}); got != 3 {
+		t.Errorf(`"ICONS" for "ico" marks %d bytes, want 3`, got)
+	}
+}
