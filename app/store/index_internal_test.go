@@ -358,7 +358,7 @@ func TestOpenCreatesEveryBucket(t *testing.T) {
 		bCustomers, bCustomersByEmail, bCustomersByStripe, bIdentities, bSessions, bLoginTokens, bOutbox, bRateLimits,
 		bEvents, bEventsByTime, bStripeSnapshots, bCarts, bOrders, bOrdersBySession, bOrdersByPayment, bOrdersByCustomer,
 		bEntitlements, bEntitlementsByOwner, bDownloads, bSubscriptions, bSubscriptionsByStripe, bSubscriptionsByCustomer,
-		bCredits, bLicenses, bLicensesByKey, bInvoices, bAudit, bProductsByStripe, bOrdersDisputed, bLicenseInstances, bInstancesByLicense}
+		bCredits, bLicenses, bLicensesByKey, bInvoices, bAudit, bProductsByStripe, bOrdersDisputed, bLicenseInstances, bInstancesByLicense, bLicensesByOwner}
 	st.db.View(func(tx *bolt.Tx) error {
 		for _, name := range want {
 			if tx.Bucket(name) == nil {

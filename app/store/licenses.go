@@ -33,9 +33,24 @@ func (t *Tx) PutLicense(l *app.License) error {
 	if l.Key == "" || l.CustomerID == "" {
 		return fmt.Errorf("license needs a key and a customer")
 	}
+	owners := t.tx.Bucket(bLicensesByOwner)
 	if l.ID == "" {
 		l.ID = t.NewID("lic_")
 		l.CreatedAt = t.now
+	} else {
+		var old app.License
+		found, err := getRecord(t.tx.Bucket(bLicenses), l.ID, &old)
+		if err != nil {
+			return err
+		}
+		if found && old.CustomerID != l.CustomerID {
+			if err := owners.Delete([]byte(old.CustomerID + "/" + l.ID)); err != nil {
+				return err
+			}
+		}
+	}
+	if err := owners.Put([]byte(l.CustomerID+"/"+l.ID), nil); err != nil {
+		return err
 	}
 	if clash, err := (index{t.tx.Bucket(bLicensesByKey)}).set(strings.ToUpper(l.Key), l.ID); err != nil {
 		return err
@@ -45,20 +60,21 @@ func (t *Tx) PutLicense(l *app.License) error {
 	return putRecord(t.tx.Bucket(bLicenses), l.ID, l)
 }
 
-// LicensesOf lists a customer's licenses, newest first.
+// LicensesOf lists a customer's licenses, newest first, through their
+// index: fulfilment reads them for every order, in the webhook's write
+// transaction, so the cost follows the customer's licenses, not the shop's.
 func (t *Tx) LicensesOf(customerID string) ([]app.License, error) {
 	var out []app.License
-	err := t.tx.Bucket(bLicenses).ForEach(func(k, v []byte) error {
-		var l app.License
-		if err := decode(v, &l); err != nil {
-			return err
+	c := t.tx.Bucket(bLicensesByOwner).Cursor()
+	prefix := customerID + "/"
+	for k, _ := c.Seek([]byte(prefix)); k != nil && strings.HasPrefix(string(k), prefix); k, _ = c.Next() {
+		l, err := t.License(string(k[len(prefix):]))
+		if err != nil {
+			return nil, err
 		}
-		if l.CustomerID == customerID {
-			out = append([]app.License{l}, out...)
-		}
-		return nil
-	})
-	return out, err
+		out = append([]app.License{l}, out...)
+	}
+	return out, nil
 }
 
 // LicenseFilter narrows Licenses.

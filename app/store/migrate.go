@@ -53,6 +53,7 @@ var (
 	bCredits                 = []byte("credit_ledger")
 	bLicenses                = []byte("licenses")
 	bLicensesByKey           = []byte("licenses_by_key")
+	bLicensesByOwner         = []byte("licenses_by_customer") // customer id + "/" + license id → ""
 	bInvoices                = []byte("invoices")
 
 	// Admin (step 7).
@@ -123,6 +124,23 @@ var migrations = []migration{
 	// 10: the dashboard's aggregates (stats.go), counted from the records
 	// already there.
 	rebuildStats,
+	// 11: licenses by customer (fulfilment read them all for each order,
+	// inside the webhook's write transaction).
+	indexLicensesByOwner,
+}
+
+func indexLicensesByOwner(tx *bolt.Tx) error {
+	idx, err := tx.CreateBucketIfNotExists(bLicensesByOwner)
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bLicenses).ForEach(func(k, v []byte) error {
+		var l app.License
+		if err := decode(v, &l); err != nil {
+			return fmt.Errorf("license %s: %w", k, err)
+		}
+		return idx.Put([]byte(l.CustomerID+"/"+l.ID), nil)
+	})
 }
 
 func downloadsToBytes(tx *bolt.Tx) error {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"testing"
 	"time"
 
@@ -77,4 +78,66 @@ func TestMigrationTurnsDownloadCountsIntoBytes(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// TestMigrationIndexesLicensesByCustomer: licenses stored before they
+// were indexed by customer are found by LicensesOf after the next start,
+// newest first; a license moved to another customer leaves the first
+// one's list.
+func TestMigrationIndexesLicensesByCustomer(t *testing.T) {
+	st, path := openInternal(t)
+	old := []app.License{{ID: "lic_1", Key: "K-1", CustomerID: "cust_a"}, {ID: "lic_2", Key: "K-2", CustomerID: "cust_b"},
+		{ID: "lic_3", Key: "K-3", CustomerID: "cust_a"}}
+	err := st.db.Update(func(tx *bolt.Tx) error {
+		for _, l := range old {
+			if err := putRecord(tx.Bucket(bLicenses), l.ID, &l); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	setSchema(t, st, 10, bLicensesByOwner)
+	st.Close()
+	st, err = Open(path, Options{NoSync: true, LockTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ids := func(customerID string) (out []string) {
+		t.Helper()
+		st.View(context.Background(), func(tx *Tx) error {
+			ls, err := tx.LicensesOf(customerID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, l := range ls {
+				out = append(out, l.ID)
+			}
+			return nil
+		})
+		return out
+	}
+	if got := fmt.Sprint(ids("cust_a"), ids("cust_b"), ids("cust_c")); got != "[lic_3 lic_1] [lic_2] []" {
+		t.Fatalf("after the migration: %s", got)
+	}
+	err = st.Update(context.Background(), func(tx *Tx) error {
+		l, err := tx.License("lic_1")
+		if err != nil {
+			return err
+		}
+		l.CustomerID = "cust_c"
+		if err := tx.PutLicense(&l); err != nil {
+			return err
+		}
+		return tx.PutLicense(&app.License{Key: "K-4", CustomerID: "cust_b"})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(ids("cust_a"), len(ids("cust_b")), ids("cust_c")); got != "[lic_3] 2 [lic_1]" {
+		t.Fatalf("after a move and a new license: %s", got)
+	}
 }
