@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,7 +20,6 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
-	"github.com/stripe/stripe-go/v76/webhook"
 
 	"vendo/app"
 	"vendo/app/sandbox"
@@ -389,25 +387,10 @@ func runStripeHooks(ctx context.Context, st *standin, addr, secret string, sessi
 					}
 					ev.body = stripeEvent(ev.id, typ, ev.obj.id, ev.obj.kind, time.Now())
 				}
-				signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: ev.body, Secret: secret, Timestamp: time.Now()})
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(ev.body))
-				req.Header.Set("Content-Type", "application/json; charset=utf-8")
-				req.Header.Set("Stripe-Signature", signed.Header)
-				resp, err := client.Do(req)
+				ans, err := deliver(ctx, client, url, secret, ev.body)
 				if err != nil {
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				var ans struct {
-					Outcome   string `json:"outcome"`
-					Duplicate bool   `json:"duplicate"`
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &ans) != nil {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%s: %s", resp.Status, body))
 					continue
 				}
 				switch {

@@ -111,26 +111,10 @@ func runWebhooks(ctx context.Context, addr, secret string, d time.Duration, roun
 					payloads[id] = eventPayload(id, s*10_000_000+n, time.Now())
 				}
 				payload := payloads[id]
-				// Stripe signs every delivery afresh, a retry too.
-				signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()})
-				req, _ := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
-				req.Header.Set("Content-Type", "application/json; charset=utf-8")
-				req.Header.Set("Stripe-Signature", signed.Header)
-				resp, err := client.Do(req)
+				ans, err := deliver(ctx, client, url, secret, payload)
 				if err != nil {
 					errs.Add(1)
 					firstErr.CompareAndSwap(nil, err.Error())
-					continue
-				}
-				var ans struct {
-					Outcome   string `json:"outcome"`
-					Duplicate bool   `json:"duplicate"`
-				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &ans) != nil {
-					errs.Add(1)
-					firstErr.CompareAndSwap(nil, fmt.Sprintf("%s: %s", resp.Status, body))
 					continue
 				}
 				switch {
@@ -162,6 +146,36 @@ func runWebhooks(ctx context.Context, addr, secret string, d time.Duration, roun
 		return res, fmt.Errorf("webhook deliveries failed (%d), first: %s", res.errors, v)
 	}
 	return res, nil
+}
+
+// answer is the shop's reply to a delivery.
+type answer struct {
+	Outcome   string `json:"outcome"`
+	Duplicate bool   `json:"duplicate"`
+}
+
+// deliver posts one event to the shop's webhook, signed afresh as Stripe
+// signs every delivery (a retry too), and reads the shop's answer; a
+// non-200 answer is an error.
+func deliver(ctx context.Context, client *http.Client, url, secret string, payload []byte) (answer, error) {
+	var ans answer
+	signed := webhook.GenerateTestSignedPayload(&webhook.UnsignedPayload{Payload: payload, Secret: secret, Timestamp: time.Now()})
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(payload))
+	if err != nil {
+		return ans, err
+	}
+	req.Header.Set("Content-Type", "application/json; charset=utf-8")
+	req.Header.Set("Stripe-Signature", signed.Header)
+	resp, err := client.Do(req)
+	if err != nil {
+		return ans, err
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK || json.Unmarshal(body, &ans) != nil {
+		return ans, fmt.Errorf("%s: %s", resp.Status, body)
+	}
+	return ans, nil
 }
 
 // baselineBatch is the webhook baseline: raw bbolt Batch writes of the
