@@ -3,10 +3,13 @@
 // release binary on it in Stripe mode, and measures each scenario of
 // issue 10 beside a baseline taken in the same run — a bare Fiber handler
 // built with the same flags (bench/baseline), raw bbolt, a plain scan, an
-// empty shop — so the ratios hold on a shared, noisy machine. The table is
-// printed and written to bench/results.md.
+// empty shop — so the ratios hold on a shared, noisy machine. Issue 21
+// added scenario 7 (webhooks whose handler re-fetches from a Stripe 20 ms
+// away, stripehooks.go) and the growth table (shops of 1k, 10k and, with
+// -scale 100000, 100k products, growth.go). The tables are printed and
+// written to bench/results.md.
 //
-//	go run ./bench -bin ./vendo [-baseline .bin/bench-baseline]
+//	go run ./bench -bin ./vendo [-baseline .bin/bench-baseline] [-scale 100000]
 package main
 
 import (
