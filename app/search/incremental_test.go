@@ -80,7 +80,7 @@ func TestEditsEqualARebuild(t *testing.T) {
 			}
 		}
 	}
-	queries := append([]string{"", "a", "ka", "icon", "the and", "zzz", "lo mi", "ven", "rado", "tenplate"}, shopWords...)
+	queries := append([]string{"", "a", "k", "m", "v", "t", "ka", "icon", "the and", "zzz", "lo mi", "ven", "rado", "tenplate"}, shopWords...)
 	tags := []string{""}
 	for _, tag := range fresh.Tags()[:min(3, len(fresh.Tags()))] {
 		tags = append(tags, tag.Key)

@@ -52,6 +52,13 @@ type Index struct {
 	terms []string             // distinct folded terms, sorted
 	lists [][]posting          // lists[i]: the docs holding terms[i], ascending
 	tags  map[string]*tagCount // by folded tag: how many products carry it
+	// heads[c] lists, ascending, the docs holding a word of two or more
+	// bytes that starts with the ASCII byte c, with the fields of the
+	// heaviest such word: what a one-letter query finds as a prefix, in
+	// one posting per product instead of one per word (a letter starts
+	// thousands of words; at 100,000 products "b" has half a million
+	// postings and about 80,000 products).
+	heads [utf8.RuneSelf][]posting
 	pool  sync.Pool            // of *scratch, so searches don't allocate per document
 	// ready, when not nil, is closed by the first Build: until then every
 	// other method waits (Building).
@@ -224,6 +231,20 @@ func (ix *Index) Build(products []app.Product) {
 		first = end
 	}
 
+	var heads [utf8.RuneSelf][]posting
+	var headCount [utf8.RuneSelf]int
+	for _, d := range docs {
+		d.terms.eachHead(func(c byte, _ uint8) { headCount[c]++ })
+	}
+	for c, k := range headCount {
+		if k > 0 {
+			heads[c] = make([]posting, 0, k)
+		}
+	}
+	for n, d := range docs {
+		d.terms.eachHead(func(c byte, fields uint8) { heads[c] = append(heads[c], newPosting(uint32(n), fields)) })
+	}
+
 	tags := map[string]*tagCount{}
 	for _, d := range docs { // in catalog order: the first spelling of a tag names it
 		countTags(tags, products[last[d.id]].Tags, 1)
@@ -233,6 +254,7 @@ func (ix *Index) Build(products []app.Product) {
 	defer ix.mu.Unlock()
 	ix.docs, ix.byID, ix.holes = docs, byID, 0
 	ix.terms, ix.lists = sortedTerms, sortedLists
+	ix.heads = heads
 	ix.tags = tags
 	if ix.ready != nil {
 		ix.readyOnce.Do(func() { close(ix.ready) })
@@ -278,6 +300,7 @@ func (ix *Index) Upsert(p app.Product) {
 		}
 	}
 	ix.insertTermsLocked(fresh, n)
+	d.terms.eachHead(func(c byte, fields uint8) { ix.heads[c] = append(ix.heads[c], newPosting(n, fields)) })
 	ix.compactLocked(false)
 }
 
@@ -302,6 +325,11 @@ func (ix *Index) removeLocked(id string) {
 	delete(ix.byID, id)
 	uncountTags(ix.tags, d.tags)
 	ix.holes++
+	d.terms.eachHead(func(c byte, _ uint8) {
+		if j, ok := slices.BinarySearchFunc(ix.heads[c], n, byDoc); ok {
+			ix.heads[c] = slices.Delete(ix.heads[c], j, j+1)
+		}
+	})
 	var emptied []int // term numbers left without postings, ascending
 	for k := range d.terms.len() {
 		term, _ := d.terms.at(k)
@@ -371,6 +399,7 @@ func (ix *Index) compactLocked(force bool) {
 	}
 	docs := make([]*doc, 0, len(ix.byID))
 	lists := make([][]posting, len(ix.terms))
+	var heads [utf8.RuneSelf][]posting
 	for _, d := range ix.docs {
 		if d == nil {
 			continue
@@ -378,6 +407,7 @@ func (ix *Index) compactLocked(force bool) {
 		n := uint32(len(docs))
 		docs = append(docs, d)
 		ix.byID[d.id] = n
+		d.terms.eachHead(func(c byte, fields uint8) { heads[c] = append(heads[c], newPosting(n, fields)) })
 		for k := range d.terms.len() {
 			term, fields := d.terms.at(k)
 			if i, ok := slices.BinarySearch(ix.terms, term); ok {
@@ -385,7 +415,7 @@ func (ix *Index) compactLocked(force bool) {
 			}
 		}
 	}
-	ix.docs, ix.lists, ix.holes = docs, lists, 0
+	ix.docs, ix.lists, ix.heads, ix.holes = docs, lists, heads, 0
 }
 
 // newDoc holds p's text for ranking and highlighting; its terms are added
@@ -584,6 +614,7 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 		lo, hi, cost int
 		factor       float64
 		typos        []typoWord
+		head         []posting // for a one-letter term: heads, walked instead of lo..hi
 	}
 	plans := make([]plan, len(q.Terms))
 	var typoTerms []string
@@ -597,8 +628,18 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 			return nil, 0, nil // a term no word starts with or comes close to: nothing matches
 		}
 		cost := 0
-		for i := lo; i < hi; i++ {
-			cost += len(ix.lists[i])
+		var head []posting
+		useHead := len(t) == 1 && t[0] < utf8.RuneSelf
+		if useHead {
+			head = ix.heads[t[0]]
+			cost = len(head)
+			if lo < hi && ix.terms[lo] == t {
+				cost += len(ix.lists[lo])
+			}
+		} else {
+			for i := lo; i < hi; i++ {
+				cost += len(ix.lists[i])
+			}
 		}
 		for _, tw := range typos {
 			cost += len(ix.lists[tw.term])
@@ -608,7 +649,13 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 		if j == len(q.Terms)-1 && q.Prefix {
 			factor = typingPrefixFactor
 		}
-		plans[j] = plan{t, lo, hi, cost, factor, typos}
+		if useHead && lo < hi { // the word t itself, if any, then heads for the longer ones
+			hi = lo + 1
+			if ix.terms[lo] != t {
+				hi = lo
+			}
+		}
+		plans[j] = plan{t, lo, hi, cost, factor, typos, head}
 	}
 	slices.SortStableFunc(plans, func(a, b plan) int { return cmp.Compare(a.cost, b.cost) })
 
@@ -619,13 +666,13 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 		// match value (see matchValue), then is added to its score.
 		switch {
 		case k == 0:
-			ix.walkFirstLocked(sc, p.lo, p.hi, len(p.term), p.factor, p.typos)
+			ix.walkFirstLocked(sc, p.lo, p.hi, len(p.term), p.factor, p.typos, p.head)
 			sc.alive = append(sc.alive, sc.touched...)
 			for _, n := range sc.alive {
 				sc.add(n)
 			}
 		case p.cost <= walkFactor*len(sc.alive)*(1+len(p.typos)):
-			ix.walkNextLocked(sc, uint8(k), p.lo, p.hi, len(p.term), p.factor, p.typos)
+			ix.walkNextLocked(sc, uint8(k), p.lo, p.hi, len(p.term), p.factor, p.typos, p.head)
 			alive := sc.alive[:0]
 			for _, n := range sc.alive {
 				if sc.cur[n] > 0 {
@@ -702,7 +749,7 @@ func matchValues(factor float64) (exact, prefix [16]float64) {
 
 // walkFirstLocked walks the first (rarest) term: every document reached
 // becomes a candidate (sc.touched).
-func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float64, typos []typoWord) {
+func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float64, typos []typoWord, head []posting) {
 	exact, prefix := matchValues(factor)
 	cur, stamp := sc.cur, sc.stamp
 	visit := func(list []posting, values *[16]float64) {
@@ -725,6 +772,7 @@ func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float6
 			visit(ix.lists[i], &prefix)
 		}
 	}
+	visit(head, &prefix)
 	for _, tw := range typos {
 		var values [16]float64
 		for f := range values {
@@ -736,7 +784,7 @@ func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float6
 
 // walkNextLocked walks a further term: only the documents still
 // candidates (stamp k) take a value.
-func (ix *Index) walkNextLocked(sc *scratch, k uint8, lo, hi, termLen int, factor float64, typos []typoWord) {
+func (ix *Index) walkNextLocked(sc *scratch, k uint8, lo, hi, termLen int, factor float64, typos []typoWord, head []posting) {
 	exact, prefix := matchValues(factor)
 	cur, stamp := sc.cur, sc.stamp
 	visit := func(list []posting, values *[16]float64) {
@@ -754,6 +802,7 @@ func (ix *Index) walkNextLocked(sc *scratch, k uint8, lo, hi, termLen int, facto
 			visit(ix.lists[i], &prefix)
 		}
 	}
+	visit(head, &prefix)
 	for _, tw := range typos {
 		var values [16]float64
 		for f := range values {

@@ -4,6 +4,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"unicode/utf8"
 )
 
 // Fields a term can occur in; a term's weight is the sum over its fields,
@@ -142,4 +143,30 @@ func mergeOccurrences(occ []occurrence) []occurrence {
 		out = append(out, o)
 	}
 	return out
+}
+
+// eachHead calls f once per ASCII byte that starts a term of two or more
+// bytes in the set, in byte order, with the fields of the heaviest such
+// term (see Index.heads).
+func (ts termSet) eachHead(f func(c byte, fields uint8)) {
+	var cur byte
+	var best uint8
+	for k := range ts.len() {
+		term, fields := ts.at(k)
+		if len(term) < 2 || term[0] >= utf8.RuneSelf {
+			continue
+		}
+		if term[0] != cur {
+			if best != 0 {
+				f(cur, best)
+			}
+			cur, best = term[0], 0
+		}
+		if weights[fields&15] > weights[best&15] {
+			best = fields & 15
+		}
+	}
+	if best != 0 {
+		f(cur, best)
+	}
 }
