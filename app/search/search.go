@@ -59,7 +59,7 @@ type Index struct {
 	// thousands of words; at 100,000 products "b" has half a million
 	// postings and about 80,000 products).
 	heads [utf8.RuneSelf][]posting
-	pool  sync.Pool            // of *scratch, so searches don't allocate per document
+	pool  sync.Pool // of *scratch, so searches don't allocate per document
 	// ready, when not nil, is closed by the first Build: until then every
 	// other method waits (Building).
 	ready     chan struct{}
