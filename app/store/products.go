@@ -33,6 +33,12 @@ func (t *Tx) Product(id string) (app.Product, error) {
 	return p, err
 }
 
+// ProductIDBySlug returns the id of the product at /products/{slug},
+// without reading the product; "" when there is none.
+func (t *Tx) ProductIDBySlug(slug string) string {
+	return index{t.tx.Bucket(bProductsBySlug)}.get(slug)
+}
+
 // ProductBySlug returns the product at /products/{slug}.
 func (t *Tx) ProductBySlug(slug string) (app.Product, error) {
 	id := index{t.tx.Bucket(bProductsBySlug)}.get(slug)
@@ -218,6 +224,12 @@ func (t *Tx) CountProducts(activeOnly bool) (int, error) {
 // Product reads one product in its own transaction.
 func (s *Store) Product(ctx context.Context, id string) (p app.Product, err error) {
 	err = s.View(ctx, func(tx *Tx) error { p, err = tx.Product(id); return err })
+	return
+}
+
+// ProductIDBySlug is Tx.ProductIDBySlug in a read transaction.
+func (s *Store) ProductIDBySlug(ctx context.Context, slug string) (id string, err error) {
+	err = s.View(ctx, func(tx *Tx) error { id = tx.ProductIDBySlug(slug); return nil })
 	return
 }
 

@@ -193,13 +193,20 @@ func (s *Server) viewerCards(c *fiber.Ctx, cards []resultCard) error {
 	if id == "" || len(cards) == 0 {
 		return nil
 	}
-	owned, err := s.shop.Owned(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	credits, err := s.shop.Credits(c.UserContext(), id)
-	if err != nil {
-		return err
+	var (
+		owned   map[string]bool
+		credits *shop.CreditStatus
+		err     error
+	)
+	if st := s.signed(c); st != nil {
+		owned, credits = st.Owned, st.Credits // what the cached page is keyed by
+	} else {
+		if owned, err = s.shop.Owned(c.UserContext(), id); err != nil {
+			return err
+		}
+		if credits, err = s.shop.Credits(c.UserContext(), id); err != nil {
+			return err
+		}
 	}
 	for i := range cards {
 		cards[i].Owned, cards[i].Credits, cards[i].CSRF = owned[cards[i].ID], credits, s.csrfToken(c)

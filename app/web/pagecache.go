@@ -164,11 +164,14 @@ func (p *pageCache) put(key string, e *cachedPage) {
 
 // InvalidatePages is called when the plans or the settings change, or
 // many products at once.
-func (s *Server) InvalidatePages() { s.pages.Invalidate() }
+func (s *Server) InvalidatePages() { s.pages.Invalidate(); s.signedPages.Invalidate() }
 
 // ProductsChanged is called when products changed: the lists and the
 // pages at slugs (each product's slug before and after) are dropped.
-func (s *Server) ProductsChanged(slugs ...string) { s.pages.ProductsChanged(slugs...) }
+func (s *Server) ProductsChanged(slugs ...string) {
+	s.pages.ProductsChanged(slugs...)
+	s.signedPages.ProductsChanged(slugs...)
+}
 
 // cacheDep says what the page being cached shows of the catalog, from its
 // route.
@@ -183,14 +186,17 @@ func cacheDep(c *fiber.Ctx) (pageDep, string) {
 }
 
 // cached serves anonymous GET pages from the page cache, rendering and
-// storing them on a miss. Signed-in visitors, visitors with a cart (the
-// header shows its count) and any request with a session bypass it.
+// storing them on a miss; signed-in visitors' pages come from a cache of
+// their own, keyed also by their standing (signedpages.go). Visitors with
+// an anonymous cart (the header shows its count) and a session that is
+// not signed in bypass it.
 func (s *Server) cached(c *fiber.Ctx) error {
-	if c.Method() != fiber.MethodGet || s.session(c) != nil || c.Cookies(cartCookie) != "" ||
+	if c.Method() != fiber.MethodGet || c.Cookies(cartCookie) != "" ||
 		c.Cookies(codeCookie) != "" || c.Query("code") != "" || // the price depends on the code
 		c.Get("HX-History-Restore-Request") == "true" {
 		return c.Next()
 	}
+	pages := s.pages
 	// The key is looked up as bytes, copied only to be stored: a view of
 	// the connection's buffer must not outlive the request.
 	var kb [256]byte
@@ -198,12 +204,23 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	if isHTMX(c) {
 		key = append(key, "\x00htmx"...)
 	}
+	if s.session(c) != nil {
+		st, ok, err := s.signedStateFor(c)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return c.Next()
+		}
+		c.Locals(localSigned, st)
+		pages, key = s.signedPages, append(append(key, 0), st.key...)
+	}
 	token := s.csrfToken(c)
-	if e := s.pages.get(key); e != nil {
+	if e := pages.get(key); e != nil {
 		return s.sendCached(c, e, token)
 	}
 	dep, slug := cacheDep(c)
-	stamp := s.pages.stamp(dep, slug)
+	stamp := pages.stamp(dep, slug)
 	if token != "" {
 		c.Locals(localCSRF, tokenPlaceholder)
 	}
@@ -234,7 +251,7 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	} else if len(body) >= minCompressSize && compressible(ct) {
 		e.gzip = gzipOnce(body)
 	}
-	s.pages.put(string(key), e)
+	pages.put(string(key), e)
 	return s.sendCached(c, e, token)
 }
 

@@ -24,7 +24,9 @@ func (s *Server) handlePlans(c *fiber.Ctx) error {
 		iv = app.Yearly
 	}
 	current, returning := "", false
-	if id := s.viewerID(c); id != "" {
+	if st := s.signed(c); st != nil {
+		current, returning = st.CurrentPlan, st.HadPlan // what the cached page is keyed by
+	} else if id := s.viewerID(c); id != "" {
 		// One free trial per customer: a returning one is told before
 		// Checkout that the plan starts without it.
 		var err error

@@ -4,6 +4,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/shop"
 )
 
 // handleProduct shows one product with its files and the buy box: for a
@@ -52,6 +53,11 @@ func (s *Server) buyBox(c *fiber.Ctx, p app.Product, data fiber.Map) error {
 	data["Product"], data["InPlans"] = p, plansInclude(plans)
 	id := s.viewerID(c)
 	if id == "" {
+		return nil
+	}
+	if st := s.signed(c); st != nil && !st.Owned[p.ID] {
+		// Cached under the standing read for this request: render that.
+		data["Owned"], data["Credits"] = (*shop.LibraryItem)(nil), st.Credits
 		return nil
 	}
 	a, err := s.shop.Access(c.UserContext(), id, p)

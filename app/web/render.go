@@ -130,7 +130,9 @@ func (s *Server) fill(c *fiber.Ctx, data fiber.Map) {
 	}
 	if _, ok := data["CartCount"]; !ok {
 		var n int64
-		if id := s.cartID(c, false); id != "" && s.shop != nil {
+		if st := s.signed(c); st != nil {
+			n = st.CartCount // the count the cached page is keyed by
+		} else if id := s.cartID(c, false); id != "" && s.shop != nil {
 			if v, err := s.shop.Cart(c.UserContext(), id); err == nil {
 				n = v.Count
 			}

@@ -101,9 +101,11 @@ type Server struct {
 	// misses are checkout ids Stripe does not know (checkout.go).
 	misses *missCache
 	pages  *pageCache
-	assets *assets
-	gzips  gzipWriters // for responses compressed per request (compress.go)
-	app    *fiber.App
+	// signedPages holds signed-in visitors' pages (signedpages.go).
+	signedPages *pageCache
+	assets      *assets
+	gzips       gzipWriters // for responses compressed per request (compress.go)
+	app         *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -120,6 +122,7 @@ func New(d Deps) (*Server, error) {
 	s.proxies = parseProxies(d.Config.TrustedProxies)
 	s.misses = newMissCache(10000)
 	s.pages = newPageCache(4096)
+	s.signedPages = newPageCache(4096) // apart, so signed-in visitors never evict anonymous pages
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}

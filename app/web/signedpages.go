@@ -1,0 +1,116 @@
+package web
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"vendo/app/shop"
+)
+
+// Signed-in pages (issue 21): a signed-in customer's home, catalog,
+// product and plan pages are served from a cache of their own, keyed by
+// the address and by what the page shows of the visitor (signedState.key),
+// with the CSRF token spliced in per request as for anonymous pages. The
+// visitor's standing is read fresh for every request and handed to the
+// handler that renders a miss, so an entry's bytes are always the ones its
+// key describes: a purchase, a refund, a credit spent or a plan change
+// makes a new key on the next request, never a stale page. Nothing that
+// tells one customer from another (name, email, token, download links)
+// is in a shared entry: the layout shows only whether the visitor is
+// signed in and an admin, and a product they own (its page lists signed
+// download links, fresh per request) is rendered in full.
+
+// localSigned holds the request's *signedState.
+const localSigned = "vendo.signed"
+
+// signedState is a signed-in visitor's standing as the cached page shows
+// it, and the key it is cached under.
+type signedState struct {
+	shop.Standing
+	admin bool
+	key   string
+}
+
+// signedStateFor reads the signed-in visitor's standing for the page at
+// the request's route; ok is false when the page must be rendered in full
+// (a visitor who is not signed in, or a product they own).
+func (s *Server) signedStateFor(c *fiber.Ctx) (*signedState, bool, error) {
+	cust, signedIn := s.viewer(c)
+	if !signedIn || s.shop == nil {
+		return nil, false, nil
+	}
+	st, err := s.shop.Standing(c.UserContext(), cust.ID)
+	if err != nil {
+		return nil, false, err
+	}
+	ss := &signedState{Standing: st, admin: s.auth.IsAdmin(&cust)}
+	var k strings.Builder
+	k.WriteString("admin=")
+	k.WriteString(strconv.FormatBool(ss.admin))
+	k.WriteString(" cart=")
+	k.WriteString(strconv.FormatInt(st.CartCount, 10))
+	switch c.Route().Path {
+	case "/products/:slug":
+		id, err := s.store.ProductIDBySlug(c.UserContext(), c.Params("slug"))
+		if err != nil {
+			return nil, false, err
+		}
+		if st.Owned[id] {
+			return nil, false, nil // its download links are signed per request
+		}
+		k.WriteString(" credits=")
+		k.WriteString(creditsKey(st.Credits))
+	case "/products":
+		k.WriteString(" credits=")
+		k.WriteString(creditsKey(st.Credits))
+		k.WriteString(" owned=")
+		k.WriteString(ownedKey(st.Owned))
+	case "/plans":
+		k.WriteString(" plan=")
+		k.WriteString(st.CurrentPlan)
+		k.WriteString(" returning=")
+		k.WriteString(strconv.FormatBool(st.HadPlan))
+	}
+	ss.key = k.String()
+	return ss, true, nil
+}
+
+// signed returns the standing the cache read for this request, or nil
+// when the page is rendered without the cache: handlers then read their
+// own.
+func (s *Server) signed(c *fiber.Ctx) *signedState {
+	st, _ := c.Locals(localSigned).(*signedState)
+	return st
+}
+
+// creditsKey is what the buy box and the catalog's cards show of a
+// plan's credits (partials/buy_box, partials/card_action): two customers
+// with the same key see the same words.
+func creditsKey(cs *shop.CreditStatus) string {
+	if cs == nil {
+		return "none"
+	}
+	t := func(v time.Time) string { return v.UTC().Format(time.RFC3339) }
+	return strings.Join([]string{cs.State, strconv.FormatBool(cs.CanSpend()), strconv.FormatBool(cs.Unlimited()),
+		strconv.Itoa(cs.Balance), strconv.Quote(cs.Plan.ID), strconv.Quote(cs.Plan.Name), t(cs.NextRefill), t(cs.Subscription.CurrentPeriodEnd)}, "|")
+}
+
+// ownedKey names a library: the catalog's cards mark the products in it.
+func ownedKey(owned map[string]bool) string {
+	if len(owned) == 0 {
+		return "none"
+	}
+	ids := make([]string, 0, len(owned))
+	for id := range owned {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	sum := sha256.Sum256([]byte(strings.Join(ids, ",")))
+	return hex.EncodeToString(sum[:16])
+}
