@@ -43,6 +43,7 @@ func (s *Shop) stripeCustomer(ctx context.Context, cust app.Customer) (string, e
 // the session's promotion code; without one, Checkout lets the customer
 // type one (allow_promotion_codes; Stripe refuses both together).
 func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv app.Interval, code string) (string, error) {
+	s.BillingChanged() // the customer's invoices may change now (invoicecache.go)
 	if iv != app.Monthly && iv != app.Yearly {
 		return "", &app.Error{Code: app.EINVALID, Field: "interval", Message: "Choose monthly or yearly billing."}
 	}
@@ -112,6 +113,7 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 
 // PortalURL opens the Billing Portal for a customer, returning to /account.
 func (s *Shop) PortalURL(ctx context.Context, customerID string) (string, error) {
+	s.BillingChanged() // the customer's invoices may change now (invoicecache.go)
 	if err := s.EnsurePlanPrices(ctx); err != nil {
 		return "", err
 	}
@@ -127,13 +129,4 @@ func (s *Shop) PortalURL(ctx context.Context, customerID string) (string, error)
 		return "", err
 	}
 	return s.Stripe.CreatePortalSession(ctx, cust.StripeCustomerID, settings.PortalConfigID, s.BaseURL+"/account")
-}
-
-// Invoices lists the customer's invoices from Stripe.
-func (s *Shop) Invoices(ctx context.Context, customerID string) ([]stripeapi.Invoice, error) {
-	cust, err := s.Store.Customer(ctx, customerID)
-	if err != nil || cust.StripeCustomerID == "" {
-		return nil, err
-	}
-	return s.Stripe.ListInvoices(ctx, cust.StripeCustomerID, 24)
 }

@@ -30,6 +30,7 @@ type Buyer struct {
 // content, so a double click makes one session, and a changed cart a new
 // one.
 func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string, error) {
+	s.BillingChanged() // the customer's invoices may change now (invoicecache.go)
 	cart, err := s.Cart(ctx, cartID)
 	if err != nil {
 		return "", err

@@ -35,6 +35,7 @@ var ErrNotPaid = errors.New("checkout not paid yet")
 // once per session) when the session is paid. The webhook path runs the
 // same reconcile through the ledger.
 func (s *Shop) FulfilCheckout(ctx context.Context, sessionID string) (app.Order, error) {
+	s.BillingChanged() // the customer's invoices may change now (invoicecache.go)
 	ctx, release := webhook.Scope(ctx)
 	defer release()
 	t, err := s.fetchOrder(ctx, sessionID)

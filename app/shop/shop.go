@@ -76,6 +76,8 @@ type Shop struct {
 	// Locks order the re-fetch and apply of one order or subscription
 	// (webhook.Locks; the zero value is ready).
 	Locks webhook.Locks
+
+	invoices invoiceCache // the account page's invoice lists (invoicecache.go)
 }
 
 func (s *Shop) now() time.Time {

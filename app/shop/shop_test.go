@@ -41,6 +41,11 @@ type fakeStripe struct {
 	payFetches    int // GetPayment calls
 	invoiceReads  int // GetInvoice calls
 	portalConfigs int
+	// invoiceLists are the customers' invoices ListInvoices answers (with
+	// listErr when set); listCalls counts its calls.
+	invoiceLists map[string][]stripeapi.Invoice
+	listErr      error
+	listCalls    int
 }
 
 func newFakeStripe() *fakeStripe {
@@ -77,7 +82,10 @@ func (f *fakeStripe) GetInvoice(ctx context.Context, id string) (stripeapi.Invoi
 	return in, nil
 }
 func (f *fakeStripe) ListInvoices(ctx context.Context, customerID string, limit int) ([]stripeapi.Invoice, error) {
-	return nil, nil
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.listCalls++
+	return f.invoiceLists[customerID], f.listErr
 }
 func (f *fakeStripe) EnsurePortalConfiguration(ctx context.Context, id string, products []stripeapi.PortalProduct, returnURL string) (string, error) {
 	f.portalConfigs++

@@ -30,7 +30,15 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a.Get("/robots.txt", s.handleRobots)
 	a.Get("/sitemap.xml", s.handleSitemap)
 	if webhook != nil {
-		a.Post("/webhooks/stripe", webhook)
+		a.Post("/webhooks/stripe", func(c *fiber.Ctx) error {
+			// Stripe sends an event once its objects changed: a list of
+			// invoices asked for from now on has them, and the lists kept
+			// from before are dropped (shop/invoicecache.go).
+			if s.shop != nil {
+				s.shop.BillingChanged()
+			}
+			return webhook(c)
+		})
 	}
 
 	// Sessions and CSRF for every route below: POST, PUT, PATCH and DELETE
