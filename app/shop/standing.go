@@ -32,16 +32,14 @@ func (s *Shop) Standing(ctx context.Context, customerID string) (Standing, error
 		for _, e := range es {
 			st.Owned[e.ProductID] = true
 		}
+		// The credits come from the current subscription, if any: its
+		// plan is the current one, and a customer with one had a plan.
 		if st.Credits, err = s.creditsIn(tx, customerID); err != nil {
 			return err
 		}
-		switch sub, err := tx.CurrentSubscription(customerID); {
-		case err == nil:
-			st.CurrentPlan = sub.PlanID
-		case !app.IsNotFound(err):
-			return err
-		}
-		if st.HadPlan, err = hadPlan(tx, customerID); err != nil {
+		if st.Credits != nil {
+			st.CurrentPlan, st.HadPlan = st.Credits.Subscription.PlanID, true
+		} else if st.HadPlan, err = hadPlan(tx, customerID); err != nil {
 			return err
 		}
 		cart, err := tx.Cart(app.CustomerCartID(customerID))
