@@ -282,6 +282,7 @@ func run(ctx context.Context, bin, outFile string, o options) (err error) {
 		rep.note("Pages: %s, %d alternating rounds per side; the round with the median ratio is shown; visitors without cookies, URLs rotated request by request; the baseline serves the very bytes Vendo answered, from memory, with a bare fiber.New() built with the release flags (bench/baseline).",
 			ld.name(), pageRounds)
 		rep.note("Compressed rows: the requests say Accept-Encoding: gzip or br; the baseline serves the compressed bytes Vendo answered (fetched twice, as Vendo brotli-encodes a page on its second request) with that Content-Encoding, so both sides compress nothing per request. A page with a CSRF token (product pages) is spliced into gzip per request: only its token's bytes are compressed then.")
+		rep.note("Signed-in rows: every request carries a seeded customer's session cookie (the customer owns none of the pages' products and has no plan). Product, catalog and plan pages come from the signed-in page cache, keyed by the address and what the page shows of the visitor (admin, cart count, library, credits, plan), which is read per request with the session and the customer (three read transactions), the CSRF token spliced in; the account page is rendered per request, its invoice list kept between views (the bench's Stripe is a closed port, so the kept answer is the failure's sentence, refreshed in the background every 10 s).")
 	}
 
 	// 2. Webhooks.
