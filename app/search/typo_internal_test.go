@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"vendo/app"
 )
 
 // osaDistance is the edit distance the typo walk computes, for one pair
@@ -189,5 +191,21 @@ func TestASCIIMatchLenAsFolded(t *testing.T) {
 	}
 	if got := matchLen("ICONS", Query{Terms: []string{"ico"}}); got != 3 {
 		t.Errorf(`"ICONS" for "ico" marks %d bytes, want 3`, got)
+	}
+}
+
+// TestFoldWordAsFold: folding a word rune by rune from the table gives
+// app.Fold's result for every rune of the table, alone and in words, and
+// for words the table does not cover.
+func TestFoldWordAsFold(t *testing.T) {
+	var words []string
+	for r := rune(0); r < latinEnd; r++ {
+		words = append(words, string(r), "a"+string(r)+"Z", string(r)+"\u0301", string(r)+string(latinEnd-1-r))
+	}
+	words = append(words, "Straße", "ÆØÅœ", "naïve", "Ǖber", "e\u0301cole", "ﬁle", "Ωmega", "日本", "İstanbul", "")
+	for _, w := range words {
+		if got, want := foldWord(w), app.Fold(w); got != want {
+			t.Errorf("foldWord(%q) = %q, app.Fold %q", w, got, want)
+		}
 	}
 }
