@@ -90,3 +90,23 @@ func (s *Server) withDiscount(c *fiber.Ctx, data fiber.Map) error {
 	data["Discount"] = cd
 	return nil
 }
+
+// codeTriesPerMinute bounds the codes one address may try: each page that
+// takes a code says whether it is one of the shop's, so without a bound a
+// visitor could guess codes (a staff code, one meant for a few) in bulk.
+// A shopper follows a link or types a code now and then.
+const codeTriesPerMinute = 30
+
+// codeTries is route middleware for what brings a code (?code= on a page,
+// the cart's field): past codeTriesPerMinute from one address it refuses
+// with a sentence, before the code is looked at. Pages without a code,
+// and removing one, are not counted.
+func (s *Server) codeTries() fiber.Handler {
+	limit := s.rateLimit(codeTriesPerMinute, time.Minute, "discount codes tried")
+	return func(c *fiber.Ctx) error {
+		if c.Query("code") == "" && (c.Method() != fiber.MethodPost || c.FormValue("code") == "" || c.FormValue("remove") != "") {
+			return c.Next()
+		}
+		return limit(c)
+	}
+}

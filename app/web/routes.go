@@ -49,16 +49,18 @@ func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	// cookie; no page creates a stored session until someone signs in.
 	a.Use(s.loadSession, s.loadAnonToken, s.csrf, s.mergeCart)
 
+	codeTries := s.codeTries() // one count for every page and form that takes a code (discounts.go)
+
 	// Anonymous visitors get these from the page cache (pagecache.go).
 	a.Get("/", s.cached, s.handleHome)
 	a.Get("/products", s.cached, s.handleCatalog)
-	a.Get("/products/:slug", s.withToken, s.rememberCode, s.cached, s.handleProduct)
-	a.Get("/plans", s.withToken, s.rememberCode, s.cached, s.handlePlans)
+	a.Get("/products/:slug", s.withToken, codeTries, s.rememberCode, s.cached, s.handleProduct)
+	a.Get("/plans", s.withToken, codeTries, s.rememberCode, s.cached, s.handlePlans)
 	a.Get("/offline", s.cached, s.handleOffline) // what the service worker shows without a network
 	a.Get("/media/:sha", s.handleMedia)
 
-	a.Get("/cart", s.withToken, s.rememberCode, s.handleCart)
-	a.Post("/cart/code", s.handleCartCode) // a discount code typed, or removed
+	a.Get("/cart", s.withToken, codeTries, s.rememberCode, s.handleCart)
+	a.Post("/cart/code", codeTries, s.handleCartCode) // a discount code typed, or removed
 	a.Post("/cart/items", s.handleCartAdd)
 	a.Post("/cart/items/:id", s.handleCartUpdate)
 	a.Delete("/cart/items/:id", s.handleCartRemove)
