@@ -23,7 +23,7 @@ import (
 type growthRow struct {
 	size                 dataSize
 	startup              time.Duration // exec → first 200 /healthz, median of 3
-	rss                  int64         // KiB, 1 s after the first 200
+	rss, rssAnon         int64         // KiB once the index is built: all, and the anonymous part (heap)
 	searchP50, searchP99 time.Duration // in-process, app/search
 	editP50, editP99     time.Duration // one product edit: index update and page drop
 	catalogRPS, adminRPS float64
@@ -56,7 +56,7 @@ func runGrowth(ctx context.Context, bin string, env func(string) []string, addr 
 		r := growthRow{size: sz}
 		r.searchP50, r.searchP99, r.editP50, r.editP99 = growthSearch(data)
 		var ups []time.Duration
-		var rsss []int64
+		var rsss, anons []int64
 		var p *proc
 		for i := 0; i < 3; i++ {
 			var took time.Duration
@@ -75,14 +75,19 @@ func runGrowth(ctx context.Context, bin string, env func(string) []string, addr 
 				p.stop()
 				return nil, err
 			}
-			ups, rsss = append(ups, took), append(rsss, rss)
+			anon, err := statusKiB(p.pid(), "RssAnon")
+			if err != nil {
+				p.stop()
+				return nil, err
+			}
+			ups, rsss, anons = append(ups, took), append(rsss, rss), append(anons, anon)
 			if i < 2 {
 				if err := p.stop(); err != nil {
 					return nil, err
 				}
 			}
 		}
-		r.startup, r.rss = median(ups), median(rsss)
+		r.startup, r.rss, r.rssAnon = median(ups), median(rsss), median(anons)
 		err = func() error {
 			defer p.stop()
 			// The index is built in the background: wait for a search.
@@ -119,6 +124,7 @@ func runGrowth(ctx context.Context, bin string, env func(string) []string, addr 
 			return nil, err
 		}
 		os.RemoveAll(dir)
+		logf("  idle RSS %s, of which anonymous %s", fmtKiB(r.rss), fmtKiB(r.rssAnon))
 		logf("  start-up %s, idle RSS %s, search p50 %s p99 %s, edit p50 %s p99 %s, catalog %s/s, admin orders %s/s, dashboard %s",
 			fmtDur(r.startup), fmtKiB(r.rss), fmtDur(r.searchP50), fmtDur(r.searchP99), fmtDur(r.editP50), fmtDur(r.editP99),
 			fmtCount(r.catalogRPS), fmtCount(r.adminRPS), fmtDur(r.dashboard))
@@ -238,6 +244,7 @@ func growthTable(rows []growthRow) string {
 			check(100_000, func(r *growthRow) bool { return r.startup <= 1500*time.Millisecond })))
 	line("idle RSS", func(r growthRow) string { return fmtKiB(r.rss) },
 		target("≤ 120 MiB at 100k", check(100_000, func(r *growthRow) bool { return r.rss <= 120<<10 })))
+	line("… of which anonymous (heap, stacks)", func(r growthRow) string { return fmtKiB(r.rssAnon) }, "—")
 	line("search p50 (in-process)", func(r growthRow) string { return fmtDur(r.searchP50) }, "—")
 	line("search p99 (in-process)", func(r growthRow) string { return fmtDur(r.searchP99) },
 		target("≤ 2 ms at 100k", check(100_000, func(r *growthRow) bool { return r.searchP99 <= 2*time.Millisecond })))
