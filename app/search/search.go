@@ -732,27 +732,43 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 // The walks below visit every posting of a query term's words: those
 // starting with the term (terms lo..hi, exactly the term when termLen
 // bytes long) and its typo words, keeping each document's best match
-// value in sc.cur. A one-letter prefix of a 100,000-product catalog has
-// half a million postings, so the loops are written out, with the match
-// value of each combination of fields looked up in a table, rather than
-// calling a visitor per posting.
+// value in sc.cur. A prefix of a 100,000-product catalog can have half a
+// million postings, so the loops over a list are written out, with the
+// match value of each combination of fields looked up in a table, rather
+// than calling a visitor per posting.
 
-// matchValues returns the match value of each combination of fields for
-// a word matched in full, and as a prefix with factor.
-func matchValues(factor float64) (exact, prefix [16]float64) {
+// eachListLocked calls visit with each posting list of a query term's
+// words (lo..hi, the one-letter head list, the typo words) and the match
+// value of each combination of fields in it.
+func (ix *Index) eachListLocked(lo, hi, termLen int, factor float64, typos []typoWord, head []posting,
+	visit func(list []posting, values *[16]float64)) {
+	var exact, prefix [16]float64
 	for f := range exact {
 		exact[f] = matchValue(weights[f], 0)
 		prefix[f] = matchValue(weights[f]*factor, 0)
 	}
-	return exact, prefix
+	for i := lo; i < hi; i++ {
+		if len(ix.terms[i]) == termLen {
+			visit(ix.lists[i], &exact)
+		} else {
+			visit(ix.lists[i], &prefix)
+		}
+	}
+	visit(head, &prefix)
+	for _, tw := range typos {
+		var values [16]float64
+		for f := range values {
+			values[f] = matchValue(weights[f], tw.edits)
+		}
+		visit(ix.lists[tw.term], &values)
+	}
 }
 
 // walkFirstLocked walks the first (rarest) term: every document reached
 // becomes a candidate (sc.touched).
 func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float64, typos []typoWord, head []posting) {
-	exact, prefix := matchValues(factor)
 	cur, stamp := sc.cur, sc.stamp
-	visit := func(list []posting, values *[16]float64) {
+	ix.eachListLocked(lo, hi, termLen, factor, typos, head, func(list []posting, values *[16]float64) {
 		for _, post := range list {
 			n := post.doc()
 			v := values[post&15]
@@ -764,52 +780,21 @@ func (ix *Index) walkFirstLocked(sc *scratch, lo, hi, termLen int, factor float6
 				cur[n] = v
 			}
 		}
-	}
-	for i := lo; i < hi; i++ {
-		if len(ix.terms[i]) == termLen {
-			visit(ix.lists[i], &exact)
-		} else {
-			visit(ix.lists[i], &prefix)
-		}
-	}
-	visit(head, &prefix)
-	for _, tw := range typos {
-		var values [16]float64
-		for f := range values {
-			values[f] = matchValue(weights[f], tw.edits)
-		}
-		visit(ix.lists[tw.term], &values)
-	}
+	})
 }
 
 // walkNextLocked walks a further term: only the documents still
 // candidates (stamp k) take a value.
 func (ix *Index) walkNextLocked(sc *scratch, k uint8, lo, hi, termLen int, factor float64, typos []typoWord, head []posting) {
-	exact, prefix := matchValues(factor)
 	cur, stamp := sc.cur, sc.stamp
-	visit := func(list []posting, values *[16]float64) {
+	ix.eachListLocked(lo, hi, termLen, factor, typos, head, func(list []posting, values *[16]float64) {
 		for _, post := range list {
 			n := post.doc()
 			if v := values[post&15]; stamp[n] == k && v > cur[n] {
 				cur[n] = v
 			}
 		}
-	}
-	for i := lo; i < hi; i++ {
-		if len(ix.terms[i]) == termLen {
-			visit(ix.lists[i], &exact)
-		} else {
-			visit(ix.lists[i], &prefix)
-		}
-	}
-	visit(head, &prefix)
-	for _, tw := range typos {
-		var values [16]float64
-		for f := range values {
-			values[f] = matchValue(weights[f], tw.edits)
-		}
-		visit(ix.lists[tw.term], &values)
-	}
+	})
 }
 
 // A term's match in a document is one number, so the best of several
