@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"strings"
@@ -32,6 +33,9 @@ type pageCache struct {
 	bumps    uint64
 	max      int // entries
 	bytes    int // held now
+	// placeholder stands for the visitor's token in cached bytes
+	// (newPlaceholder).
+	placeholder []byte
 }
 
 // What a cached page shows of the catalog, so which changes drop it.
@@ -81,12 +85,20 @@ func (e *cachedPage) brotli() []byte {
 	return e.br
 }
 
-// tokenPlaceholder stands for the visitor's token in cached bytes; it is
-// plain ASCII so template escaping leaves it alone.
-const tokenPlaceholder = "vendoCSRFplaceholder7f3a9c"
+// newPlaceholder makes the string that stands for the visitor's token in
+// a cache's bytes: plain ASCII so template escaping leaves it alone, and
+// random per process, because a page may show what a visitor typed (a
+// search): a known placeholder in a link made by someone else would be
+// replaced by the token of whoever opened it, where the link's author
+// chose.
+func newPlaceholder() []byte {
+	var b [16]byte
+	rand.Read(b[:])
+	return []byte("vendoCSRF" + hex.EncodeToString(b[:]))
+}
 
 func newPageCache(max int) *pageCache {
-	return &pageCache{entries: map[string]*cachedPage{}, products: map[string]uint64{}, max: max}
+	return &pageCache{entries: map[string]*cachedPage{}, products: map[string]uint64{}, max: max, placeholder: newPlaceholder()}
 }
 
 // Invalidate drops every cached page (lazily: entries of an older version
@@ -222,7 +234,7 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	dep, slug := cacheDep(c)
 	stamp := pages.stamp(dep, slug)
 	if token != "" {
-		c.Locals(localCSRF, tokenPlaceholder)
+		c.Locals(localCSRF, string(pages.placeholder))
 	}
 	err := c.Next()
 	if token != "" {
@@ -235,16 +247,16 @@ func (s *Server) cached(c *fiber.Ctx) error {
 	ct := string(resp.Header.ContentType())
 	if resp.StatusCode() != fiber.StatusOK || !strings.HasPrefix(ct, "text/html") {
 		if token != "" {
-			resp.SetBody(bytes.ReplaceAll(resp.Body(), []byte(tokenPlaceholder), []byte(token)))
+			resp.SetBody(bytes.ReplaceAll(resp.Body(), pages.placeholder, []byte(token)))
 		}
 		return nil
 	}
 	body := append([]byte(nil), resp.Body()...)
 	sum := sha256.Sum256(body)
 	e := &cachedPage{stamp: stamp, dep: dep, slug: slug, body: body, contentType: ct, etag: hex.EncodeToString(sum[:12]),
-		hasToken: bytes.Contains(body, []byte(tokenPlaceholder))}
+		hasToken: bytes.Contains(body, pages.placeholder)}
 	if e.hasToken {
-		e.parts = bytes.Split(body, []byte(tokenPlaceholder))
+		e.parts = bytes.Split(body, pages.placeholder)
 		if len(body) >= minCompressSize {
 			e.splice = newGzipSplice(e.parts)
 		}
