@@ -11,10 +11,11 @@ import (
 // Customer returns the customer with id.
 func (t *Tx) Customer(id string) (app.Customer, error) {
 	var c app.Customer
-	found, err := getRecord(t.tx.Bucket(bCustomers), id, &c)
-	if err == nil && !found {
-		err = notFound("customer")
+	data := t.tx.Bucket(bCustomers).Get([]byte(id))
+	if data == nil {
+		return c, notFound("customer")
 	}
+	err := t.memos.customers.get(id, data, &c)
 	return c, err
 }
 

@@ -22,11 +22,15 @@ func (t *Tx) Session(id string) (app.Session, error) {
 	if id == "" {
 		return s, notFound("session")
 	}
-	found, err := getRecord(t.tx.Bucket(bSessions), sessionKey(id), &s)
-	if err != nil {
-		return s, err
+	key := sessionKey(id)
+	data := t.tx.Bucket(bSessions).Get([]byte(key))
+	if data == nil {
+		return app.Session{}, notFound("session")
 	}
-	if !found || !t.now.Before(s.ExpiresAt) {
+	if err := t.memos.sessions.get(key, data, &s); err != nil {
+		return app.Session{}, err
+	}
+	if !t.now.Before(s.ExpiresAt) {
 		return app.Session{}, notFound("session")
 	}
 	s.ID = id

@@ -74,6 +74,7 @@ type Store struct {
 	// hookQueued is signalled after a commit that queued a webhook
 	// delivery (see HookQueued).
 	hookQueued chan struct{}
+	memos      *memos // decoded sessions and customers (memo.go)
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -95,7 +96,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1)}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1), memos: newMemos()}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -131,6 +132,7 @@ type Tx struct {
 	// afterCommit runs once the transaction has committed (for example to
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
+	memos       *memos
 }
 
 // OnCommit registers fn to run after the transaction commits.
@@ -178,7 +180,7 @@ func (s *Store) View(ctx context.Context, fn func(*Tx) error) error {
 		return err
 	}
 	return s.db.View(func(btx *bolt.Tx) error {
-		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued})
+		return fn(&Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued, memos: s.memos})
 	})
 }
 
@@ -206,7 +208,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 func (s *Store) commit(run func(func(*bolt.Tx) error) error, fn func(*Tx) error) error {
 	var t *Tx
 	err := run(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued, memos: s.memos}
 		return fn(t)
 	})
 	if err == nil && t != nil {
