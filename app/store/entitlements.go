@@ -10,10 +10,11 @@ import (
 // Entitlement returns the entitlement with id.
 func (t *Tx) Entitlement(id string) (app.Entitlement, error) {
 	var e app.Entitlement
-	found, err := getRecord(t.tx.Bucket(bEntitlements), id, &e)
-	if err == nil && !found {
-		err = notFound("entitlement")
+	data := t.tx.Bucket(bEntitlements).Get([]byte(id))
+	if data == nil {
+		return e, notFound("entitlement")
 	}
+	err := t.memos.entitlements.get(id, data, &e)
 	return e, err
 }
 

@@ -2,21 +2,24 @@ package store
 
 import (
 	"bytes"
+	"maps"
 	"slices"
 	"sync"
 
 	"vendo/app"
 )
 
-// memos keep the last decoded session and customer records by their
-// bytes: a signed-in page reads both on every request, and decoding their
-// JSON was the largest part of a page served from the cache (issue 21). A
+// memos keep the last decoded session, customer and entitlement records
+// by their bytes: a signed-in page reads the session, the customer and
+// the customer's library on every request, and decoding their JSON was
+// the largest part of a page served from the cache (issue 21). A
 // record is reused only while its stored bytes are exactly the ones it was
 // decoded from, so a change is read at once, in any transaction; every
 // value handed out is a copy of its own.
 type memos struct {
-	sessions  memo[app.Session]
-	customers memo[app.Customer]
+	sessions     memo[app.Session]
+	customers    memo[app.Customer]
+	entitlements memo[app.Entitlement]
 }
 
 func newMemos() *memos {
@@ -25,6 +28,10 @@ func newMemos() *memos {
 		customers: memo[app.Customer]{clone: func(c app.Customer) app.Customer {
 			c.Identities = slices.Clone(c.Identities)
 			return c
+		}},
+		entitlements: memo[app.Entitlement]{clone: func(e app.Entitlement) app.Entitlement {
+			e.Served = maps.Clone(e.Served)
+			return e
 		}},
 	}
 }

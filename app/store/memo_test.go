@@ -9,7 +9,8 @@ import (
 	"vendo/app/store"
 )
 
-// Sessions and customers are decoded once per stored version (memo.go):
+// Sessions, customers and entitlements are decoded once per stored
+// version (memo.go):
 // a change is read at once, a deleted session is gone, and a value one
 // reader changes in memory is not what the next reader gets.
 func TestSessionsAndCustomersReadTheirLatestBytes(t *testing.T) {
@@ -63,6 +64,28 @@ func TestSessionsAndCustomersReadTheirLatestBytes(t *testing.T) {
 	if gc, gs, err = read(); err != nil || gc.Name != "Ada Lovelace" || gs.CSRF != "token-two" {
 		t.Fatalf("after a change: %+v %+v %v", gc, gs, err)
 	}
+	// An entitlement's download counts change with every download.
+	e := app.Entitlement{CustomerID: c.ID, ProductID: "prod_x", Source: app.SourceManual, SourceID: "test", Served: map[string]int64{"f": 1}}
+	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PutEntitlement(&e) }); err != nil {
+		t.Fatal(err)
+	}
+	readEnt := func() (got app.Entitlement) {
+		st.View(ctx, func(tx *store.Tx) (err error) { got, err = tx.Entitlement(e.ID); return err })
+		return got
+	}
+	got := readEnt()
+	got.Served["f"] = 99 // in memory only
+	if got = readEnt(); got.Served["f"] != 1 {
+		t.Fatalf("a reader's change to an entitlement reached the next reader: %+v", got.Served)
+	}
+	e.Downloads, e.Served["f"] = 2, 2
+	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.PutEntitlement(&e) }); err != nil {
+		t.Fatal(err)
+	}
+	if got = readEnt(); got.Downloads != 2 || got.Served["f"] != 2 {
+		t.Fatalf("after a download: %+v", got)
+	}
+
 	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.DeleteSession(sess.ID) }); err != nil {
 		t.Fatal(err)
 	}
