@@ -170,11 +170,7 @@ func (s *Shop) Library(ctx context.Context, customerID string) ([]LibraryItem, e
 			if err != nil {
 				return err
 			}
-			links, err := s.LinksFor(tx, e, settings.DownloadExpiry)
-			if err != nil {
-				return err
-			}
-			out = append(out, LibraryItem{Product: p, Entitlement: e, Links: links})
+			out = append(out, LibraryItem{Product: p, Entitlement: e, Links: s.linksOf(p, e, settings.DownloadExpiry)})
 		}
 		return nil
 	})
@@ -195,13 +191,18 @@ func (s *Shop) LinksFor(tx *store.Tx, e app.Entitlement, expiry time.Duration) (
 	if err != nil {
 		return nil, err
 	}
+	return s.linksOf(p, e, expiry), nil
+}
+
+// linksOf is LinksFor with the product already read.
+func (s *Shop) linksOf(p app.Product, e app.Entitlement, expiry time.Duration) []DownloadLink {
 	var out []DownloadLink
 	exp := s.now().Add(expiry)
 	for _, f := range p.Files {
 		tok := s.Signer.Sign(DownloadClaim{EntitlementID: e.ID, FileSHA256: f.SHA256, Expires: exp})
 		out = append(out, DownloadLink{ProductTitle: p.Title, FileName: f.Name, Size: f.Size, URL: s.BaseURL + DownloadPath + tok})
 	}
-	return out, nil
+	return out
 }
 
 // ProductAccess is what a signed-in customer may do with a product: it
