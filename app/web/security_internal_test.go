@@ -40,7 +40,7 @@ func TestSecurityHeadersAsHelmet(t *testing.T) {
 		ReferrerPolicy:            "same-origin",
 		XFrameOptions:             "DENY",
 		CrossOriginEmbedderPolicy: "unsafe-none",
-		CrossOriginOpenerPolicy:   "same-origin",
+		CrossOriginOpenerPolicy:   "unsafe-none", // same-origin on private pages: TestOpenerIsolationOnPrivatePages
 		CrossOriginResourcePolicy: "same-origin",
 		PermissionPolicy:          "camera=(), microphone=(), geolocation=(), payment=()",
 	}))
