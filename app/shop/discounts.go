@@ -387,9 +387,13 @@ func (s *Shop) checkCode(ctx context.Context, cd *CartDiscount, customerID strin
 			return err
 		}
 		cd.Discount = d
-		used, err := redemptions(tx)
-		if err != nil {
-			return err
+		// Counting reads every order: only a code with a limit needs it
+		// (a visitor holding a code's cookie checks it on every page).
+		var used map[string]Redemptions
+		if d.MaxRedemptions > 0 {
+			if used, err = redemptions(tx); err != nil {
+				return err
+			}
 		}
 		switch {
 		case d.Paused:
