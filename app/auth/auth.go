@@ -239,10 +239,11 @@ func SafeNext(next string) string {
 }
 
 // Sweep removes what visitors leave behind: expired sessions, old
-// sign-in tokens, ended rate-limit windows, and carts unchanged for the
-// cart lifetime (VENDO_CART_LIFETIME).
+// sign-in tokens, ended rate-limit windows, holds of discount codes
+// whose Checkout has expired, and carts unchanged for the cart lifetime
+// (VENDO_CART_LIFETIME).
 func (s *Service) Sweep(ctx context.Context) error {
-	var sessions, tokens, limits, carts int
+	var sessions, tokens, limits, carts, holds int
 	err := s.store.Update(ctx, func(tx *store.Tx) (err error) {
 		if s.cfg.CartLifetime > 0 {
 			if carts, err = tx.SweepCarts(tx.Now().Add(-s.cfg.CartLifetime)); err != nil {
@@ -255,11 +256,14 @@ func (s *Service) Sweep(ctx context.Context) error {
 		if tokens, err = tx.SweepLoginTokens(); err != nil {
 			return err
 		}
+		if holds, err = tx.SweepCodeHolds(); err != nil {
+			return err
+		}
 		limits, err = tx.SweepRateLimits()
 		return err
 	})
-	if err == nil && sessions+tokens+limits+carts > 0 {
-		s.log.Info("swept expired records", "sessions", sessions, "tokens", tokens, "rate_limits", limits, "carts", carts)
+	if err == nil && sessions+tokens+limits+carts+holds > 0 {
+		s.log.Info("swept expired records", "sessions", sessions, "tokens", tokens, "rate_limits", limits, "carts", carts, "code_holds", holds)
 	}
 	return err
 }

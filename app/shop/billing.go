@@ -98,7 +98,22 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 	// One session per customer, plan and interval per ten minutes: a
 	// double click lands on the same Checkout.
 	window := s.now().Unix() / 600
-	_, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
+	key := "vendo-subscribe-" + cust.ID + "-" + price.StripePriceID + "-" + strconv.FormatInt(window, 10)
+	var hold app.CodeHold
+	if promo != "" {
+		meta["vendo_discount"] = app.NormalizeCode(code)
+		var expire string
+		if hold, expire, err = s.holdCode(ctx, code, customerID, planHolder(customerID), key); err != nil {
+			return "", withoutCodeHint(err, "subscribe")
+		}
+		if err := s.closeHeldSession(ctx, expire); err != nil {
+			return "", err
+		}
+		if hold.ID != "" {
+			meta["vendo_hold"] = hold.ID
+		}
+	}
+	id, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
 		Mode: "subscription", Lines: []stripeapi.CheckoutLine{{PriceID: price.StripePriceID, Quantity: 1}},
 		ClientReferenceID: cust.ID, Customer: stripeCust, Metadata: meta, SubscriptionMetadata: meta,
 		SuccessURL: s.BaseURL + "/account?subscribed=1&session_id={CHECKOUT_SESSION_ID}",
@@ -106,8 +121,10 @@ func (s *Shop) Subscribe(ctx context.Context, customerID, planSlug string, iv ap
 		TrialDays:  trial, TrialNoCard: trial > 0 && plan.TrialNoCard,
 		AutomaticTax: settings.StripeTax, TaxIDCollection: settings.TaxIDCollection,
 		PromotionCode: promo, AllowPromotionCodes: promo == "",
-		IdempotencyKey: "vendo-subscribe-" + cust.ID + "-" + price.StripePriceID + "-" + strconv.FormatInt(window, 10),
+		ExpiresAt:      hold.ExpiresAt, // zero without a hold: Stripe's 24 hours
+		IdempotencyKey: key,
 	})
+	s.settleHold(ctx, hold, id, err)
 	return url, err
 }
 

@@ -100,14 +100,26 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		return "", fmt.Errorf("read cart %s: %w", cartID, err)
 	}
 	sum := sha256.Sum256([]byte(cartID + "|" + buyer.CustomerID + "|" + strings.Join(ids, ",") + "|" + strconv.FormatInt(updated, 10) + "|" + code))
+	key := "vendo-checkout-" + hex.EncodeToString(sum[:16])
 	meta := map[string]string{"vendo_cart_id": cartID, "vendo_kind": "order"}
+	var hold app.CodeHold
 	if code != "" {
 		meta["vendo_discount"] = code
+		var expire string
+		if hold, expire, err = s.holdCode(ctx, code, buyer.CustomerID, cartHolder(cartID), key); err != nil {
+			return "", withoutCodeHint(err, "check out")
+		}
+		if err := s.closeHeldSession(ctx, expire); err != nil {
+			return "", err
+		}
+		if hold.ID != "" {
+			meta["vendo_hold"] = hold.ID
+		}
 	}
 	if buyer.CustomerID != "" {
 		meta["vendo_customer_id"] = buyer.CustomerID
 	}
-	_, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
+	id, url, err := s.Stripe.CreateCheckoutSession(ctx, stripeapi.CheckoutRequest{
 		Mode:              "payment",
 		Lines:             lines,
 		ClientReferenceID: cartID,
@@ -123,8 +135,10 @@ func (s *Shop) Checkout(ctx context.Context, cartID string, buyer Buyer) (string
 		InvoiceMetadata:   invoiceMeta(meta),
 		// Without a code of their own, the buyer may type one at Checkout.
 		AllowPromotionCodes: promo == "",
-		IdempotencyKey:      "vendo-checkout-" + hex.EncodeToString(sum[:16]),
+		ExpiresAt:           hold.ExpiresAt, // zero without a hold: Stripe's 24 hours
+		IdempotencyKey:      key,
 	})
+	s.settleHold(ctx, hold, id, err)
 	if err != nil {
 		return "", err
 	}

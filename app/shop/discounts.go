@@ -149,7 +149,7 @@ func (s *Shop) UpdateDiscount(ctx context.Context, id string, edit app.Discount,
 	var used int
 	if err := s.Store.View(ctx, func(tx *store.Tx) error {
 		r, err := redemptions(tx)
-		used = r[d.Code].Orders
+		used = r[d.Code].Uses()
 		return err
 	}); err != nil {
 		return cur, err
@@ -278,10 +278,17 @@ func (s *Shop) changeDiscount(ctx context.Context, id, actor string, change func
 
 // Redemptions are a discount's paid orders and the revenue they brought.
 type Redemptions struct {
-	Orders  int
-	Revenue app.Money
-	Off     app.Money
+	Orders int
+	// Subscriptions counts the plans subscribed to with the code (their
+	// payments are not orders, so not in Revenue and Off).
+	Subscriptions int
+	Revenue       app.Money
+	Off           app.Money
 }
+
+// Uses is how many times the code was redeemed, as Stripe counts it: one
+// per paid Checkout, for a cart or a plan.
+func (r Redemptions) Uses() int { return r.Orders + r.Subscriptions }
 
 // DiscountList is the admin's list: every discount not deleted, with its
 // redemptions counted from the orders.
@@ -312,13 +319,25 @@ func (s *Shop) Discounts(ctx context.Context) ([]DiscountList, error) {
 	return out, err
 }
 
-// redemptions counts orders that give access per discount code.
+// redemptions counts, per discount code, the orders that give access and
+// the subscriptions started with it.
 func redemptions(tx *store.Tx) (map[string]Redemptions, error) {
 	orders, _, err := tx.Orders(store.OrderFilter{})
 	if err != nil {
 		return nil, err
 	}
 	out := map[string]Redemptions{}
+	err = tx.ForEachSubscription(func(sub *app.Subscription) error {
+		if sub.DiscountCode != "" {
+			r := out[sub.DiscountCode]
+			r.Subscriptions++
+			out[sub.DiscountCode] = r
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
 	for _, o := range orders {
 		if o.DiscountCode == "" || o.PaymentStatus == app.PaymentFailed {
 			continue
@@ -350,7 +369,7 @@ func (s *Shop) ApplyCode(ctx context.Context, code string, cart CartView, custom
 	if cd.Code == "" {
 		return cd, nil
 	}
-	if err := s.checkCode(ctx, &cd, customerID); err != nil || cd.Refused != "" {
+	if err := s.checkCode(ctx, &cd, customerID, cartHolder(cart.ID)); err != nil || cd.Refused != "" {
 		return cd, err
 	}
 	var base int64
@@ -374,39 +393,52 @@ func (s *Shop) ApplyCode(ctx context.Context, code string, cart CartView, custom
 }
 
 // checkCode looks a code up and says why it cannot be used now, whatever
-// it is for: unknown, deleted, paused, ended, used up, or for a first
-// purchase only.
-func (s *Shop) checkCode(ctx context.Context, cd *CartDiscount, customerID string) error {
-	return s.Store.View(ctx, func(tx *store.Tx) error {
-		d, err := tx.DiscountByCode(cd.Code)
-		if app.IsNotFound(err) || (err == nil && d.Deleted) {
-			cd.Refused = fmt.Sprintf("The code %s is not one of this shop's.", cd.Code)
-			return nil
-		}
-		if err != nil {
-			return err
-		}
-		cd.Discount = d
-		// Counting reads every order: only a code with a limit needs it
-		// (a visitor holding a code's cookie checks it on every page).
-		var used map[string]Redemptions
-		if d.MaxRedemptions > 0 {
-			if used, err = redemptions(tx); err != nil {
-				return err
-			}
-		}
-		switch {
-		case d.Paused:
-			cd.Refused = fmt.Sprintf("The code %s is paused for now.", d.Code)
-		case !d.EndsAt.IsZero() && !s.now().Before(d.EndsAt):
-			cd.Refused = fmt.Sprintf("The code %s ended on %s.", d.Code, d.EndsAt.Format("2 January 2006"))
-		case d.MaxRedemptions > 0 && used[d.Code].Orders >= d.MaxRedemptions:
-			cd.Refused = fmt.Sprintf("The code %s has been used as many times as it allows.", d.Code)
-		case d.FirstPurchaseOnly && customerID != "" && (hasOrders(tx, customerID) || hadPlanErr(tx, customerID)):
-			cd.Refused = fmt.Sprintf("The code %s is for a first purchase only.", d.Code)
-		}
-		return nil
+// it is for: unknown, deleted, paused, ended, used up, every use left
+// held by other buyers' open Checkouts, or for a first purchase only.
+// holder is whose Checkout would take it (codeholds.go), "" for nobody's.
+func (s *Shop) checkCode(ctx context.Context, cd *CartDiscount, customerID, holder string) error {
+	return s.Store.View(ctx, func(tx *store.Tx) (err error) {
+		cd.Discount, cd.Refused, err = codeRefusal(tx, cd.Code, customerID, holder)
+		return err
 	})
+}
+
+// codeRefusal is checkCode's rule inside a transaction, at its time: the
+// sentence is "" when the code can be used.
+func codeRefusal(tx *store.Tx, code, customerID, holder string) (app.Discount, string, error) {
+	d, err := tx.DiscountByCode(code)
+	if app.IsNotFound(err) || (err == nil && d.Deleted) {
+		return d, fmt.Sprintf("The code %s is not one of this shop's.", code), nil
+	}
+	if err != nil {
+		return d, "", err
+	}
+	// Counting reads every order: only a code with a limit needs it
+	// (a visitor holding a code's cookie checks it on every page).
+	var used, held int
+	if d.MaxRedemptions > 0 {
+		r, err := redemptions(tx)
+		if err != nil {
+			return d, "", err
+		}
+		used = r[d.Code].Uses()
+		if held, err = tx.LiveCodeHolds(d.Code, holder); err != nil {
+			return d, "", err
+		}
+	}
+	switch {
+	case d.Paused:
+		return d, fmt.Sprintf("The code %s is paused for now.", d.Code), nil
+	case !d.EndsAt.IsZero() && !tx.Now().Before(d.EndsAt):
+		return d, fmt.Sprintf("The code %s ended on %s.", d.Code, d.EndsAt.Format("2 January 2006")), nil
+	case d.MaxRedemptions > 0 && used >= d.MaxRedemptions:
+		return d, fmt.Sprintf("The code %s has been used as many times as it allows.", d.Code), nil
+	case d.MaxRedemptions > 0 && used+held >= d.MaxRedemptions:
+		return d, fmt.Sprintf("Every use left of the code %s is in another buyer's open checkout. Try again in an hour, when unpaid checkouts have ended.", d.Code), nil
+	case d.FirstPurchaseOnly && customerID != "" && (hasOrders(tx, customerID) || hadPlanErr(tx, customerID)):
+		return d, fmt.Sprintf("The code %s is for a first purchase only.", d.Code), nil
+	}
+	return d, "", nil
 }
 
 func hadPlanErr(tx *store.Tx, customerID string) bool {
@@ -430,7 +462,7 @@ func (s *Shop) ApplyPlanCode(ctx context.Context, code string, plan app.Plan, iv
 	if pd.Code == "" {
 		return pd, nil
 	}
-	if err := s.checkCode(ctx, &pd.CartDiscount, customerID); err != nil || pd.Refused != "" {
+	if err := s.checkCode(ctx, &pd.CartDiscount, customerID, planHolder(customerID)); err != nil || pd.Refused != "" {
 		return pd, err
 	}
 	d := pd.Discount

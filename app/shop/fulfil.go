@@ -239,6 +239,11 @@ func (s *Shop) applyOrder(tx *store.Tx, t orderTruth) (app.Order, error) {
 		if order, err = s.newOrder(tx, sess); err != nil {
 			return order, err
 		}
+		// The order counts the code's use from now on: the Checkout's
+		// hold on it ends in the same transaction (codeholds.go).
+		if err := releaseHold(tx, sess.Metadata["vendo_discount"], cartHolder(sess.Metadata["vendo_cart_id"]), sess.Metadata); err != nil {
+			return order, err
+		}
 	}
 	t.setFacts(&order)
 	_, had := before.State()

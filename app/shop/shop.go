@@ -24,6 +24,7 @@ type Payments interface {
 	DeactivatePrice(ctx context.Context, priceID string) error
 	CreateCheckoutSession(ctx context.Context, r stripeapi.CheckoutRequest) (id, url string, err error)
 	GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error)
+	ExpireCheckoutSession(ctx context.Context, id string) error
 	GetCharge(ctx context.Context, id string) (stripeapi.Charge, error)
 	GetPayment(ctx context.Context, paymentIntentID string) (stripeapi.Payment, error)
 	GetRefund(ctx context.Context, id string) (stripeapi.RefundInfo, string, error)

@@ -125,6 +125,18 @@ func (f *fakeStripe) CreateCheckoutSession(ctx context.Context, r stripeapi.Chec
 	id := fmt.Sprintf("cs_test_%d", f.n)
 	return id, "https://checkout.example/" + id, nil
 }
+func (f *fakeStripe) ExpireCheckoutSession(ctx context.Context, id string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	s, ok := f.sessions[id]
+	if !ok {
+		return app.Errorf(app.ENOTFOUND, "no such session")
+	}
+	s.Status = "expired"
+	f.sessions[id] = s
+	return nil
+}
+
 func (f *fakeStripe) GetCheckoutSession(ctx context.Context, id string) (stripeapi.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

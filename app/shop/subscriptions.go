@@ -202,7 +202,12 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		if err != nil {
 			return rec, err
 		}
-		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
+		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID, DiscountCode: fetched.Metadata["vendo_discount"]}
+		// The subscription counts the code's use from now on: the
+		// Checkout's hold on it ends in the same transaction.
+		if err := releaseHold(tx, rec.DiscountCode, planHolder(fetched.Metadata["vendo_customer_id"]), fetched.Metadata); err != nil {
+			return rec, err
+		}
 	}
 	before := rec // the zero subscription for a new one
 	oldPlanID, oldInterval, oldStatus := rec.PlanID, rec.Interval, rec.Status

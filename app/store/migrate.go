@@ -71,6 +71,7 @@ var (
 	// Discount codes (issue 19): id → discount, code → id.
 	bDiscounts       = []byte("discounts")
 	bDiscountsByCode = []byte("discounts_by_code")
+	bCodeHolds       = []byte("discount_holds") // code + "/" + holder → app.CodeHold
 
 	// Outgoing webhooks (issue 20): endpoints, events (their exact
 	// bodies), deliveries (with a nested pending set, as the outbox has),
@@ -127,6 +128,8 @@ var migrations = []migration{
 	// 11: licenses by customer (fulfilment read them all for each order,
 	// inside the webhook's write transaction).
 	indexLicensesByOwner,
+	// 12: uses of limited discount codes held by open Checkouts.
+	func(tx *bolt.Tx) error { return createBuckets(tx, bCodeHolds) },
 }
 
 func indexLicensesByOwner(tx *bolt.Tx) error {

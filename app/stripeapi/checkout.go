@@ -57,6 +57,9 @@ type CheckoutRequest struct {
 	// without one is canceled (trial_settings.end_behavior).
 	TrialDays   int
 	TrialNoCard bool
+	// ExpiresAt, when set, is when the session stops being payable
+	// (Stripe's default is 24 hours; it takes 30 minutes to 24 hours).
+	ExpiresAt time.Time
 	// IdempotencyKey names the intent (this cart at this version); the
 	// key sent also covers every parameter (see keyFor).
 	IdempotencyKey string
@@ -86,6 +89,9 @@ func (c *Client) CreateCheckoutSession(ctx context.Context, r CheckoutRequest) (
 	}
 	if r.ClientReferenceID != "" {
 		p.ClientReferenceID = stripe.String(r.ClientReferenceID)
+	}
+	if !r.ExpiresAt.IsZero() {
+		p.ExpiresAt = stripe.Int64(r.ExpiresAt.Unix())
 	}
 	if r.Customer != "" {
 		p.Customer = stripe.String(r.Customer)
