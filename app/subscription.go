@@ -60,7 +60,7 @@ type Subscription struct {
 	RenewalReminder time.Time `json:"renewal_reminder,omitempty"`
 	// DiscountCode is the shop's code the subscription was started with
 	// (its Checkout's vendo_discount metadata): one of the code's uses.
-	DiscountCode string `json:"discount_code,omitempty"`
+	DiscountCode    string    `json:"discount_code,omitempty"`
 	SnapshotAt      time.Time `json:"snapshot_at"`
 	LatestInvoiceID string    `json:"latest_invoice_id,omitempty"`
 	CreatedAt       time.Time `json:"created_at"`
