@@ -139,3 +139,39 @@ func TestALimitedCodeCountsPlans(t *testing.T) {
 	_, list := srv.Admin.Get("/admin/discounts")
 	mustContain(t, list, "1 on plans")
 }
+
+// TestALimitedCodeIsHeldInStripeMode: the held Checkout's expires_at
+// goes to Stripe (shop A's sandbox here, which checks Stripe's window of
+// 30 minutes to 24 hours) and the session expires then; a second buyer
+// is turned away while it is open.
+func TestALimitedCodeIsHeldInStripeMode(t *testing.T) {
+	t.Parallel()
+	p := newPair(t, true, nil)
+	b := p.b
+	b.Admin.SignInAdmin()
+	createCode(t, b, url.Values{"code": {"ONLYONE"}, "name": {"Only one"}, "percent_off": {"10"}, "currency": {"usd"}, "max_redemptions": {"1"}})
+
+	first := p.browser()
+	first.Get("/cart?code=ONLYONE")
+	first.AddToCart("sunrise-wallpapers")
+	resp, page := first.Checkout()
+	const at = "/sandbox/stripe/checkout/"
+	if !strings.HasPrefix(resp.Request.URL.String(), p.a.URL+at) {
+		t.Fatalf("checkout landed on %s\n%.1000s", resp.Request.URL, page)
+	}
+	id := strings.Trim(strings.TrimPrefix(resp.Request.URL.Path, at), "/")
+	s, err := p.api.CheckoutSessions.Get(id, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if left := time.Until(time.Unix(s.ExpiresAt, 0)); left < 55*time.Minute || left > 61*time.Minute {
+		t.Fatalf("the held session expires in %s; want the hold's hour", left)
+	}
+	second := p.browser()
+	second.Get("/cart?code=ONLYONE")
+	second.AddToCart("sunrise-wallpapers")
+	resp, body := second.Checkout()
+	if resp.StatusCode != 422 || !strings.Contains(body, "Every use left of the code ONLYONE") {
+		t.Fatalf("the second buyer's checkout: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+}
