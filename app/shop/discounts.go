@@ -3,6 +3,7 @@ package shop
 import (
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -148,8 +149,7 @@ func (s *Shop) UpdateDiscount(ctx context.Context, id string, edit app.Discount,
 	}
 	var used int
 	if err := s.Store.View(ctx, func(tx *store.Tx) error {
-		r, err := redemptions(tx)
-		used = r[d.Code].Uses()
+		used, err = codeUses(tx, d.Code)
 		return err
 	}); err != nil {
 		return cur, err
@@ -282,8 +282,10 @@ type Redemptions struct {
 	// Subscriptions counts the plans subscribed to with the code (their
 	// payments are not orders, so not in Revenue and Off).
 	Subscriptions int
-	Revenue       app.Money
-	Off           app.Money
+	// Revenue (net of refunds) and Off are the orders', one amount per
+	// currency.
+	Revenue []app.Money
+	Off     []app.Money
 }
 
 // Uses is how many times the code was redeemed, as Stripe counts it: one
@@ -319,36 +321,34 @@ func (s *Shop) Discounts(ctx context.Context) ([]DiscountList, error) {
 	return out, err
 }
 
-// redemptions counts, per discount code, the orders that give access and
-// the subscriptions started with it.
+// redemptions is every code's uses, from the aggregates the store keeps
+// in the transactions that write orders and subscriptions (so a code's
+// limit is checked without reading every order).
 func redemptions(tx *store.Tx) (map[string]Redemptions, error) {
-	orders, _, err := tx.Orders(store.OrderFilter{})
+	uses, err := tx.CodeUses()
 	if err != nil {
 		return nil, err
 	}
-	out := map[string]Redemptions{}
-	err = tx.ForEachSubscription(func(sub *app.Subscription) error {
-		if sub.DiscountCode != "" {
-			r := out[sub.DiscountCode]
-			r.Subscriptions++
-			out[sub.DiscountCode] = r
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	for _, o := range orders {
-		if o.DiscountCode == "" || o.PaymentStatus == app.PaymentFailed {
-			continue
-		}
-		r := out[o.DiscountCode]
-		r.Orders++
-		r.Revenue = app.Money{Amount: r.Revenue.Amount + o.Total.Amount - o.AmountRefunded, Currency: o.Total.Currency}
-		r.Off = app.Money{Amount: r.Off.Amount + o.Discount.Amount, Currency: o.Total.Currency}
-		out[o.DiscountCode] = r
+	out := make(map[string]Redemptions, len(uses))
+	for code, u := range uses {
+		out[code] = Redemptions{Orders: u.Orders, Subscriptions: u.Subscriptions, Revenue: amounts(u.Revenue), Off: amounts(u.Off)}
 	}
 	return out, nil
+}
+
+// codeUses is one code's uses.
+func codeUses(tx *store.Tx, code string) (int, error) {
+	u, err := tx.CodeUsesOf(code)
+	return u.Orders + u.Subscriptions, err
+}
+
+// amounts lists amounts by currency, in the currencies' order.
+func amounts(byCurrency map[string]int64) []app.Money {
+	out := make([]app.Money, 0, len(byCurrency))
+	for _, cur := range slices.Sorted(maps.Keys(byCurrency)) {
+		out = append(out, app.Money{Amount: byCurrency[cur], Currency: cur})
+	}
+	return out
 }
 
 // CartDiscount is a code applied to a cart: what it takes off, or why it
@@ -413,15 +413,11 @@ func codeRefusal(tx *store.Tx, code, customerID, holder string) (app.Discount, s
 	if err != nil {
 		return d, "", err
 	}
-	// Counting reads every order: only a code with a limit needs it
-	// (a visitor holding a code's cookie checks it on every page).
 	var used, held int
 	if d.MaxRedemptions > 0 {
-		r, err := redemptions(tx)
-		if err != nil {
+		if used, err = codeUses(tx, d.Code); err != nil {
 			return d, "", err
 		}
-		used = r[d.Code].Uses()
 		if held, err = tx.LiveCodeHolds(d.Code, holder); err != nil {
 			return d, "", err
 		}

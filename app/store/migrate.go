@@ -130,6 +130,9 @@ var migrations = []migration{
 	indexLicensesByOwner,
 	// 12: uses of limited discount codes held by open Checkouts.
 	func(tx *bolt.Tx) error { return createBuckets(tx, bCodeHolds) },
+	// 13: the aggregates again, now with each discount code's uses
+	// (counted from the orders and subscriptions already there).
+	rebuildStats,
 }
 
 func indexLicensesByOwner(tx *bolt.Tx) error {

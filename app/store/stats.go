@@ -61,11 +61,52 @@ type SubscriptionStats struct {
 	PastDue int                             `json:"past_due,omitempty"`
 }
 
-// Stats is every aggregate: the buckets by their start, and the
-// subscription counts.
+// CodeUses is what a discount code was used for: the orders that give
+// access (not failed), the subscriptions started with it, and, by
+// currency, the orders' revenue (net of refunds) and what it took off.
+// Kept under "c" + code, so a code's limit is checked without reading
+// every order.
+type CodeUses struct {
+	Orders        int              `json:"orders,omitempty"`
+	Subscriptions int              `json:"subscriptions,omitempty"`
+	Revenue       map[string]int64 `json:"revenue,omitempty"`
+	Off           map[string]int64 `json:"off,omitempty"`
+}
+
+func (u *CodeUses) add(d *CodeUses) {
+	u.Orders += d.Orders
+	u.Subscriptions += d.Subscriptions
+	addAmounts(&u.Revenue, d.Revenue)
+	addAmounts(&u.Off, d.Off)
+}
+
+func addAmounts(m *map[string]int64, d map[string]int64) {
+	for cur, n := range d {
+		if *m == nil {
+			*m = map[string]int64{}
+		}
+		(*m)[cur] += n
+		if (*m)[cur] == 0 {
+			delete(*m, cur)
+		}
+	}
+	if len(*m) == 0 {
+		*m = nil
+	}
+}
+
+func (u *CodeUses) zero() bool {
+	return u.Orders == 0 && u.Subscriptions == 0 && len(u.Revenue) == 0 && len(u.Off) == 0
+}
+
+func codeKey(code string) []byte { return []byte("c" + code) }
+
+// Stats is every aggregate: the buckets by their start, the subscription
+// counts, and the discount codes' uses.
 type Stats struct {
 	Buckets       map[time.Time]StatBucket
 	Subscriptions SubscriptionStats
+	Codes         map[string]CodeUses
 }
 
 // statDelta is what one record counts for (sign +1) or no longer counts
@@ -74,6 +115,19 @@ type statDelta struct {
 	buckets map[int64]*StatBucket // by quarter-hour number
 	subs    SubscriptionStats
 	subsSet bool
+	codes   map[string]*CodeUses
+}
+
+func (d *statDelta) code(code string) *CodeUses {
+	if d.codes == nil {
+		d.codes = map[string]*CodeUses{}
+	}
+	u := d.codes[code]
+	if u == nil {
+		u = &CodeUses{}
+		d.codes[code] = u
+	}
+	return u
 }
 
 func quarter(at time.Time) int64 { return at.Unix() / int64(StatSpan/time.Second) }
@@ -94,6 +148,13 @@ func (d *statDelta) bucket(at time.Time) *StatBucket {
 func (d *statDelta) order(o *app.Order, sign int) {
 	if o == nil {
 		return
+	}
+	if o.DiscountCode != "" && o.PaymentStatus != app.PaymentFailed {
+		u := d.code(o.DiscountCode)
+		u.Orders += sign
+		cur := o.Total.Currency
+		addAmounts(&u.Revenue, map[string]int64{cur: int64(sign) * (o.Total.Amount - o.AmountRefunded)})
+		addAmounts(&u.Off, map[string]int64{cur: int64(sign) * o.Discount.Amount})
 	}
 	b := d.bucket(o.CreatedAt)
 	b.Orders += sign
@@ -147,6 +208,9 @@ func (d *statDelta) subscription(s *app.Subscription, sign int) {
 	if s == nil {
 		return
 	}
+	if s.DiscountCode != "" {
+		d.code(s.DiscountCode).Subscriptions += sign
+	}
 	d.subsSet = true
 	if s.Status == "past_due" {
 		d.subs.PastDue += sign
@@ -168,6 +232,21 @@ func (d *statDelta) subscription(s *app.Subscription, sign int) {
 // kept aggregates are equal record for record.
 func (d *statDelta) apply(tx *bolt.Tx) error {
 	b := tx.Bucket(bStats)
+	for code, delta := range d.codes {
+		key := codeKey(code)
+		var cur CodeUses
+		if _, err := getRecord(b, string(key), &cur); err != nil {
+			return err
+		}
+		cur.add(delta)
+		if cur.zero() {
+			if err := b.Delete(key); err != nil {
+				return err
+			}
+		} else if err := putRecord(b, string(key), &cur); err != nil {
+			return err
+		}
+	}
 	for q, delta := range d.buckets {
 		key := bucketKey(q)
 		var cur StatBucket
@@ -274,7 +353,11 @@ func (t *Tx) StatsSince(from time.Time) (Stats, error) {
 		q := int64(binary.BigEndian.Uint64(k[1:]))
 		out.Buckets[time.Unix(q*int64(StatSpan/time.Second), 0).UTC()] = sb
 	}
-	_, err := getRecord(b, string(keySubscriptions), &out.Subscriptions)
+	if _, err := getRecord(b, string(keySubscriptions), &out.Subscriptions); err != nil {
+		return out, err
+	}
+	var err error
+	out.Codes, err = t.CodeUses()
 	return out, err
 }
 
@@ -285,7 +368,14 @@ func (t *Tx) RecountStats() (Stats, error) {
 	if err != nil {
 		return Stats{}, err
 	}
-	out := Stats{Buckets: map[time.Time]StatBucket{}, Subscriptions: d.subs}
+	out := Stats{Buckets: map[time.Time]StatBucket{}, Subscriptions: d.subs, Codes: map[string]CodeUses{}}
+	for code, u := range d.codes {
+		var tidy CodeUses
+		tidy.add(u) // drops zero amounts, as apply does
+		if !tidy.zero() {
+			out.Codes[code] = tidy
+		}
+	}
 	for q, sb := range d.buckets {
 		sb.add(&StatBucket{}) // drops zero sales, as apply does
 		if !sb.zero() {
@@ -320,7 +410,31 @@ func (s Stats) Equal(o Stats) bool {
 		return false
 	}
 	return s.Subscriptions.PastDue == o.Subscriptions.PastDue &&
-		maps.EqualFunc(s.Subscriptions.Active, o.Subscriptions.Active, maps.Equal)
+		maps.EqualFunc(s.Subscriptions.Active, o.Subscriptions.Active, maps.Equal) &&
+		maps.EqualFunc(s.Codes, o.Codes, func(a, b CodeUses) bool {
+			return a.Orders == b.Orders && a.Subscriptions == b.Subscriptions && maps.Equal(a.Revenue, b.Revenue) && maps.Equal(a.Off, b.Off)
+		})
+}
+
+// CodeUses returns every discount code's uses, by code.
+func (t *Tx) CodeUses() (map[string]CodeUses, error) {
+	out := map[string]CodeUses{}
+	c := t.tx.Bucket(bStats).Cursor()
+	for k, v := c.Seek([]byte("c")); k != nil && k[0] == 'c'; k, v = c.Next() {
+		var u CodeUses
+		if err := decode(v, &u); err != nil {
+			return out, fmt.Errorf("stats %s: %w", k, err)
+		}
+		out[string(k[1:])] = u
+	}
+	return out, nil
+}
+
+// CodeUsesOf returns one discount code's uses.
+func (t *Tx) CodeUsesOf(code string) (CodeUses, error) {
+	var u CodeUses
+	_, err := getRecord(t.tx.Bucket(bStats), string(codeKey(app.NormalizeCode(code))), &u)
+	return u, err
 }
 
 // recount counts every record into one delta.

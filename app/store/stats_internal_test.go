@@ -27,6 +27,7 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 	currencies := []string{"usd", "usd", "usd", "eur"}
 	orderStatus := []string{app.OrderPaid, app.OrderPartiallyRefunded, app.OrderRefunded, app.OrderDisputed, app.OrderFailed, app.OrderPending}
 	subStatus := []string{"active", "trialing", "past_due", "canceled", "incomplete"}
+	codes := []string{"", "", "SPRING", "ONCE"} // discount codes' uses are aggregates too
 	var orders []app.Order
 	var subs []app.Subscription
 	var invoices []app.Invoice
@@ -66,6 +67,9 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 							Total: app.Money{Amount: int64(100 + rng.IntN(5000)), Currency: currencies[rng.IntN(len(currencies))]}}
 					}
 					o.Status = orderStatus[rng.IntN(len(orderStatus))]
+					o.PaymentStatus = []string{app.PaymentPaid, app.PaymentPaid, app.PaymentFailed, ""}[rng.IntN(4)]
+					o.DiscountCode = codes[rng.IntN(len(codes))]
+					o.Discount = app.Money{Amount: int64(rng.IntN(300)), Currency: o.Total.Currency}
 					o.AmountRefunded = 0
 					if o.Status != app.OrderPaid {
 						o.AmountRefunded = int64(rng.IntN(int(o.Total.Amount) + 1))
@@ -116,6 +120,7 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 					s.PlanID = []string{"plan_a", "plan_b"}[rng.IntN(2)]
 					s.Interval = []app.Interval{app.Monthly, app.Yearly}[rng.IntN(2)]
 					s.Terminated = rng.IntN(5) == 0
+					s.DiscountCode = codes[rng.IntN(len(codes))]
 					if err := tx.PutSubscription(&s); err != nil {
 						return err
 					}
@@ -143,9 +148,10 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 		failed += b.FailedEvents + b.FailedOrders
 		newCustomers += b.NewCustomers
 	}
-	if sales < 50 || failed < 10 || newCustomers < 20 || kept.Subscriptions.PastDue == 0 || len(kept.Subscriptions.Active) == 0 {
-		t.Fatalf("the storm left too little to compare: %d sales buckets, %d failures, %d new customers, %+v",
-			sales, failed, newCustomers, kept.Subscriptions)
+	if sales < 50 || failed < 10 || newCustomers < 20 || kept.Subscriptions.PastDue == 0 || len(kept.Subscriptions.Active) == 0 ||
+		kept.Codes["SPRING"].Orders == 0 || kept.Codes["ONCE"].Subscriptions == 0 || len(kept.Codes["SPRING"].Revenue) == 0 {
+		t.Fatalf("the storm left too little to compare: %d sales buckets, %d failures, %d new customers, %+v, %+v",
+			sales, failed, newCustomers, kept.Subscriptions, kept.Codes)
 	}
 }
 
