@@ -18,6 +18,7 @@ func (t *Tx) PutCart(c *app.Cart) error {
 	if c.ID == "" {
 		return app.Errorf(app.EINVALID, "A cart needs an id.")
 	}
+	t.cartChanged(c.ID)
 	if len(c.Items) == 0 {
 		return t.tx.Bucket(bCarts).Delete([]byte(c.ID))
 	}
@@ -29,8 +30,15 @@ func (t *Tx) PutCart(c *app.Cart) error {
 // how many: a visitor who added something and left does not keep a
 // record forever (issue 17, hole 5).
 func (t *Tx) SweepCarts(before time.Time) (int, error) {
-	return deleteWhere(t.tx.Bucket(bCarts), func(c *app.Cart) bool { return c.UpdatedAt.Before(before) })
+	n, err := deleteWhere(t.tx.Bucket(bCarts), func(c *app.Cart) bool { return c.UpdatedAt.Before(before) })
+	if n > 0 {
+		t.customerChanged("") // whose carts is not told
+	}
+	return n, err
 }
 
 // DeleteCart removes a cart.
-func (t *Tx) DeleteCart(id string) error { return t.tx.Bucket(bCarts).Delete([]byte(id)) }
+func (t *Tx) DeleteCart(id string) error {
+	t.cartChanged(id)
+	return t.tx.Bucket(bCarts).Delete([]byte(id))
+}

@@ -7,6 +7,7 @@ import (
 // RecordDownload logs a download and counts it against its entitlement.
 func (t *Tx) RecordDownload(d *app.DownloadRecord) error {
 	d.ID = t.NewID("dl_")
+	t.customerChanged(d.CustomerID)
 	if d.At.IsZero() {
 		d.At = t.now
 	}

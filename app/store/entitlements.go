@@ -27,6 +27,7 @@ func (t *Tx) PutEntitlement(e *app.Entitlement) error {
 		e.ID = t.NewID("ent_")
 		e.GrantedAt = t.now
 	}
+	t.customerChanged(e.CustomerID)
 	if err := t.tx.Bucket(bEntitlementsByOwner).Put([]byte(e.CustomerID+"/"+e.ID), nil); err != nil {
 		return err
 	}

@@ -21,6 +21,9 @@ func (t *Tx) PutInvoice(in *app.Invoice) error {
 	if found && old.SnapshotAt.After(in.SnapshotAt) {
 		return nil
 	}
+	if in.CustomerID != "" {
+		t.customerChanged(in.CustomerID)
+	}
 	var prev *app.Invoice // the stored record, for the aggregates
 	if found {
 		prev = &old

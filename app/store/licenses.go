@@ -44,11 +44,13 @@ func (t *Tx) PutLicense(l *app.License) error {
 			return err
 		}
 		if found && old.CustomerID != l.CustomerID {
+			t.customerChanged(old.CustomerID)
 			if err := owners.Delete([]byte(old.CustomerID + "/" + l.ID)); err != nil {
 				return err
 			}
 		}
 	}
+	t.customerChanged(l.CustomerID)
 	if err := owners.Put([]byte(l.CustomerID+"/"+l.ID), nil); err != nil {
 		return err
 	}
@@ -116,6 +118,7 @@ func (t *Tx) AddLicenseInstance(in *app.LicenseInstance) error {
 	}
 	in.ID = t.NewID("ins_")
 	in.CreatedAt = t.now
+	t.licenseChanged(in.LicenseID)
 	if err := t.tx.Bucket(bInstancesByLicense).Put([]byte(in.LicenseID+"/"+in.ID), nil); err != nil {
 		return err
 	}
@@ -124,6 +127,7 @@ func (t *Tx) AddLicenseInstance(in *app.LicenseInstance) error {
 
 // DeleteLicenseInstance removes an activation and its index entry.
 func (t *Tx) DeleteLicenseInstance(in app.LicenseInstance) error {
+	t.licenseChanged(in.LicenseID)
 	if err := t.tx.Bucket(bInstancesByLicense).Delete([]byte(in.LicenseID + "/" + in.ID)); err != nil {
 		return err
 	}
@@ -161,4 +165,15 @@ func (t *Tx) eachInstanceID(licenseID string, fn func(id string) error) error {
 		}
 	}
 	return nil
+}
+
+// licenseChanged moves the version of the license's owner (an activation
+// shows on their account page); every customer's when it cannot be read.
+func (t *Tx) licenseChanged(licenseID string) {
+	l, err := t.License(licenseID)
+	if err != nil {
+		t.customerChanged("")
+		return
+	}
+	t.customerChanged(l.CustomerID)
 }

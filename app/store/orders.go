@@ -72,6 +72,7 @@ func (t *Tx) PutOrder(o *app.Order) error {
 				}
 			}
 			if old.CustomerID != o.CustomerID && old.CustomerID != "" {
+				t.customerChanged(old.CustomerID)
 				if err := t.tx.Bucket(bOrdersByCustomer).Delete([]byte(old.CustomerID + "/" + o.ID)); err != nil {
 					return err
 				}
@@ -91,6 +92,7 @@ func (t *Tx) PutOrder(o *app.Order) error {
 		}
 	}
 	if o.CustomerID != "" {
+		t.customerChanged(o.CustomerID)
 		if err := t.tx.Bucket(bOrdersByCustomer).Put([]byte(o.CustomerID+"/"+o.ID), nil); err != nil {
 			return err
 		}

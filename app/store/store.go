@@ -75,6 +75,7 @@ type Store struct {
 	// delivery (see HookQueued).
 	hookQueued chan struct{}
 	memos      *memos // decoded sessions and customers (memo.go)
+	versions   *customerVersions
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -96,7 +97,7 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1), memos: newMemos()}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1), memos: newMemos(), versions: &customerVersions{}}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -133,6 +134,12 @@ type Tx struct {
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
 	memos       *memos
+	// versions is the store's customer versions; the customers whose
+	// records the transaction wrote move after its commit (versions.go).
+	versions      *customerVersions
+	versionIDs    []string
+	versionsAll   bool
+	versionsDirty bool
 }
 
 // OnCommit registers fn to run after the transaction commits.
@@ -208,7 +215,7 @@ func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 func (s *Store) commit(run func(func(*bolt.Tx) error) error, fn func(*Tx) error) error {
 	var t *Tx
 	err := run(func(btx *bolt.Tx) error {
-		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued, memos: s.memos}
+		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued, memos: s.memos, versions: s.versions}
 		return fn(t)
 	})
 	if err == nil && t != nil {

@@ -48,11 +48,13 @@ func (t *Tx) PutSubscription(s *app.Subscription) error {
 			prev = &old
 		}
 		if found && old.CustomerID != s.CustomerID {
+			t.customerChanged(old.CustomerID)
 			if err := t.tx.Bucket(bSubscriptionsByCustomer).Delete([]byte(old.CustomerID + "/" + s.ID)); err != nil {
 				return err
 			}
 		}
 	}
+	t.customerChanged(s.CustomerID)
 	if clash, err := (index{t.tx.Bucket(bSubscriptionsByStripe)}).set(s.StripeID, s.ID); err != nil {
 		return err
 	} else if clash != "" {
@@ -117,6 +119,7 @@ func (t *Tx) Subscriptions(f SubscriptionFilter) ([]app.Subscription, string, er
 func (t *Tx) AddCredit(e *app.CreditEntry) error {
 	e.ID = t.NewID("cr_")
 	e.At = t.now
+	t.customerChanged(e.CustomerID)
 	return putRecord(t.tx.Bucket(bCredits), e.ID, e)
 }
 
