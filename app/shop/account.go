@@ -2,6 +2,7 @@ package shop
 
 import (
 	"context"
+	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -24,6 +25,12 @@ type AccountView struct {
 	// InvoicesError is set when Stripe could not be asked for invoices:
 	// the rest of the page still works.
 	InvoicesError string
+	// Until is how long the page may be shown as it was rendered: its
+	// download links keep most of their life, and nothing it shows turns
+	// with time before (a credit month, a grace period, a paid period or
+	// a key's expiry). A change to the customer's records is seen through
+	// the store's customer version instead.
+	Until time.Time
 }
 
 // LicenseView is a license with what it is for, how it stands and where
@@ -42,8 +49,13 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 	if v.Library, err = s.Library(ctx, customerID); err != nil {
 		return v, err
 	}
+	var linkExpiry time.Duration
 	err = s.Store.View(ctx, func(tx *store.Tx) error {
-		var err error
+		settings, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		linkExpiry = settings.DownloadExpiry
 		if v.Orders, _, err = tx.Orders(store.OrderFilter{CustomerID: customerID, Limit: 50}); err != nil {
 			return err
 		}
@@ -116,6 +128,7 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 	if err != nil {
 		return v, err
 	}
+	v.Until = v.until(s.now(), linkExpiry)
 	if inv, err := s.Invoices(ctx, customerID); err != nil {
 		s.Log.Warn("list invoices for account page", "customer", customerID, "err", err)
 		v.InvoicesError = "Your invoices cannot be shown right now. Try again in a moment."
@@ -123,4 +136,39 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 		v.Invoices = inv
 	}
 	return v, nil
+}
+
+// maxAccountKeep is the longest an account page is shown as rendered.
+const maxAccountKeep = time.Minute
+
+// until is when the view stops being what the page should show at now:
+// a tenth of a download link's life (a link on the page keeps nine
+// tenths of it), at most maxAccountKeep, and never past the next moment
+// something it shows turns by the clock.
+func (v *AccountView) until(now time.Time, linkExpiry time.Duration) time.Time {
+	end := now.Add(min(maxAccountKeep, linkExpiry/10))
+	turn := func(t time.Time) {
+		if t.After(now) && t.Before(end) {
+			end = t
+		}
+	}
+	if cs := v.CreditStatus; cs != nil {
+		turn(cs.NextRefill)
+		turn(cs.MonthEnd)
+		turn(cs.GraceUntil)
+		for _, e := range cs.Pending {
+			turn(e.Until)
+		}
+	}
+	if sub := v.Subscription; sub != nil {
+		turn(sub.CurrentPeriodEnd)
+		turn(sub.TrialEnd)
+	}
+	for _, l := range v.Licenses {
+		turn(l.ExpiresAt)
+		if l.Info.ExpiresAt != nil {
+			turn(*l.Info.ExpiresAt)
+		}
+	}
+	return end
 }

@@ -27,6 +27,7 @@ const (
 
 type invoiceCache struct {
 	gen     atomic.Uint64 // bumped by BillingChanged()
+	lists   atomic.Uint64 // the last invoiceList.seq handed out
 	mu      sync.Mutex
 	entries map[string]*invoiceList // by customer id
 }
@@ -34,6 +35,7 @@ type invoiceCache struct {
 // invoiceList is one customer's list, or its fetch while done is open:
 // views that miss at the same time wait for one call.
 type invoiceList struct {
+	seq        uint64 // unique per list (InvoicesKept)
 	gen        uint64
 	done       chan struct{} // closed once list and err are set
 	expires    time.Time
@@ -77,7 +79,7 @@ func (s *Shop) Invoices(ctx context.Context, customerID string) ([]stripeapi.Inv
 			}
 		}
 	}
-	e := &invoiceList{gen: gen, done: make(chan struct{})}
+	e := &invoiceList{seq: c.lists.Add(1), gen: gen, done: make(chan struct{})}
 	if c.entries == nil || len(c.entries) >= maxInvoiceLists {
 		c.entries = map[string]*invoiceList{}
 	}
@@ -87,9 +89,33 @@ func (s *Shop) Invoices(ctx context.Context, customerID string) ([]stripeapi.Inv
 	return e.list, e.err
 }
 
+// InvoicesKept names the list Invoices would answer for the customer now
+// without asking Stripe or starting a refresh: a page showing it may be
+// kept while the name stays. 0 when there is none (never listed, a
+// Stripe event since, being fetched, or past its time).
+func (s *Shop) InvoicesKept(customerID string) uint64 {
+	c := &s.invoices
+	gen := c.gen.Load()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.entries[customerID]
+	if e == nil || e.gen != gen {
+		return 0
+	}
+	select {
+	case <-e.done:
+		if time.Now().After(e.expires) {
+			return 0
+		}
+		return e.seq
+	default:
+		return 0
+	}
+}
+
 // fetchInvoices replaces old, an expired list, with a new one.
 func (s *Shop) fetchInvoices(ctx context.Context, customerID string, gen uint64, old *invoiceList) {
-	e := &invoiceList{gen: gen, done: make(chan struct{})}
+	e := &invoiceList{seq: s.invoices.lists.Add(1), gen: gen, done: make(chan struct{})}
 	s.fill(ctx, customerID, e)
 	c := &s.invoices
 	c.mu.Lock()

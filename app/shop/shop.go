@@ -87,3 +87,7 @@ func (s *Shop) now() time.Time {
 	}
 	return time.Now()
 }
+
+// Time is the shop's clock now (the sandbox's test clock in sandbox
+// mode), for what is kept until a moment it named.
+func (s *Shop) Time() time.Time { return s.now() }

@@ -251,20 +251,27 @@ func (s *Server) cached(c *fiber.Ctx) error {
 		}
 		return nil
 	}
-	body := append([]byte(nil), resp.Body()...)
+	e := newCachedPage(append([]byte(nil), resp.Body()...), ct, pages.placeholder)
+	e.stamp, e.dep, e.slug = stamp, dep, slug
+	pages.put(string(key), e)
+	return s.sendCached(c, e, token)
+}
+
+// newCachedPage prepares a rendered body, whose visitor's token is
+// placeholder, for sendCached: split at the token, compressed once.
+func newCachedPage(body []byte, contentType string, placeholder []byte) *cachedPage {
 	sum := sha256.Sum256(body)
-	e := &cachedPage{stamp: stamp, dep: dep, slug: slug, body: body, contentType: ct, etag: hex.EncodeToString(sum[:12]),
-		hasToken: bytes.Contains(body, pages.placeholder)}
+	e := &cachedPage{body: body, contentType: contentType, etag: hex.EncodeToString(sum[:12]),
+		hasToken: bytes.Contains(body, placeholder)}
 	if e.hasToken {
-		e.parts = bytes.Split(body, pages.placeholder)
+		e.parts = bytes.Split(body, placeholder)
 		if len(body) >= minCompressSize {
 			e.splice = newGzipSplice(e.parts)
 		}
-	} else if len(body) >= minCompressSize && compressible(ct) {
+	} else if len(body) >= minCompressSize && compressible(contentType) {
 		e.gzip = gzipOnce(body)
 	}
-	pages.put(string(key), e)
-	return s.sendCached(c, e, token)
+	return e
 }
 
 // What sendCached sets, prepared: c.Set would copy and normalize each

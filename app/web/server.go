@@ -103,9 +103,11 @@ type Server struct {
 	pages  *pageCache
 	// signedPages holds signed-in visitors' pages (signedpages.go).
 	signedPages *pageCache
-	assets      *assets
-	gzips       gzipWriters // for responses compressed per request (compress.go)
-	app         *fiber.App
+	// accountPages holds each customer's account page (accountcache.go).
+	accountPages *accountCache
+	assets       *assets
+	gzips        gzipWriters // for responses compressed per request (compress.go)
+	app          *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -123,6 +125,7 @@ func New(d Deps) (*Server, error) {
 	s.misses = newMissCache(10000)
 	s.pages = newPageCache(4096)
 	s.signedPages = newPageCache(4096) // apart, so signed-in visitors never evict anonymous pages
+	s.accountPages = newAccountCache()
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
