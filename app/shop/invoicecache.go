@@ -63,10 +63,7 @@ func (s *Shop) Invoices(ctx context.Context, customerID string) ([]stripeapi.Inv
 	if e := c.entries[customerID]; e != nil && e.gen == gen {
 		select {
 		case <-e.done:
-			if time.Now().After(e.expires) && !e.refreshing {
-				e.refreshing = true
-				go s.fetchInvoices(context.WithoutCancel(ctx), customerID, gen, e)
-			}
+			s.refreshExpired(ctx, customerID, e)
 			c.mu.Unlock()
 			return e.list, e.err
 		default: // another view is fetching it
@@ -90,10 +87,11 @@ func (s *Shop) Invoices(ctx context.Context, customerID string) ([]stripeapi.Inv
 }
 
 // InvoicesKept names the list Invoices would answer for the customer now
-// without asking Stripe or starting a refresh: a page showing it may be
-// kept while the name stays. 0 when there is none (never listed, a
-// Stripe event since, being fetched, or past its time).
-func (s *Shop) InvoicesKept(customerID string) uint64 {
+// without waiting for Stripe: a page showing it may be kept while the
+// name stays. Past its time the list is fetched again in the background,
+// as Invoices does, and named until the new one replaces it. 0 when there
+// is none (never listed, a Stripe event since, or being fetched).
+func (s *Shop) InvoicesKept(ctx context.Context, customerID string) uint64 {
 	c := &s.invoices
 	gen := c.gen.Load()
 	c.mu.Lock()
@@ -104,12 +102,19 @@ func (s *Shop) InvoicesKept(customerID string) uint64 {
 	}
 	select {
 	case <-e.done:
-		if time.Now().After(e.expires) {
-			return 0
-		}
+		s.refreshExpired(ctx, customerID, e)
 		return e.seq
 	default:
 		return 0
+	}
+}
+
+// refreshExpired starts fetching e, a kept list, again once past its time
+// (once: under the cache's lock).
+func (s *Shop) refreshExpired(ctx context.Context, customerID string, e *invoiceList) {
+	if time.Now().After(e.expires) && !e.refreshing {
+		e.refreshing = true
+		go s.fetchInvoices(context.WithoutCancel(ctx), customerID, e.gen, e)
 	}
 }
 

@@ -76,3 +76,36 @@ func TestInvoicesAreKeptUntilBillingChanges(t *testing.T) {
 		t.Fatalf("%d calls to Stripe after many views at once, want 6", f.stripe.listCalls)
 	}
 }
+
+// InvoicesKept names the list a view would show without asking Stripe
+// (the account page is kept under it): none before the first list and
+// after a Stripe event, and a new name for each list fetched.
+func TestInvoicesKeptNamesTheListShown(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	cust := app.Customer{Email: "ada@example.com", StripeCustomerID: "cus_ada"}
+	if err := f.store.Update(ctx, func(tx *store.Tx) error { return tx.PutCustomer(&cust) }); err != nil {
+		t.Fatal(err)
+	}
+	f.stripe.invoiceLists = map[string][]stripeapi.Invoice{"cus_ada": {{ID: "in_1"}}}
+	if n := f.shop.InvoicesKept(ctx, cust.ID); n != 0 {
+		t.Fatalf("a list named (%d) before any was fetched", n)
+	}
+	if _, err := f.shop.Invoices(ctx, cust.ID); err != nil {
+		t.Fatal(err)
+	}
+	first := f.shop.InvoicesKept(ctx, cust.ID)
+	if first == 0 || f.shop.InvoicesKept(ctx, cust.ID) != first || f.stripe.listCalls != 1 {
+		t.Fatalf("kept list named %d, then %d, after %d calls to Stripe", first, f.shop.InvoicesKept(ctx, cust.ID), f.stripe.listCalls)
+	}
+	f.shop.BillingChanged()
+	if n := f.shop.InvoicesKept(ctx, cust.ID); n != 0 {
+		t.Fatalf("after a Stripe event the old list is still named (%d)", n)
+	}
+	if _, err := f.shop.Invoices(ctx, cust.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := f.shop.InvoicesKept(ctx, cust.ID); n == 0 || n == first {
+		t.Fatalf("the list fetched after the event is named %d (the first was %d)", n, first)
+	}
+}

@@ -13,7 +13,7 @@ import (
 func (s *Server) handleAccount(c *fiber.Ctx) error {
 	cust := s.currentCustomer(c)
 	token := s.csrfToken(c)
-	key, keep := s.accountKey(cust.ID, cust, string(c.Request().Header.RequestURI()), isHTMX(c))
+	key, keep := s.accountKey(c.UserContext(), cust.ID, cust, string(c.Request().Header.RequestURI()), isHTMX(c))
 	keep = keep && token != "" && c.Get("HX-History-Restore-Request") != "true"
 	if keep {
 		if e := s.accountPages.get(cust.ID, key, s.shop.Time()); e != nil {

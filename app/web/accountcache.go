@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"strconv"
 	"strings"
 	"sync"
@@ -21,9 +22,10 @@ import (
 //     activations, subscriptions, credits, cart or record: a refund, a
 //     revocation or a download is seen on the next view;
 //   - the catalog's versions (a product's title, a plan, the settings);
-//   - the invoice list shown (shop.InvoicesKept): none kept, a Stripe
-//     event or its time up, and the page is rendered without being kept,
-//     which also starts the list's refresh;
+//   - the invoice list shown (shop.InvoicesKept): none kept yet or a
+//     Stripe event since, and the page is rendered without being kept
+//     (which fetches the list); past the list's time it is fetched again
+//     in the background and the page follows when it lands;
 //   - the address (a flash after an action) and what the header shows of
 //     the customer.
 //
@@ -75,8 +77,8 @@ func (a *accountCache) put(customerID, key string, until time.Time, page *cached
 // accountKey names what the customer's account page at this request is
 // rendered from; ok is false when it must not be kept (no invoice list
 // to show without asking Stripe).
-func (s *Server) accountKey(customerID string, cust *app.Customer, uri string, htmx bool) (key string, ok bool) {
-	invoices := s.shop.InvoicesKept(customerID)
+func (s *Server) accountKey(ctx context.Context, customerID string, cust *app.Customer, uri string, htmx bool) (key string, ok bool) {
+	invoices := s.shop.InvoicesKept(ctx, customerID)
 	if invoices == 0 {
 		return "", false
 	}
