@@ -46,6 +46,9 @@ type LicenseView struct {
 func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, error) {
 	var v AccountView
 	var err error
+	// The clock is read first: a moment that passes while the page is
+	// read bounds it too (until).
+	now := s.now()
 	if v.Library, err = s.Library(ctx, customerID); err != nil {
 		return v, err
 	}
@@ -128,7 +131,7 @@ func (s *Shop) Account(ctx context.Context, customerID string) (AccountView, err
 	if err != nil {
 		return v, err
 	}
-	v.Until = v.until(s.now(), linkExpiry)
+	v.Until = v.until(now, linkExpiry)
 	if inv, err := s.Invoices(ctx, customerID); err != nil {
 		s.Log.Warn("list invoices for account page", "customer", customerID, "err", err)
 		v.InvoicesError = "Your invoices cannot be shown right now. Try again in a moment."
@@ -152,18 +155,7 @@ func (v *AccountView) until(now time.Time, linkExpiry time.Duration) time.Time {
 			end = t
 		}
 	}
-	if cs := v.CreditStatus; cs != nil {
-		turn(cs.NextRefill)
-		turn(cs.MonthEnd)
-		turn(cs.GraceUntil)
-		for _, e := range cs.Pending {
-			turn(e.Until)
-		}
-	}
-	if sub := v.Subscription; sub != nil {
-		turn(sub.CurrentPeriodEnd)
-		turn(sub.TrialEnd)
-	}
+	creditTurns(v.CreditStatus, v.Subscription, turn)
 	for _, l := range v.Licenses {
 		turn(l.ExpiresAt)
 		if l.Info.ExpiresAt != nil {
@@ -171,4 +163,25 @@ func (v *AccountView) until(now time.Time, linkExpiry time.Duration) time.Time {
 		}
 	}
 	return end
+}
+
+// creditTurns calls turn with every moment at which a customer's credits
+// or subscription, as pages show them, change by the clock alone (a
+// credit month ends, a grace period, a paid period, a trial).
+func creditTurns(cs *CreditStatus, sub *app.Subscription, turn func(time.Time)) {
+	if cs != nil {
+		turn(cs.NextRefill)
+		turn(cs.MonthEnd)
+		turn(cs.GraceUntil)
+		for _, e := range cs.Pending {
+			turn(e.Until)
+		}
+		if sub == nil {
+			sub = &cs.Subscription
+		}
+	}
+	if sub != nil {
+		turn(sub.CurrentPeriodEnd)
+		turn(sub.TrialEnd)
+	}
 }

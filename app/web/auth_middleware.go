@@ -51,7 +51,7 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 		}
 		return c.Next()
 	}
-	sess, found, changed, err := s.auth.Session(c.UserContext(), id)
+	sess, cust, found, changed, err := s.auth.Visitor(c.UserContext(), id)
 	if err != nil {
 		return err
 	}
@@ -64,17 +64,23 @@ func (s *Server) loadSession(c *fiber.Ctx) error {
 	if changed {
 		s.setSessionCookie(c, sess)
 	}
-	if err := s.useSession(c, sess); err != nil {
-		return err
-	}
+	s.useVisitor(c, sess, cust)
 	return c.Next()
 }
 
-// useSession makes sess the request's session (after loading or signing in).
-func (s *Server) useSession(c *fiber.Ctx, sess app.Session) error {
+// useVisitor makes sess, and cust when signed in, the request's.
+func (s *Server) useVisitor(c *fiber.Ctx, sess app.Session, cust *app.Customer) {
 	c.Locals(localSession, &sess)
 	c.Locals(localCSRF, sess.CSRF)
 	c.Locals(localCustomer, nil)
+	if cust != nil {
+		c.Locals(localCustomer, *cust)
+	}
+}
+
+// useSession makes sess the request's session (after signing in).
+func (s *Server) useSession(c *fiber.Ctx, sess app.Session) error {
+	s.useVisitor(c, sess, nil)
 	if sess.SignedIn() {
 		cust, err := s.auth.Customer(c.UserContext(), sess)
 		switch {

@@ -105,9 +105,11 @@ type Server struct {
 	signedPages *pageCache
 	// accountPages holds each customer's account page (accountcache.go).
 	accountPages *accountCache
-	assets       *assets
-	gzips        gzipWriters // for responses compressed per request (compress.go)
-	app          *fiber.App
+	// standings keeps signed-in customers' standings (signedpages.go).
+	standings standingCache
+	assets    *assets
+	gzips     gzipWriters // for responses compressed per request (compress.go)
+	app       *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
