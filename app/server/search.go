@@ -27,6 +27,13 @@ func (s *Server) buildIndex(ctx context.Context) {
 		// keep is garbage now, and the runtime would hand it back to the
 		// OS only slowly: an idle shop kept it (make bench, growth table).
 		debug.FreeOSMemory()
+		// It also read every product's pages through the database's
+		// memory map, which the kernel counts as the shop's memory
+		// until it needs it back (the idle RSS of make bench's growth
+		// table): say they are not needed now.
+		if err := s.Store.ReleasePages(ctx); err != nil {
+			s.log.Warn("release the database pages read for the search index", "err", err)
+		}
 	}()
 }
 
