@@ -107,7 +107,7 @@ func TestSnippetShowsTheDescriptionAroundTheFirstMatch(t *testing.T) {
 func TestHitTakesTheSummaryOrADescriptionExcerpt(t *testing.T) {
 	long := strings.Repeat("filler words here ", 20) + "a hidden gem. " + strings.Repeat("more ", 40)
 	d := func(summary, description string) *doc {
-		return &doc{id: "x", title: "Title", summary: summary, description: description}
+		return &doc{id: "x", text: &Text{Title: "Title", Summary: summary, Description: description}}
 	}
 	tests := []struct {
 		name     string
@@ -123,7 +123,7 @@ func TestHitTakesTheSummaryOrADescriptionExcerpt(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			h := tt.doc.hit(ParseQuery(tt.query), scored{d: tt.doc, score: 1})
+			h := tt.doc.hit(ParseQuery(tt.query), scored{d: tt.doc, score: 1}, *tt.doc.text)
 			if h.FromDescription != tt.fromDesc {
 				t.Errorf("FromDescription = %v, want %v", h.FromDescription, tt.fromDesc)
 			}

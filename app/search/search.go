@@ -17,6 +17,14 @@
 // in full and a longer word by a factor (0.75 for the term being typed,
 // 0.5 for a finished one); a product's score is the sum over the terms.
 // Ties go to the shorter title, then the newer product.
+//
+// Memory: the index keeps, per product, its posting entries (4 bytes a
+// distinct word), its id, slug, folded title and tags, and no text when
+// it reads its hits' text from a Source (NewReading): a catalog of
+// 100,000 products is about 60 MiB. A product's own word list is not
+// kept; an edit or a removal marks its old document removed (no posting
+// list is searched for it) and the lists drop removed documents in one
+// pass once they are a quarter of the live ones (compactLocked).
 package search
 
 import (
@@ -48,7 +56,7 @@ type Index struct {
 	mu    sync.RWMutex
 	docs  []*doc               // by document number; nil once removed
 	byID  map[string]uint32    // product id → document number
-	holes int                  // nil entries in docs, reclaimed by compact
+	holes int                  // nil entries in docs, whose postings compactLocked drops
 	terms []string             // distinct folded terms, sorted
 	lists [][]posting          // lists[i]: the docs holding terms[i], ascending
 	tags  map[string]*tagCount // by folded tag: how many products carry it
@@ -60,6 +68,9 @@ type Index struct {
 	// postings and about 80,000 products).
 	heads [utf8.RuneSelf][]posting
 	pool  sync.Pool // of *scratch, so searches don't allocate per document
+	// source reads the hits' text when set (NewReading); otherwise each
+	// doc keeps its own.
+	source Source
 	// ready, when not nil, is closed by the first Build: until then every
 	// other method waits (Building).
 	ready     chan struct{}
@@ -69,15 +80,25 @@ type Index struct {
 // doc is one indexed product. It is never changed once built, so hits can
 // be highlighted after the read lock is released.
 type doc struct {
-	id, slug                    string
-	title, summary, description string
-	titleRunes                  int
-	created                     int64    // Unix nanoseconds, for the newer-first tie-break
-	price                       int64    // in the currency's smallest unit, for sorting
-	sortTitle                   string   // folded title, for sorting by name
-	tags                        []string // folded, for the tag filter
-	terms                       termSet
+	id, slug   string
+	sortTitle  string   // folded title, for sorting by name
+	tags       []string // folded, for the tag filter
+	created    int64    // Unix nanoseconds, for the newer-first tie-break
+	price      int64    // in the currency's smallest unit, for sorting
+	titleRunes int32
+	text       *Text // nil when the index reads text from its source
 }
+
+// Text is what a hit's highlighting is cut from: a product's title,
+// summary and description.
+type Text struct {
+	Title, Summary, Description string
+}
+
+// Source reads the text of the products with ids, in that order, for the
+// hits of a search (a few dozen at most); a product it no longer has gets
+// a zero Text.
+type Source func(ids []string) ([]Text, error)
 
 // Hit is one search result: the product's id and slug, its score, and its
 // title and summary cut into spans for highlighting.
@@ -100,9 +121,17 @@ type Hit struct {
 	FromDescription, ClippedStart, ClippedEnd bool
 }
 
-// New returns an empty index. (The zero Index is empty and ready too.)
+// New returns an empty index that keeps each product's text for the
+// hits' highlighting. (The zero Index is empty and ready too.)
 func New() *Index {
 	return &Index{byID: map[string]uint32{}}
+}
+
+// NewReading returns an empty index that keeps no text: the hits of a
+// search have theirs read from src. A shop's descriptions are most of a
+// catalog's bytes, and its store has them anyway.
+func NewReading(src Source) *Index {
+	return &Index{byID: map[string]uint32{}, source: src}
 }
 
 // Building makes the index's users wait until the first Build is done, so
@@ -163,7 +192,7 @@ func (ix *Index) Build(products []app.Product) {
 			continue
 		}
 		n := uint32(len(docs))
-		docs = append(docs, newDoc(p))
+		docs = append(docs, ix.newDoc(p))
 		byID[p.ID] = n
 		occ = folds.appendOccurrences(occ[:0], p)
 		for _, o := range occ {
@@ -198,8 +227,12 @@ func (ix *Index) Build(products []app.Product) {
 	}
 	count := slot // reuse: postings per rank
 	clear(count)
+	var heads [utf8.RuneSelf][]posting
+	var headCount [utf8.RuneSelf]int
+	var headEntries []uint32 // each document's heads, c<<4|fields, back to back
+	headEnds := make([]int, 0, len(ends))
 	first := 0
-	for n, end := range ends {
+	for _, end := range ends {
 		own := entries[first:end]
 		for i, e := range own {
 			own[i] = rank[e>>4]<<4 | e&15
@@ -210,7 +243,11 @@ func (ix *Index) Build(products []app.Product) {
 		for _, e := range own {
 			occ = append(occ, occurrence{sortedTerms[e>>4], uint8(e & 15)})
 		}
-		docs[n].terms = newTermSet(occ)
+		eachHead(occ, func(c byte, fields uint8) {
+			headCount[c]++
+			headEntries = append(headEntries, uint32(c)<<4|uint32(fields))
+		})
+		headEnds = append(headEnds, len(headEntries))
 		first = end
 	}
 	// All posting lists share one array, in term order, each capped at its
@@ -231,18 +268,17 @@ func (ix *Index) Build(products []app.Product) {
 		first = end
 	}
 
-	var heads [utf8.RuneSelf][]posting
-	var headCount [utf8.RuneSelf]int
-	for _, d := range docs {
-		d.terms.eachHead(func(c byte, _ uint8) { headCount[c]++ })
-	}
 	for c, k := range headCount {
 		if k > 0 {
 			heads[c] = make([]posting, 0, k)
 		}
 	}
-	for n, d := range docs {
-		d.terms.eachHead(func(c byte, fields uint8) { heads[c] = append(heads[c], newPosting(uint32(n), fields)) })
+	first = 0
+	for n, end := range headEnds {
+		for _, e := range headEntries[first:end] {
+			heads[e>>4] = append(heads[e>>4], newPosting(uint32(n), uint8(e&15)))
+		}
+		first = end
 	}
 
 	tags := map[string]*tagCount{}
@@ -269,8 +305,7 @@ func (ix *Index) Upsert(p app.Product) {
 		return
 	}
 	occ := mergeOccurrences(folder(nil).appendOccurrences(nil, p))
-	d := newDoc(p)
-	d.terms = newTermSet(occ)
+	d := ix.newDoc(p)
 
 	ix.wait()
 	ix.mu.Lock()
@@ -300,7 +335,7 @@ func (ix *Index) Upsert(p app.Product) {
 		}
 	}
 	ix.insertTermsLocked(fresh, n)
-	d.terms.eachHead(func(c byte, fields uint8) { ix.heads[c] = append(ix.heads[c], newPosting(n, fields)) })
+	eachHead(occ, func(c byte, fields uint8) { ix.heads[c] = append(ix.heads[c], newPosting(n, fields)) })
 	ix.compactLocked(false)
 }
 
@@ -313,54 +348,19 @@ func (ix *Index) Remove(id string) {
 	ix.compactLocked(false)
 }
 
-// removeLocked drops id's document from every posting list, and the terms
-// left without any.
+// removeLocked marks id's document removed: its postings stay in their
+// lists, never matching (rankLocked skips removed documents), until
+// compactLocked drops them. An edit is a removal and an addition, so it
+// costs the product's own words, whatever the catalog.
 func (ix *Index) removeLocked(id string) {
 	n, ok := ix.byID[id]
 	if !ok {
 		return
 	}
-	d := ix.docs[n]
+	uncountTags(ix.tags, ix.docs[n].tags)
 	ix.docs[n] = nil
 	delete(ix.byID, id)
-	uncountTags(ix.tags, d.tags)
 	ix.holes++
-	d.terms.eachHead(func(c byte, _ uint8) {
-		if j, ok := slices.BinarySearchFunc(ix.heads[c], n, byDoc); ok {
-			ix.heads[c] = slices.Delete(ix.heads[c], j, j+1)
-		}
-	})
-	var emptied []int // term numbers left without postings, ascending
-	for k := range d.terms.len() {
-		term, _ := d.terms.at(k)
-		i, ok := slices.BinarySearch(ix.terms, term)
-		if !ok {
-			continue
-		}
-		if j, ok := slices.BinarySearchFunc(ix.lists[i], n, byDoc); ok {
-			ix.lists[i] = slices.Delete(ix.lists[i], j, j+1)
-			if len(ix.lists[i]) == 0 {
-				emptied = append(emptied, i)
-			}
-		}
-	}
-	if len(emptied) == 0 {
-		return
-	}
-	// Close the gaps block by block (a memmove each), not term by term:
-	// a catalog of 100,000 products has hundreds of thousands of terms.
-	w := emptied[0]
-	for k, i := range emptied {
-		end := len(ix.terms)
-		if k+1 < len(emptied) {
-			end = emptied[k+1]
-		}
-		copy(ix.lists[w:], ix.lists[i+1:end])
-		w += copy(ix.terms[w:], ix.terms[i+1:end])
-	}
-	clear(ix.terms[w:])
-	clear(ix.lists[w:])
-	ix.terms, ix.lists = ix.terms[:w], ix.lists[:w]
 }
 
 // insertTermsLocked inserts the sorted new terms, each held by document n
@@ -387,56 +387,74 @@ func (ix *Index) insertTermsLocked(fresh []occurrence, n uint32) {
 	}
 }
 
-// byDoc orders a posting against a document number.
-func byDoc(p posting, n uint32) int { return cmp.Compare(p.doc(), n) }
-
-// compactLocked renumbers the documents once removed ones outnumber the
-// live ones (or when forced), so a shop that edits its catalog all day
-// keeps a small index.
+// compactLocked renumbers the documents and drops the removed ones'
+// postings, and the terms left without any, once removed documents are a
+// quarter of the live ones (or when forced): a pass over every posting,
+// after as many edits, so the lists a search walks stay within a quarter
+// of their live length.
 func (ix *Index) compactLocked(force bool) {
-	if !force && (ix.holes < 64 || ix.holes < len(ix.byID)) {
+	if !force && (ix.holes < 64 || 4*ix.holes < len(ix.byID)) {
 		return
 	}
+	const gone = ^uint32(0)
+	renumber := make([]uint32, len(ix.docs))
 	docs := make([]*doc, 0, len(ix.byID))
-	lists := make([][]posting, len(ix.terms))
-	var heads [utf8.RuneSelf][]posting
-	for _, d := range ix.docs {
+	for n, d := range ix.docs {
 		if d == nil {
+			renumber[n] = gone
 			continue
 		}
-		n := uint32(len(docs))
+		renumber[n] = uint32(len(docs))
+		ix.byID[d.id] = uint32(len(docs))
 		docs = append(docs, d)
-		ix.byID[d.id] = n
-		d.terms.eachHead(func(c byte, fields uint8) { heads[c] = append(heads[c], newPosting(n, fields)) })
-		for k := range d.terms.len() {
-			term, fields := d.terms.at(k)
-			if i, ok := slices.BinarySearch(ix.terms, term); ok {
-				lists[i] = append(lists[i], newPosting(n, fields))
+	}
+	keep := func(list []posting) []posting {
+		w := 0
+		for _, post := range list {
+			if m := renumber[post.doc()]; m != gone {
+				list[w] = newPosting(m, uint8(post&15))
+				w++
 			}
 		}
+		return list[:w]
 	}
-	ix.docs, ix.lists, ix.heads, ix.holes = docs, lists, heads, 0
+	w := 0
+	for i, list := range ix.lists {
+		if list = keep(list); len(list) > 0 {
+			ix.terms[w], ix.lists[w] = ix.terms[i], list
+			w++
+		}
+	}
+	clear(ix.terms[w:])
+	clear(ix.lists[w:])
+	ix.terms, ix.lists = ix.terms[:w], ix.lists[:w]
+	for c := range ix.heads {
+		ix.heads[c] = keep(ix.heads[c])
+	}
+	ix.docs, ix.holes = docs, 0
 }
 
-// newDoc holds p's text for ranking and highlighting; its terms are added
+// newDoc holds what ranking, sorting and filtering need of p, and its
+// text unless the index reads text from its source; its terms are added
 // by the caller.
-func newDoc(p app.Product) *doc {
+func (ix *Index) newDoc(p app.Product) *doc {
 	var created int64
 	if !p.CreatedAt.IsZero() {
 		created = p.CreatedAt.UnixNano()
 	}
-	return &doc{
-		id:          p.ID,
-		slug:        p.Slug,
-		title:       p.Title,
-		summary:     p.Summary,
-		description: p.Description,
-		titleRunes:  utf8.RuneCountInString(p.Title),
-		created:     created,
-		price:       p.Price.Amount,
-		sortTitle:   app.Fold(p.Title),
-		tags:        foldTags(p.Tags),
+	d := &doc{
+		id:         strings.Clone(p.ID), // don't pin the decoded product
+		slug:       strings.Clone(p.Slug),
+		titleRunes: int32(utf8.RuneCountInString(p.Title)),
+		created:    created,
+		price:      p.Price.Amount,
+		sortTitle:  app.Fold(p.Title),
+		tags:       foldTags(p.Tags),
 	}
+	if ix.source == nil {
+		d.text = &Text{Title: p.Title, Summary: p.Summary, Description: p.Description}
+	}
+	return d
 }
 
 // appendOccurrences adds the folded words of p's title, tags, summary and
@@ -524,11 +542,33 @@ func (ix *Index) Find(q Query, offset, limit int) (hits []Hit, total int) {
 		return nil, total
 	}
 	top = top[offset:]
+	texts := ix.texts(top)
 	hits = make([]Hit, len(top))
 	for i, s := range top {
-		hits[i] = s.d.hit(q, s)
+		hits[i] = s.d.hit(q, s, texts[i])
 	}
 	return hits, total
+}
+
+// texts returns the text of each candidate: its own, or read from the
+// source. A source that fails leaves the hits without highlighting (the
+// page shows the product's own title and summary).
+func (ix *Index) texts(top []scored) []Text {
+	out := make([]Text, len(top))
+	if ix.source == nil {
+		for i, s := range top {
+			out[i] = *s.d.text
+		}
+		return out
+	}
+	ids := make([]string, len(top))
+	for i, s := range top {
+		ids[i] = s.d.id
+	}
+	if read, err := ix.source(ids); err == nil && len(read) == len(out) {
+		copy(out, read)
+	}
+	return out
 }
 
 // scored is a candidate document and its score.
@@ -593,18 +633,13 @@ func (ix *Index) putScratch(sc *scratch) {
 	ix.pool.Put(sc)
 }
 
-// walkFactor is how many postings walking a term's lists may cost per
-// remaining candidate before checking the candidates' own terms is cheaper.
-const walkFactor = 16
-
 // rankLocked finds the documents matching every term of q and returns the
 // best limit of them in order, and how many matched.
 //
-// Terms are checked rarest first (fewest postings under their prefix). The
-// rarest term's posting lists give the candidates; each further term either
-// walks its own lists, when they are short compared to the candidates, or
-// looks itself up in each candidate's sorted terms. Either way a query costs
-// about the size of its rarest term, not of the catalog.
+// Terms are walked rarest first (fewest postings under their prefix): the
+// rarest term's posting lists give the candidates, and each further term's
+// lists keep those they reach. Removed documents still in the lists are
+// dropped at the end, with the tag filter.
 func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 	if len(q.Terms) == 0 {
 		return ix.listLocked(q, limit), ix.countLocked(q.Tag), nil
@@ -671,37 +706,11 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 			for _, n := range sc.alive {
 				sc.add(n)
 			}
-		case p.cost <= walkFactor*len(sc.alive)*(1+len(p.typos)):
+		default:
 			ix.walkNextLocked(sc, uint8(k), p.lo, p.hi, len(p.term), p.factor, p.typos, p.head)
 			alive := sc.alive[:0]
 			for _, n := range sc.alive {
 				if sc.cur[n] > 0 {
-					sc.add(n)
-					sc.stamp[n]++
-					alive = append(alive, n)
-				}
-			}
-			sc.alive = alive
-		default:
-			alive := sc.alive[:0]
-			for _, n := range sc.alive {
-				ts := ix.docs[n].terms
-				v := matchValue(ts.best(p.term, p.factor), 0)
-				if v == 0 {
-					// The typo words come closest first: stop past the
-					// edits of the first one the product has.
-					found := -1
-					for _, tw := range p.typos {
-						if found >= 0 && tw.edits > found {
-							break
-						}
-						if fields, ok := ts.fields(ix.terms[tw.term]); ok {
-							v, found = max(v, matchValue(weights[fields&15], tw.edits)), tw.edits
-						}
-					}
-				}
-				if v > 0 {
-					sc.cur[n] = v
 					sc.add(n)
 					sc.stamp[n]++
 					alive = append(alive, n)
@@ -718,7 +727,7 @@ func (ix *Index) rankLocked(q Query, limit int) ([]scored, int, []string) {
 	total := 0
 	for _, n := range sc.alive {
 		d := ix.docs[n]
-		if q.Tag != "" && !slices.Contains(d.tags, q.Tag) {
+		if d == nil || q.Tag != "" && !slices.Contains(d.tags, q.Tag) { // removed, or not tagged
 			continue
 		}
 		total++
@@ -858,18 +867,19 @@ func pushTop(top []scored, limit int, s scored, o Order) []scored {
 	return top
 }
 
-// hit builds the search result for d, with highlighting for q.
-func (d *doc) hit(q Query, s scored) Hit {
+// hit builds the search result for d, with highlighting for q in its
+// text t.
+func (d *doc) hit(q Query, s scored, t Text) Hit {
 	h := Hit{ID: d.id, Slug: d.slug, Score: s.score, Typos: int(s.typos)}
-	h.Title, _ = highlight(d.title, q)
-	summary, matched := highlight(d.summary, q)
+	h.Title, _ = highlight(t.Title, q)
+	summary, matched := highlight(t.Summary, q)
 	if matched {
 		h.Summary = summary
 		return h
 	}
-	if d.description != "" {
-		ex := snippet(d.description, q)
-		if ex.matched || d.summary == "" {
+	if t.Description != "" {
+		ex := snippet(t.Description, q)
+		if ex.matched || t.Summary == "" {
 			h.Summary, h.FromDescription = ex.spans, true
 			h.ClippedStart, h.ClippedEnd = ex.start, ex.end
 			return h

@@ -2,7 +2,6 @@ package search
 
 import (
 	"slices"
-	"sort"
 	"strings"
 	"unicode/utf8"
 )
@@ -53,83 +52,6 @@ type occurrence struct {
 	fields uint8
 }
 
-// termSet is one product's distinct folded terms, sorted, each with the
-// fields it occurs in. They are packed into one string (term bytes then one
-// field byte, back to back) with an end offset per term: about half the
-// memory of a slice of strings, which matters at 10,000 products.
-type termSet struct {
-	data string
-	ends []uint32 // ends[i] is the offset just past term i's field byte
-}
-
-// newTermSet packs occ, which must be sorted by term without duplicates.
-func newTermSet(occ []occurrence) termSet {
-	n := 0
-	for _, o := range occ {
-		n += len(o.term) + 1
-	}
-	var b strings.Builder
-	b.Grow(n)
-	ends := make([]uint32, len(occ))
-	for i, o := range occ {
-		b.WriteString(o.term)
-		b.WriteByte(o.fields)
-		ends[i] = uint32(b.Len())
-	}
-	return termSet{data: b.String(), ends: ends}
-}
-
-func (ts termSet) len() int { return len(ts.ends) }
-
-// at returns term i and the fields it occurs in.
-func (ts termSet) at(i int) (term string, fields uint8) {
-	start := uint32(0)
-	if i > 0 {
-		start = ts.ends[i-1]
-	}
-	end := ts.ends[i]
-	return ts.data[start : end-1], ts.data[end-1]
-}
-
-// best returns the score of the product's best term matching the query
-// term t: an exact word scores its field weight, a longer word starting
-// with t scores that times prefixFactor. Zero means no word matches.
-func (ts termSet) best(t string, prefixFactor float64) float64 {
-	n := ts.len()
-	i := sort.Search(n, func(i int) bool {
-		term, _ := ts.at(i)
-		return term >= t
-	})
-	var best float64
-	for ; i < n; i++ {
-		term, fields := ts.at(i)
-		if !strings.HasPrefix(term, t) {
-			break
-		}
-		w := weights[fields&15]
-		if len(term) != len(t) {
-			w *= prefixFactor
-		}
-		best = max(best, w)
-	}
-	return best
-}
-
-// fields returns the fields the product has the word t in, if it has it.
-func (ts termSet) fields(t string) (uint8, bool) {
-	n := ts.len()
-	i := sort.Search(n, func(i int) bool {
-		term, _ := ts.at(i)
-		return term >= t
-	})
-	if i < n {
-		if term, fields := ts.at(i); term == t {
-			return fields, true
-		}
-	}
-	return 0, false
-}
-
 // mergeOccurrences sorts occ by term and folds duplicates into one entry
 // with the union of their fields.
 func mergeOccurrences(occ []occurrence) []occurrence {
@@ -146,13 +68,13 @@ func mergeOccurrences(occ []occurrence) []occurrence {
 }
 
 // eachHead calls f once per ASCII byte that starts a term of two or more
-// bytes in the set, in byte order, with the fields of the heaviest such
-// term (see Index.heads).
-func (ts termSet) eachHead(f func(c byte, fields uint8)) {
+// bytes in occ (sorted by term, without duplicates), in byte order, with
+// the fields of the heaviest such term (see Index.heads).
+func eachHead(occ []occurrence, f func(c byte, fields uint8)) {
 	var cur byte
 	var best uint8
-	for k := range ts.len() {
-		term, fields := ts.at(k)
+	for _, o := range occ {
+		term, fields := o.term, o.fields
 		if len(term) < 2 || term[0] >= utf8.RuneSelf {
 			continue
 		}

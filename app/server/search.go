@@ -5,6 +5,7 @@ import (
 	"runtime/debug"
 
 	"vendo/app"
+	"vendo/app/search"
 	"vendo/app/store"
 )
 
@@ -35,6 +36,20 @@ func (s *Server) buildIndex(ctx context.Context) {
 			s.log.Warn("release the database pages read for the search index", "err", err)
 		}
 	}()
+}
+
+// productTexts reads the text of a search's hits from the store: the
+// index keeps none (search.NewReading).
+func (s *Server) productTexts(ids []string) ([]search.Text, error) {
+	texts, err := s.Store.ProductTexts(context.Background(), ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]search.Text, len(texts))
+	for i, t := range texts {
+		out[i] = search.Text(t)
+	}
+	return out, nil
 }
 
 // reindex rebuilds the catalog search index from the store: at start-up

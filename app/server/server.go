@@ -180,7 +180,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 		// (DESIGN.md §5 rule 6) must compare them with the same clock.
 		s.Shop.Now = s.Sandbox.Now
 	}
-	s.index = search.New()
+	s.index = search.NewReading(s.productTexts)
 	s.index.Building() // built once the routes are up, searches waiting for it
 
 	// 3. Events: the ledger hands each Stripe event type the shop acts on

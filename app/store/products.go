@@ -33,6 +33,30 @@ func (t *Tx) Product(id string) (app.Product, error) {
 	return p, err
 }
 
+// ProductText is the text of a product a search result is highlighted in.
+type ProductText struct {
+	Title       string `json:"title"` // app.Product's names
+	Summary     string `json:"summary"`
+	Description string `json:"description"`
+}
+
+// ProductTexts returns the text of the products with ids, in that order;
+// a product not found has a zero ProductText. Only these three fields are
+// decoded: the search index keeps no text and reads its hits' here.
+func (s *Store) ProductTexts(ctx context.Context, ids []string) (out []ProductText, err error) {
+	out = make([]ProductText, len(ids))
+	err = s.View(ctx, func(tx *Tx) error {
+		b := tx.tx.Bucket(bProducts)
+		for i, id := range ids {
+			if _, err := getRecord(b, id, &out[i]); err != nil {
+				return fmt.Errorf("product %s: %w", id, err)
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
 // ProductIDBySlug returns the id of the product at /products/{slug},
 // without reading the product; "" when there is none.
 func (t *Tx) ProductIDBySlug(slug string) string {
