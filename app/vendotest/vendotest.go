@@ -56,6 +56,9 @@ type Options struct {
 	// Debug logs at debug level (every request), as VENDO_LOG_LEVEL=debug
 	// does; Info and above otherwise.
 	Debug bool
+	// Level, when set, is the log's level instead, which the test may
+	// move while the shop runs (in-process shops only).
+	Level *slog.LevelVar
 }
 
 // Shop is a running Vendo. The embedded Server's fields are its services
@@ -123,7 +126,11 @@ func Start(t testing.TB, opts Options) *Shop {
 	if opts.Debug {
 		level = slog.LevelDebug
 	}
-	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: level}))
+	var leveler slog.Leveler = level
+	if opts.Level != nil {
+		leveler = opts.Level
+	}
+	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: leveler}))
 	srv, err := server.Open(context.Background(), cfg, log, server.Options{Listener: ln, Now: opts.Now, Console: s.Console})
 	if err != nil {
 		ln.Close()

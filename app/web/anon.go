@@ -38,13 +38,24 @@ func (s *Server) anonToken(cookie string) string {
 // anonymous cookie, if they have one.
 func (s *Server) loadAnonToken(c *fiber.Ctx) error {
 	if s.session(c) == nil {
-		if v := c.Cookies(anonCookie); len(v) == 32 {
-			if _, err := hex.DecodeString(v); err == nil {
-				c.Locals(localCSRF, s.anonToken(v))
-			}
+		if tok := s.cookieToken(c); tok != "" {
+			c.Locals(localCSRF, tok)
 		}
 	}
 	return c.Next()
+}
+
+// cookieToken is the token of the visitor's anonymous cookie, or "" when
+// they bring none or a malformed one.
+func (s *Server) cookieToken(c *fiber.Ctx) string {
+	v := c.Cookies(anonCookie)
+	if len(v) != 32 {
+		return ""
+	}
+	if _, err := hex.DecodeString(v); err != nil {
+		return ""
+	}
+	return s.anonToken(v)
 }
 
 // withToken is route middleware for GET pages that render a form: a

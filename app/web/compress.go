@@ -201,19 +201,26 @@ func (s *Server) compressResponses(c *fiber.Ctx) error {
 			return herr
 		}
 	}
+	s.encodeResponse(c)
+	return nil
+}
+
+// encodeResponse is compressResponses' work on the response a handler
+// made; the page cache's hit lane (pagecache.go) ends with it too.
+func (s *Server) encodeResponse(c *fiber.Ctx) {
 	resp := c.Response()
 	if !compressible(string(resp.Header.ContentType())) {
-		return nil
+		return
 	}
 	addVary(c)
 	status := resp.StatusCode()
 	if len(resp.Header.Peek(headerContentEncoding)) > 0 || resp.IsBodyStream() || c.Method() == fiber.MethodHead ||
 		status < 200 || status == fiber.StatusNoContent || status == fiber.StatusPartialContent || status == fiber.StatusNotModified {
-		return nil
+		return
 	}
 	body := resp.Body()
 	if len(body) < minCompressSize || negotiate(c.Get(headerAcceptEncoding), false) != encodingGzip {
-		return nil
+		return
 	}
 	var buf bytes.Buffer
 	buf.Grow(len(body) / 3)
@@ -222,14 +229,13 @@ func (s *Server) compressResponses(c *fiber.Ctx) error {
 	zw.Close()
 	s.gzips.put(zw)
 	if buf.Len() >= len(body) {
-		return nil
+		return
 	}
 	resp.SetBodyRaw(buf.Bytes())
 	c.Set(headerContentEncoding, encodingGzip)
 	if etag := string(resp.Header.Peek(fiber.HeaderETag)); etag != "" {
 		c.Set(fiber.HeaderETag, encodedETag(etag, encodingGzip))
 	}
-	return nil
 }
 
 // Cached pages that carry the visitor's CSRF token cannot be compressed

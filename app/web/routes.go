@@ -13,6 +13,7 @@ import (
 func (s *Server) routes(webhook fiber.Handler, mount func(*fiber.App)) {
 	a := s.app
 	a.Use(recover.New(recover.Config{EnableStackTrace: true}))
+	a.Use(s.servePageHit)      // a cached page for an anonymous visitor, before the rest (pagecache.go)
 	a.Use(s.compressResponses) // around everything, error pages included (compress.go)
 	a.Use(s.resolveClientIP)   // c.IP() behind trusted proxies (clientip.go)
 	a.Use(s.withHSTS)          // before anything can refuse the request

@@ -13,9 +13,7 @@ import (
 // static/js, htmx's config in a meta tag), no sniffing, no framing, a
 // Referrer-Policy that keeps same-origin referers (Fiber's CSRF check over
 // https needs them). HSTS is set by hsts, on every response.
-func (s *Server) securityHeaders() fiber.Handler {
-	return setHeaders(securityHeaderList(s.contentSecurityPolicy()))
-}
+func (s *Server) securityHeaders() fiber.Handler { return s.security.middleware }
 
 // privatePaths are the pages with a visitor's own data or the shop's
 // keys: account, admin, sign-in. They get Cross-Origin-Opener-Policy:
@@ -39,20 +37,37 @@ func privatePath(path []byte) bool {
 // setHeaders is a middleware setting headers on every response, with
 // the opener isolated on private pages (privatePaths).
 func setHeaders(headers []securityHeader) fiber.Handler {
-	kv := make([][2][]byte, 0, len(headers))
+	return newHeaderSet(headers).middleware
+}
+
+// headerSet is the security headers, prepared as bytes once.
+type headerSet struct {
+	kv             [][2][]byte
+	coop, isolated []byte
+}
+
+func newHeaderSet(headers []securityHeader) *headerSet {
+	set := &headerSet{coop: []byte("Cross-Origin-Opener-Policy"), isolated: []byte("same-origin")}
 	for _, h := range headers {
-		kv = append(kv, [2][]byte{[]byte(h.name), []byte(h.value)})
+		set.kv = append(set.kv, [2][]byte{[]byte(h.name), []byte(h.value)})
 	}
-	coop, isolated := []byte("Cross-Origin-Opener-Policy"), []byte("same-origin")
-	return func(c *fiber.Ctx) error {
-		h := &c.Response().Header
-		for _, p := range kv {
-			h.SetCanonical(p[0], p[1])
-		}
-		if privatePath(c.Request().URI().Path()) {
-			h.SetCanonical(coop, isolated)
-		}
-		return c.Next()
+	return set
+}
+
+func (set *headerSet) middleware(c *fiber.Ctx) error {
+	set.apply(c)
+	return c.Next()
+}
+
+// apply sets the headers on c's response. The page cache's hit lane
+// (pagecache.go) calls it too: one list for both ways to a page.
+func (set *headerSet) apply(c *fiber.Ctx) {
+	h := &c.Response().Header
+	for _, p := range set.kv {
+		h.SetCanonical(p[0], p[1])
+	}
+	if privatePath(c.Request().URI().Path()) {
+		h.SetCanonical(set.coop, set.isolated)
 	}
 }
 

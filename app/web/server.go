@@ -107,9 +107,11 @@ type Server struct {
 	accountPages *accountCache
 	// standings keeps signed-in customers' standings (signedpages.go).
 	standings standingCache
-	assets    *assets
-	gzips     gzipWriters // for responses compressed per request (compress.go)
-	app       *fiber.App
+	// security is the headers every response carries (security.go).
+	security *headerSet
+	assets   *assets
+	gzips    gzipWriters // for responses compressed per request (compress.go)
+	app      *fiber.App
 }
 
 // New builds the Fiber app with every route, parsing all templates now so a
@@ -128,6 +130,7 @@ func New(d Deps) (*Server, error) {
 	s.pages = newPageCache(4096)
 	s.signedPages = newPageCache(4096) // apart, so signed-in visitors never evict anonymous pages
 	s.accountPages = newAccountCache()
+	s.security = newHeaderSet(securityHeaderList(s.contentSecurityPolicy()))
 	if s.assets, err = loadAssets(d.Static); err != nil {
 		return nil, fmt.Errorf("static assets: %w", err)
 	}
