@@ -345,7 +345,11 @@ func (s *Server) servePageHit(c *fiber.Ctx) error {
 	if err := s.sendCached(c, e, token); err != nil {
 		return err
 	}
-	s.encodeResponse(c)
+	if len(c.Response().Header.ContentEncoding()) == 0 {
+		// An encoded page has its Vary already (cachedVary): nothing
+		// for encodeResponse to do.
+		s.encodeResponse(c)
+	}
 	return nil
 }
 
