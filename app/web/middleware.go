@@ -9,7 +9,12 @@ import (
 
 // requestLog logs each request at debug level, and failures at warn.
 func (s *Server) requestLog(c *fiber.Ctx) error {
-	start := time.Now()
+	// The time fasthttp took when the request came in: a clock read per
+	// request fewer, for a duration only a logged request needs.
+	start := c.Context().Time()
+	if start.IsZero() { // a handler called without fasthttp's server (benchmarks)
+		start = time.Now()
+	}
 	err := c.Next()
 	status := c.Response().StatusCode()
 	if err != nil {
