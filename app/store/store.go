@@ -76,6 +76,7 @@ type Store struct {
 	hookQueued chan struct{}
 	memos      *memos // decoded sessions and customers (memo.go)
 	versions   *customerVersions
+	batch      *groupCommit
 }
 
 // Open opens (creating when missing) the bbolt file at path and runs the
@@ -97,7 +98,8 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1), memos: newMemos(), versions: &customerVersions{}}
+	s := &Store{db: db, now: opts.Now, ids: &idGen{}, onCatalogChange: opts.OnCatalogChange, hookQueued: make(chan struct{}, 1), memos: newMemos(), versions: &customerVersions{},
+		batch: &groupCommit{db: db}}
 	if err := s.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -200,14 +202,15 @@ func (s *Store) Update(ctx context.Context, fn func(*Tx) error) error {
 }
 
 // Batch runs fn in a read-write transaction shared with other concurrent
-// Batch calls, so they share one fsync. fn may run more than once, so it
-// must have no effect outside the transaction; OnCommit hooks run once,
-// after the commit that kept fn's writes.
+// Batch calls, so they share one fsync (batch.go: without a timer's wait).
+// fn may run more than once, so it must have no effect outside the
+// transaction; OnCommit hooks run once, after the commit that kept fn's
+// writes.
 func (s *Store) Batch(ctx context.Context, fn func(*Tx) error) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	return s.commit(s.db.Batch, fn)
+	return s.commit(s.batch.do, fn)
 }
 
 // commit runs fn through bbolt's Update or Batch and, once committed, the
