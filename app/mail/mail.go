@@ -286,6 +286,9 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 	if err != nil || len(due) == 0 {
 		return 0, err
 	}
+	if m.sender == nil {
+		return m.logDue(ctx, due)
+	}
 	from := m.fromAddress(settings)
 	done := 0
 	for _, stored := range due {
@@ -293,18 +296,6 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 			return done, ctx.Err()
 		}
 		msg := m.Render(stored)
-		if m.sender == nil {
-			if m.cfg.Console != nil {
-				fmt.Fprintf(m.cfg.Console, "\n--- mail to %s (SMTP_URL is not set, so it is shown here, not sent): %s\n%s---\n", msg.To, msg.Subject, msg.Text)
-			}
-			m.log.Info("mail not sent (SMTP_URL is not set); it stays in the outbox", "id", msg.ID, "to", msg.To, "subject", msg.Subject,
-				"shown_on_console", m.cfg.Console != nil)
-			if err := st.UpdateMail(ctx, msg.ID, func(x *app.Mail) { x.Status = app.MailLogged; x.SentAt = st.Now() }); err != nil {
-				return done, err
-			}
-			done++
-			continue
-		}
 		sendCtx, cancel := context.WithTimeout(ctx, time.Minute)
 		sendErr := m.sender.Send(sendCtx, from, msg)
 		cancel()
@@ -335,6 +326,28 @@ func (m *Mailer) Flush(ctx context.Context) (int, error) {
 		done++
 	}
 	return done, nil
+}
+
+// logDue shows the due messages on the console (when there is one) and
+// marks them logged, all in one write: nothing leaves the machine, so
+// there is no delivery to record one at a time, and a write per message
+// was a commit and an fsync per receipt, queued behind the webhooks'.
+func (m *Mailer) logDue(ctx context.Context, due []app.Mail) (int, error) {
+	ids := make([]string, 0, len(due))
+	for _, stored := range due {
+		msg := m.Render(stored)
+		if m.cfg.Console != nil {
+			fmt.Fprintf(m.cfg.Console, "\n--- mail to %s (SMTP_URL is not set, so it is shown here, not sent): %s\n%s---\n", msg.To, msg.Subject, msg.Text)
+		}
+		m.log.Info("mail not sent (SMTP_URL is not set); it stays in the outbox", "id", msg.ID, "to", msg.To, "subject", msg.Subject,
+			"shown_on_console", m.cfg.Console != nil)
+		ids = append(ids, msg.ID)
+	}
+	st := m.cfg.Store
+	if err := st.UpdateMails(ctx, ids, func(x *app.Mail) { x.Status = app.MailLogged; x.SentAt = st.Now() }); err != nil {
+		return 0, err
+	}
+	return len(ids), nil
 }
 
 // Backoff is the wait before attempt n+1 after n failed attempts: 30s,

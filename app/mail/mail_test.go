@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"path/filepath"
@@ -195,6 +196,47 @@ func TestWithoutSMTPMailIsKeptAndShownOnTheConsole(t *testing.T) {
 		all, _, _ := tx.Outbox(store.MailFilter{})
 		if len(all) != 1 || all[0].Status != app.MailLogged {
 			t.Errorf("outbox: %+v", all)
+		}
+		return nil
+	})
+}
+
+// TestWithoutSMTPAFlushLogsEveryDueMessage: the messages of one flush are
+// shown and marked logged together; none is left pending or shown twice.
+func TestWithoutSMTPAFlushLogsEveryDueMessage(t *testing.T) {
+	c := &clock{t: time.Now()}
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), c)
+	defer st.Close()
+	console := &syncBuffer{}
+	m, err := mail.New(mail.Config{Store: st, Log: slog.New(slog.NewTextHandler(&syncBuffer{}, nil)), Views: views.FS,
+		BaseURL: "http://shop.test", Console: console})
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := []string{"ada@example.com", "bob@example.com", "cy@example.com"}
+	for i, addr := range to {
+		queueLogin(t, st, m, addr, fmt.Sprintf("http://shop.test/login/email/L%d", i))
+	}
+	if n, err := m.Flush(context.Background()); n != 3 || err != nil {
+		t.Fatalf("flush: %d %v", n, err)
+	}
+	if n, err := m.Flush(context.Background()); n != 0 || err != nil {
+		t.Fatalf("second flush: %d %v, want nothing left", n, err)
+	}
+	for _, addr := range to {
+		if got := strings.Count(console.String(), "mail to "+addr); got != 1 {
+			t.Errorf("%s shown %d times on the console", addr, got)
+		}
+	}
+	st.View(context.Background(), func(tx *store.Tx) error {
+		all, _, _ := tx.Outbox(store.MailFilter{})
+		for _, msg := range all {
+			if msg.Status != app.MailLogged || msg.SentAt.IsZero() {
+				t.Errorf("%s: status %s, logged at %v", msg.To, msg.Status, msg.SentAt)
+			}
+		}
+		if len(all) != 3 || tx.CountPendingMail() != 0 {
+			t.Errorf("%d messages, %d pending", len(all), tx.CountPendingMail())
 		}
 		return nil
 	})

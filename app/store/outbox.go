@@ -112,12 +112,26 @@ func (s *Store) DueMail(ctx context.Context, limit int) (out []app.Mail, err err
 
 // UpdateMail applies fn to a stored message and saves it.
 func (s *Store) UpdateMail(ctx context.Context, id string, fn func(*app.Mail)) error {
-	return s.Update(ctx, func(tx *Tx) error {
-		m, err := tx.Mail(id)
-		if err != nil {
-			return err
+	return s.UpdateMails(ctx, []string{id}, fn)
+}
+
+// UpdateMails applies fn to each of the stored messages with ids and saves
+// them, all in one transaction (or none, when one is missing). It is a
+// Batch: the outbox worker's bookkeeping shares the commit, and its fsync,
+// with the webhooks' writes instead of adding one per message (fn may
+// run more than once, each time on the message as stored).
+func (s *Store) UpdateMails(ctx context.Context, ids []string, fn func(*app.Mail)) error {
+	return s.Batch(ctx, func(tx *Tx) error {
+		for _, id := range ids {
+			m, err := tx.Mail(id)
+			if err != nil {
+				return err
+			}
+			fn(&m)
+			if err := tx.PutMail(&m); err != nil {
+				return err
+			}
 		}
-		fn(&m)
-		return tx.PutMail(&m)
+		return nil
 	})
 }

@@ -103,3 +103,46 @@ func TestOutboxPendingSetFollowsStatus(t *testing.T) {
 		return nil
 	})
 }
+
+// TestUpdateMailsChangesAllOrNone: the outbox worker marks a flush's
+// messages in one write; a missing id leaves every message as it was.
+func TestUpdateMailsChangesAllOrNone(t *testing.T) {
+	st, clock, _ := openAcctStore(t)
+	ctx := context.Background()
+	var ids []string
+	st.Update(ctx, func(tx *store.Tx) error {
+		for _, to := range []string{"a@x.io", "b@x.io", "c@x.io"} {
+			m := app.Mail{To: to, Subject: "Hi " + to, Text: "t"}
+			if err := tx.QueueMail(&m); err != nil {
+				t.Fatal(err)
+			}
+			ids = append(ids, m.ID)
+		}
+		return nil
+	})
+	logged := func(m *app.Mail) { m.Status, m.SentAt = app.MailLogged, clock.Now() }
+	if err := st.UpdateMails(ctx, []string{ids[0], "mail_missing", ids[1]}, logged); !app.IsNotFound(err) {
+		t.Fatalf("a missing id: err = %v, want not found", err)
+	}
+	if due, _ := st.DueMail(ctx, 10); len(due) != 3 {
+		t.Fatalf("%d due after a refused update, want all 3", len(due))
+	}
+	if err := st.UpdateMails(ctx, ids[:2], logged); err != nil {
+		t.Fatal(err)
+	}
+	due, _ := st.DueMail(ctx, 10)
+	if len(due) != 1 || due[0].ID != ids[2] {
+		t.Fatalf("due after marking two: %+v", due)
+	}
+	st.View(ctx, func(tx *store.Tx) error {
+		for _, id := range ids[:2] {
+			if m, err := tx.Mail(id); err != nil || m.Status != app.MailLogged || m.SentAt.IsZero() {
+				t.Errorf("%s: %+v %v", id, m, err)
+			}
+		}
+		if n := tx.CountPendingMail(); n != 1 {
+			t.Errorf("pending %d, want 1", n)
+		}
+		return nil
+	})
+}
