@@ -169,7 +169,24 @@ func (ix *Index) Slug(id string) (string, bool) {
 // Build replaces the whole index with the active products among products
 // (the last one wins when ids repeat). Searches keep using the old index
 // until the new one is ready.
-func (ix *Index) Build(products []app.Product) {
+func (ix *Index) Build(products []app.Product) { ix.BuildThen(products, nil) }
+
+// BuildThen is Build, running then (when not nil) after the new index is in
+// place and before the first Build lets waiting searches through, so a
+// shop's start-up can tidy up after the build (hand back the memory the
+// catalog was decoded into) before its search counts as ready.
+func (ix *Index) BuildThen(products []app.Product, then func()) {
+	ix.build(products)
+	if then != nil {
+		then()
+	}
+	if ix.ready != nil {
+		ix.readyOnce.Do(func() { close(ix.ready) })
+	}
+}
+
+// build replaces the index's contents.
+func (ix *Index) build(products []app.Product) {
 	last := make(map[string]int, len(products))
 	for i, p := range products {
 		last[p.ID] = i
@@ -292,9 +309,6 @@ func (ix *Index) Build(products []app.Product) {
 	ix.terms, ix.lists = sortedTerms, sortedLists
 	ix.heads = heads
 	ix.tags = tags
-	if ix.ready != nil {
-		ix.readyOnce.Do(func() { close(ix.ready) })
-	}
 }
 
 // Upsert adds p or replaces the product with its id. An inactive product is

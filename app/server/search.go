@@ -20,20 +20,23 @@ func (s *Server) buildIndex(ctx context.Context) {
 	go func() {
 		defer s.indexing.Done()
 		defer s.catalogMu.Unlock()
-		if err := s.reindex(ctx); err != nil {
+		// The build decoded the whole catalog; what the index does not
+		// keep is garbage once it is built, and the runtime would hand it
+		// back to the OS only slowly: an idle shop kept it (make bench,
+		// growth table). It also read every product's pages through the
+		// database's memory map, which the kernel counts as the shop's
+		// memory until it needs it back. Both are handed back before
+		// searches are let through, so a shop whose search answers has
+		// finished starting.
+		settle := func() {
+			debug.FreeOSMemory()
+			if err := s.Store.ReleasePages(ctx); err != nil {
+				s.log.Warn("release the database pages read for the search index", "err", err)
+			}
+		}
+		if err := s.reindex(ctx, settle); err != nil {
 			s.log.Error("build the search index: the catalog search finds nothing until the next catalog change", "err", err)
 			s.index.Build(nil)
-		}
-		// The build decoded the whole catalog; what the index does not
-		// keep is garbage now, and the runtime would hand it back to the
-		// OS only slowly: an idle shop kept it (make bench, growth table).
-		debug.FreeOSMemory()
-		// It also read every product's pages through the database's
-		// memory map, which the kernel counts as the shop's memory
-		// until it needs it back (the idle RSS of make bench's growth
-		// table): say they are not needed now.
-		if err := s.Store.ReleasePages(ctx); err != nil {
-			s.log.Warn("release the database pages read for the search index", "err", err)
 		}
 	}()
 }
@@ -54,12 +57,12 @@ func (s *Server) productTexts(ids []string) ([]search.Text, error) {
 
 // reindex rebuilds the catalog search index from the store: at start-up
 // (buildIndex), and after a commit that changed more than single products (an import).
-func (s *Server) reindex(ctx context.Context) error {
+func (s *Server) reindex(ctx context.Context, then func()) error {
 	products, _, err := s.Store.Products(ctx, store.ProductFilter{Status: store.ProductActive})
 	if err != nil {
 		return err
 	}
-	s.index.Build(products)
+	s.index.BuildThen(products, then)
 	return nil
 }
 
@@ -80,7 +83,7 @@ func (s *Server) catalogChanged(ch store.CatalogChange) {
 	defer s.catalogMu.Unlock()
 	ctx := context.Background()
 	if ch.All {
-		if err := s.reindex(ctx); err != nil {
+		if err := s.reindex(ctx, nil); err != nil {
 			s.log.Error("rebuild the search index", "err", err)
 		}
 		s.Web.InvalidatePages()
@@ -107,7 +110,7 @@ func (s *Server) catalogChanged(ch store.CatalogChange) {
 	})
 	if err != nil {
 		s.log.Error("update the search index; rebuilding it", "err", err)
-		if err := s.reindex(ctx); err != nil {
+		if err := s.reindex(ctx, nil); err != nil {
 			s.log.Error("rebuild the search index", "err", err)
 		}
 		s.Web.InvalidatePages()
