@@ -15,6 +15,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/template/html/v2"
+	"github.com/valyala/fasthttp"
 
 	"vendo/app"
 	"vendo/app/auth"
@@ -175,7 +176,20 @@ func New(d Deps) (*Server, error) {
 		EnableIPValidation:      true,
 	})
 	s.routes(d.Webhook, d.Mount)
+	if err := primeRender(s.app); err != nil {
+		return nil, fmt.Errorf("render a first page: %w", err)
+	}
 	return s, nil
+}
+
+// primeRender renders once before the shop serves. Fiber makes the list
+// of apps Render walks on its first call (Ctx.renderExtensions →
+// generateAppListKeys), writing it without a lock: two first renders at
+// once (two error pages fasthttp raised together) raced on it.
+func primeRender(a *fiber.App) error {
+	c := a.AcquireCtx(&fasthttp.RequestCtx{})
+	defer a.ReleaseCtx(c)
+	return c.Render("partials/flash", fiber.Map{"Kind": "ok", "Message": "ready"}, "")
 }
 
 // App is the Fiber app, for Listen and for tests.
