@@ -3,8 +3,6 @@ package server
 import (
 	"context"
 	"net"
-	"net/http"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -42,7 +40,7 @@ func (s *Server) openSandbox() (*sandbox.Sandbox, error) {
 // sandbox over loopback, so the shop's code path is the one it takes with
 // Stripe (DESIGN.md §2).
 func (s *Server) stripeClient() *stripeapi.Client {
-	hc := &http.Client{Timeout: 30 * time.Second}
+	hc := stripeapi.NewHTTPClient()
 	if s.Sandbox != nil {
 		return stripeapi.New(stripeapi.Config{SecretKey: s.Sandbox.SecretKey(), APIBase: s.loopbackURL() + "/sandbox/stripe", HTTPClient: hc, Log: s.log})
 	}

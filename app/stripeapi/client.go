@@ -36,10 +36,26 @@ type Client struct {
 	api *client.API
 }
 
+// maxIdleConns is how many connections to Stripe are kept open between
+// requests: as many as the shop has calls in flight at once under load
+// (webhooks re-fetching their objects, checkouts). net/http keeps two
+// per host by default, so 30 of 32 concurrent webhook re-fetches dialed
+// a new connection each (a TLS handshake with Stripe, a round trip or
+// two longer than the call) and closed it after (bench scenario 7).
+const maxIdleConns = 64
+
+// NewHTTPClient is the HTTP client New uses when Config has none: a
+// 30-second timeout and a pool of maxIdleConns connections.
+func NewHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = maxIdleConns, maxIdleConns
+	return &http.Client{Timeout: 30 * time.Second, Transport: tr}
+}
+
 // New builds a client with its own backends (never stripe-go's globals).
 func New(cfg Config) *Client {
 	if cfg.HTTPClient == nil {
-		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+		cfg.HTTPClient = NewHTTPClient()
 	}
 	if cfg.Log == nil {
 		cfg.Log = slog.Default()

@@ -3,10 +3,12 @@ package stripeapi_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 
@@ -93,5 +95,46 @@ func TestSubscriptionComesWithItsLatestInvoice(t *testing.T) {
 	in := s.LatestInvoice
 	if s.LatestInvoiceID != "in_1" || in == nil || in.ID != "in_1" || !in.Paid || in.AmountPaid != 900 || in.SubscriptionID != "sub_1" {
 		t.Fatalf("subscription %+v with invoice %+v", s, in)
+	}
+}
+
+// TestConcurrentCallsReuseTheirConnections: 32 webhooks re-fetching at
+// once, twice; the second round finds the first round's connections open
+// and dials none (net/http's default kept two per host, so most calls
+// dialed Stripe, and shook hands with it, every time).
+func TestConcurrentCallsReuseTheirConnections(t *testing.T) {
+	var dials atomic.Int64
+	var inFlight sync.WaitGroup
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Done()
+		inFlight.Wait() // every call of the round holds its connection until all arrived
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"id":"cs_1","object":"checkout.session","mode":"payment","status":"complete"}`)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	c := stripeapi.New(stripeapi.Config{SecretKey: "sk_test_x", APIBase: srv.URL, Log: quiet})
+	const calls = 32
+	for round := range 2 {
+		inFlight.Add(calls)
+		var wg sync.WaitGroup
+		for range calls {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if _, err := c.GetCheckoutSession(context.Background(), "cs_1"); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+		wg.Wait()
+		if got := dials.Load(); got != calls {
+			t.Fatalf("after round %d: %d connections dialed, want %d", round+1, got, calls)
+		}
 	}
 }
