@@ -233,34 +233,12 @@ func (d *statDelta) subscription(s *app.Subscription, sign int) {
 func (d *statDelta) apply(tx *bolt.Tx) error {
 	b := tx.Bucket(bStats)
 	for code, delta := range d.codes {
-		key := codeKey(code)
-		var cur CodeUses
-		if _, err := getRecord(b, string(key), &cur); err != nil {
-			return err
-		}
-		cur.add(delta)
-		if cur.zero() {
-			if err := b.Delete(key); err != nil {
-				return err
-			}
-		} else if err := putRecord(b, string(key), &cur); err != nil {
+		if err := addRecord(b, codeKey(code), delta); err != nil {
 			return err
 		}
 	}
 	for q, delta := range d.buckets {
-		key := bucketKey(q)
-		var cur StatBucket
-		if _, err := getRecord(b, string(key), &cur); err != nil {
-			return err
-		}
-		cur.add(delta)
-		if cur.zero() {
-			if err := b.Delete(key); err != nil {
-				return err
-			}
-			continue
-		}
-		if err := putRecord(b, string(key), &cur); err != nil {
+		if err := addRecord(b, bucketKey(q), delta); err != nil {
 			return err
 		}
 	}
@@ -290,6 +268,24 @@ func (d *statDelta) apply(tx *bolt.Tx) error {
 		}
 	}
 	return putRecord(b, string(keySubscriptions), &cur)
+}
+
+// addRecord adds delta to the aggregate stored at key, deleting it when
+// it comes to zero.
+func addRecord[T any, P interface {
+	*T
+	add(*T)
+	zero() bool
+}](b *bolt.Bucket, key []byte, delta P) error {
+	var cur T
+	if _, err := getRecord(b, string(key), &cur); err != nil {
+		return err
+	}
+	P(&cur).add(delta)
+	if P(&cur).zero() {
+		return b.Delete(key)
+	}
+	return putRecord(b, string(key), &cur)
 }
 
 func bucketKey(q int64) []byte {
