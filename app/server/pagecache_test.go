@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"vendo/app/store"
 	"vendo/app/vendotest"
 )
 
@@ -100,6 +101,54 @@ func TestCachedPagesAreKeptUnderTheirOwnAddress(t *testing.T) {
 			if !strings.Contains(page, want) {
 				t.Fatalf("round %d: GET %s is not its own page (no %s)", round, path, want)
 			}
+		}
+	}
+}
+
+// TestPlansAndSettingsShowOnCachedPagesAtOnce: a plan or the settings
+// changed, every cached page that shows them follows on the next view,
+// for a visitor and a signed-in customer — without the search index
+// being rebuilt (the store's CatalogChange.Pages).
+func TestPlansAndSettingsShowOnCachedPagesAtOnce(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	ctx := context.Background()
+	visitor := srv.NewClient()
+	customer := srv.NewClient()
+	customer.SignIn("cached@example.com")
+	for _, c := range []*vendotest.Client{visitor, customer} {
+		c.Get("/")
+		c.Get("/plans")
+		c.Get("/products/the-calm-inbox")
+	}
+
+	err := srv.Store.Update(ctx, func(tx *store.Tx) error {
+		s, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		s.ShopName = "Renamed Paper Shop"
+		if err := tx.PutSettings(s); err != nil {
+			return err
+		}
+		p, err := tx.PlanBySlug("pro")
+		if err != nil {
+			return err
+		}
+		p.Name = "Professional Renamed"
+		return tx.PutPlan(&p)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for who, c := range map[string]*vendotest.Client{"a visitor": visitor, "a customer": customer} {
+		for _, path := range []string{"/", "/products/the-calm-inbox"} {
+			if _, page := c.Get(path); !strings.Contains(page, "Renamed Paper Shop") {
+				t.Errorf("%s on %s: the old shop name", who, path)
+			}
+		}
+		if _, page := c.Get("/plans"); !strings.Contains(page, "Professional Renamed") {
+			t.Errorf("%s on /plans: the old plan name", who)
 		}
 	}
 }

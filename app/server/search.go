@@ -68,8 +68,9 @@ func (s *Server) reindex(ctx context.Context, then func()) error {
 
 // catalogChanged runs after every commit that changed products, plans or
 // settings. A product edit updates that product in the search index and
-// drops the cached pages that show it (its own page, the lists); plans,
-// settings or an import rebuild the index and drop every page.
+// drops the cached pages that show it (its own page, the lists); plans
+// and settings drop every page (the index holds products only); an
+// import rebuilds the index and drops every page.
 //
 // The products are read again here rather than taken from the
 // transaction, under catalogMu: hooks of two commits may run in either
@@ -113,6 +114,10 @@ func (s *Server) catalogChanged(ch store.CatalogChange) {
 		if err := s.reindex(ctx, nil); err != nil {
 			s.log.Error("rebuild the search index", "err", err)
 		}
+		s.Web.InvalidatePages()
+		return
+	}
+	if ch.Pages {
 		s.Web.InvalidatePages()
 		return
 	}

@@ -55,10 +55,12 @@ type CatalogChange struct {
 	// Products are the ids of the products written or deleted; the hook
 	// reads their state after the commit. Nil when All is set.
 	Products []string
-	// All says more changed than single products: plans or settings
-	// (which every catalog page may show), or so many products (an
-	// import) that a rebuild is cheaper than one update per product.
+	// All says so many products changed (an import) that a rebuild is
+	// cheaper than one update per product.
 	All bool
+	// Pages says plans or settings changed, which every page may show
+	// but the products (and so the search index) do not.
+	Pages bool
 }
 
 // maxProductChanges is how many products one commit may change before its
@@ -148,9 +150,9 @@ type Tx struct {
 func (t *Tx) OnCommit(fn func()) { t.afterCommit = append(t.afterCommit, fn) }
 
 // catalogChanged registers the store's catalog hook to run after commit,
-// for a change beyond single products.
+// for a change of plans or settings.
 func (t *Tx) catalogChanged() {
-	t.catalog.All, t.catalog.Products = true, nil
+	t.catalog.Pages = true
 	t.registerCatalogHook()
 }
 
