@@ -459,3 +459,58 @@ func TestCoversStreamFromTheBucketWithTheShopsCacheHeaders(t *testing.T) {
 		t.Error("the covers were also written to the local disk")
 	}
 }
+
+// The shop hands out a bucket link only after it checked the link, the
+// customer's access and the download budget: a refused download gets no
+// Location, so nothing reaches the bucket, and is not charged.
+func TestABucketLinkIsHandedOutOnlyAfterTheChecks(t *testing.T) {
+	srv, _ := bucketShop(t, nil)
+	ctx := context.Background()
+	if _, err := srv.Store.UpdateSettings(ctx, func(s *app.Settings) error { s.DownloadLimit = 1; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	link, ent, fileSHA, size := grantFile(t, srv, strings.NewReader("checked before the bucket"), "checked.pdf")
+	refused := func(c *vendotest.Client, why string) {
+		t.Helper()
+		resp, body := c.NoFollow().Get(link)
+		if resp.StatusCode != http.StatusForbidden || resp.Header.Get("Location") != "" || strings.Contains(body, "X-Amz-Signature") {
+			t.Fatalf("%s: %d to %q, want 403 and no bucket link\n%.300s", why, resp.StatusCode, resp.Header.Get("Location"), body)
+		}
+	}
+
+	// Someone else's link, opened by a signed-in customer.
+	other := srv.NewClient()
+	other.SignIn("someone-else@example.com")
+	refused(other, "another customer's link")
+
+	// Access taken away (a refund).
+	setRevoked := func(at time.Time) {
+		t.Helper()
+		err := srv.Store.Update(ctx, func(tx *store.Tx) error {
+			e, err := tx.Entitlement(ent.ID)
+			if err != nil {
+				return err
+			}
+			e.RevokedAt = at
+			return tx.PutEntitlement(&e)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	setRevoked(time.Now())
+	refused(srv.NewClient(), "a revoked entitlement")
+	setRevoked(time.Time{})
+	if n := served(t, srv.Store, ent.ID, fileSHA); n != 0 {
+		t.Fatalf("refused downloads were charged %d bytes", n)
+	}
+
+	// The one download the budget allows, then none.
+	if resp, _ := srv.NewClient().NoFollow().Get(link); resp.StatusCode != http.StatusFound {
+		t.Fatalf("the allowed download: %d, want the redirect", resp.StatusCode)
+	}
+	refused(srv.NewClient(), "a spent download budget")
+	if n := served(t, srv.Store, ent.ID, fileSHA); n != size {
+		t.Errorf("charged %d bytes, want the one download's %d", n, size)
+	}
+}
