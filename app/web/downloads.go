@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"mime"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -58,8 +59,9 @@ func (s *Server) handleDownload(c *fiber.Ctx) error {
 	ps, inBucket := s.files.(presigner)
 	// A conditional range goes through the shop: the bucket would compare
 	// If-Range with its own ETag, not the shop's, and send the whole file
-	// where one range was charged.
-	if inBucket && !s.cfg.FilesProxy && !head && c.Get(fiber.HeaderIfRange) == "" {
+	// where one range was charged. So does a Range the bucket might read
+	// otherwise than the shop did (bucketRange).
+	if inBucket && !s.cfg.FilesProxy && !head && c.Get(fiber.HeaderIfRange) == "" && bucketRange(c.Get(fiber.HeaderRange), status) {
 		signedRange := ""
 		if status == fiber.StatusPartialContent {
 			signedRange = c.Get(fiber.HeaderRange)
@@ -104,6 +106,26 @@ func downloadType(d shop.Download) string {
 		return "application/octet-stream"
 	}
 	return d.ContentType
+}
+
+// canonicalRange is one byte range in its plainest spelling: digits
+// without sign, leading zero or space.
+var canonicalRange = regexp.MustCompile(`^bytes=(?:(?:0|[1-9][0-9]{0,17})-(?:0|[1-9][0-9]{0,17})?|-[1-9][0-9]{0,17})$`)
+
+// bucketRange reports whether a download may be redirected to the bucket
+// with the request's Range header (the browser sends it again there): no
+// header, or one range (status 206) spelled so plainly that every S3
+// service reads it as the shop did. The shop charged what it read; a
+// service that read a spelling the shop accepts (a sign, spaces, a
+// number too large) otherwise would refuse it after the charge, or ignore
+// it and send the whole file for the price of a part, and a range the
+// shop ignored (several, another unit) could get a part for the price of
+// the whole. Those stream through the shop, which sends what it charged.
+func bucketRange(header string, status int) bool {
+	if header == "" {
+		return true
+	}
+	return status == fiber.StatusPartialContent && canonicalRange.MatchString(header)
 }
 
 // presigner hands out short-lived links straight to a file in a bucket
