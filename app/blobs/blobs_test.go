@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -57,4 +58,47 @@ func TestOpenCleansUnfinishedUploads(t *testing.T) {
 	if left, _ := os.ReadDir(filepath.Join(root, "tmp")); len(left) != 0 {
 		t.Fatal("an unfinished upload survived Open")
 	}
+}
+
+// A damaged file whose bytes are now those of another file is not copied,
+// and the other file, already in the destination, stays there: the copy
+// stops before it stores anything under the wrong name.
+func TestCopyOfADamagedFileLeavesTheDestinationsFilesAlone(t *testing.T) {
+	ctx := context.Background()
+	from, err := blobs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := blobs.Open(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept, _, _ := to.PutBytes(ctx, []byte("the file both share"))
+	damaged, _, _ := from.PutBytes(ctx, []byte("a file soon damaged"))
+	path, _ := from.Path(damaged)
+	if err := os.WriteFile(path, []byte("the file both share"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p, err := blobs.Copy(ctx, from, to, nil)
+	if err == nil || !strings.Contains(err.Error(), "damaged") || p.Copied != 0 {
+		t.Fatalf("copy of a damaged file: %+v %v", p, err)
+	}
+	if n, err := to.Stat(ctx, kept); err != nil || n != int64(len("the file both share")) {
+		t.Fatalf("the destination's own file is gone after the copy: %d, %v", n, err)
+	}
+	if _, err := to.Stat(ctx, damaged); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the damaged file is in the destination: %v", err)
+	}
+	if left, _ := os.ReadDir(filepath.Join(filepath.Dir(filepath.Dir(mustPath(t, to, kept))), "tmp")); len(left) != 0 {
+		t.Errorf("%d temp files left", len(left))
+	}
+}
+
+func mustPath(t *testing.T, d *blobs.Dir, sha string) string {
+	t.Helper()
+	p, err := d.Path(sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 )
@@ -107,18 +108,21 @@ func copyOne(ctx context.Context, from, to Store, sha string, size int64, moved 
 	if err != nil {
 		return fmt.Errorf("read: %w", err)
 	}
-	got, n, err := to.Put(ctx, &countingReader{r: r, fn: moved}, 0)
+	// The source's bytes are checked against its name as they are read, so
+	// a damaged file fails the Put before anything is stored: stored, it
+	// would go under the hash of its bytes, which may be another file's
+	// the destination already holds (and removing it would lose that one).
+	src := &verifyingReader{r: &countingReader{r: r, fn: moved}, h: sha256.New(), sha: sha, size: size}
+	got, n, err := to.Put(ctx, src, 0)
 	r.Close()
+	if src.damaged != nil {
+		return src.damaged
+	}
 	if err != nil {
 		return fmt.Errorf("write: %w", err)
 	}
 	if got != sha || n != size {
-		// The source's bytes are not what its name says: do not leave
-		// them in the destination under their own name either.
-		if rerr := to.Remove(context.WithoutCancel(ctx), got); rerr != nil {
-			return fmt.Errorf("the source file is damaged (its bytes hash to %s, %d bytes) and its copy could not be removed: %w", got, n, rerr)
-		}
-		return fmt.Errorf("the source file is damaged: its bytes hash to %s (%d bytes), not to its name; it was not copied", got, n)
+		return fmt.Errorf("the destination stored it as %s (%d bytes), not as %s", got, n, sha)
 	}
 	back, err := to.Open(ctx, sha, 0, size)
 	if err != nil {
@@ -151,6 +155,34 @@ func (c *countingReader) Read(p []byte) (int, error) {
 	if n > 0 {
 		c.n += int64(n)
 		c.fn(c.n)
+	}
+	return n, err
+}
+
+// verifyingReader fails at the end of the source when its bytes do not
+// hash to the file's name or have another size, instead of returning
+// io.EOF.
+type verifyingReader struct {
+	r       io.Reader
+	h       hash.Hash
+	sha     string
+	size    int64
+	n       int64
+	damaged error
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	if v.damaged != nil {
+		return 0, v.damaged
+	}
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if err == io.EOF {
+		if got := hex.EncodeToString(v.h.Sum(nil)); got != v.sha || v.n != v.size {
+			v.damaged = fmt.Errorf("the source file is damaged: its bytes hash to %s (%d bytes), not to its name; it was not copied", got, v.n)
+			return n, v.damaged
+		}
 	}
 	return n, err
 }
