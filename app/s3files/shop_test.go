@@ -550,3 +550,39 @@ func TestARangeTheBucketMightReadOtherwiseIsServedByTheShop(t *testing.T) {
 		waitServed(t, srv.Store, ent.ID, fileSHA, charged)
 	}
 }
+
+// The admin's Backup page says the files live in the bucket and are not
+// in the archive, which lists them, and the archive it downloads has no
+// file in it.
+func TestTheBackupPageSaysTheFilesStayInTheBucket(t *testing.T) {
+	srv, _ := bucketShop(t, nil)
+	srv.Admin.SignInAdmin()
+	bucketName := srv.Files.(*s3files.Bucket).String()
+	resp, page := srv.Admin.Get("/admin/backups")
+	if resp.StatusCode != 200 {
+		t.Fatalf("backup page: %d", resp.StatusCode)
+	}
+	for _, want := range []string{"live in the bucket <code>" + bucketName + "</code> and are not copied", backup.BucketList, "in the bucket, not in the backup"} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the backup page does not say %q", want)
+		}
+	}
+	if strings.Contains(page, "every product file") {
+		t.Error("the backup page promises every product file")
+	}
+	resp, archive := srv.Admin.Get("/admin/backup")
+	if resp.StatusCode != 200 {
+		t.Fatalf("backup download: %d", resp.StatusCode)
+	}
+	restored := t.TempDir()
+	if err := backup.Restore(strings.NewReader(archive), restored); err != nil {
+		t.Fatal(err)
+	}
+	list, err := os.ReadFile(filepath.Join(restored, backup.BucketList))
+	if err != nil || !strings.Contains(string(list), bucketName) {
+		t.Errorf("%s: %v\n%s", backup.BucketList, err, list)
+	}
+	if n := dirSize(filepath.Join(restored, "files")); n != 0 {
+		t.Errorf("the archive holds %d bytes of files that live in the bucket", n)
+	}
+}

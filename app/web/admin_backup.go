@@ -11,6 +11,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"vendo/app"
+	"vendo/app/backup"
 	"vendo/app/store"
 )
 
@@ -21,21 +22,30 @@ func (s *Server) handleAdminBackups(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// Files in a bucket are not in the backup (its archive lists them in
+	// backup.BucketList): the page says where they are instead of
+	// counting data/files/, which is empty.
+	inBucket := ""
+	if b, ok := s.bucket(); ok {
+		inBucket = b.String()
+	}
 	var files int
 	var fileBytes int64
-	filepath.WalkDir(s.cfg.FilesDir(), func(path string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			if d != nil && d.IsDir() && d.Name() == "tmp" {
-				return filepath.SkipDir
+	if inBucket == "" {
+		filepath.WalkDir(s.cfg.FilesDir(), func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				if d != nil && d.IsDir() && d.Name() == "tmp" {
+					return filepath.SkipDir
+				}
+				return nil
+			}
+			if info, err := d.Info(); err == nil {
+				files++
+				fileBytes += info.Size()
 			}
 			return nil
-		}
-		if info, err := d.Info(); err == nil {
-			files++
-			fileBytes += info.Size()
-		}
-		return nil
-	})
+		})
+	}
 	var recent []app.AuditEntry
 	err = s.store.View(c.UserContext(), func(tx *store.Tx) (err error) {
 		recent, _, err = tx.AuditLog(store.AuditFilter{Action: "backup.download", Limit: 10, Scan: 5000})
@@ -45,7 +55,7 @@ func (s *Server) handleAdminBackups(c *fiber.Ctx) error {
 		return err
 	}
 	return s.adminPage(c, "backup", "admin/backups", "", fiber.Map{"Title": "Backup", "DBSize": dbSize, "Files": files,
-		"FileBytes": fileBytes, "Recent": recent, "Available": s.backup != nil, "DataDir": s.cfg.DataDir})
+		"FileBytes": fileBytes, "Bucket": inBucket, "BucketList": backup.BucketList, "Recent": recent, "Available": s.backup != nil, "DataDir": s.cfg.DataDir})
 }
 
 // handleAdminBackup streams a consistent backup archive (GET

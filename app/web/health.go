@@ -16,10 +16,8 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 		s.log.Error("health check", "err", err)
 		return c.Status(fiber.StatusServiceUnavailable).JSON(fiber.Map{"status": "unavailable", "database": "error"})
 	}
-	b, isBucket := s.files.(bucket)
-	if _, onDisk := s.files.(interface {
-		Path(sha string) (string, error)
-	}); onDisk || !isBucket {
+	b, isBucket := s.bucket()
+	if !isBucket {
 		return c.JSON(fiber.Map{"status": "ok", "database": "ok"})
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 5*time.Second)
@@ -36,4 +34,16 @@ func (s *Server) handleHealth(c *fiber.Ctx) error {
 type bucket interface {
 	Check(ctx context.Context) error
 	String() string
+}
+
+// bucket is the shop's file store when the files live in a bucket, not
+// on disk (blobs.Dir answers Check and String too).
+func (s *Server) bucket() (bucket, bool) {
+	b, ok := s.files.(bucket)
+	if _, onDisk := s.files.(interface {
+		Path(sha string) (string, error)
+	}); onDisk {
+		return nil, false
+	}
+	return b, ok
 }
