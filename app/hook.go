@@ -133,6 +133,18 @@ type HookDelivery struct {
 	RetryUntil  time.Time `json:"retry_until"`
 	CreatedAt   time.Time `json:"created_at"`
 	DeliveredAt time.Time `json:"delivered_at,omitempty"`
+	// FailedAt is when the retries ended without a 2xx (zero unless
+	// Status is failed): the dashboard counts failures by it.
+	FailedAt time.Time `json:"failed_at,omitzero"`
+}
+
+// FailedTime is when the delivery failed: FailedAt, or for one marked
+// failed before FailedAt was kept, its last attempt.
+func (d *HookDelivery) FailedTime() time.Time {
+	if !d.FailedAt.IsZero() || len(d.Attempts) == 0 {
+		return d.FailedAt
+	}
+	return d.Attempts[len(d.Attempts)-1].At
 }
 
 // HookAttempt is one try of a delivery, as the admin sees it.

@@ -209,7 +209,7 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 		case ok:
 			x.Status, x.DeliveredAt = app.HookDelivered, now
 		case missing != "" || next.After(x.RetryUntil):
-			x.Status = app.HookFailed
+			x.Status, x.FailedAt = app.HookFailed, now
 		default:
 			x.NextAttemptAt = next
 		}

@@ -137,6 +137,10 @@ func TestGivesUpAfterThreeDays(t *testing.T) {
 			if n := len(d.Attempts); n < 15 || n > 30 || now.Sub(d.CreatedAt) > store.HookRetryWindow {
 				t.Fatalf("gave up after %d attempts, %s", n, now.Sub(d.CreatedAt))
 			}
+			// When it failed is kept: the dashboard counts failures by it.
+			if !d.FailedAt.Equal(now) {
+				t.Fatalf("failed at %v, want the last attempt's time %v", d.FailedAt, now)
+			}
 			return
 		}
 		now = d.NextAttemptAt

@@ -243,7 +243,10 @@ type Dashboard struct {
 	FailedOrders int
 	// Disputed is the orders whose dispute is open, however old: each
 	// needs the merchant's answer in Stripe before its deadline.
-	Disputed     int
+	Disputed int
+	// FailedHooks is the webhook deliveries to the merchant's tools that
+	// failed in the window (three days without a 2xx) and were not resent.
+	FailedHooks  int
 	RecentOrders []app.Order
 	RecentEvents []store.EventRecord
 }
@@ -252,8 +255,8 @@ type Dashboard struct {
 func (d Dashboard) FailedPayments() int { return d.FailedEvents + d.PastDue + d.FailedOrders }
 
 // NeedsAttention is everything on the dashboard that needs a look: failed
-// payments and open disputes.
-func (d Dashboard) NeedsAttention() int { return d.FailedPayments() + d.Disputed }
+// payments, open disputes and failed webhook deliveries.
+func (d Dashboard) NeedsAttention() int { return d.FailedPayments() + d.Disputed + d.FailedHooks }
 
 // DayRevenue is one day's net sales.
 type DayRevenue struct {
@@ -299,6 +302,7 @@ func (s *Shop) Dashboard(ctx context.Context) (Dashboard, error) {
 			d.FailedOrders += b.FailedOrders
 			d.NewCustomers += b.NewCustomers
 			d.FailedEvents += b.FailedEvents
+			d.FailedHooks += b.FailedHooks
 			local := at.In(loc)
 			day := time.Date(local.Year(), local.Month(), local.Day(), 0, 0, 0, 0, loc)
 			i := int(day.Sub(from).Hours()+12) / 24 // +12: days of 23 or 25 hours

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+	"time"
 
 	"vendo/app"
 	"vendo/app/store"
@@ -107,7 +108,7 @@ func (s *Shop) ResendHookDelivery(ctx context.Context, id, actor string) error {
 			return app.Errorf(app.ECONFLICT, "That delivery's endpoint is disabled: enable it first.")
 		}
 		now := tx.Now()
-		d.Status, d.NextAttemptAt, d.RetryUntil, d.Failures, d.URL = app.HookPending, now, now.Add(store.HookRetryWindow), 0, e.URL
+		d.Status, d.NextAttemptAt, d.RetryUntil, d.Failures, d.URL, d.FailedAt = app.HookPending, now, now.Add(store.HookRetryWindow), 0, e.URL, time.Time{}
 		if err := tx.PutHookDelivery(&d); err != nil {
 			return err
 		}

@@ -96,3 +96,60 @@ func TestSubscriptionHooksOncePerCause(t *testing.T) {
 		t.Fatalf("subscription.ended data %v", s)
 	}
 }
+
+// A webhook delivery that failed (three days without a 2xx) needs the
+// admin's attention on the dashboard until it is resent; one that failed
+// before the dashboard's window does not count.
+func TestFailedHookDeliveriesNeedAttention(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.shop.CreateHookEndpoint(ctx, shop.HookEndpointForm{URL: "https://tools.example.com/in", Events: app.HookEventTypes, Enabled: true}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, email := range []string{"recent@example.com", "old@example.com"} {
+		err := f.store.Update(ctx, func(tx *store.Tx) error {
+			if err := tx.PutCustomer(&app.Customer{Email: email}); err != nil { // customer.created
+				return err
+			}
+			due, err := tx.DueHookDeliveries(0)
+			ids = append(ids, due[len(due)-1].ID)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	dash := func() shop.Dashboard {
+		t.Helper()
+		d, err := f.shop.Dashboard(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	if d := dash(); d.FailedHooks != 0 || d.NeedsAttention() != 0 {
+		t.Fatalf("pending deliveries need attention: %d (%d)", d.FailedHooks, d.NeedsAttention())
+	}
+	fail := func(id string, at time.Time) {
+		t.Helper()
+		err := f.store.UpdateHookDelivery(ctx, id, func(d *app.HookDelivery) {
+			d.Attempts = append(d.Attempts, app.HookAttempt{At: at, Status: 503})
+			d.Status, d.FailedAt = app.HookFailed, at
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail(ids[0], f.now.Add(-time.Hour))
+	fail(ids[1], f.now.AddDate(0, 0, -shop.DashboardDays-5))
+	if d := dash(); d.FailedHooks != 1 || d.NeedsAttention() != 1 {
+		t.Fatalf("a failed delivery: %d failed hooks, %d need attention; want 1 and 1", d.FailedHooks, d.NeedsAttention())
+	}
+	if err := f.shop.ResendHookDelivery(ctx, ids[0], "admin@example.com"); err != nil {
+		t.Fatal(err)
+	}
+	if d := dash(); d.FailedHooks != 0 || d.NeedsAttention() != 0 {
+		t.Fatalf("after the resend: %d failed hooks, %d need attention; want 0", d.FailedHooks, d.NeedsAttention())
+	}
+}

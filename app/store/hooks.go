@@ -148,13 +148,23 @@ func (t *Tx) HookEvent(id string) (app.HookEvent, error) {
 	return e, err
 }
 
-// PutHookDelivery stores a delivery and keeps the pending set in step
-// with its status.
+// PutHookDelivery stores a delivery and keeps the pending set and the
+// dashboard's count of failed deliveries in step with its status.
 func (t *Tx) PutHookDelivery(d *app.HookDelivery) error {
 	if d.ID == "" {
 		return fmt.Errorf("put webhook delivery: no id")
 	}
 	b := t.tx.Bucket(bHookDeliveries)
+	var prev *app.HookDelivery
+	var old app.HookDelivery
+	if found, err := getRecord(b, d.ID, &old); err != nil {
+		return err
+	} else if found {
+		prev = &old
+	}
+	if err := recordChange(t.tx, (*statDelta).hookDelivery, prev, d); err != nil {
+		return err
+	}
 	if err := putRecord(b, d.ID, d); err != nil {
 		return err
 	}

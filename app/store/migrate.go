@@ -133,6 +133,9 @@ var migrations = []migration{
 	// 13: the aggregates again, now with each discount code's uses
 	// (counted from the orders and subscriptions already there).
 	rebuildStats,
+	// 14: the aggregates again, now with the failed webhook deliveries
+	// (the dashboard's "needs attention").
+	rebuildStats,
 }
 
 func indexLicensesByOwner(tx *bolt.Tx) error {

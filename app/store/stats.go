@@ -44,6 +44,9 @@ type StatBucket struct {
 	Sales        map[string]Sales `json:"sales,omitempty"`
 	NewCustomers int              `json:"new_customers,omitempty"`
 	FailedEvents int              `json:"failed_events,omitempty"` // ledger records failed, by time received
+	// FailedHooks is the outgoing webhook deliveries that failed (no 2xx
+	// in three days) and were not resent since, by when they failed.
+	FailedHooks int `json:"failed_hooks,omitempty"`
 }
 
 // Sales is one currency's sales in a bucket.
@@ -204,6 +207,12 @@ func (d *statDelta) event(e *EventRecord, sign int) {
 	}
 }
 
+func (d *statDelta) hookDelivery(h *app.HookDelivery, sign int) {
+	if h != nil && h.Status == app.HookFailed {
+		d.bucket(h.FailedTime()).FailedHooks += sign
+	}
+}
+
 func (d *statDelta) subscription(s *app.Subscription, sign int) {
 	if s == nil {
 		return
@@ -300,6 +309,7 @@ func (s *StatBucket) add(d *StatBucket) {
 	s.FailedOrders += d.FailedOrders
 	s.NewCustomers += d.NewCustomers
 	s.FailedEvents += d.FailedEvents
+	s.FailedHooks += d.FailedHooks
 	for cur, ds := range d.Sales {
 		if s.Sales == nil {
 			s.Sales = map[string]Sales{}
@@ -320,7 +330,7 @@ func (s *StatBucket) add(d *StatBucket) {
 }
 
 func (s *StatBucket) zero() bool {
-	return s.Orders == 0 && s.FailedOrders == 0 && s.NewCustomers == 0 && s.FailedEvents == 0 && len(s.Sales) == 0
+	return s.Orders == 0 && s.FailedOrders == 0 && s.NewCustomers == 0 && s.FailedEvents == 0 && s.FailedHooks == 0 && len(s.Sales) == 0
 }
 
 // recordChange applies what replacing old with new (either may be nil)
@@ -401,7 +411,7 @@ func (t *Tx) RecountStats() (Stats, error) {
 func (s Stats) Equal(o Stats) bool {
 	if !maps.EqualFunc(s.Buckets, o.Buckets, func(a, b StatBucket) bool {
 		return a.Orders == b.Orders && a.FailedOrders == b.FailedOrders && a.NewCustomers == b.NewCustomers &&
-			a.FailedEvents == b.FailedEvents && maps.Equal(a.Sales, b.Sales)
+			a.FailedEvents == b.FailedEvents && a.FailedHooks == b.FailedHooks && maps.Equal(a.Sales, b.Sales)
 	}) {
 		return false
 	}
@@ -477,6 +487,14 @@ func recount(tx *bolt.Tx) (*statDelta, error) {
 			}
 			err := decode(v, &e)
 			d.event(&EventRecord{Outcome: e.Outcome, ReceivedAt: e.ReceivedAt}, 1)
+			return err
+		})
+	}
+	if err == nil {
+		err = each(bHookDeliveries, func(v []byte) error {
+			var h app.HookDelivery
+			err := decode(v, &h)
+			d.hookDelivery(&h, 1)
 			return err
 		})
 	}

@@ -33,6 +33,7 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 	var invoices []app.Invoice
 	var customers []app.Customer
 	var events []EventRecord
+	var hooks []app.HookDelivery
 	check := func(step int) {
 		t.Helper()
 		err := st.View(ctx, func(tx *Tx) error {
@@ -57,7 +58,7 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 		rollback := step%17 == 16
 		err := st.Update(ctx, func(tx *Tx) error {
 			for range 1 + rng.IntN(4) {
-				switch r := rng.IntN(10); {
+				switch r := rng.IntN(11); {
 				case r < 3 || len(orders) == 0:
 					var o app.Order
 					if len(orders) > 0 && rng.IntN(2) == 0 {
@@ -109,6 +110,25 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 						return err
 					}
 					events = append(events, e)
+				case r == 10:
+					// An outgoing webhook delivery: pending, delivered, failed
+					// (by when it failed), or failed and resent.
+					var h app.HookDelivery
+					if len(hooks) > 0 && rng.IntN(2) == 0 {
+						h = hooks[rng.IntN(len(hooks))]
+					} else {
+						h = app.HookDelivery{ID: fmt.Sprintf("whd_%d_%d", step, rng.IntN(1e9)), EventType: app.HookOrderPaid, CreatedAt: at()}
+					}
+					h.Status = []app.HookDeliveryStatus{app.HookPending, app.HookDelivered, app.HookFailed, app.HookFailed}[rng.IntN(4)]
+					h.FailedAt = time.Time{}
+					if h.Status == app.HookFailed && rng.IntN(4) > 0 {
+						h.FailedAt = at()
+					}
+					h.Attempts = append(h.Attempts, app.HookAttempt{At: at()})
+					if err := tx.PutHookDelivery(&h); err != nil {
+						return err
+					}
+					hooks = append(hooks, h)
 				default:
 					var s app.Subscription
 					if len(subs) > 0 && rng.IntN(2) == 0 {
@@ -136,19 +156,20 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 			t.Fatalf("step %d: %v", step, err)
 		}
 		if rollback { // the records the failed transaction made do not exist
-			orders, subs = knownOrders(t, st, orders), knownSubs(t, st, subs)
+			orders, subs, hooks = knownOrders(t, st, orders), knownSubs(t, st, subs), knownHooks(t, st, hooks)
 		}
 		check(step)
 	}
 	var kept Stats
 	st.View(ctx, func(tx *Tx) (err error) { kept, err = tx.StatsSince(time.Time{}); return })
-	var sales, failed, newCustomers int
+	var sales, failed, failedHooks, newCustomers int
 	for _, b := range kept.Buckets {
 		sales += len(b.Sales)
 		failed += b.FailedEvents + b.FailedOrders
+		failedHooks += b.FailedHooks
 		newCustomers += b.NewCustomers
 	}
-	if sales < 50 || failed < 10 || newCustomers < 20 || kept.Subscriptions.PastDue == 0 || len(kept.Subscriptions.Active) == 0 ||
+	if sales < 50 || failed < 10 || failedHooks < 5 || newCustomers < 20 || kept.Subscriptions.PastDue == 0 || len(kept.Subscriptions.Active) == 0 ||
 		kept.Codes["SPRING"].Orders == 0 || kept.Codes["ONCE"].Subscriptions == 0 || len(kept.Codes["SPRING"].Revenue) == 0 {
 		t.Fatalf("the storm left too little to compare: %d sales buckets, %d failures, %d new customers, %+v, %+v",
 			sales, failed, newCustomers, kept.Subscriptions, kept.Codes)
@@ -162,6 +183,19 @@ func knownOrders(t *testing.T, st *Store, orders []app.Order) []app.Order {
 			out = append(out, got)
 		}
 	}
+	return out
+}
+
+func knownHooks(t *testing.T, st *Store, hooks []app.HookDelivery) []app.HookDelivery {
+	var out []app.HookDelivery
+	st.View(context.Background(), func(tx *Tx) error {
+		for _, h := range hooks {
+			if got, err := tx.HookDelivery(h.ID); err == nil {
+				out = append(out, got)
+			}
+		}
+		return nil
+	})
 	return out
 }
 

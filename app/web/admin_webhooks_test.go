@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"html"
 	"io"
 	"net/http"
@@ -99,5 +100,42 @@ func TestAdminWebhooks(t *testing.T) {
 	c.SignIn("nosy@example.com")
 	if resp, _ := c.Get("/admin/webhooks"); resp.StatusCode != 403 && resp.StatusCode != 404 {
 		t.Fatalf("a customer on /admin/webhooks: %d", resp.StatusCode)
+	}
+}
+
+// TestDashboardNamesFailedDeliveries: a webhook delivery that failed is
+// under "Needs attention" on the dashboard, linked to the failed
+// deliveries; without one the dashboard does not mention webhooks.
+func TestDashboardNamesFailedDeliveries(t *testing.T) {
+	t.Parallel()
+	s := vendotest.Start(t, vendotest.Options{})
+	s.Admin.SignInAdmin()
+	link := `<a href="/admin/webhooks?status=failed">1 failed webhook delivery</a>`
+	if _, page := s.Admin.Get("/admin"); strings.Contains(page, "webhooks?status=failed") {
+		t.Fatal("the dashboard names failed deliveries when there are none")
+	}
+	// Queued and failed in one transaction: the sender never sees it.
+	err := s.Store.Update(context.Background(), func(tx *store.Tx) error {
+		e := app.HookEndpoint{URL: "https://tools.example.com/in", Events: []string{app.HookOrderPaid}, Enabled: true, Secret: "whsec_x"}
+		if err := tx.PutHookEndpoint(&e); err != nil {
+			return err
+		}
+		if err := tx.QueueHook(app.HookOrderPaid, "ord_x", map[string]any{}); err != nil {
+			return err
+		}
+		due, err := tx.DueHookDeliveries(0)
+		if err != nil || len(due) != 1 {
+			return fmt.Errorf("%d due deliveries: %v", len(due), err)
+		}
+		d := due[0]
+		d.Status, d.FailedAt = app.HookFailed, tx.Now()
+		return tx.PutHookDelivery(&d)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, page := s.Admin.Get("/admin")
+	if !strings.Contains(page, link) || !strings.Contains(page, "stat-bad") {
+		t.Fatalf("the dashboard lacks %s:\n%s", link, between(page, "Needs attention", "</div>"))
 	}
 }
