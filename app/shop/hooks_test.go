@@ -11,6 +11,8 @@ import (
 	"vendo/app"
 	"vendo/app/shop"
 	"vendo/app/store"
+	"vendo/app/stripeapi"
+	"vendo/app/webhook"
 )
 
 // hookBodies returns the queued webhook payloads of type typ, oldest first.
@@ -151,5 +153,57 @@ func TestFailedHookDeliveriesNeedAttention(t *testing.T) {
 	}
 	if d := dash(); d.FailedHooks != 0 || d.NeedsAttention() != 0 {
 		t.Fatalf("after the resend: %d failed hooks, %d need attention; want 0", d.FailedHooks, d.NeedsAttention())
+	}
+}
+
+// An order's story, each Stripe event delivered twice: the merchant's
+// endpoint gets one order.paid, one order.disputed when the dispute
+// opens (none as it is answered or won), and one order.refunded each
+// time more is refunded, numbered 1 to 4 in that order.
+func TestOrderHooksOncePerCause(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	if _, err := f.shop.CreateHookEndpoint(ctx, shop.HookEndpointForm{URL: "https://tools.example.com/in", Events: app.HookEventTypes, Enabled: true}, "test"); err != nil {
+		t.Fatal(err)
+	}
+	f.paidSession("cs_h", "hooked@example.com", 1)
+	if _, err := f.shop.FulfilCheckout(ctx, "cs_h"); err != nil {
+		t.Fatal(err)
+	}
+	twice := func(h webhook.Handler, typ, object string) {
+		t.Helper()
+		for range 2 {
+			if err := f.deliver(t, h, typ, object); err != nil {
+				t.Fatalf("%s: %v", typ, err)
+			}
+		}
+	}
+	twice(f.shop.HandleCheckoutEvent, "checkout.session.completed", "cs_h")
+	for _, st := range []struct{ status, typ string }{{"needs_response", "created"}, {"under_review", "updated"}, {"won", "closed"}} {
+		f.setDispute("cs_h", st.status)
+		twice(f.shop.HandlePaymentEvent, "charge.dispute."+st.typ, "dp_cs_h")
+	}
+	f.setCharge("cs_h", stripeapi.RefundInfo{ID: "re_a", Amount: 500, Status: "succeeded"})
+	twice(f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_h")
+	f.setCharge("cs_h", stripeapi.RefundInfo{ID: "re_a", Amount: 500, Status: "succeeded"}, stripeapi.RefundInfo{ID: "re_b", Amount: 700, Status: "succeeded"})
+	twice(f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_h")
+
+	paid, disputed, refunded := hookBodies(t, f.store, app.HookOrderPaid), hookBodies(t, f.store, app.HookOrderDisputed), hookBodies(t, f.store, app.HookOrderRefunded)
+	if len(paid) != 1 || len(disputed) != 1 || len(refunded) != 2 {
+		t.Fatalf("%d paid, %d disputed, %d refunded; want 1, 1, 2", len(paid), len(disputed), len(refunded))
+	}
+	order := func(b map[string]any) map[string]any { return b["data"].(map[string]any)["order"].(map[string]any) }
+	for i, c := range []struct {
+		body     map[string]any
+		status   string
+		refunded float64
+	}{{paid[0], app.OrderPaid, 0}, {disputed[0], app.OrderDisputed, 0}, {refunded[0], app.OrderPartiallyRefunded, 500}, {refunded[1], app.OrderRefunded, 1200}} {
+		o := order(c.body)
+		if c.body["sequence"] != float64(i+1) || o["status"] != c.status || o["amount_refunded"].(map[string]any)["amount"] != c.refunded {
+			t.Errorf("event %d (%s): sequence %v, order %v", i+1, c.body["type"], c.body["sequence"], o)
+		}
+	}
+	if d, _ := order(disputed[0])["dispute"].(map[string]any); d["id"] != "dp_cs_h" || d["status"] != "needs_response" {
+		t.Errorf("order.disputed names dispute %v", d)
 	}
 }
