@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -144,7 +145,7 @@ func deliveriesOf(t *testing.T, st *store.Store, typ string) []app.HookDelivery 
 // 200, and is retried on the backoff driven by the test clock (no real
 // sleeping); replaying the Stripe event adds no second order.paid; the
 // licence's and the order's later events carry increasing per-object
-// sequence numbers.
+// sequence numbers; a change that rolled back is never received.
 func TestOutgoingWebhooksSignedRetriedOnceAndInOrder(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -261,8 +262,26 @@ func TestOutgoingWebhooksSignedRetriedOnceAndInOrder(t *testing.T) {
 		o, _ := srv.Store.Order(ctx, order.ID)
 		return o.Status == app.OrderRefunded
 	})
+	// A change that rolls back announces nothing: a customer made in a
+	// transaction that then failed.
+	rolledBack := errors.New("a later write of the same change failed")
+	err = srv.Store.Update(ctx, func(tx *store.Tx) error {
+		c := app.Customer{Email: "never@example.com"}
+		if err := tx.PutCustomer(&c); err != nil {
+			return err
+		}
+		return rolledBack
+	})
+	if !errors.Is(err, rolledBack) {
+		t.Fatalf("the rolled-back change: %v", err)
+	}
 	if _, err := sender.Flush(ctx); err != nil {
 		t.Fatal(err)
+	}
+	for _, c := range rec.of(app.HookCustomerCreated) {
+		if c.ObjectID != order.CustomerID {
+			t.Fatalf("the receiver heard of a rolled-back customer: %+v", c)
+		}
 	}
 	on, off := rec.of(app.HookLicenseActivated), rec.of(app.HookLicenseDeactivated)
 	if len(on) != 1 || len(off) != 1 || on[0].ObjectID != lic.ID || on[0].Sequence != 1 || off[0].Sequence != 2 || off[0].Created < on[0].Created+2 {
