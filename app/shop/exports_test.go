@@ -162,6 +162,22 @@ func TestExportsShowWhatTheFilterShows(t *testing.T) {
 	}
 }
 
+// TestSpreadsheetSafe: a cell starting with each character a spreadsheet
+// reads as a formula (=, +, -, @, tab, carriage return) gets an
+// apostrophe in front; anything else, including those characters later
+// in the cell, is left as it is.
+func TestSpreadsheetSafe(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+1 555 0100": "'+1 555 0100", "-2+3": "'-2+3", "@SUM(A1)": "'@SUM(A1)",
+		"\t=cmd": "'\t=cmd", "\r=cmd": "'\r=cmd",
+		"": "", "Ada": "Ada", "a=b": "a=b", "12.00": "12.00", " =1": " =1", "'quoted": "'quoted", "\n=1": "\n=1",
+	} {
+		if got := shop.SpreadsheetSafe(in); got != want {
+			t.Errorf("SpreadsheetSafe(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 // TestLicenseAndSubscriptionExports: keys with how each stands now and
 // its activations; subscriptions with their plan and customer.
 func TestLicenseAndSubscriptionExports(t *testing.T) {
