@@ -166,8 +166,8 @@ func TestHelpPrintsTheCommandsAndFlagsOnceAndExitsZero(t *testing.T) {
 				t.Errorf("help wrote to stderr: %q", stderr.String())
 			}
 			out := stdout.String()
-			for _, once := range []string{"Usage:", "vendo [flags]", "vendo backup FILE", "vendo sync", "vendo admin-link", "vendo version", "vendo help",
-				"  -addr ", "  -data ", "  -base-url ", "  -sync-interval ", "  -upload-limit ", "  -log-level ", "  -log-format ", "  -dev ",
+			for _, once := range []string{"Usage:", "vendo [flags]", "vendo backup FILE", "vendo sync", "vendo admin-link", "vendo files migrate", "vendo version", "vendo help",
+				"  -addr ", "  -cart-lifetime ", "  -data ", "  -base-url ", "  -sync-interval ", "  -upload-limit ", "  -log-level ", "  -log-format ", "  -dev ",
 				"VENDO_SECRET", "STRIPE_SECRET_KEY"} {
 				if n := strings.Count(out, once); n != 1 {
 					t.Errorf("%q appears %d times, want once:\n%s", once, n, out)
