@@ -58,7 +58,8 @@ func (s *Shop) holdCode(ctx context.Context, code, customerID, holder, key strin
 		if d.MaxRedemptions == 0 || holder == "" {
 			return nil
 		}
-		own, found, err := tx.CodeHold(d.Code, holder)
+		own, err := tx.CodeHold(d.Code, holder)
+		found, err := app.Found(err)
 		if err != nil {
 			return err
 		}
@@ -104,7 +105,8 @@ func (s *Shop) settleHold(ctx context.Context, h app.CodeHold, sessionID string,
 		if failed != nil {
 			return tx.DeleteCodeHold(h.Code, h.Holder, h.ID)
 		}
-		cur, found, err := tx.CodeHold(h.Code, h.Holder)
+		cur, err := tx.CodeHold(h.Code, h.Holder)
+		found, err := app.Found(err)
 		if err != nil || !found || cur.ID != h.ID || cur.SessionID == sessionID {
 			return err
 		}

@@ -11,10 +11,14 @@ import (
 
 func holdKey(code, holder string) string { return app.NormalizeCode(code) + "/" + holder }
 
-// CodeHold returns holder's hold on code; found is false without one.
-func (t *Tx) CodeHold(code, holder string) (h app.CodeHold, found bool, err error) {
-	found, err = getRecord(t.tx.Bucket(bCodeHolds), holdKey(code, holder), &h)
-	return h, found, err
+// CodeHold returns holder's hold on code, ENOTFOUND without one.
+func (t *Tx) CodeHold(code, holder string) (app.CodeHold, error) {
+	var h app.CodeHold
+	found, err := getRecord(t.tx.Bucket(bCodeHolds), holdKey(code, holder), &h)
+	if err == nil && !found {
+		err = notFound("hold on that code")
+	}
+	return h, err
 }
 
 // PutCodeHold creates or replaces a holder's hold on a code.
@@ -31,7 +35,8 @@ func (t *Tx) PutCodeHold(h *app.CodeHold) error {
 // for whichever it is): a session's fulfilment lets go of the hold it was
 // opened with, never a newer one the same holder took since.
 func (t *Tx) DeleteCodeHold(code, holder, id string) error {
-	h, found, err := t.CodeHold(code, holder)
+	h, err := t.CodeHold(code, holder)
+	found, err := app.Found(err)
 	if err != nil || !found || (id != "" && h.ID != id) {
 		return err
 	}
