@@ -413,6 +413,9 @@ func (t *txn) payCheckout(s session, f cardForm) (checkoutOutcome, error) {
 		if err := t.putLineItems(s.ID, items); err != nil {
 			return checkoutOutcome{}, err
 		}
+		if s.Internal.Taxes, err = t.sessionTaxes(items, place); err != nil {
+			return checkoutOutcome{}, err
+		}
 	}
 	var chargeID string
 	switch s.Mode {

@@ -1,6 +1,8 @@
 package sandbox
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -376,7 +378,7 @@ type discount struct {
 	Object          string `json:"object"`
 	CheckoutSession nstr   `json:"checkout_session"`
 	Coupon          coupon `json:"coupon"`
-	Customer        string `json:"customer"`
+	Customer        nstr   `json:"customer"`
 	End             nint   `json:"end"`
 	Invoice         nstr   `json:"invoice"`
 	InvoiceItem     nstr   `json:"invoice_item"`
@@ -395,7 +397,7 @@ func (t *txn) subscriptionDiscount(s session, sub *subscription) error {
 	if err != nil {
 		return err
 	}
-	d := &discount{ID: t.newID("di_"), Object: "discount", CheckoutSession: nstr(s.ID), Coupon: c, Customer: sub.Customer,
+	d := &discount{ID: t.newID("di_"), Object: "discount", CheckoutSession: nstr(s.ID), Coupon: c, Customer: nstr(sub.Customer),
 		PromotionCode: nstr(s.Internal.PromotionCode), Start: t.now.Unix(), Subscription: nstr(sub.ID)}
 	if c.Duration == "repeating" {
 		d.End = nint(addInterval(t.now, "month", int64(c.DurationInMonths)).Unix())
@@ -471,4 +473,37 @@ func (t *txn) typeCode(s session, code string) (string, error) {
 		return "", err
 	}
 	return "", t.put(objSession, s.ID, s)
+}
+
+// sessionBreakdown is a session's total_details.breakdown as Stripe
+// gives it when expanded: the discount applied, with its coupon and
+// promotion code (how a code typed on the page is known afterwards),
+// and the tax by tax_rate.
+func (t *txn) sessionBreakdown(id string) (map[string]any, error) {
+	var s session
+	if err := t.get(objSession, id, &s); err != nil {
+		return nil, err
+	}
+	discounts, taxes := []any{}, []any{}
+	if off := s.TotalDetails["amount_discount"]; off > 0 && s.Internal.Coupon != "" {
+		c, err := t.couponByID(s.Internal.Coupon, "coupon")
+		if err != nil {
+			return nil, err
+		}
+		// One discount object per session: its id follows from the
+		// session's (hashed: a session's id is its secret URL), so
+		// every read names the same one.
+		sum := sha256.Sum256([]byte(s.ID))
+		d := discount{ID: "di_" + hex.EncodeToString(sum[:12]), Object: "discount", CheckoutSession: nstr(s.ID), Coupon: c,
+			Customer: s.Customer, PromotionCode: nstr(s.Internal.PromotionCode), Start: s.Created}
+		discounts = append(discounts, map[string]any{"amount": off, "discount": mustMap(d)})
+	}
+	for _, tx := range s.Internal.Taxes {
+		rate, ok := t.loadMap(tx.Rate)
+		if !ok {
+			return nil, fmt.Errorf("session %s: tax rate %s is gone", s.ID, tx.Rate)
+		}
+		taxes = append(taxes, map[string]any{"amount": tx.Amount, "rate": rate})
+	}
+	return map[string]any{"discounts": discounts, "taxes": taxes}, nil
 }

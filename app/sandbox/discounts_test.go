@@ -43,6 +43,7 @@ func (e *env) discountedPurchase(c catalog) (*stripe.CheckoutSession, *stripe.Pr
 	gp := &stripe.CheckoutSessionParams{}
 	gp.AddExpand("line_items")
 	gp.AddExpand("payment_intent")
+	gp.AddExpand("total_details.breakdown")
 	s, err = e.api.CheckoutSessions.Get(s.ID, gp)
 	must(err)
 	pc, err = e.api.PromotionCodes.Get(pc.ID, nil)
@@ -76,6 +77,13 @@ func TestPromotionCodesAtCheckout(t *testing.T) {
 		if li.AmountDiscount != want || li.AmountTotal != li.AmountSubtotal-want {
 			t.Fatalf("line %s: discount %d total %d, want %d off", li.Price.ID, li.AmountDiscount, li.AmountTotal, want)
 		}
+	}
+	// The breakdown names the discount applied: how a code typed on the
+	// page is known after payment.
+	if bd := s.TotalDetails.Breakdown; bd == nil || len(bd.Discounts) != 1 || bd.Discounts[0].Amount != wantOff ||
+		bd.Discounts[0].Discount.PromotionCode == nil || bd.Discounts[0].Discount.PromotionCode.ID != pc.ID ||
+		bd.Discounts[0].Discount.Coupon.ID != pc.Coupon.ID || bd.Discounts[0].Discount.CheckoutSession != s.ID || len(bd.Taxes) != 0 {
+		t.Fatalf("total_details.breakdown %+v, want the %d off of %s", bd, wantOff, pc.ID)
 	}
 	if pc.TimesRedeemed != 1 || pc.Coupon.TimesRedeemed != 1 || pc.Coupon.Valid != true {
 		t.Fatalf("redemptions: code %d, coupon %d (valid %v)", pc.TimesRedeemed, pc.Coupon.TimesRedeemed, pc.Coupon.Valid)

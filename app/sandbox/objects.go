@@ -231,6 +231,15 @@ type sessionInternal struct {
 	// without a card.
 	TrialDays      int64  `json:"trial_days,omitempty"`
 	TrialMissingPM string `json:"trial_missing_pm,omitempty"`
+	// Taxes is the paid session's tax by tax_rate, for
+	// total_details.breakdown.taxes.
+	Taxes []sessionTax `json:"taxes,omitempty"`
+}
+
+// sessionTax is one tax_rate's share of a session's tax.
+type sessionTax struct {
+	Rate   string `json:"rate"`
+	Amount int64  `json:"amount"`
 }
 
 type sessionCustomerDetail struct {

@@ -93,6 +93,20 @@ func (t *txn) expand(m map[string]any, paths []string) error {
 		if len(parts) > 4 {
 			return invalidRequest("expand", fmt.Sprintf("You cannot expand more than 4 levels of a property. Property: %s", p))
 		}
+		if td, ok := m["total_details"].(map[string]any); ok && m["object"] == objSession && len(parts) >= 2 && parts[0] == "total_details" && parts[1] == "breakdown" {
+			// An includable field of a session's total_details, built
+			// from the session (Stripe leaves it out unless expanded).
+			id, _ := m["id"].(string)
+			bd, err := t.sessionBreakdown(id)
+			if err != nil {
+				return err
+			}
+			td["breakdown"] = bd
+			if err := t.expandPath(bd, parts[2:], p); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := t.expandPath(m, parts, p); err != nil {
 			return err
 		}

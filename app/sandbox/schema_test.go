@@ -653,6 +653,10 @@ func (e *env) driveEveryFlow(c catalog) {
 	e.drain()
 	taxed, _, _ := e.taxedCheckout(true, true, true, "exclusive", map[string]string{"country": "DE"})
 	e.taxedCheckout(true, true, false, "inclusive", map[string]string{"country": "FR", "tax_id": "FR12345678901"})
+	bp := &stripe.CheckoutSessionParams{}
+	bp.AddExpand("total_details.breakdown")
+	_, err = e.api.CheckoutSessions.Get(taxed.ID, bp)
+	must(err)
 	ip := &stripe.InvoiceParams{}
 	ip.AddExpand("total_tax_amounts.tax_rate")
 	taxedInv, err := e.api.Invoices.Get(taxed.Invoice.ID, ip)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -152,6 +153,28 @@ func taxSession(s *session, items []lineItem, place taxPlace) {
 	}
 	s.TotalDetails["amount_tax"] = tax
 	s.AutomaticTax = map[string]any{"enabled": true, "status": "complete"}
+}
+
+// sessionTaxes is a taxed session's tax by tax_rate (inclusive and
+// exclusive lines are taxed at rates of their own), for its
+// total_details.breakdown.
+func (t *txn) sessionTaxes(items []lineItem, place taxPlace) ([]sessionTax, error) {
+	var out []sessionTax
+	for _, li := range items {
+		if li.AmountTax == 0 {
+			continue
+		}
+		id, err := t.taxRateFor(place.rate(), inclusive(li.Price))
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(out, func(x sessionTax) bool { return x.Rate == id })
+		if i < 0 {
+			out, i = append(out, sessionTax{Rate: id}), len(out)
+		}
+		out[i].Amount += li.AmountTax
+	}
+	return out, nil
 }
 
 // taxRateFor returns the id of the sandbox's tax_rate object for a rate

@@ -80,6 +80,7 @@ func (e *env) taxedCheckout(tax, taxIDs, invoice bool, taxBehavior string, form 
 	gp.AddExpand("customer")
 	gp.AddExpand("payment_intent")
 	gp.AddExpand("invoice")
+	gp.AddExpand("total_details.breakdown")
 	if s, err = e.api.CheckoutSessions.Get(s.ID, gp); err != nil {
 		e.t.Fatal(err)
 	}
@@ -164,6 +165,17 @@ func TestStripeTaxAtCheckout(t *testing.T) {
 			}
 			if s.Invoice != nil {
 				t.Fatalf("an invoice %s without invoice_creation", s.Invoice.ID)
+			}
+			// The breakdown gives the tax by rate, as Stripe does.
+			var byRate int64
+			for _, tx := range s.TotalDetails.Breakdown.Taxes {
+				if tx.Rate == nil || tx.Rate.Country != tc.form["country"] || tx.Rate.Inclusive != (tc.behavior == "inclusive") {
+					t.Fatalf("breakdown tax %+v for %s %s", tx, tc.form["country"], tc.behavior)
+				}
+				byRate += tx.Amount
+			}
+			if byRate != tc.wantTax || (tc.wantTax > 0) != (len(s.TotalDetails.Breakdown.Taxes) == 1) {
+				t.Fatalf("breakdown taxes %+v, want %d in one rate", s.TotalDetails.Breakdown.Taxes, tc.wantTax)
 			}
 		})
 	}
