@@ -184,6 +184,31 @@ func TestSellingInStripeMode(t *testing.T) {
 		t.Fatalf("A counts %d redemptions", pc.TimesRedeemed)
 	}
 
+	// Typed on A's Checkout by a buyer who brought no code: B's order
+	// names it too, and A counts the second use.
+	typist := p.browser()
+	typist.AddToCart("the-calm-inbox")
+	typist.Checkout()
+	typeCodeAt(t, typist, "spring25")
+	if resp, _ := typist.Pay("typist@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay with a typed code: %s", resp.Request.URL)
+	}
+	var typed app.Order
+	vendotest.WaitFor(t, "B's order with the typed code", func() bool {
+		for _, o := range ordersOf(t, b.Store) {
+			if o.Email == "typist@example.com" {
+				typed = o
+			}
+		}
+		return typed.ID != ""
+	})
+	if typed.Discount.Amount != inbox.Price.Amount/4 || typed.DiscountCode != "SPRING25" {
+		t.Fatalf("B's order with SPRING25 typed at A: discount %v %q", typed.Discount, typed.DiscountCode)
+	}
+	if pc, _ = p.api.PromotionCodes.Get(d.StripePromotionCodeID, nil); pc.TimesRedeemed != 2 {
+		t.Fatalf("A counts %d redemptions, want 2", pc.TimesRedeemed)
+	}
+
 	// Paused on B, inactive at A.
 	srvAdmin := b.Admin
 	srvAdmin.Get("/admin/discounts")
@@ -207,4 +232,76 @@ func TestSellingInStripeMode(t *testing.T) {
 	if got := mustProduct(t, b, free.Slug); got.StripeProductID != "" {
 		t.Fatalf("a free product reached Stripe: %s", got.StripeProductID)
 	}
+}
+
+// typeCodeAt types a code on the sandbox's Checkout page the client is on
+// (a session that allows promotion codes) and comes back to the page to
+// pay.
+func typeCodeAt(t *testing.T, c *vendotest.Client, code string) {
+	t.Helper()
+	at := c.At.String()
+	if !strings.Contains(at, "/sandbox/stripe/checkout/") {
+		t.Fatalf("not on Checkout: %s", at)
+	}
+	if _, page := c.Post(at+"/code", url.Values{"promotion_code": {code}}); !strings.Contains(page, "Discount") {
+		t.Fatalf("%s typed at Checkout:\n%.1500s", code, page)
+	}
+	c.Get(at)
+}
+
+// TestACodeTypedOnStripesCheckout: a customer who brings no code may type
+// one on Stripe's Checkout page (allow_promotion_codes); the order and the
+// subscription bought with it name the code, which counts them among its
+// uses and revenue, as it does for a code brought by a link — the shop
+// learns it from the re-fetched session's total_details.breakdown and the
+// subscription's discount, whose coupons carry the code's id.
+func TestACodeTypedOnStripesCheckout(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	srv.Admin.SignInAdmin()
+	createCode(t, srv, url.Values{"code": {"TYPED20"}, "name": {"Typed"}, "percent_off": {"20"}, "currency": {"usd"}})
+
+	buyer := srv.NewClient()
+	buyer.AddToCart("the-calm-inbox")
+	_, checkout := buyer.Checkout()
+	if !strings.Contains(checkout, `name="promotion_code"`) {
+		t.Fatalf("no code field on Checkout without a code (%s)", buyer.At)
+	}
+	typeCodeAt(t, buyer, "typed20")
+	if resp, page := buyer.Pay("typist@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay: %s\n%.800s", resp.Request.URL, page)
+	}
+	var order app.Order
+	vendotest.WaitFor(t, "the order", func() bool {
+		for _, o := range ordersOf(t, srv.Store) {
+			order = o
+		}
+		return order.ID != "" && order.Status == app.OrderPaid
+	})
+	inbox := mustProduct(t, srv, "the-calm-inbox")
+	off := inbox.Price.Amount / 5
+	if order.Discount.Amount != off || order.Total.Amount != inbox.Price.Amount-off || order.DiscountCode != "TYPED20" {
+		t.Fatalf("order discount %v (%q), total %v; want %d off with TYPED20", order.Discount, order.DiscountCode, order.Total, off)
+	}
+
+	c := subscriber(srv, "typed-plan@example.com")
+	c.Get("/plans")
+	c.Submit("/subscribe", url.Values{"plan": {"pro"}, "interval": {"month"}})
+	typeCodeAt(t, c, "TYPED20")
+	if resp, _ := c.Pay("typed-plan@example.com", "4242424242424242"); resp.Request.URL.Path != "/account" {
+		t.Fatalf("subscribe: %s", resp.Request.URL)
+	}
+	sub := currentSub(t, srv, "typed-plan@example.com", "the subscription", func(s app.Subscription) bool { return s.Fulfilled })
+	if sub.DiscountCode != "TYPED20" {
+		t.Fatalf("subscription's code %q, want TYPED20", sub.DiscountCode)
+	}
+	var uses store.CodeUses
+	if err := srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { uses, err = tx.CodeUsesOf("TYPED20"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if uses.Orders != 1 || uses.Subscriptions != 1 || uses.Revenue["usd"] != order.Total.Amount {
+		t.Fatalf("TYPED20's uses %+v, want the order (%v) and the plan", uses, order.Total)
+	}
+	_, list := srv.Admin.Get("/admin/discounts")
+	mustContain(t, list, "1 on plans", order.Total.String())
 }

@@ -486,3 +486,20 @@ func hasOrders(tx *store.Tx, customerID string) bool {
 	os, _, err := tx.Orders(store.OrderFilter{CustomerID: customerID, Limit: 1})
 	return err == nil && len(os) > 0
 }
+
+// codeOf is the shop's code a Checkout or a subscription was discounted
+// with: the one the shop applied (its vendo_discount metadata) or, for a
+// code the customer typed on Stripe's page (allow_promotion_codes), the
+// one the coupon Stripe names was made for (its vendo_id is the code,
+// the same for every version of an edited code). A coupon that is not
+// one of the shop's codes gives "".
+func codeOf(tx *store.Tx, meta map[string]string, couponVendoID string) (string, error) {
+	if code := meta["vendo_discount"]; code != "" || couponVendoID == "" {
+		return code, nil
+	}
+	d, err := tx.DiscountByCode(couponVendoID)
+	if found, err := app.Found(err); err != nil || !found {
+		return "", err
+	}
+	return d.Code, nil
+}

@@ -312,9 +312,14 @@ func (s *Shop) newOrder(tx *store.Tx, sess stripeapi.Session) (app.Order, error)
 		Total:    app.Money{Amount: sess.AmountTotal, Currency: sess.Currency},
 	}
 	if sess.AmountDiscount > 0 {
-		// The amount is Stripe's; the code is the one the shop applied.
+		// The amount is Stripe's; the code is the one the shop applied,
+		// or the one the customer typed on Stripe's page.
 		order.Discount = app.Money{Amount: sess.AmountDiscount, Currency: sess.Currency}
-		order.DiscountCode = sess.Metadata["vendo_discount"]
+		code, err := codeOf(tx, sess.Metadata, sess.CouponVendoID)
+		if err != nil {
+			return order, err
+		}
+		order.DiscountCode = code
 	}
 	if sess.AmountTax != 0 {
 		order.Tax = app.Money{Amount: sess.AmountTax, Currency: sess.Currency}

@@ -202,10 +202,14 @@ func (s *Shop) applySubscription(tx *store.Tx, t subscriptionTruth) (app.Subscri
 		if err != nil {
 			return rec, err
 		}
-		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID, DiscountCode: fetched.Metadata["vendo_discount"]}
+		rec = app.Subscription{StripeID: fetched.ID, CustomerID: cust.ID}
 		// The subscription counts the code's use from now on: the
 		// Checkout's hold on it ends in the same transaction.
-		if err := releaseHold(tx, rec.DiscountCode, planHolder(fetched.Metadata["vendo_customer_id"]), fetched.Metadata); err != nil {
+		if err := releaseHold(tx, fetched.Metadata["vendo_discount"], planHolder(fetched.Metadata["vendo_customer_id"]), fetched.Metadata); err != nil {
+			return rec, err
+		}
+		// A code typed on Checkout is known by the discount's coupon.
+		if rec.DiscountCode, err = codeOf(tx, fetched.Metadata, fetched.CouponVendoID); err != nil {
 			return rec, err
 		}
 	}

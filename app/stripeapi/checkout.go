@@ -190,6 +190,10 @@ type Session struct {
 	AmountSubtotal    int64
 	AmountTotal       int64
 	AmountDiscount    int64 // total_details.amount_discount
+	// CouponVendoID is the vendo_id of the coupon the discount came from
+	// (total_details.breakdown): a code the customer typed on Checkout
+	// is known by it, as one the shop applied is by the metadata.
+	CouponVendoID string
 	// AmountTax is total_details.amount_tax: the tax Stripe Tax computed,
 	// included in AmountTotal whether the prices were inclusive or not.
 	AmountTax int64
@@ -230,6 +234,7 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	// one round trip, not two in a row (a webhook's re-fetch waits for
 	// each, bench scenario 7).
 	p.AddExpand("payment_intent.latest_charge.refunds")
+	p.AddExpand("total_details.breakdown")
 	s, err := c.api.CheckoutSessions.Get(id, p)
 	if err != nil {
 		return Session{}, wrap("retrieve checkout session", err)
@@ -244,6 +249,14 @@ func (c *Client) GetCheckoutSession(ctx context.Context, id string) (Session, er
 	}
 	if s.TotalDetails != nil {
 		out.AmountDiscount, out.AmountTax = s.TotalDetails.AmountDiscount, s.TotalDetails.AmountTax
+		if bd := s.TotalDetails.Breakdown; bd != nil {
+			for _, d := range bd.Discounts {
+				if d.Discount != nil && d.Discount.Coupon != nil && d.Discount.Coupon.Metadata["vendo_id"] != "" {
+					out.CouponVendoID = d.Discount.Coupon.Metadata["vendo_id"]
+					break
+				}
+			}
+		}
 	}
 	if s.AutomaticTax != nil && s.AutomaticTax.Enabled {
 		out.TaxStatus = string(s.AutomaticTax.Status)

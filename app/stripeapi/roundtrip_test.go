@@ -44,6 +44,9 @@ func stripeStub(t *testing.T, body string) (*stripeapi.Client, *atomic.Int64, *a
 func TestSessionComesWithItsPayment(t *testing.T) {
 	c, n, expand := stripeStub(t, `{"id":"cs_1","object":"checkout.session","mode":"payment","status":"complete","payment_status":"paid",
 		"amount_total":1200,"currency":"usd","line_items":{"object":"list","data":[],"has_more":false},
+		"total_details":{"amount_discount":300,"amount_shipping":0,"amount_tax":0,"breakdown":{"taxes":[],"discounts":[{"amount":300,
+			"discount":{"id":"di_1","object":"discount","promotion_code":"promo_1","start":1,
+				"coupon":{"id":"co_1","object":"coupon","percent_off":20,"metadata":{"vendo_id":"SPRING20"}}}}]}},
 		"payment_intent":{"id":"pi_1","object":"payment_intent","status":"succeeded","amount":1200,"currency":"usd",
 			"latest_charge":{"id":"ch_1","object":"charge","amount_refunded":200,"disputed":false,
 				"refunds":{"object":"list","has_more":false,"data":[{"id":"re_1","object":"refund","amount":200,"status":"succeeded","currency":"usd"}]}}}}`)
@@ -54,8 +57,12 @@ func TestSessionComesWithItsPayment(t *testing.T) {
 	if got := n.Load(); got != 1 {
 		t.Fatalf("%d requests, want 1", got)
 	}
-	if got := fmt.Sprint(expand.Load()); got != "[line_items payment_intent.latest_charge.refunds]" {
+	// The breakdown names the coupon of a code typed on Checkout.
+	if got := fmt.Sprint(expand.Load()); got != "[line_items payment_intent.latest_charge.refunds total_details.breakdown]" {
 		t.Errorf("expanded %s", got)
+	}
+	if s.AmountDiscount != 300 || s.CouponVendoID != "SPRING20" {
+		t.Errorf("discount %d of coupon %q, want 300 of SPRING20's", s.AmountDiscount, s.CouponVendoID)
 	}
 	p := s.Payment
 	if s.PaymentIntentID != "pi_1" || p == nil || p.IntentID != "pi_1" || p.Status != "succeeded" || p.ChargeID != "ch_1" ||

@@ -30,9 +30,12 @@ type Subscription struct {
 	// the trial ends.
 	TrialStart, TrialEnd time.Time
 	HasCard              bool
-	Metadata             map[string]string
-	Created              time.Time
-	FetchedAt            time.Time
+	// CouponVendoID is the vendo_id of the coupon of the subscription's
+	// discount (a code typed on Checkout, or applied).
+	CouponVendoID string
+	Metadata      map[string]string
+	Created       time.Time
+	FetchedAt     time.Time
 }
 
 func unix(t int64) time.Time {
@@ -61,6 +64,9 @@ func (c *Client) GetSubscription(ctx context.Context, id string) (Subscription, 
 	}
 	if s.Customer != nil {
 		out.CustomerID = s.Customer.ID
+	}
+	if s.Discount != nil && s.Discount.Coupon != nil {
+		out.CouponVendoID = s.Discount.Coupon.Metadata["vendo_id"]
 	}
 	if s.LatestInvoice != nil {
 		out.LatestInvoiceID = s.LatestInvoice.ID
