@@ -197,6 +197,14 @@ func (b *Bucket) key(sha string) (string, error) {
 // no limit; past it the upload is aborted and blobs.ErrTooLarge returned.
 func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string, size int64, err error) {
 	tmp := b.cfg.Prefix + tempDir + "upload-" + randomHex()
+	defer func() {
+		// Always, even when the upload failed (minio-go may have completed
+		// it with the bytes that came) and when the request's context
+		// ended.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+		defer cancel()
+		_ = b.client.RemoveObject(rctx, b.cfg.Name, tmp, minio.RemoveObjectOptions{})
+	}()
 	src := &hashingReader{ctx: ctx, r: r, limit: limit, h: sha256.New()}
 	// With size -1 minio-go reads one part at a time into one buffer and
 	// aborts the multipart upload when the reader fails. The requests run
@@ -211,12 +219,6 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 	if err != nil {
 		return "", 0, fmt.Errorf("upload to %s: %w", b, err)
 	}
-	defer func() {
-		// Always, and even when the request's context ended.
-		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
-		defer cancel()
-		_ = b.client.RemoveObject(rctx, b.cfg.Name, tmp, minio.RemoveObjectOptions{})
-	}()
 	if info.Size != src.n {
 		return "", 0, fmt.Errorf("upload to %s: the bucket stored %d of %d bytes", b, info.Size, src.n)
 	}
@@ -268,6 +270,13 @@ func (h *hashingReader) Read(p []byte) (int, error) {
 	if h.limit > 0 && h.n > h.limit {
 		h.err = blobs.ErrTooLarge
 		return n, h.err
+	}
+	if errors.Is(err, io.ErrUnexpectedEOF) {
+		// A body cut off in the middle (the multipart reader says so):
+		// minio-go takes io.ErrUnexpectedEOF itself for the end of the
+		// last part and would complete the upload with what came, so it
+		// gets an error it does not know and aborts.
+		err = fmt.Errorf("the upload ended before its end: %w", err)
 	}
 	if err != nil && err != io.EOF {
 		h.err = err

@@ -21,6 +21,7 @@ import (
 	"vendo/app/blobs"
 	"vendo/app/s3files"
 	"vendo/app/s3files/weedtest"
+	"vendo/app/vendotest"
 )
 
 func TestMain(m *testing.M) {
@@ -137,6 +138,10 @@ func (f *failingReader) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
+type errReader struct{ err error }
+
+func (e errReader) Read([]byte) (int, error) { return 0, e.err }
+
 // cancelingReader gives zeros and cancels its context after n bytes: the
 // request of an upload ending.
 type cancelingReader struct {
@@ -164,6 +169,12 @@ func TestAnInterruptedOrTooLargeUploadLeavesNothingBehind(t *testing.T) {
 	_, _, err := b.Put(ctx, &failingReader{n: s3files.PartSize + 1<<20}, 0)
 	if err == nil || !strings.Contains(err.Error(), "connection reset") {
 		t.Fatalf("interrupted upload: %v", err)
+	}
+	// A body cut off the way the multipart reader says it: minio-go would
+	// take io.ErrUnexpectedEOF for the end of the last part.
+	_, _, err = b.Put(ctx, io.MultiReader(io.LimitReader(vendotest.Zeros{}, s3files.PartSize+1<<20), errReader{io.ErrUnexpectedEOF}), 0)
+	if !errors.Is(err, io.ErrUnexpectedEOF) {
+		t.Fatalf("a body cut off: %v", err)
 	}
 	_, _, err = b.Put(ctx, bytes.NewReader(make([]byte, 3<<20)), 2<<20)
 	if !errors.Is(err, blobs.ErrTooLarge) {

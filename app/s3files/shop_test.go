@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/url"
@@ -585,4 +586,67 @@ func TestTheBackupPageSaysTheFilesStayInTheBucket(t *testing.T) {
 	if n := dirSize(filepath.Join(restored, "files")); n != 0 {
 		t.Errorf("the archive holds %d bytes of files that live in the bucket", n)
 	}
+}
+
+// An admin's upload that is cut off after its first parts went to the
+// bucket, or that passes the upload limit, leaves no object and no
+// unfinished multipart upload in the bucket, and no file on the product.
+func TestAnUploadCutOffOrTooLargeLeavesNothingInTheBucket(t *testing.T) {
+	srv, _ := bucketShop(t, map[string]string{"VENDO_UPLOAD_LIMIT": "48MiB"})
+	weed := weedtest.Shared(t)
+	bucketName, _, _ := strings.Cut(strings.TrimPrefix(srv.Files.(*s3files.Bucket).String(), "s3://"), "/")
+	ctx := context.Background()
+	var prod app.Product
+	srv.Store.View(ctx, func(tx *store.Tx) error {
+		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
+		prod = ps[0]
+		return err
+	})
+	srv.Admin.SignInAdmin()
+	before, _ := keys(t, weed, bucketName)
+	unchanged := func(what string) {
+		t.Helper()
+		objects, uploads := keys(t, weed, bucketName)
+		if strings.Join(objects, " ") != strings.Join(before, " ") || len(uploads) != 0 {
+			t.Errorf("%s left objects %q (before: %d) and unfinished uploads %q", what, objects, len(before), uploads)
+		}
+		if p, _ := srv.Store.Product(ctx, prod.ID); len(p.Files) != len(prod.Files) {
+			t.Errorf("%s gave the product a file", what)
+		}
+	}
+	post := func(body io.Reader, contentType string) (*http.Response, error) {
+		req, _ := http.NewRequest("POST", srv.Admin.URL("/admin/products/"+prod.ID+"/files"), body)
+		req.ContentLength = -1 // chunked: the shop cannot refuse it by its length
+		req.Header.Set("Content-Type", contentType)
+		req.Header.Set("X-CSRF-Token", srv.Admin.CSRF())
+		req.Header.Set("HX-Request", "true")
+		return srv.Admin.HTTP.Do(req)
+	}
+	form := func(size int64, end io.Reader) (io.Reader, string) {
+		var head bytes.Buffer
+		mw := multipart.NewWriter(&head)
+		mw.CreateFormFile("file", "cut.bin")
+		return io.MultiReader(&head, io.LimitReader(vendotest.Zeros{}, size), end), mw.FormDataContentType()
+	}
+
+	// Cut off after 40 MiB: two 16 MiB parts are in the bucket by then.
+	srv.Admin.Get("/admin/products/" + prod.ID)
+	body, ctype := form(40<<20, &failingReader{})
+	if resp, err := post(body, ctype); err == nil {
+		resp.Body.Close()
+		t.Fatalf("the cut-off upload got an answer: %d", resp.StatusCode)
+	}
+	vendotest.WaitFor(t, "the shop to give up the cut-off upload", func() bool { return strings.Contains(srv.Log.String(), "upload failed") })
+	unchanged("a cut-off upload")
+
+	// Past the limit, sent without a length.
+	srv.Admin.Get("/admin/products/" + prod.ID)
+	body, ctype = form(64<<20, strings.NewReader("\r\n--x--\r\n"))
+	if resp, err := post(body, ctype); err == nil {
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusRequestEntityTooLarge {
+			t.Errorf("an upload over the limit: %d, want 413", resp.StatusCode)
+		}
+	}
+	unchanged("an upload over the limit")
 }
