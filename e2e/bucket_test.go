@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -33,6 +35,15 @@ func TestBuyAndDownloadFromABucket(t *testing.T) {
 		if name != budgetFile {
 			b.fail("the download is named %q, want %s", name, budgetFile)
 		}
+		// The bytes came from the bucket through a short-lived presigned
+		// link the shop redirected to, not through the shop.
+		from, err := url.Parse(b.downloadURL(path))
+		if err != nil || from.Host != weed.Endpoint || from.Query().Get("X-Amz-Signature") == "" {
+			b.fail("the browser downloaded the file from %q, not from a presigned link to the bucket at %s", from, weed.Endpoint)
+		}
+		if exp, _ := strconv.Atoi(from.Query().Get("X-Amz-Expires")); exp <= 0 || exp > 60 {
+			b.fail("the bucket link lasts %q seconds, want at most 60", from.Query().Get("X-Amz-Expires"))
+		}
 		got, err := os.ReadFile(path)
 		if err != nil || len(got) == 0 {
 			b.fail("read the download: %d bytes, %v", len(got), err)
@@ -53,4 +64,17 @@ func TestBuyAndDownloadFromABucket(t *testing.T) {
 		}
 	})
 	b.NoCSPViolations()
+}
+
+// downloadURL is the address a finished download came from, after
+// redirects.
+func (b *browser) downloadURL(path string) string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, d := range b.downloads {
+		if d.path == path {
+			return d.url
+		}
+	}
+	return ""
 }
