@@ -305,3 +305,63 @@ func TestACodeTypedOnStripesCheckout(t *testing.T) {
 	_, list := srv.Admin.Get("/admin/discounts")
 	mustContain(t, list, "1 on plans", order.Total.String())
 }
+
+// TestFirstPurchaseOnlyAndDeletedCodes: a first-purchase code takes its
+// share off a customer's first order and is refused with a sentence on
+// their next (the cart and Checkout), and Stripe's promotion code carries
+// the same restriction for guests; a deleted code is refused like an
+// unknown one and its Promotion Code is inactive at Stripe.
+func TestFirstPurchaseOnlyAndDeletedCodes(t *testing.T) {
+	t.Parallel()
+	srv := vendotest.Start(t, vendotest.Options{})
+	api := stripeAPI(srv)
+	srv.Admin.SignInAdmin()
+	createCode(t, srv, url.Values{"code": {"WELCOME"}, "name": {"Welcome"}, "percent_off": {"10"}, "currency": {"usd"}, "first_purchase_only": {"1"}})
+	createCode(t, srv, url.Values{"code": {"GONE"}, "name": {"Gone"}, "percent_off": {"10"}, "currency": {"usd"}})
+	var welcome, gone app.Discount
+	srv.Store.View(context.Background(), func(tx *store.Tx) (err error) {
+		if welcome, err = tx.DiscountByCode("WELCOME"); err != nil {
+			return err
+		}
+		gone, err = tx.DiscountByCode("GONE")
+		return err
+	})
+	if pc, err := api.PromotionCodes.Get(welcome.StripePromotionCodeID, nil); err != nil || !pc.Restrictions.FirstTimeTransaction {
+		t.Fatalf("WELCOME at Stripe: %+v %v, want first_time_transaction", pc, err)
+	}
+
+	c := subscriber(srv, "newcomer@example.com")
+	c.AddToCart("sunrise-wallpapers")
+	_, cart := c.Get("/cart?code=welcome")
+	mustContain(t, cart, "WELCOME · 10% off")
+	c.Checkout()
+	if resp, _ := c.Pay("newcomer@example.com", "4242424242424242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("first purchase: %s", resp.Request.URL)
+	}
+	vendotest.WaitFor(t, "the first order", func() bool {
+		os := ordersOf(t, srv.Store)
+		return len(os) == 1 && os[0].DiscountCode == "WELCOME" && os[0].Status == app.OrderPaid
+	})
+	const again = "The code WELCOME is for a first purchase only."
+	c.AddToCart("the-calm-inbox")
+	_, cart = c.Get("/cart?code=WELCOME")
+	mustContain(t, cart, again)
+	if resp, body := c.Submit("/checkout", url.Values{}); resp.StatusCode != 422 || !strings.Contains(body, again) || strings.Contains(resp.Request.URL.Path, "/sandbox/") {
+		t.Fatalf("checkout with WELCOME again: %d at %s", resp.StatusCode, resp.Request.URL)
+	}
+
+	srv.Admin.Get("/admin/discounts")
+	if resp, _ := srv.Admin.Submit("/admin/discounts/"+gone.ID+"/delete", nil); resp.StatusCode != 200 {
+		t.Fatalf("delete: %d", resp.StatusCode)
+	}
+	if pc, err := api.PromotionCodes.Get(gone.StripePromotionCodeID, nil); err != nil || pc.Active {
+		t.Fatalf("a deleted code at Stripe: %+v %v, want inactive", pc, err)
+	}
+	v := srv.NewClient()
+	v.AddToCart("sunrise-wallpapers")
+	_, cart = v.Get("/cart?code=GONE")
+	mustContain(t, cart, "The code GONE is not one of this shop")
+	if _, list := srv.Admin.Get("/admin/discounts"); strings.Contains(list, "Delete GONE") {
+		t.Fatal("the admin still lists the deleted code")
+	}
+}
