@@ -143,12 +143,23 @@ func syncShop(ctx context.Context, cfg *config.Config, log *slog.Logger, stdout,
 func migrateFiles(back bool) command {
 	return func(ctx context.Context, cfg *config.Config, _ *slog.Logger, stdout, stderr io.Writer) int {
 		bar := newProgressBar(stderr)
-		lastMiB := int64(-1)
+		last := int64(-1)
 		p, err := server.MigrateFiles(ctx, cfg, back, func(p blobs.CopyProgress) {
-			// Redrawn once a MiB, not once a read.
-			if mib := p.Bytes >> 20; mib != lastMiB || p.Files == p.TotalFiles {
-				lastMiB = mib
-				bar.update("MiB copied", int(mib), int(p.TotalBytes>>20))
+			// In the largest unit the total has one of, redrawn once a
+			// unit, not once a read (a small shop's bar counted 0/0 MiB).
+			unit, shift := "B", 0
+			for _, u := range []struct {
+				name  string
+				shift int
+			}{{"GiB", 30}, {"MiB", 20}, {"KiB", 10}} {
+				if p.TotalBytes >= 1<<u.shift {
+					unit, shift = u.name, u.shift
+					break
+				}
+			}
+			if n := p.Bytes >> shift; n != last || p.Files == p.TotalFiles {
+				last = n
+				bar.update(unit+" copied", int(n), int(p.TotalBytes>>shift))
 			}
 		})
 		bar.finish()
@@ -157,7 +168,7 @@ func migrateFiles(back bool) command {
 			return 1
 		}
 		fmt.Fprintf(stdout, "Copied %d files (%s) from %s to %s, each checked by its SHA-256; %d were there already.\n",
-			p.Copied, humanSize(p.Bytes), p.From, p.To, p.Skipped)
+			p.Copied, humanSize(p.CopiedBytes), p.From, p.To, p.Skipped)
 		return 0
 	}
 }

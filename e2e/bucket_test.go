@@ -1,11 +1,17 @@
 package e2e
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io/fs"
 	"net/url"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -77,4 +83,100 @@ func (b *browser) downloadURL(path string) string {
 		}
 	}
 	return ""
+}
+
+// `vendo files migrate` moves a shop's files to a bucket with a progress
+// bar and a summary, copies nothing the second time, `vendo backup` then
+// says the files stay in the bucket, and `vendo files migrate -back`
+// brings every file back under its hash.
+func TestFilesMigrateCommandThereAndBack(t *testing.T) {
+	t.Parallel()
+	weed := weedtest.Shared(t)
+	bucket := weed.NewBucket(t)
+	filesURL := weed.FilesURL(bucket, "cli")
+	s := runShop(t, "") // the demo catalog's files, on disk
+	dir := s.Dir
+	s.Stop()
+	want := filesIn(t, filepath.Join(dir, "files"))
+	if len(want) < 3 {
+		t.Fatalf("the demo shop has %d files", len(want))
+	}
+	vendo := func(args ...string) (stdout, stderr string) {
+		t.Helper()
+		cmd := exec.Command(binPath, append(args, "-data", dir)...)
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "VENDO_FILES_URL=" + filesURL}
+		var out, errOut bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errOut
+		if err := cmd.Run(); err != nil {
+			t.Fatalf("vendo %s: %v\n%s%s", strings.Join(args, " "), err, out.String(), errOut.String())
+		}
+		return out.String(), errOut.String()
+	}
+
+	out, bar := vendo("files", "migrate")
+	if !strings.Contains(out, fmt.Sprintf("Copied %d files", len(want))) || !strings.Contains(out, "to s3://"+bucket+"/cli/") ||
+		!strings.Contains(out, "each checked by its SHA-256; 0 were there already") {
+		t.Errorf("vendo files migrate said:\n%s", out)
+	}
+	// Off a terminal the bar is its last state: all of it copied.
+	if !regexp.MustCompile(`(?m)^[KMG]?i?B copied +\[=+\] (\d+)/(\d+)$`).MatchString(bar) || !barFull(bar) {
+		t.Errorf("vendo files migrate's progress bar:\n%s", bar)
+	}
+	c := weed.Client(weedtest.AccessKey, weedtest.SecretKey)
+	for sha, size := range want {
+		obj, err := c.StatObject(context.Background(), bucket, "cli/"+sha[:2]+"/"+sha, minio.StatObjectOptions{})
+		if err != nil || obj.Size != size {
+			t.Errorf("%s in the bucket: %d bytes, %v", sha, obj.Size, err)
+		}
+	}
+	if out, _ := vendo("files", "migrate"); !strings.Contains(out, fmt.Sprintf("Copied 0 files (0 B)")) || !strings.Contains(out, fmt.Sprintf("%d were there already", len(want))) {
+		t.Errorf("the second vendo files migrate said:\n%s", out)
+	}
+
+	archive := filepath.Join(t.TempDir(), "backup.tar.gz")
+	if out, _ := vendo("backup", archive); !strings.Contains(out, "live in the bucket s3://"+bucket+"/cli/ and are not in the backup") || !strings.Contains(out, "files-in-bucket.txt") {
+		t.Errorf("vendo backup said:\n%s", out)
+	}
+
+	if err := os.RemoveAll(filepath.Join(dir, "files")); err != nil {
+		t.Fatal(err)
+	}
+	if out, _ := vendo("files", "migrate", "-back"); !strings.Contains(out, fmt.Sprintf("Copied %d files", len(want))) {
+		t.Errorf("vendo files migrate -back said:\n%s", out)
+	}
+	got := filesIn(t, filepath.Join(dir, "files"))
+	for sha, size := range want {
+		if got[sha] != size {
+			t.Errorf("%s came back as %d bytes, want %d", sha, got[sha], size)
+		}
+	}
+}
+
+// filesIn maps the files under a data/files/ directory, by name, to their
+// sizes, failing the test when one does not hash to its name.
+func filesIn(t *testing.T, dir string) map[string]int64 {
+	t.Helper()
+	out := map[string]int64{}
+	filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || filepath.Base(filepath.Dir(path)) == "tmp" {
+			return nil
+		}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if hex.EncodeToString(sum[:]) != d.Name() {
+			t.Errorf("%s does not hash to its name", path)
+		}
+		out[d.Name()] = int64(len(b))
+		return nil
+	})
+	return out
+}
+
+// barFull reports whether a progress bar's last line shows done = total.
+func barFull(bar string) bool {
+	m := regexp.MustCompile(`(\d+)/(\d+)\s*$`).FindStringSubmatch(bar)
+	return m != nil && m[1] == m[2]
 }

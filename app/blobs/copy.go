@@ -35,8 +35,10 @@ type CopyProgress struct {
 	Files, TotalFiles int
 	Bytes, TotalBytes int64
 	// Copied and Skipped count the files done so far by what happened to
-	// them: skipped files were already in the destination.
+	// them: skipped files were already in the destination. CopiedBytes
+	// are the copied files' bytes.
 	Copied, Skipped int
+	CopiedBytes     int64
 }
 
 // Copy copies every file of from into to and verifies each by its hash:
@@ -90,6 +92,7 @@ func Copy(ctx context.Context, from, to Store, progress func(CopyProgress)) (Cop
 			p.Bytes = base
 		} else {
 			p.Copied++
+			p.CopiedBytes += f.size
 		}
 		p.Files++
 		p.Bytes = base + f.size
