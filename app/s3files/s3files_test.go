@@ -291,6 +291,7 @@ func TestOpenExplainsEachMistakeInASentence(t *testing.T) {
 		{"unknown key", bucketConfig(srv, name, "", "nobody", "nothing-at-all"), "refused the credentials"},
 		{"no permission", bucketConfig(srv, name, "", weedtest.ReadOnlyKey, weedtest.ReadOnlySecret), "may not write"},
 		{"nothing there", s3files.Config{Endpoint: down, Region: "us-east-1", Name: name, AccessKey: "k", SecretKey: "s"}, "cannot reach"},
+		{"a host that does not exist", s3files.Config{Endpoint: "vendo-test.invalid:9000", Region: "us-east-1", Name: name, AccessKey: "k", SecretKey: "s"}, "cannot find the storage host vendo-test.invalid:9000"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -287,12 +287,7 @@ func TestALargeUploadStreamsToTheBucket(t *testing.T) {
 	srv, _ := bucketShop(t, map[string]string{"VENDO_UPLOAD_LIMIT": "512MiB"})
 	srv.Admin.SignInAdmin()
 	ctx := context.Background()
-	var prod app.Product
-	srv.Store.View(ctx, func(tx *store.Tx) error {
-		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
-		prod = ps[0]
-		return err
-	})
+	prod := firstProduct(t, srv)
 	srv.Admin.Get("/admin/products/" + prod.ID)
 	const size = 256 << 20
 	filesDir := filepath.Join(srv.Dir, "files")
@@ -596,12 +591,7 @@ func TestAnUploadCutOffOrTooLargeLeavesNothingInTheBucket(t *testing.T) {
 	weed := weedtest.Shared(t)
 	bucketName, _, _ := strings.Cut(strings.TrimPrefix(srv.Files.(*s3files.Bucket).String(), "s3://"), "/")
 	ctx := context.Background()
-	var prod app.Product
-	srv.Store.View(ctx, func(tx *store.Tx) error {
-		ps, _, err := tx.Products(store.ProductFilter{Limit: 1})
-		prod = ps[0]
-		return err
-	})
+	prod := firstProduct(t, srv)
 	srv.Admin.SignInAdmin()
 	before, _ := keys(t, weed, bucketName)
 	unchanged := func(what string) {
@@ -649,4 +639,14 @@ func TestAnUploadCutOffOrTooLargeLeavesNothingInTheBucket(t *testing.T) {
 		}
 	}
 	unchanged("an upload over the limit")
+}
+
+// firstProduct is a product of the demo catalog, to upload files to.
+func firstProduct(t *testing.T, srv *vendotest.Shop) app.Product {
+	t.Helper()
+	ps, _, err := srv.Store.Products(context.Background(), store.ProductFilter{Limit: 1})
+	if err != nil || len(ps) == 0 {
+		t.Fatalf("the demo catalog has no product: %v", err)
+	}
+	return ps[0]
 }
