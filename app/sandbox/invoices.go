@@ -45,7 +45,7 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 		AutomaticTax:  map[string]any{"enabled": false, "status": nil},
 		BillingReason: spec.Reason, CollectionMethod: "charge_automatically", Created: t.now.Unix(), Currency: spec.Currency,
 		Customer: cu.ID, CustomerEmail: cu.Email, CustomerName: cu.Name, CustomerTaxExempt: "none", CustomerTaxIDs: []any{},
-		DefaultTaxRates: []any{}, Discounts: []any{}, Metadata: spec.Metadata, TotalTaxAmounts: []any{},
+		DefaultTaxRates: []any{}, Discounts: []any{}, Metadata: spec.Metadata, TotalDiscountAmounts: []any{}, TotalTaxAmounts: []any{},
 		PaymentSettings: map[string]any{"default_mandate": nil, "payment_method_options": nil, "payment_method_types": nil},
 		PeriodStart:     spec.PeriodStart, PeriodEnd: spec.PeriodEnd,
 		Status: "draft", StatusTransitions: map[string]nint{"finalized_at": 0, "marked_uncollectible_at": 0, "paid_at": 0, "voided_at": 0},
@@ -77,6 +77,7 @@ func (t *txn) issueInvoice(spec invoiceSpec) (invoice, error) {
 	inv.SubtotalExcludingTax, inv.Total, inv.TotalExcludingTax = inv.Subtotal, inv.Subtotal-spec.Off, inv.Subtotal-spec.Off
 	if spec.Off > 0 && spec.Sub != nil && spec.Sub.Discount != nil {
 		inv.Discount, inv.Discounts = spec.Sub.Discount, []any{spec.Sub.Discount.ID}
+		inv.TotalDiscountAmounts = []any{map[string]any{"amount": spec.Off, "discount": spec.Sub.Discount.ID}}
 	}
 	place := spec.Tax
 	if place == nil && spec.Sub != nil && automaticTax(spec.Sub.AutomaticTax) {

@@ -519,6 +519,7 @@ type invoice struct {
 	TestClock            any               `json:"test_clock"`
 	Total                int64             `json:"total"`
 	TotalExcludingTax    int64             `json:"total_excluding_tax"`
+	TotalDiscountAmounts []any             `json:"total_discount_amounts"`
 	TotalTaxAmounts      []any             `json:"total_tax_amounts"`
 	WebhooksDeliveredAt  nint              `json:"webhooks_delivered_at"`
 }

@@ -295,6 +295,13 @@ func TestACodeTypedOnStripesCheckout(t *testing.T) {
 	if sub.DiscountCode != "TYPED20" {
 		t.Fatalf("subscription's code %q, want TYPED20", sub.DiscountCode)
 	}
+	// The account's invoices say what the code took off.
+	pro := planBySlug(t, srv, "pro")
+	planOff := app.Money{Amount: pro.Monthly.Price.Amount / 5, Currency: "usd"}.String() + " off"
+	vendotest.WaitFor(t, "the invoice's discount on the account", func() bool {
+		_, account := c.Get("/account")
+		return strings.Contains(account, planOff)
+	})
 	var uses store.CodeUses
 	if err := srv.Store.View(context.Background(), func(tx *store.Tx) (err error) { uses, err = tx.CodeUsesOf("TYPED20"); return err }); err != nil {
 		t.Fatal(err)

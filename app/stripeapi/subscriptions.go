@@ -98,7 +98,10 @@ type Invoice struct {
 	AmountPaid int64
 	// Tax is the invoice's tax (Stripe's `tax`, the sum of
 	// total_tax_amounts), 0 when none was computed.
-	Tax            int64
+	Tax int64
+	// Discount is what the invoice's discounts took off (the sum of
+	// total_discount_amounts).
+	Discount       int64
 	Metadata       map[string]string
 	Currency       string
 	SubscriptionID string
@@ -127,6 +130,9 @@ func fromInvoice(in *stripe.Invoice) Invoice {
 		for _, ta := range in.TotalTaxAmounts {
 			out.Tax += ta.Amount
 		}
+	}
+	for _, da := range in.TotalDiscountAmounts {
+		out.Discount += da.Amount
 	}
 	if in.StatusTransitions != nil {
 		out.PaidAt = unix(in.StatusTransitions.PaidAt)
