@@ -120,6 +120,7 @@ func twoShops(t *testing.T, envA map[string]string) endState {
 
 	p.purchase()
 	p.declined()
+	p.codes()
 	monthly, yearly, failing := p.subscriptions()
 	p.renewals(failing)
 	p.portal(monthly, yearly)
@@ -243,6 +244,48 @@ func (p *pair) purchase() {
 	}
 	p.mails = append(p.mails, "receipt buyer@example.com")
 	p.settle("the purchase")
+}
+
+// codes sells with a discount code of B's (a Coupon and Promotion Code
+// at A): one buyer follows its shared link, another types it on A's
+// Checkout; both of B's orders name it and take A's discount, and the
+// code counts both uses and their revenue, however A delivers the events.
+func (p *pair) codes() {
+	t, b := p.t, p.b
+	b.Admin.SignInAdmin()
+	createCode(t, b, url.Values{"code": {"PAIR10"}, "name": {"Pair"}, "percent_off": {"10"}, "currency": {"usd"}, "max_redemptions": {"5"}})
+	linked := b.NewClient()
+	linked.Get("/cart?code=PAIR10")
+	linked.AddToCart("the-calm-inbox")
+	linked.Checkout()
+	if resp, _ := linked.Pay("linked@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay with PAIR10 from its link: %s", resp.Request.URL)
+	}
+	typist := b.NewClient()
+	typist.AddToCart("the-calm-inbox")
+	typist.Checkout()
+	typeCodeAt(t, typist, "pair10")
+	if resp, _ := typist.Pay("typed@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay with PAIR10 typed at A: %s", resp.Request.URL)
+	}
+	p.mails = append(p.mails, "receipt linked@example.com", "receipt typed@example.com")
+	p.settle("the coded purchases")
+	inbox := mustProduct(t, b, "the-calm-inbox")
+	off := inbox.Price.Amount / 10
+	var uses store.CodeUses
+	b.Store.View(context.Background(), func(tx *store.Tx) error {
+		os, _, _ := tx.Orders(store.OrderFilter{})
+		for _, o := range os {
+			if (o.Email == "linked@example.com" || o.Email == "typed@example.com") && (o.DiscountCode != "PAIR10" || o.Discount.Amount != off) {
+				t.Errorf("%s's order: discount %v with %q, want %d off with PAIR10", o.Email, o.Discount, o.DiscountCode, off)
+			}
+		}
+		uses, _ = tx.CodeUsesOf("PAIR10")
+		return nil
+	})
+	if uses.Orders != 2 || uses.Revenue["usd"] != 2*(inbox.Price.Amount-off) || uses.Off["usd"] != 2*off {
+		t.Errorf("PAIR10's uses at B: %+v, want 2 orders of %d with %d off each", uses, inbox.Price.Amount-off, off)
+	}
 }
 
 // declined pays with a declined card on A's Checkout: A shows the error,
@@ -611,7 +654,7 @@ func (p *pair) endState() endState {
 			for _, l := range o.Lines {
 				lines = append(lines, fmt.Sprintf("%s×%d", slug(l.ProductID), l.Quantity))
 			}
-			st.Orders = append(st.Orders, fmt.Sprintf("%s %s %d refunded %d %v", o.Email, o.Status, o.Total.Amount, o.AmountRefunded, lines))
+			st.Orders = append(st.Orders, fmt.Sprintf("%s %s %d refunded %d %v code %q off %d", o.Email, o.Status, o.Total.Amount, o.AmountRefunded, lines, o.DiscountCode, o.Discount.Amount))
 			es, _ := tx.EntitlementsOf(o.CustomerID, false)
 			for _, e := range es {
 				st.Entitlements = append(st.Entitlements, fmt.Sprintf("%s %s %s active=%v", o.Email, slug(e.ProductID), e.Source, e.Active()))
