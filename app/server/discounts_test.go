@@ -261,7 +261,7 @@ func TestACodeTypedOnStripesCheckout(t *testing.T) {
 	srv.Admin.SignInAdmin()
 	createCode(t, srv, url.Values{"code": {"TYPED20"}, "name": {"Typed"}, "percent_off": {"20"}, "currency": {"usd"}})
 
-	buyer := srv.NewClient()
+	buyer := subscriber(srv, "typist@example.com")
 	buyer.AddToCart("the-calm-inbox")
 	_, checkout := buyer.Checkout()
 	if !strings.Contains(checkout, `name="promotion_code"`) {
@@ -283,6 +283,9 @@ func TestACodeTypedOnStripesCheckout(t *testing.T) {
 	if order.Discount.Amount != off || order.Total.Amount != inbox.Price.Amount-off || order.DiscountCode != "TYPED20" {
 		t.Fatalf("order discount %v (%q), total %v; want %d off with TYPED20", order.Discount, order.DiscountCode, order.Total, off)
 	}
+	// The customer's receipt page names the code and what it took off.
+	_, receipt := buyer.Get("/account/orders/" + order.ID)
+	mustContain(t, receipt, "Discount TYPED20", "−"+order.Discount.String())
 
 	c := subscriber(srv, "typed-plan@example.com")
 	c.Get("/plans")
