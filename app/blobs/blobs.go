@@ -28,6 +28,11 @@ func ValidSHA(sha string) bool { return shaRE.MatchString(sha) }
 // ErrTooLarge is returned by Put when the content exceeds the limit.
 var ErrTooLarge = errors.New("file is larger than the limit")
 
+// ErrUnavailable is in the chain of a Put that failed because the store
+// itself did not answer (a bucket that is down or refuses), not because
+// of the content being read: the one uploading is told so.
+var ErrUnavailable = errors.New("the file store did not answer")
+
 // Dir is a content-addressed directory.
 type Dir struct{ root string }
 

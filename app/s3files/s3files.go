@@ -214,10 +214,11 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 	info, err := b.client.PutObject(context.WithoutCancel(ctx), b.cfg.Name, tmp, src, -1, minio.PutObjectOptions{
 		PartSize: PartSize, ContentType: "application/octet-stream"})
 	if src.err != nil {
-		err = src.err // the reader's own failure says more than the client's wrapping
+		// The reader's own failure says more than the client's wrapping.
+		return "", 0, fmt.Errorf("upload to %s: %w", b, src.err)
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("upload to %s: %w", b, err)
+		return "", 0, fmt.Errorf("upload to %s: %w: %w", b, blobs.ErrUnavailable, err)
 	}
 	if info.Size != src.n {
 		return "", 0, fmt.Errorf("upload to %s: the bucket stored %d of %d bytes", b, info.Size, src.n)
@@ -235,7 +236,7 @@ func (b *Bucket) Put(ctx context.Context, r io.Reader, limit int64) (sha string,
 		_, err = b.client.ComposeObject(ctx, dst, srcObj)
 	}
 	if err != nil {
-		return "", 0, fmt.Errorf("move the upload into place in %s: %w", b, err)
+		return "", 0, fmt.Errorf("move the upload into place in %s: %w: %w", b, blobs.ErrUnavailable, err)
 	}
 	return sha, src.n, nil
 }

@@ -650,3 +650,20 @@ func firstProduct(t *testing.T, srv *vendotest.Shop) app.Product {
 	}
 	return ps[0]
 }
+
+// With the bucket gone, an admin's upload is told the file storage is
+// not answering (not that their connection dropped), and nothing is saved.
+func TestAnUploadWithTheBucketDownSaysTheStorageIsNotAnswering(t *testing.T) {
+	srv, proxy := bucketShop(t, nil)
+	prod := firstProduct(t, srv)
+	srv.Admin.SignInAdmin()
+	srv.Admin.Get("/admin/products/" + prod.ID)
+	proxy.Down()
+	resp, page := srv.Admin.UploadZeros("/admin/products/"+prod.ID+"/files", "late.bin", 1<<20, func() {})
+	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(page, "file storage is not answering") || strings.Contains(page, "connection may have dropped") {
+		t.Fatalf("upload with the bucket down: %d\n%.400s", resp.StatusCode, page)
+	}
+	if p, _ := srv.Store.Product(context.Background(), prod.ID); len(p.Files) != len(prod.Files) {
+		t.Error("the product got a file")
+	}
+}

@@ -73,6 +73,9 @@ func (s *Server) upload(c *fiber.Ctx, cover bool) error {
 			return errTooLarge(s.cfg.UploadLimit)
 		case app.ErrorCode(err) != app.EINTERNAL:
 			return err
+		case errors.Is(err, blobs.ErrUnavailable):
+			s.log.Error("upload: the file store", "product", id, "err", err)
+			return app.Errorf(app.EUNAVAILABLE, "The upload was not saved because the shop's file storage is not answering. Try again in a few minutes.")
 		}
 		if ctx.Err() != nil {
 			return app.Errorf(app.EINVALID, "The upload was interrupted. Nothing was saved.")
