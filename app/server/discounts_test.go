@@ -186,13 +186,7 @@ func TestSellingInStripeMode(t *testing.T) {
 
 	// Typed on A's Checkout by a buyer who brought no code: B's order
 	// names it too, and A counts the second use.
-	typist := p.browser()
-	typist.AddToCart("the-calm-inbox")
-	typist.Checkout()
-	typeCodeAt(t, typist, "spring25")
-	if resp, _ := typist.Pay("typist@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
-		t.Fatalf("pay with a typed code: %s", resp.Request.URL)
-	}
+	buyWithTypedCode(t, p.browser(), "the-calm-inbox", "spring25", "typist@example.com")
 	var typed app.Order
 	vendotest.WaitFor(t, "B's order with the typed code", func() bool {
 		for _, o := range ordersOf(t, b.Store) {
@@ -247,6 +241,18 @@ func typeCodeAt(t *testing.T, c *vendotest.Client, code string) {
 		t.Fatalf("%s typed at Checkout:\n%.1500s", code, page)
 	}
 	c.Get(at)
+}
+
+// buyWithTypedCode buys a product with a code typed on Checkout (the
+// sandbox's, the shop's own or another's) and pays.
+func buyWithTypedCode(t *testing.T, c *vendotest.Client, slug, code, email string) {
+	t.Helper()
+	c.AddToCart(slug)
+	c.Checkout()
+	typeCodeAt(t, c, code)
+	if resp, _ := c.Pay(email, "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
+		t.Fatalf("pay with %s typed on Checkout: %s", code, resp.Request.URL)
+	}
 }
 
 // TestACodeTypedOnStripesCheckout: a customer who brings no code may type

@@ -261,13 +261,7 @@ func (p *pair) codes() {
 	if resp, _ := linked.Pay("linked@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
 		t.Fatalf("pay with PAIR10 from its link: %s", resp.Request.URL)
 	}
-	typist := b.NewClient()
-	typist.AddToCart("the-calm-inbox")
-	typist.Checkout()
-	typeCodeAt(t, typist, "pair10")
-	if resp, _ := typist.Pay("typed@example.com", "4242 4242 4242 4242"); resp.Request.URL.Path != "/checkout/success" {
-		t.Fatalf("pay with PAIR10 typed at A: %s", resp.Request.URL)
-	}
+	buyWithTypedCode(t, b.NewClient(), "the-calm-inbox", "pair10", "typed@example.com")
 	p.mails = append(p.mails, "receipt linked@example.com", "receipt typed@example.com")
 	p.settle("the coded purchases")
 	inbox := mustProduct(t, b, "the-calm-inbox")
