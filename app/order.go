@@ -171,6 +171,11 @@ func (o Order) TaxIncluded() Money {
 	return Money{Amount: o.Tax.Amount - o.TaxAdded().Amount, Currency: o.Total.Currency}
 }
 
+// RefundedAmount is what was refunded of the order so far, in its currency.
+func (o Order) RefundedAmount() Money {
+	return Money{Amount: o.AmountRefunded, Currency: o.Total.Currency}
+}
+
 // Refunded reports whether every paid minor unit was returned.
 func (o *Order) Refunded() bool { return o.Total.Amount > 0 && o.AmountRefunded >= o.Total.Amount }
 

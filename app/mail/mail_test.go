@@ -536,3 +536,56 @@ func TestTextOnlyTemplatesGetAnHTMLPart(t *testing.T) {
 		}
 	}
 }
+
+// TestRefundMailsSayTheAmountAndWhatAccessEnds: the refund confirmation
+// names this refund's amount and whether the downloads and keys keep
+// working (a partial refund) or stop (the order refunded in full), in
+// both parts, with the account one click away; a receipt for an order
+// refunded in part before it went out shows the refund.
+func TestRefundMailsSayTheAmountAndWhatAccessEnds(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Refund Shop"
+	usd := func(n int64) app.Money { return app.Money{Amount: n, Currency: "usd"} }
+	order := app.Order{Number: 1042, Name: "Ada", Total: usd(2800), AmountRefunded: 900}
+	for _, tc := range []struct {
+		name      string
+		data      map[string]any
+		want, not []string
+	}{
+		{"partial", map[string]any{"Order": order, "Refund": usd(900), "Refunded": usd(900), "Full": false},
+			[]string{"$9.00 of order #1042 was refunded", "$9.00 of your order", "$9.00 of its $28.00", "keep working"}, []string{"no longer work"}},
+		{"the rest", map[string]any{"Order": order, "Refund": usd(1900), "Refunded": usd(2800), "Full": true},
+			[]string{"Order #1042 was refunded", "refunded in full", "$19.00 is on its way", "$28.00 refunded of $28.00", "no longer work"}, []string{"keep working"}},
+	} {
+		tc.data["AccountURL"] = "http://shop.test/account"
+		msg, err := m.Compose(settings, "order_refunded", "ada@example.com", tc.data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all := msg.Subject + "\n" + msg.Text
+		for _, w := range tc.want {
+			if !strings.Contains(all, w) {
+				t.Errorf("%s: the mail lacks %q:\n%s", tc.name, w, all)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(all, w) {
+				t.Errorf("%s: the mail says %q:\n%s", tc.name, w, all)
+			}
+		}
+		if !strings.Contains(msg.HTML, `<a href="http://shop.test/account">`) || !strings.Contains(msg.HTML, "Refund Shop") || strings.Contains(all+msg.HTML, "<no value>") {
+			t.Errorf("%s: the html part:\n%s", tc.name, msg.HTML)
+		}
+	}
+	msg, err := m.Compose(settings, "receipt", "ada@example.com", map[string]any{"Order": order, "LibraryURL": "http://shop.test/account", "LoginURL": "http://shop.test/login"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(msg.Text, "Refunded    -$9.00") || !strings.Contains(msg.HTML, "-$9.00") {
+		t.Errorf("the receipt does not show the refund:\n%s\n%s", msg.Text, msg.HTML)
+	}
+}
+

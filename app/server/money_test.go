@@ -631,7 +631,7 @@ func TestSyncCorrectsPaymentsAndListsThem(t *testing.T) {
 			access bool
 		}{
 			{"a missed full refund", "charge.refunded", func(id string) { p.refundAtStripe(id, 0) }, app.OrderRefunded, []string{"order_refunded"}, false},
-			{"a missed partial refund", "charge.refunded", func(id string) { p.refundAtStripe(id, 700) }, app.OrderPartiallyRefunded, nil, true},
+			{"a missed partial refund", "charge.refunded", func(id string) { p.refundAtStripe(id, 700) }, app.OrderPartiallyRefunded, []string{"order_refunded"}, true},
 			{"a missed dispute", "charge.dispute.created", func(id string) {
 				p.bank("/charges/"+p.session(id).PaymentIntent.LatestCharge.ID+"/dispute", nil)
 			}, app.OrderDisputed, []string{"dispute_opened " + boss}, false},

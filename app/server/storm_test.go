@@ -75,6 +75,7 @@ func storm(p *pair) {
 			p.mails = append(p.mails, "order_refunded "+email)
 		case 1: // partly refunded after fulfilment
 			p.refundAtStripe(id, 400)
+			p.mails = append(p.mails, "order_refunded "+email)
 		case 2: // disputed, still open
 			p.bank("/charges/"+p.session(id).PaymentIntent.LatestCharge.ID+"/dispute", nil)
 			p.mails = append(p.mails, "dispute_opened "+boss)

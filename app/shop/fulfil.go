@@ -253,6 +253,7 @@ func (s *Shop) applyOrder(tx *store.Tx, t orderTruth) (app.Order, error) {
 	if firstPaid {
 		order.PaidAt = tx.Now()
 	}
+	told := order.ReceiptSent // the buyer has had the receipt
 	receipt := access && !order.ReceiptSent
 	order.ReceiptSent = order.ReceiptSent || receipt
 	if err := tx.PutOrder(&order); err != nil {
@@ -278,10 +279,15 @@ func (s *Shop) applyOrder(tx *store.Tx, t orderTruth) (app.Order, error) {
 			return order, err
 		}
 	}
-	if status == app.OrderRefunded && had && order.ReceiptSent && s.Mail != nil {
-		// The buyer had the receipt: they hear that it no longer holds.
+	if refund := order.AmountRefunded - before.AmountRefunded; refund > 0 && had && told && s.Mail != nil {
+		// The buyer had the receipt: each refund after it is confirmed,
+		// with its amount and whether access ends (a full refund) or not
+		// (a partial one). A refund that came before the receipt is on
+		// the receipt.
 		tx.OnCommit(s.Mail.Notify)
-		if err := s.Mail.Queue(tx, "order_refunded", order.Email, map[string]any{"Order": order, "AccountURL": s.BaseURL + "/account"}); err != nil {
+		if err := s.Mail.Queue(tx, "order_refunded", order.Email, map[string]any{"Order": order,
+			"Refund": app.Money{Amount: refund, Currency: order.Total.Currency}, "Refunded": order.RefundedAmount(),
+			"Full": status == app.OrderRefunded, "AccountURL": s.BaseURL + "/account"}); err != nil {
 			return order, err
 		}
 	}

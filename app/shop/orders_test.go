@@ -280,8 +280,8 @@ func TestAccessFollowsTheOrdersStory(t *testing.T) {
 
 // TestAnOrderStoredBeforeTheFactsKeepsItsReceipt: an order written by an
 // earlier Vendo (a status, no facts) was paid and receipted then; its
-// first reconcile sends no second receipt, and a full refund tells the
-// buyer.
+// first reconcile sends no second receipt, and each refund (partial,
+// then the rest) tells the buyer.
 func TestAnOrderStoredBeforeTheFactsKeepsItsReceipt(t *testing.T) {
 	f := newFixture(t)
 	ctx := context.Background()
@@ -303,12 +303,12 @@ func TestAnOrderStoredBeforeTheFactsKeepsItsReceipt(t *testing.T) {
 	}
 	f.setCharge("cs_old", stripeapi.RefundInfo{ID: "re_1", Amount: 200, Status: "succeeded"})
 	f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_old")
-	if got := f.end(t, "cs_old"); got != "partially_refunded refunded=200 refunds=1 dispute=false; entitlement active=true" {
+	if got := f.end(t, "cs_old"); got != "partially_refunded refunded=200 refunds=1 dispute=false; entitlement active=true; order_refunded:old@example.com" {
 		t.Fatalf("after a partial refund: %s", got)
 	}
 	f.setCharge("cs_old", stripeapi.RefundInfo{ID: "re_1", Amount: 200, Status: "succeeded"}, stripeapi.RefundInfo{ID: "re_2", Amount: 1000, Status: "succeeded"})
 	f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_old")
-	if got := f.end(t, "cs_old"); got != "refunded refunded=1200 refunds=2 dispute=false; entitlement active=false; order_refunded:old@example.com" {
+	if got := f.end(t, "cs_old"); got != "refunded refunded=1200 refunds=2 dispute=false; entitlement active=false; order_refunded:old@example.com; order_refunded:old@example.com" {
 		t.Fatalf("after the full refund: %s", got)
 	}
 }
@@ -339,5 +339,67 @@ func TestDisputeMailGoesToTheAdminsOrTheSupportAddress(t *testing.T) {
 				t.Fatalf("got  %s\nwant %s", got, want)
 			}
 		})
+	}
+}
+
+// TestEachRefundIsConfirmedOnce: a buyer who has the receipt hears of
+// each refund once, however often Stripe's event comes: a partial one
+// with its amount and access kept, the rest with access ended. A refund
+// made before the receipt went out is on the receipt instead.
+func TestEachRefundIsConfirmedOnce(t *testing.T) {
+	f := newFixture(t)
+	ctx := context.Background()
+	f.paidSession("cs_r", "refunds@example.com", 1)
+	if _, err := f.shop.FulfilCheckout(ctx, "cs_r"); err != nil {
+		t.Fatal(err)
+	}
+	refund := func(refunds ...stripeapi.RefundInfo) {
+		t.Helper()
+		f.setCharge("cs_r", refunds...)
+		for range 2 {
+			if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_r"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	usd := func(n int64) app.Money { return app.Money{Amount: n, Currency: "usd"} }
+	refund(stripeapi.RefundInfo{ID: "re_a", Amount: 500, Status: "succeeded"})
+	refund(stripeapi.RefundInfo{ID: "re_a", Amount: 500, Status: "succeeded"}, stripeapi.RefundInfo{ID: "re_b", Amount: 700, Status: "succeeded"})
+	got := f.mail.of("order_refunded")
+	if len(got) != 2 {
+		t.Fatalf("%d refund confirmations, want 2 (one per refund)", len(got))
+	}
+	for i, want := range []struct {
+		refund, refunded app.Money
+		full             bool
+	}{{usd(500), usd(500), false}, {usd(700), usd(1200), true}} {
+		if got[i]["Refund"] != want.refund || got[i]["Refunded"] != want.refunded || got[i]["Full"] != want.full {
+			t.Errorf("confirmation %d: refund %v, refunded %v, full %v; want %+v", i+1, got[i]["Refund"], got[i]["Refunded"], got[i]["Full"], want)
+		}
+	}
+
+	// Refunded in part before the buyer's receipt: the receipt says so,
+	// and no confirmation follows.
+	f.paidSession("cs_early", "early@example.com", 1)
+	f.setCharge("cs_early", stripeapi.RefundInfo{ID: "re_c", Amount: 300, Status: "succeeded"})
+	if err := f.deliver(t, f.shop.HandlePaymentEvent, "charge.refunded", "ch_cs_early"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.shop.FulfilCheckout(ctx, "cs_early"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range f.mail.of("order_refunded") {
+		if d["Order"].(app.Order).Email == "early@example.com" {
+			t.Fatal("a refund the receipt shows was confirmed again")
+		}
+	}
+	var receipt app.Order
+	for _, d := range f.mail.of("receipt") {
+		if o := d["Order"].(app.Order); o.Email == "early@example.com" {
+			receipt = o
+		}
+	}
+	if receipt.RefundedAmount() != usd(300) {
+		t.Fatalf("the receipt's order has %v refunded, want $3.00", receipt.RefundedAmount())
 	}
 }

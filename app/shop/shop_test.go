@@ -226,11 +226,30 @@ func (f *fakeStripe) CreateRefund(ctx context.Context, pi string, amount int64, 
 type fakeMail struct {
 	mu   sync.Mutex
 	sent []string
+	data []map[string]any // each sent mail's data, in the order of sent
 }
 
 func (m *fakeMail) Queue(tx *store.Tx, name, to string, data map[string]any) error {
-	tx.OnCommit(func() { m.mu.Lock(); m.sent = append(m.sent, name+":"+to); m.mu.Unlock() })
+	tx.OnCommit(func() {
+		m.mu.Lock()
+		m.sent = append(m.sent, name+":"+to)
+		m.data = append(m.data, data)
+		m.mu.Unlock()
+	})
 	return nil
+}
+
+// of returns the data of the mails sent with template name, in order.
+func (m *fakeMail) of(name string) []map[string]any {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var out []map[string]any
+	for i, s := range m.sent {
+		if strings.HasPrefix(s, name+":") {
+			out = append(out, m.data[i])
+		}
+	}
+	return out
 }
 func (m *fakeMail) Notify() {}
 
