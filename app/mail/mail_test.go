@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"sync"
@@ -589,3 +590,34 @@ func TestRefundMailsSayTheAmountAndWhatAccessEnds(t *testing.T) {
 	}
 }
 
+// TestCustomerMailsHaveBothPartsAndAWayBack: every template's preview has
+// a text and an HTML part naming the shop; each of the mails issue 20
+// lists links, in both parts, to where its reader acts: the customer's
+// account, or for the dispute notice the order in the admin.
+func TestCustomerMailsHaveBothPartsAndAWayBack(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "v.db"), &clock{t: time.Now()})
+	defer st.Close()
+	m := newMailer(t, st, "", nil)
+	settings := app.DefaultSettings()
+	settings.ShopName = "Both Parts Shop"
+	for _, name := range m.Templates() {
+		msg, err := m.Preview(settings, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.TrimSpace(msg.Text) == "" || !strings.Contains(msg.HTML, "Both Parts Shop") || !strings.Contains(msg.HTML, "<a href=") {
+			t.Errorf("%s: a part is missing, or the html part lacks the shop's name or a link:\n%s", name, msg.HTML)
+		}
+	}
+	for name, path := range map[string]string{"order_refunded": "/account", "subscription_canceled": "/account", "renewal_reminder": "/account",
+		"trial_ending": "/account", "license_limit": "/account", "dispute_opened": "/admin/orders/"} {
+		msg, err := m.Preview(settings, name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		link := regexp.MustCompile(`<a href="https?://[^"/]+` + regexp.QuoteMeta(path))
+		if !link.MatchString(msg.HTML) || !regexp.MustCompile(`https?://[^\s/]+`+regexp.QuoteMeta(path)).MatchString(msg.Text) {
+			t.Errorf("%s does not link %s in both parts:\n%s\n%s", name, path, msg.Text, msg.HTML)
+		}
+	}
+}
