@@ -667,3 +667,28 @@ func TestAnUploadWithTheBucketDownSaysTheStorageIsNotAnswering(t *testing.T) {
 		t.Error("the product got a file")
 	}
 }
+
+// A cover asked for while the bucket is down is 503 (try again), not a
+// server error, and is not cached as anything.
+func TestACoverWithTheBucketDownIsUnavailable(t *testing.T) {
+	srv, proxy := bucketShop(t, nil)
+	ps, _, err := srv.Store.Products(context.Background(), store.ProductFilter{Limit: 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cover := ""
+	for _, p := range ps {
+		if p.Cover != "" {
+			cover = p.Cover
+			break
+		}
+	}
+	if cover == "" {
+		t.Fatal("the demo shop has no covers")
+	}
+	proxy.Down()
+	resp, body := srv.Customer.Get("/media/" + cover)
+	if resp.StatusCode != http.StatusServiceUnavailable || strings.Contains(resp.Header.Get("Cache-Control"), "immutable") {
+		t.Fatalf("cover with the bucket down: %d, Cache-Control %q\n%.300s", resp.StatusCode, resp.Header.Get("Cache-Control"), body)
+	}
+}

@@ -1,10 +1,14 @@
 package web
 
 import (
+	"errors"
 	"io"
+	"io/fs"
 	"regexp"
 
 	"github.com/gofiber/fiber/v2"
+
+	"vendo/app"
 )
 
 var shaRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
@@ -34,6 +38,10 @@ func (s *Server) handleMedia(c *fiber.Ctx) error {
 		// A bucket: the cover streams through the shop, under the shop's
 		// cache headers (it never changes under its name).
 		body, err = s.files.Open(c.UserContext(), sha, 0, meta.Size)
+		if err != nil && !errors.Is(err, fs.ErrNotExist) && c.UserContext().Err() == nil {
+			s.log.Error("cover from the file store", "file", sha, "err", err)
+			return app.Errorf(app.EUNAVAILABLE, "The shop's file storage is not answering. Try again in a few minutes.")
+		}
 	}
 	if err != nil {
 		return err
