@@ -7,6 +7,7 @@ import (
 	"mime"
 	"path"
 	"strings"
+	"sync"
 
 	"github.com/gofiber/fiber/v2"
 )
@@ -53,12 +54,29 @@ func loadAssets(fsys fs.FS) (*assets, error) {
 		}
 		f := &asset{body: body, etag: `"` + hex.EncodeToString(sum[:8]) + `"`, version: hex.EncodeToString(sum[:5]), contentType: ct}
 		if compressible(ct) {
-			f.encoded = compressOnce(body)
+			f.encoded = compressAsset(sum, body)
 		}
 		a.files[p] = f
 		return nil
 	})
 	return a, err
+}
+
+// encodedAssets keeps each static file's compressed forms by its SHA-256
+// for the life of the process. The files are embedded, the same for every
+// server a process opens, and a test process opens hundreds: compressing
+// them again was two thirds of the CPU of starting a shop under -race.
+// The forms are a pure function of the bytes, so no server sees another's
+// state through it.
+var encodedAssets sync.Map // [sha256.Size]byte → compressed
+
+// compressAsset is compressOnce(body), once per process per content.
+func compressAsset(sum [sha256.Size]byte, body []byte) compressed {
+	if cp, ok := encodedAssets.Load(sum); ok {
+		return cp.(compressed)
+	}
+	cp, _ := encodedAssets.LoadOrStore(sum, compressOnce(body))
+	return cp.(compressed)
 }
 
 // url returns the versioned address of a static file, for templates.
