@@ -28,8 +28,14 @@ func (s *Server) buildIndex(ctx context.Context) {
 		// memory until it needs it back. Both are handed back before
 		// searches are let through, so a shop whose search answers has
 		// finished starting.
-		settle := func() {
-			debug.FreeOSMemory()
+		settle := func(products int) {
+			// A full collection of the whole process: worth it after a
+			// large catalog, only CPU after a small one (whose build left
+			// a few KiB): a test process starting hundreds of demo shops
+			// collected its whole heap each time.
+			if products >= freeAfterProducts {
+				debug.FreeOSMemory()
+			}
 			if err := s.Store.ReleasePages(ctx); err != nil {
 				s.log.Warn("release the database pages read for the search index", "err", err)
 			}
@@ -57,14 +63,25 @@ func (s *Server) productTexts(ids []string) ([]search.Text, error) {
 
 // reindex rebuilds the catalog search index from the store: at start-up
 // (buildIndex), and after a commit that changed more than single products (an import).
-func (s *Server) reindex(ctx context.Context, then func()) error {
+// then, when set, runs with the number of products indexed before
+// searches are let through.
+func (s *Server) reindex(ctx context.Context, then func(products int)) error {
 	products, _, err := s.Store.Products(ctx, store.ProductFilter{Status: store.ProductActive})
 	if err != nil {
 		return err
 	}
-	s.index.BuildThen(products, then)
+	var built func()
+	if then != nil {
+		built = func() { then(len(products)) }
+	}
+	s.index.BuildThen(products, built)
 	return nil
 }
+
+// freeAfterProducts is the catalog size from which start-up hands the
+// index build's garbage back to the OS at once (make bench's smallest
+// shop has 1,000 products).
+const freeAfterProducts = 1000
 
 // catalogChanged runs after every commit that changed products, plans or
 // settings. A product edit updates that product in the search index and
