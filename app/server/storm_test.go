@@ -325,14 +325,7 @@ func (p *pair) drained() {
 	p.t.Helper()
 	last, progress := int64(-1), time.Now()
 	for {
-		var pending int64
-		it := p.api.Events.List(&stripe.EventListParams{ListParams: stripe.ListParams{Limit: stripe.Int64(100)}})
-		for it.Next() {
-			pending += it.Event().PendingWebhooks
-		}
-		if err := it.Err(); err != nil {
-			p.t.Fatal(err)
-		}
+		pending := int64(p.undelivered())
 		switch {
 		case pending == 0:
 			return
