@@ -182,6 +182,7 @@ func (b *browser) copiesKey(key string) {
 	for _, name := range []string{"clipboard-read", "clipboard-write"} {
 		if _, err := chromedp.CallBrowser(b.tab, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
 			Permission: &cdpbrowser.PermissionDescriptor{Name: name}, Setting: cdpbrowser.PermissionSettingGranted, Origin: b.shop.url(""),
+			BrowserContextID: chromedp.FromContext(b.tab).BrowserContextID, // this browser's, in the shared Chromium
 		}); err != nil {
 			b.fail("grant %s: %v", name, err)
 		}

@@ -2,7 +2,9 @@
 // once, started per test as a process on a free port from an empty working
 // directory, and driven from outside. The browser tests click through it
 // with Debian's Chromium (chromedp), the way a customer and a merchant use
-// it; the others start, kill and restart it, and run its commands.
+// it: one Chromium for the run, each person in a browser context of their
+// own (browser_test.go). The others start, kill and restart it, and run
+// its commands.
 //
 // Run it with `go test -count=1 ./e2e/`. Without Chromium the browser tests
 // skip, unless CI is set: then they fail, because a CI run that silently
@@ -42,6 +44,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	stopChromium()
 	weedtest.StopShared() // the bucket tests' SeaweedFS, if one started
 	os.RemoveAll(dir)
 	os.Exit(code)
