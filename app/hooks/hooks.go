@@ -19,6 +19,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -127,11 +128,15 @@ func (s *Sender) Run(ctx context.Context) {
 }
 
 // Flush makes one attempt at every due delivery, oldest first, and
-// returns how many were delivered.
+// returns how many were delivered. An endpoint that fails an attempt gets
+// no more in this flush (its other deliveries wait for the next): one
+// that hangs until the timeout then holds up the others' deliveries for
+// one attempt, not one per delivery queued for it.
 func (s *Sender) Flush(ctx context.Context) (int, error) {
 	done := 0
+	var failing []string // endpoints that failed an attempt in this flush
 	for {
-		due, err := dueDeliveries(ctx, s.st)
+		due, err := dueDeliveries(ctx, s.st, failing)
 		if err != nil || len(due) == 0 {
 			return done, err
 		}
@@ -139,12 +144,18 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 			if ctx.Err() != nil {
 				return done, ctx.Err()
 			}
-			ok, err := s.attempt(ctx, d)
+			if slices.Contains(failing, d.EndpointID) {
+				continue
+			}
+			ok, reached, err := s.attempt(ctx, d)
 			if err != nil {
 				return done, err
 			}
-			if ok {
+			switch {
+			case ok:
 				done++
+			case reached:
+				failing = append(failing, d.EndpointID)
 			}
 		}
 		if len(due) < flushBatch {
@@ -155,20 +166,21 @@ func (s *Sender) Flush(ctx context.Context) (int, error) {
 
 const flushBatch = 50
 
-func dueDeliveries(ctx context.Context, st *store.Store) (out []app.HookDelivery, err error) {
-	err = st.View(ctx, func(tx *store.Tx) error { out, err = tx.DueHookDeliveries(flushBatch); return err })
+func dueDeliveries(ctx context.Context, st *store.Store, skip []string) (out []app.HookDelivery, err error) {
+	err = st.View(ctx, func(tx *store.Tx) error { out, err = tx.DueHookDeliveries(flushBatch, skip...); return err })
 	return out, err
 }
 
 // attempt sends one delivery once and records the attempt. It reports
-// whether the endpoint took it.
-func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) {
+// whether the endpoint took it, and whether a request was made (not for
+// an endpoint deleted or disabled, whose deliveries fail at once).
+func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (ok, reached bool, err error) {
 	var (
 		ev       app.HookEvent
 		endpoint app.HookEndpoint
 		missing  string
 	)
-	err := s.st.View(ctx, func(tx *store.Tx) error {
+	err = s.st.View(ctx, func(tx *store.Tx) error {
 		var err error
 		if ev, err = tx.HookEvent(d.EventID); err != nil {
 			return err
@@ -182,7 +194,7 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 		return err
 	})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	start := s.st.Now()
 	a := app.HookAttempt{At: start}
@@ -192,9 +204,9 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 		a = s.post(ctx, endpoint, ev, start)
 	}
 	if ctx.Err() != nil {
-		return false, ctx.Err() // shutting down: the attempt does not count
+		return false, false, ctx.Err() // shutting down: the attempt does not count
 	}
-	ok := a.Error == "" && a.Status >= 200 && a.Status < 300
+	ok = a.Error == "" && a.Status >= 200 && a.Status < 300
 	var final app.HookDelivery
 	err = s.st.UpdateHookDelivery(ctx, d.ID, func(x *app.HookDelivery) {
 		x.Attempts = append(x.Attempts, a)
@@ -216,7 +228,7 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 		final = *x
 	})
 	if err != nil {
-		return false, err
+		return false, false, err
 	}
 	log := s.log.With("delivery", d.ID, "event", ev.ID, "type", ev.Type, "endpoint", d.EndpointID, "url", logURL(d.URL),
 		"attempt", len(final.Attempts), "status", a.Status)
@@ -228,7 +240,7 @@ func (s *Sender) attempt(ctx context.Context, d app.HookDelivery) (bool, error) 
 	default:
 		log.Warn("webhook not delivered; will retry", "err", a.Error, "next_attempt_at", final.NextAttemptAt)
 	}
-	return ok, nil
+	return ok, missing == "", nil
 }
 
 // post makes the HTTP request of one attempt.

@@ -2,6 +2,8 @@ package hooks_test
 
 import (
 	"context"
+	"fmt"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -146,4 +148,71 @@ func TestGivesUpAfterThreeDays(t *testing.T) {
 		now = d.NextAttemptAt
 	}
 	t.Fatal("still retrying after 100 attempts")
+}
+
+// An endpoint that hangs until the timeout gets one attempt in a flush,
+// not one per delivery queued for it: the others' deliveries are not held
+// up behind five timeouts, and its remaining deliveries wait, untried,
+// for the next flush. A deleted endpoint's deliveries all fail at once.
+func TestAHangingEndpointHoldsUpOneAttempt(t *testing.T) {
+	var hung, healthy atomic.Int32
+	hang := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hung.Add(1)
+		select { // until the sender gives up
+		case <-r.Context().Done():
+		case <-time.After(2 * time.Second):
+		}
+	}))
+	defer hang.Close()
+	ok := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { healthy.Add(1) }))
+	defer ok.Close()
+	st, err := store.Open(filepath.Join(t.TempDir(), "v.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var gone string
+	err = st.Update(context.Background(), func(tx *store.Tx) error {
+		for _, u := range []string{hang.URL, "https://deleted.example.com", ok.URL} {
+			e := app.HookEndpoint{URL: u, Events: []string{app.HookOrderPaid}, Enabled: true, Secret: "whsec_x"}
+			if err := tx.PutHookEndpoint(&e); err != nil {
+				return err
+			}
+			if strings.Contains(u, "deleted") {
+				gone = e.ID
+			}
+		}
+		for i := range 5 {
+			if err := tx.QueueHook(app.HookOrderPaid, fmt.Sprintf("ord_%d", i), nil); err != nil {
+				return err
+			}
+		}
+		return tx.DeleteHookEndpoint(gone)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n, err := hooks.New(hooks.Config{Store: st, Timeout: 200 * time.Millisecond}).Flush(context.Background())
+	if err != nil || n != 5 || healthy.Load() != 5 {
+		t.Fatalf("flush delivered %d (%v); the healthy endpoint got %d, want 5", n, err, healthy.Load())
+	}
+	if hung.Load() != 1 {
+		t.Fatalf("the hanging endpoint got %d attempts in one flush, want 1", hung.Load())
+	}
+	byStatus := map[string]int{}
+	st.View(context.Background(), func(tx *store.Tx) error {
+		ds, _, _ := tx.HookDeliveries(store.HookDeliveryFilter{})
+		for _, d := range ds {
+			key := fmt.Sprintf("%s %d attempts", d.Status, len(d.Attempts))
+			if d.EndpointID == gone {
+				key = "deleted: " + key
+			}
+			byStatus[key]++
+		}
+		return nil
+	})
+	want := map[string]int{"delivered 1 attempts": 5, "pending 1 attempts": 1, "pending 0 attempts": 4, "deleted: failed 1 attempts": 5}
+	if !maps.Equal(byStatus, want) {
+		t.Fatalf("deliveries %v, want %v", byStatus, want)
+	}
 }

@@ -190,8 +190,8 @@ func (t *Tx) HookDelivery(id string) (app.HookDelivery, error) {
 
 // DueHookDeliveries returns up to limit pending deliveries whose next
 // attempt is due, oldest first, so one object's events go out in the
-// order they happened.
-func (t *Tx) DueHookDeliveries(limit int) ([]app.HookDelivery, error) {
+// order they happened, leaving out those to the endpoints skip names.
+func (t *Tx) DueHookDeliveries(limit int, skip ...string) ([]app.HookDelivery, error) {
 	b := t.tx.Bucket(bHookDeliveries)
 	pending := b.Bucket(bOutboxPending)
 	if pending == nil {
@@ -205,7 +205,7 @@ func (t *Tx) DueHookDeliveries(limit int) ([]app.HookDelivery, error) {
 		if err != nil {
 			return nil, err
 		}
-		if found && d.Status == app.HookPending && !d.NextAttemptAt.After(t.now) {
+		if found && d.Status == app.HookPending && !d.NextAttemptAt.After(t.now) && !slices.Contains(skip, d.EndpointID) {
 			out = append(out, d)
 		}
 	}
