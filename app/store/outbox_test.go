@@ -44,17 +44,7 @@ func TestQueuedMailRollsBackWithItsTransaction(t *testing.T) {
 func TestOutboxPendingSetFollowsStatus(t *testing.T) {
 	st, clock, path := openAcctStore(t)
 	ctx := context.Background()
-	var ids []string
-	st.Update(ctx, func(tx *store.Tx) error {
-		for _, to := range []string{"a@x.io", "b@x.io", "c@x.io"} {
-			m := app.Mail{To: to, Subject: "Hi " + to, Text: "t"}
-			if err := tx.QueueMail(&m); err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, m.ID)
-		}
-		return nil
-	})
+	ids := queueThree(t, st)
 	due, _ := st.DueMail(ctx, 10)
 	if len(due) != 3 || due[0].To != "a@x.io" {
 		t.Fatalf("due: %+v", due)
@@ -109,17 +99,7 @@ func TestOutboxPendingSetFollowsStatus(t *testing.T) {
 func TestUpdateMailsChangesAllOrNone(t *testing.T) {
 	st, clock, _ := openAcctStore(t)
 	ctx := context.Background()
-	var ids []string
-	st.Update(ctx, func(tx *store.Tx) error {
-		for _, to := range []string{"a@x.io", "b@x.io", "c@x.io"} {
-			m := app.Mail{To: to, Subject: "Hi " + to, Text: "t"}
-			if err := tx.QueueMail(&m); err != nil {
-				t.Fatal(err)
-			}
-			ids = append(ids, m.ID)
-		}
-		return nil
-	})
+	ids := queueThree(t, st)
 	logged := func(m *app.Mail) { m.Status, m.SentAt = app.MailLogged, clock.Now() }
 	if err := st.UpdateMails(ctx, []string{ids[0], "mail_missing", ids[1]}, logged); !app.IsNotFound(err) {
 		t.Fatalf("a missing id: err = %v, want not found", err)
@@ -145,4 +125,25 @@ func TestUpdateMailsChangesAllOrNone(t *testing.T) {
 		}
 		return nil
 	})
+}
+
+// queueThree queues a message to each of a@, b@ and c@x.io in one
+// transaction and returns their ids in that order.
+func queueThree(t *testing.T, st *store.Store) []string {
+	t.Helper()
+	var ids []string
+	err := st.Update(context.Background(), func(tx *store.Tx) error {
+		for _, to := range []string{"a@x.io", "b@x.io", "c@x.io"} {
+			m := app.Mail{To: to, Subject: "Hi " + to, Text: "t"}
+			if err := tx.QueueMail(&m); err != nil {
+				return err
+			}
+			ids = append(ids, m.ID)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ids
 }
