@@ -127,7 +127,7 @@ func (t *Tx) PutCustomer(c *app.Customer) error {
 	}
 	c.UpdatedAt = t.now
 	t.customerChanged(c.ID)
-	if err := recordChange(t.tx, (*statDelta).customer, prev, c); err != nil {
+	if err := recordChange(t, (*statDelta).customer, prev, c); err != nil {
 		return err
 	}
 	if err := putRecord(b, c.ID, c); err != nil {

@@ -88,7 +88,7 @@ func (t *Tx) PutEvent(e *EventRecord) error {
 	}
 	// Only failed events count: the happy path writes no aggregate.
 	if (prev != nil && prev.Outcome == EventFailed) || e.Outcome == EventFailed {
-		if err := recordChange(t.tx, (*statDelta).event, prev, e); err != nil {
+		if err := recordChange(t, (*statDelta).event, prev, e); err != nil {
 			return err
 		}
 	}

@@ -162,7 +162,7 @@ func (t *Tx) PutHookDelivery(d *app.HookDelivery) error {
 	} else if found {
 		prev = &old
 	}
-	if err := recordChange(t.tx, (*statDelta).hookDelivery, prev, d); err != nil {
+	if err := recordChange(t, (*statDelta).hookDelivery, prev, d); err != nil {
 		return err
 	}
 	if err := putRecord(b, d.ID, d); err != nil {

@@ -28,7 +28,7 @@ func (t *Tx) PutInvoice(in *app.Invoice) error {
 	if found {
 		prev = &old
 	}
-	if err := recordChange(t.tx, (*statDelta).invoice, prev, in); err != nil {
+	if err := recordChange(t, (*statDelta).invoice, prev, in); err != nil {
 		return err
 	}
 	return putRecord(b, in.ID, in)

@@ -106,7 +106,7 @@ func (t *Tx) PutOrder(o *app.Order) error {
 		return err
 	}
 	o.UpdatedAt = t.now
-	if err := recordChange(t.tx, (*statDelta).order, prev, o); err != nil {
+	if err := recordChange(t, (*statDelta).order, prev, o); err != nil {
 		return err
 	}
 	return putRecord(b, o.ID, o)

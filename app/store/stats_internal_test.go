@@ -249,3 +249,74 @@ func TestMigrationCountsTheStatsOfAnExistingShop(t *testing.T) {
 		t.Fatalf("after the migration: %+v, subscriptions %+v", kept.Buckets, kept.Subscriptions)
 	}
 }
+
+// TestAggregatesReadInsideTheWritingTransaction: the aggregates a
+// transaction writes are held until it ends, but a read of them in the
+// same transaction (a dashboard after an import, a discount code's uses
+// checked after an order took it) sees every record written before it,
+// and a rebuild inside it counts them once.
+func TestAggregatesReadInsideTheWritingTransaction(t *testing.T) {
+	st, _ := openInternal(t)
+	ctx := context.Background()
+	err := st.Update(ctx, func(tx *Tx) error {
+		for i := range 3 {
+			o := app.Order{Email: "a@example.com", CheckoutSessionID: fmt.Sprintf("cs_in_tx_%d", i), PaymentStatus: app.PaymentPaid, Status: app.OrderPaid,
+				Subtotal: app.Money{Amount: 1000, Currency: "usd"}, Total: app.Money{Amount: 800, Currency: "usd"},
+				DiscountCode: "SPRING", Discount: app.Money{Amount: 200, Currency: "usd"}}
+			if err := tx.PutOrder(&o); err != nil {
+				return err
+			}
+			uses, err := tx.CodeUsesOf("spring")
+			if err != nil {
+				return err
+			}
+			if uses.Orders != i+1 {
+				t.Errorf("after order %d: the code's uses say %d orders", i+1, uses.Orders)
+			}
+			all, err := tx.CodeUses()
+			if err != nil {
+				return err
+			}
+			if all["SPRING"].Orders != i+1 {
+				t.Errorf("after order %d: every code's uses say %+v", i+1, all)
+			}
+		}
+		s, err := tx.StatsSince(time.Time{})
+		if err != nil {
+			return err
+		}
+		orders := 0
+		for _, b := range s.Buckets {
+			orders += b.Orders
+		}
+		if orders != 3 {
+			t.Errorf("inside the transaction the aggregates count %d orders, want 3", orders)
+		}
+		o := app.Order{Email: "b@example.com", CheckoutSessionID: "cs_in_tx_rebuilt", PaymentStatus: app.PaymentPaid, Status: app.OrderPaid,
+			Subtotal: app.Money{Amount: 500, Currency: "usd"}, Total: app.Money{Amount: 500, Currency: "usd"}}
+		if err := tx.PutOrder(&o); err != nil {
+			return err
+		}
+		return tx.RebuildStats()
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = st.View(ctx, func(tx *Tx) error {
+		kept, err := tx.StatsSince(time.Time{})
+		if err != nil {
+			return err
+		}
+		recounted, err := tx.RecountStats()
+		if err != nil {
+			return err
+		}
+		if !kept.Equal(recounted) {
+			t.Errorf("after the commit: kept %+v, recount %+v", kept, recounted)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}

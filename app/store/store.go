@@ -138,6 +138,10 @@ type Tx struct {
 	// refresh the search index); never inside a Batch retry.
 	afterCommit []func()
 	memos       *memos
+	// stats is the aggregate change of the records written so far, not
+	// yet in the stats bucket (stats.go: recordChange).
+	stats        statDelta
+	statsPending bool
 	// versions is the store's customer versions; the customers whose
 	// records the transaction wrote move after its commit (versions.go).
 	versions      *customerVersions
@@ -221,7 +225,10 @@ func (s *Store) commit(run func(func(*bolt.Tx) error) error, fn func(*Tx) error)
 	var t *Tx
 	err := run(func(btx *bolt.Tx) error {
 		t = &Tx{tx: btx, now: s.now(), ids: s.ids, catalogHook: s.onCatalogChange, hookWake: s.hookQueued, memos: s.memos, versions: s.versions}
-		return fn(t)
+		if err := fn(t); err != nil {
+			return err
+		}
+		return t.flushStats()
 	})
 	if err == nil && t != nil {
 		for _, f := range t.afterCommit {

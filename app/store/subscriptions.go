@@ -64,7 +64,7 @@ func (t *Tx) PutSubscription(s *app.Subscription) error {
 		return err
 	}
 	s.UpdatedAt = t.now
-	if err := recordChange(t.tx, (*statDelta).subscription, prev, s); err != nil {
+	if err := recordChange(t, (*statDelta).subscription, prev, s); err != nil {
 		return err
 	}
 	return putRecord(b, s.ID, s)
