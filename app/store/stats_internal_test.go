@@ -36,21 +36,7 @@ func TestStatsEqualARecountAfterShuffledWrites(t *testing.T) {
 	var hooks []app.HookDelivery
 	check := func(step int) {
 		t.Helper()
-		err := st.View(ctx, func(tx *Tx) error {
-			kept, err := tx.StatsSince(time.Time{})
-			if err != nil {
-				return err
-			}
-			recounted, err := tx.RecountStats()
-			if err != nil {
-				return err
-			}
-			if !kept.Equal(recounted) {
-				return fmt.Errorf("kept %+v\nrecount %+v", kept, recounted)
-			}
-			return nil
-		})
-		if err != nil {
+		if err := st.View(ctx, keptEqualsRecount); err != nil {
 			t.Fatalf("after step %d: the aggregates differ from a recount: %v", step, err)
 		}
 	}
@@ -302,21 +288,24 @@ func TestAggregatesReadInsideTheWritingTransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = st.View(ctx, func(tx *Tx) error {
-		kept, err := tx.StatsSince(time.Time{})
-		if err != nil {
-			return err
-		}
-		recounted, err := tx.RecountStats()
-		if err != nil {
-			return err
-		}
-		if !kept.Equal(recounted) {
-			t.Errorf("after the commit: kept %+v, recount %+v", kept, recounted)
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
+	if err := st.View(ctx, keptEqualsRecount); err != nil {
+		t.Fatalf("after the commit: the aggregates differ from a recount: %v", err)
 	}
+}
+
+// keptEqualsRecount fails when the kept aggregates differ from a recount
+// of the records.
+func keptEqualsRecount(tx *Tx) error {
+	kept, err := tx.StatsSince(time.Time{})
+	if err != nil {
+		return err
+	}
+	recounted, err := tx.RecountStats()
+	if err != nil {
+		return err
+	}
+	if !kept.Equal(recounted) {
+		return fmt.Errorf("kept %+v\nrecount %+v", kept, recounted)
+	}
+	return nil
 }
