@@ -68,6 +68,9 @@ type Config struct {
 	// ShuffleWindow, when above 1, shuffles delivery order within windows
 	// of that many due events (tests of order-independent receivers).
 	ShuffleWindow int
+	// NoSync skips fsync on the sandbox's database: for in-process tests,
+	// whose data never has to outlive the machine (see server.Options).
+	NoSync bool
 	// Admin says whether a request comes from one of the shop's admins
 	// (the sandbox cannot read the shop's sessions itself). The events
 	// page and the test clock are for admins, and for requests made on
@@ -134,7 +137,7 @@ func Open(cfg Config) (*Sandbox, error) {
 	if err != nil {
 		return nil, err
 	}
-	db, err := openDB(cfg.Path)
+	db, err := openDB(cfg.Path, cfg.NoSync)
 	if err != nil {
 		return nil, err
 	}

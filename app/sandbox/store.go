@@ -192,8 +192,8 @@ func (t *txn) setMeta(key string, v []byte) error {
 	return t.tx.Bucket(bucketMeta).Put([]byte(key), v)
 }
 
-func openDB(path string) (*bolt.DB, error) {
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second})
+func openDB(path string, noSync bool) (*bolt.DB, error) {
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: 2 * time.Second, NoSync: noSync})
 	if err != nil {
 		return nil, fmt.Errorf("open sandbox db %s: %w", path, err)
 	}

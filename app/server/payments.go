@@ -33,6 +33,7 @@ func (s *Server) openSandbox() (*sandbox.Sandbox, error) {
 		// reordering; these make them certain rather than rare.
 		DeliverTwice:  s.Config.SandboxDeliverTwice,
 		ShuffleWindow: s.Config.SandboxShuffle,
+		NoSync:        s.noSync,
 	})
 }
 

@@ -89,6 +89,7 @@ type Server struct {
 	// shop at a loopback address without SMTP, unsent mail.
 	console io.Writer
 	bg      sync.WaitGroup // background goroutines to wait for at shutdown
+	noSync  bool           // Options.NoSync, for the sandbox's database too
 }
 
 // Options are what a caller supplies beyond the settings. The zero value
@@ -103,6 +104,12 @@ type Options struct {
 	// Console receives the first-start admin link and, on a shop at a
 	// loopback address without SMTP, unsent mail; os.Stderr when nil.
 	Console io.Writer
+	// NoSync skips fsync on the shop's and its sandbox's databases. Only
+	// for in-process tests: their data never has to outlive the machine
+	// (a process that dies loses nothing bbolt wrote; only a power cut
+	// does), and under -race the fsyncs were a fifth of a shop test's CPU.
+	// The shipped binary always syncs.
+	NoSync bool
 }
 
 // Open builds the shop, top to bottom: it opens the storage (database,
@@ -115,7 +122,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	// (issue 17, hole 11): the log is read by more people, and kept
 	// longer, than the links are meant to be.
 	log = slog.New(redact.Handler(log.Handler()))
-	s := &Server{Config: cfg, log: log, console: opts.Console}
+	s := &Server{Config: cfg, log: log, console: opts.Console, noSync: opts.NoSync}
 	if s.console == nil {
 		s.console = os.Stderr
 	}
@@ -128,7 +135,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 	// 1. Storage. The listener comes before the services: its real address
 	// is the base URL of a shop on port 0, and the sandbox and the Stripe
 	// client reach this process through it.
-	if s.Store, err = openStore(cfg, opts.Now, s.catalogChanged); err != nil {
+	if s.Store, err = openStore(cfg, opts.Now, opts.NoSync, s.catalogChanged); err != nil {
 		return nil, err
 	}
 	if s.ln, err = listen(cfg, opts.Listener); err != nil {
@@ -202,11 +209,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, opts Option
 
 // openStore opens the database in the data directory, saying what to do
 // when that fails.
-func openStore(cfg *config.Config, now func() time.Time, onCatalogChange func(store.CatalogChange)) (*store.Store, error) {
+func openStore(cfg *config.Config, now func() time.Time, noSync bool, onCatalogChange func(store.CatalogChange)) (*store.Store, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return nil, fmt.Errorf("cannot create the data directory %s: %w (set VENDO_DATA or -data to a writable directory)", cfg.DataDir, err)
 	}
-	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, Now: now, OnCatalogChange: onCatalogChange})
+	st, err := store.Open(cfg.DBPath(), store.Options{LockTimeout: 2 * time.Second, Now: now, NoSync: noSync, OnCatalogChange: onCatalogChange})
 	if errors.Is(err, store.ErrLocked) {
 		return nil, fmt.Errorf("another Vendo is already running with the data directory %s (its database %s is locked): stop it first, or start this one with a different -data directory", cfg.DataDir, cfg.DBPath())
 	}

@@ -48,7 +48,7 @@ func copyDemo(t testing.TB, cfg *config.Config) {
 // seedDemo seeds the demo catalog into dir, as server.Open does at a
 // sandbox shop's first start, and reads back what it wrote.
 func seedDemo(dir string) (map[string][]byte, error) {
-	st, err := store.Open(filepath.Join(dir, "vendo.db"), store.Options{})
+	st, err := store.Open(filepath.Join(dir, "vendo.db"), store.Options{NoSync: true})
 	if err != nil {
 		return nil, err
 	}

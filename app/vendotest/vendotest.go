@@ -131,7 +131,10 @@ func Start(t testing.TB, opts Options) *Shop {
 		leveler = opts.Level
 	}
 	log := slog.New(slog.NewTextHandler(s.Log, &slog.HandlerOptions{Level: leveler}))
-	srv, err := server.Open(context.Background(), cfg, log, server.Options{Listener: ln, Now: opts.Now, Console: s.Console})
+	// NoSync: a test's shop never has to outlive the machine, and the
+	// fsyncs were a fifth of a shop test's CPU under -race (the binary
+	// that e2e and Exec run always syncs).
+	srv, err := server.Open(context.Background(), cfg, log, server.Options{Listener: ln, Now: opts.Now, Console: s.Console, NoSync: true})
 	if err != nil {
 		ln.Close()
 		t.Fatalf("vendotest: open the shop: %v", err)
