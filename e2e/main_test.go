@@ -9,6 +9,9 @@
 // Run it with `go test -count=1 ./e2e/`. Without Chromium the browser tests
 // skip, unless CI is set: then they fail, because a CI run that silently
 // skipped the browser would prove nothing. `make deps` installs Chromium.
+// A failed browser test leaves a screenshot of the failure under
+// e2e/screenshots/; E2E_STEP_SHOTS=1 keeps one of every step before it too
+// (off by default: they cost a third of a CPU-second each).
 package e2e
 
 import (
