@@ -109,17 +109,15 @@ test:
 FUZZ_TARGETS ?= $(shell grep -rHo --include='*_test.go' --exclude-dir=.bin '^func Fuzz[A-Za-z0-9_]*' . | sed -E 's|^(.*)/[^/]*:func (Fuzz.*)|\1:\2|' | sort)
 FUZZTIME ?= 60s
 
-## fuzz: run each fuzz target for FUZZTIME (default 60s), FUZZ_JOBS packages at a time, one worker each; logs in .bin/fuzz/
+## fuzz: run each fuzz target for FUZZTIME (default 60s), FUZZ_JOBS packages at a time; logs in .bin/fuzz/
 FUZZ_JOBS ?= 2
 fuzz:
 	@mkdir -p $(BIN)/fuzz
 	@# One chain per package: its fuzzing test binary (every package it
 	@# links instrumented for coverage) is built once and runs each of the
 	@# package's targets in turn, from the package directory as go test
-	@# would, with go test's corpus cache. Chains run side by side, one
-	@# worker each (-test.parallel=1): FUZZ_JOBS chains keep as many cores
-	@# busy, where go test's default of a worker per core for each chain
-	@# only made them take turns.
+	@# would, with go test's corpus cache. Chains run side by side, so one
+	@# builds while another fuzzes.
 	@# Go 1.26's fuzzing can fail a target at its -fuzztime deadline with
 	@# "context deadline exceeded" and no input (go.dev/issue/75804, fixed in
 	@# 1.27): such a target runs once more; a found input always fails.
@@ -132,7 +130,7 @@ fuzz:
 		for t in $(FUZZ_TARGETS); do \
 			[ "$${t%%:*}" = "$$pkg" ] || continue; fn=$${t##*:}; log=$(BIN)/fuzz/$$fn.log; \
 			echo "fuzz $$fn ($$pkg) for $(FUZZTIME)"; \
-			fuzz() { (cd $$pkg && $$bin -test.run "^$$" -test.fuzz "^$$fn\$$" -test.fuzztime $(FUZZTIME) -test.parallel 1 -test.fuzzcachedir "$$cache") >$$log 2>&1; }; \
+			fuzz() { (cd $$pkg && $$bin -test.run "^$$" -test.fuzz "^$$fn\$$" -test.fuzztime $(FUZZTIME) -test.fuzzcachedir "$$cache") >$$log 2>&1; }; \
 			fuzz && continue; \
 			if grep -q "context deadline exceeded" $$log && ! grep -q "Failing input written" $$log; then \
 				echo "fuzz $$fn: stopped at its deadline with nothing found (a race in Go 1.26 fuzzing, go.dev/issue/75804); once more"; \
